@@ -1,0 +1,19 @@
+//! Salescope's pure core: the domain records of SPEC §3, how a row of text becomes a record and
+//! which named rules it may break, the per-rep daily totals records contribute to, and the
+//! translation catalogue.
+//!
+//! **Architecture invariant:** this crate does no I/O — no files, no network, no database, no
+//! clock. Everything it needs (the organisation's zone, rule severities, known reps, "today")
+//! is passed in, so every function here is deterministic and cheap to test.
+
+pub mod header;
+pub mod i18n;
+pub mod parse;
+pub mod random;
+pub mod records;
+pub mod rollup;
+pub mod rules;
+pub mod schema;
+pub mod settings;
+pub mod time;
+pub mod values;

@@ -1,0 +1,172 @@
+//! Per-rep, per-day totals: the base measures every KPI is computed from.
+//!
+//! Each raw record contributes to the totals of one (rep, day); the store keeps those totals up
+//! to date on ingest by adding the contribution of new records and subtracting that of the
+//! previous version of changed ones. Every measure is an integer (money in cents, times in
+//! seconds) so that adding and subtracting stays exact.
+
+use crate::time::Day;
+use std::collections::HashMap;
+
+macro_rules! measures {
+    ($($variant:ident => $column:literal,)*) => {
+        /// A base measure summed per rep and day.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+        pub enum Measure { $($variant),* }
+
+        impl Measure {
+            pub const ALL: &'static [Measure] = &[$(Measure::$variant),*];
+
+            /// Column of the measure in the rollup table.
+            pub fn column(self) -> &'static str {
+                match self { $(Measure::$variant => $column),* }
+            }
+        }
+    };
+}
+
+measures! {
+    OutboundCalls => "outbound_calls",
+    OutboundConnected => "outbound_connected",
+    InboundCalls => "inbound_calls",
+    InboundConnected => "inbound_connected",
+    InboundResolvedFirstContact => "inbound_resolved_first_contact",
+    TalkSeconds => "talk_seconds",
+    ConnectedTalkSeconds => "connected_talk_seconds",
+    ConnectedOver1Min => "connected_over_1min",
+    ConnectedOver3Min => "connected_over_3min",
+    ConnectedOver5Min => "connected_over_5min",
+    ConnectedOver10Min => "connected_over_10min",
+    DealsCreated => "deals_created",
+    WonDeals => "won_deals",
+    RevenueCents => "revenue_cents",
+    WonCycleSeconds => "won_cycle_seconds",
+    LostDeals => "lost_deals",
+    NewCustomers => "new_customers",
+    Emails => "emails",
+    EmailsOpened => "emails_opened",
+    EmailsClicked => "emails_clicked",
+    EmailsReplied => "emails_replied",
+    Sms => "sms",
+    SmsClicked => "sms_clicked",
+    SmsReplied => "sms_replied",
+    Visits => "visits",
+    Meetings => "meetings",
+    Leads => "leads",
+    LeadsResponded => "leads_responded",
+    LeadResponseSeconds => "lead_response_seconds",
+    Feedback => "feedback",
+    CsatSum => "csat_sum",
+    CsatCount => "csat_count",
+    NpsPromoters => "nps_promoters",
+    NpsPassives => "nps_passives",
+    NpsDetractors => "nps_detractors",
+    Complaints => "complaints",
+    Reports => "reports",
+    ReportedNewCustomers => "reported_new_customers",
+    ReportedFollowups => "reported_followups",
+    ReportedDealCents => "reported_deal_cents",
+}
+
+pub const MEASURE_COUNT: usize = Measure::ALL.len();
+
+/// The totals of one rep on one day, indexed by `Measure as usize`.
+pub type Totals = [i64; MEASURE_COUNT];
+
+/// Rep id under which records that name no rep (some feedback and leads) are totalled: they
+/// count for the organisation but for no team.
+pub const UNATTRIBUTED: &str = "";
+
+/// Accumulated changes to the totals, to be applied to the store in one step.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct RollupDelta {
+    by_rep: HashMap<String, HashMap<Day, Totals>>,
+    removes: bool,
+}
+
+impl RollupDelta {
+    pub fn add(&mut self, rep: &str, day: Day, measure: Measure, value: i64) {
+        if value == 0 {
+            return;
+        }
+        if value < 0 {
+            self.removes = true;
+        }
+        let days = match self.by_rep.get_mut(rep) {
+            Some(days) => days,
+            None => self.by_rep.entry(rep.to_string()).or_default(),
+        };
+        days.entry(day).or_insert([0; MEASURE_COUNT])[measure as usize] += value;
+    }
+
+    /// Whether some contribution was taken out, so that totals may have dropped to zero.
+    pub fn removes_anything(&self) -> bool {
+        self.removes
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.by_rep.is_empty()
+    }
+
+    pub fn merge(&mut self, other: RollupDelta) {
+        self.removes |= other.removes;
+        for (rep, days) in other.by_rep {
+            let target = self.by_rep.entry(rep).or_default();
+            for (day, totals) in days {
+                let t = target.entry(day).or_insert([0; MEASURE_COUNT]);
+                for (a, b) in t.iter_mut().zip(totals) {
+                    *a += b;
+                }
+            }
+        }
+    }
+
+    /// The non-zero changes, as (rep, day, totals).
+    pub fn entries(&self) -> impl Iterator<Item = (&str, Day, &Totals)> {
+        self.by_rep
+            .iter()
+            .flat_map(|(rep, days)| days.iter().map(move |(day, t)| (rep.as_str(), *day, t)))
+            .filter(|(_, _, t)| t.iter().any(|v| *v != 0))
+    }
+
+    pub fn len(&self) -> usize {
+        self.entries().count()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn measure_columns_are_unique() {
+        let mut columns: Vec<_> = Measure::ALL.iter().map(|m| m.column()).collect();
+        columns.sort_unstable();
+        columns.dedup();
+        assert_eq!(columns.len(), MEASURE_COUNT);
+    }
+
+    #[test]
+    fn adding_and_removing_the_same_contribution_leaves_nothing() {
+        let mut delta = RollupDelta::default();
+        let day = Day(19_000);
+        delta.add("R1", day, Measure::OutboundCalls, 1);
+        delta.add("R1", day, Measure::OutboundCalls, -1);
+        assert_eq!(delta.entries().count(), 0);
+        assert!(delta.removes_anything());
+    }
+
+    #[test]
+    fn merged_deltas_sum_per_rep_and_day() {
+        let mut a = RollupDelta::default();
+        let mut b = RollupDelta::default();
+        a.add("R1", Day(1), Measure::RevenueCents, 500);
+        b.add("R1", Day(1), Measure::RevenueCents, 250);
+        b.add("R2", Day(1), Measure::WonDeals, 1);
+        a.merge(b);
+        let mut entries: Vec<_> =
+            a.entries().map(|(r, d, t)| (r.to_string(), d, t[Measure::RevenueCents as usize], t[Measure::WonDeals as usize])).collect();
+        entries.sort();
+        assert_eq!(entries, vec![("R1".to_string(), Day(1), 750, 0), ("R2".to_string(), Day(1), 0, 1)]);
+    }
+}

@@ -1,0 +1,340 @@
+//! Writing records: idempotent upsert by external id, with the rollup contribution of every
+//! change (new records add theirs; changed records move the old version's out and the new
+//! version's in; unchanged records touch nothing).
+
+use crate::sql::{self, bind_value, decode_values, key_string};
+use crate::{Result, StoreError, Tx, on_conn};
+use salescope_core::parse::Record;
+use salescope_core::records::{self, Activity, Call, Customer, DailyReport, Deal, DealStage, Feedback, Lead, Rep};
+use salescope_core::rollup::RollupDelta;
+use salescope_core::schema::{Table, Value};
+use salescope_core::time::Day;
+use std::collections::{BTreeSet, HashMap, HashSet};
+use std::future::Future;
+
+/// What writing needs to know beyond the records themselves.
+#[derive(Debug, Clone, Copy)]
+pub struct WriteContext {
+    /// The organisation's today: a rep's team change without a `team_from` date starts today.
+    pub today: Day,
+}
+
+/// How the rows of a batch landed.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct BatchOutcome {
+    pub inserted: u64,
+    pub updated: u64,
+    pub unchanged: u64,
+}
+
+impl BatchOutcome {
+    pub fn add(&mut self, other: BatchOutcome) {
+        self.inserted += other.inserted;
+        self.updated += other.updated;
+        self.unchanged += other.unchanged;
+    }
+}
+
+/// A record kind the store can write. Kinds with derived data override [`Stored::write_batch`].
+pub trait Stored: Record {
+    fn write_batch(
+        tx: &mut Tx,
+        batch: Vec<Self>,
+        delta: &mut RollupDelta,
+        _ctx: &WriteContext,
+    ) -> impl Future<Output = Result<BatchOutcome>> + Send {
+        async move { tx.write_records(&batch, delta).await }
+    }
+}
+
+impl Stored for Customer {}
+impl Stored for Call {}
+impl Stored for Activity {}
+impl Stored for Lead {}
+impl Stored for DealStage {}
+impl Stored for Feedback {}
+impl Stored for DailyReport {}
+
+impl Stored for Rep {
+    async fn write_batch(tx: &mut Tx, batch: Vec<Self>, delta: &mut RollupDelta, ctx: &WriteContext) -> Result<BatchOutcome> {
+        let outcome = tx.write_records(&batch, delta).await?;
+        for rep in &batch {
+            tx.record_team_membership(rep, ctx.today).await?;
+        }
+        Ok(outcome)
+    }
+}
+
+impl Stored for Deal {
+    /// Besides the deals' own contribution, keeps `new_customers` right: a customer counts on
+    /// the day of their first won deal, which a changed deal may move.
+    async fn write_batch(tx: &mut Tx, batch: Vec<Self>, delta: &mut RollupDelta, _ctx: &WriteContext) -> Result<BatchOutcome> {
+        let ids: Vec<Value> = batch.iter().map(|d| Value::Text(d.deal_id.clone())).collect();
+        let mut customers: BTreeSet<String> = batch.iter().map(|d| d.customer_id.clone()).collect();
+        for previous in tx.fetch_by_keys::<Deal>(&ids).await? {
+            customers.insert(previous.customer_id);
+        }
+        let customers: Vec<String> = customers.into_iter().collect();
+        let before = tx.first_wins(&customers).await?;
+        let outcome = tx.write_records(&batch, delta).await?;
+        let after = tx.first_wins(&customers).await?;
+        for customer in &customers {
+            let (old, new) = (before.get(customer), after.get(customer));
+            if old != new {
+                if let Some(old) = old {
+                    records::contribute_first_win(old, -1, delta);
+                }
+                if let Some(new) = new {
+                    records::contribute_first_win(new, 1, delta);
+                }
+            }
+        }
+        Ok(outcome)
+    }
+}
+
+impl crate::Db {
+    /// Writes one batch in a transaction of its own, rollups included.
+    pub async fn write<R: Stored>(&self, batch: Vec<R>, ctx: &WriteContext) -> Result<BatchOutcome> {
+        let mut tx = self.begin().await?;
+        let mut delta = RollupDelta::default();
+        let outcome = R::write_batch(&mut tx, batch, &mut delta, ctx).await?;
+        tx.apply_rollup_delta(&delta).await?;
+        tx.commit().await?;
+        Ok(outcome)
+    }
+}
+
+impl Tx {
+    /// Upserts records by external id and adds their rollup changes to `delta`.
+    pub async fn write_records<R: Record>(&mut self, batch: &[R], delta: &mut RollupDelta) -> Result<BatchOutcome> {
+        let table = R::TABLE;
+        let rows: Vec<Vec<Value>> = batch.iter().map(Record::to_values).collect();
+        let keys: Vec<String> = rows.iter().map(|r| key_string(&r[..table.key_len])).collect();
+        let inserted = self.insert_new(table, &rows).await?;
+
+        let mut outcome = BatchOutcome::default();
+        let mut claimed: HashSet<&str> = HashSet::with_capacity(inserted.len());
+        let mut existing = Vec::new();
+        for (i, key) in keys.iter().enumerate() {
+            // A key repeated within the batch is inserted once; later copies are updates.
+            if inserted.contains(key) && claimed.insert(key) {
+                outcome.inserted += 1;
+                batch[i].contribute(1, delta);
+            } else {
+                existing.push(i);
+            }
+        }
+        if existing.is_empty() {
+            return Ok(outcome);
+        }
+
+        let mut wanted: Vec<Value> = Vec::new();
+        let mut seen = HashSet::new();
+        for &i in &existing {
+            if seen.insert(&keys[i]) {
+                wanted.extend_from_slice(&rows[i][..table.key_len]);
+            }
+        }
+        let mut current: HashMap<String, Vec<Value>> =
+            self.select_rows(table, &wanted).await?.into_iter().map(|row| (key_string(&row[..table.key_len]), row)).collect();
+        let mut latest: HashMap<&str, usize> = HashMap::new();
+        for i in existing {
+            let key = keys[i].as_str();
+            let old = current
+                .get(key)
+                .ok_or_else(|| StoreError::Corrupt { table: table.name, detail: format!("row {key} vanished during the import") })?;
+            if *old == rows[i] {
+                outcome.unchanged += 1;
+                continue;
+            }
+            let previous = R::from_values(old.clone())
+                .ok_or_else(|| StoreError::Corrupt { table: table.name, detail: format!("row {key} cannot be read back") })?;
+            previous.contribute(-1, delta);
+            batch[i].contribute(1, delta);
+            current.insert(key.to_string(), rows[i].clone());
+            latest.insert(key, i);
+            outcome.updated += 1;
+        }
+        let changed: Vec<&Vec<Value>> = latest.values().map(|&i| &rows[i]).collect();
+        self.upsert_rows(table, &changed).await?;
+        Ok(outcome)
+    }
+
+    /// Inserts the rows whose key is new; returns the keys inserted.
+    async fn insert_new(&mut self, table: &'static Table, rows: &[Vec<Value>]) -> Result<HashSet<String>> {
+        let backend = self.backend();
+        let mut inserted = HashSet::with_capacity(rows.len());
+        for chunk in rows.chunks(sql::rows_per_statement(table.columns.len())) {
+            let text = sql::insert_new(backend, table, chunk.len());
+            on_conn!(self, conn => {
+                let mut query = sqlx::query(&text);
+                for row in chunk {
+                    for (value, column) in row.iter().zip(table.columns) {
+                        query = bind_value!(query, value, column.ty);
+                    }
+                }
+                for row in query.fetch_all(conn).await? {
+                    let key = decode_values!(row, table.key_columns());
+                    inserted.insert(key_string(&key));
+                }
+            });
+        }
+        Ok(inserted)
+    }
+
+    async fn upsert_rows(&mut self, table: &'static Table, rows: &[&Vec<Value>]) -> Result<()> {
+        let backend = self.backend();
+        for chunk in rows.chunks(sql::rows_per_statement(table.columns.len())) {
+            let text = sql::upsert(backend, table, chunk.len());
+            on_conn!(self, conn => {
+                let mut query = sqlx::query(&text);
+                for row in chunk {
+                    for (value, column) in row.iter().zip(table.columns) {
+                        query = bind_value!(query, value, column.ty);
+                    }
+                }
+                query.execute(conn).await?;
+            });
+        }
+        Ok(())
+    }
+
+    /// The stored rows of the given keys (key values laid end to end, `key_len` per key).
+    pub(crate) async fn select_rows(&mut self, table: &'static Table, keys: &[Value]) -> Result<Vec<Vec<Value>>> {
+        let backend = self.backend();
+        let mut rows = Vec::new();
+        let key_columns = table.key_columns();
+        for chunk in keys.chunks(sql::rows_per_statement(key_columns.len()) * key_columns.len()) {
+            let text = sql::select_by_keys(backend, table, chunk.len() / key_columns.len());
+            on_conn!(self, conn => {
+                let mut query = sqlx::query(&text);
+                for (i, value) in chunk.iter().enumerate() {
+                    query = bind_value!(query, value, key_columns[i % key_columns.len()].ty);
+                }
+                for row in query.fetch_all(conn).await? {
+                    rows.push(decode_values!(row, table.columns));
+                }
+            });
+        }
+        Ok(rows)
+    }
+
+    /// The stored records of the given keys.
+    pub async fn fetch_by_keys<R: Record>(&mut self, keys: &[Value]) -> Result<Vec<R>> {
+        let rows = self.select_rows(R::TABLE, keys).await?;
+        rows.into_iter()
+            .map(|row| {
+                R::from_values(row).ok_or_else(|| StoreError::Corrupt { table: R::TABLE.name, detail: "unreadable row".to_string() })
+            })
+            .collect()
+    }
+
+    /// Each customer's first won deal.
+    async fn first_wins(&mut self, customers: &[String]) -> Result<HashMap<String, Deal>> {
+        let backend = self.backend();
+        let mut won: HashMap<String, Vec<Deal>> = HashMap::new();
+        let columns = Deal::TABLE.columns;
+        for chunk in customers.chunks(sql::rows_per_statement(1)) {
+            let text = format!(
+                "SELECT {} FROM deals WHERE status = 'won' AND customer_id IN {}",
+                columns.iter().map(|c| c.name).collect::<Vec<_>>().join(", "),
+                sql::value_tuples(backend, 1, chunk.len()).replace("),(", ","),
+            );
+            on_conn!(self, conn => {
+                let mut query = sqlx::query(&text);
+                for customer in chunk {
+                    query = query.bind(customer.as_str());
+                }
+                for row in query.fetch_all(conn).await? {
+                    let deal = Deal::from_values(decode_values!(row, columns))
+                        .ok_or_else(|| StoreError::Corrupt { table: "deals", detail: "unreadable row".to_string() })?;
+                    won.entry(deal.customer_id.clone()).or_default().push(deal);
+                }
+            });
+        }
+        Ok(won.into_iter().filter_map(|(customer, deals)| records::first_win(&deals).cloned().map(|d| (customer, d))).collect())
+    }
+
+    /// Keeps the team table and the rep's membership history in step with the rep record.
+    async fn record_team_membership(&mut self, rep: &Rep, today: Day) -> Result<()> {
+        let backend = self.backend();
+        let p = |n: usize| match backend {
+            crate::Backend::Sqlite => "?".to_string(),
+            crate::Backend::Postgres => format!("${n}"),
+        };
+        let upsert_team = format!(
+            "INSERT INTO teams (name, parent) VALUES ({}, {}) ON CONFLICT (name) DO UPDATE SET parent = COALESCE(excluded.parent, teams.parent)",
+            p(1),
+            p(2)
+        );
+        let ensure_team = format!("INSERT INTO teams (name, parent) VALUES ({}, NULL) ON CONFLICT (name) DO NOTHING", p(1));
+        let current_sql = format!("SELECT team, valid_from FROM rep_team_history WHERE rep_id = {} AND valid_to IS NULL", p(1));
+        let insert_sql =
+            format!("INSERT INTO rep_team_history (rep_id, team, valid_from, valid_to) VALUES ({}, {}, {}, NULL)", p(1), p(2), p(3));
+        let close_sql = format!("UPDATE rep_team_history SET valid_to = {} WHERE rep_id = {} AND valid_to IS NULL", p(1), p(2));
+        let retag_sql = format!("UPDATE rep_team_history SET team = {} WHERE rep_id = {} AND valid_to IS NULL", p(1), p(2));
+        on_conn!(self, conn => {
+            if let Some(parent) = &rep.parent_team {
+                sqlx::query(&ensure_team).bind(parent.as_str()).execute(&mut *conn).await?;
+            }
+            sqlx::query(&upsert_team).bind(rep.team.as_str()).bind(rep.parent_team.as_deref()).execute(&mut *conn).await?;
+            let current: Option<(String, Option<i64>)> = sqlx::query_as(&current_sql).bind(rep.rep_id.as_str()).fetch_optional(&mut *conn).await?;
+            match current {
+                None => {
+                    let since = rep.team_from.or(rep.hire_date).map(|d| d.0 as i64);
+                    sqlx::query(&insert_sql).bind(rep.rep_id.as_str()).bind(rep.team.as_str()).bind(since).execute(&mut *conn).await?;
+                }
+                Some((team, _)) if team == rep.team => {}
+                Some((_, since)) => {
+                    let from = rep.team_from.unwrap_or(today).0 as i64;
+                    if since.is_some_and(|s| from <= s) {
+                        // The new team applies from before the current membership began: a
+                        // correction of the record, not a move.
+                        sqlx::query(&retag_sql).bind(rep.team.as_str()).bind(rep.rep_id.as_str()).execute(&mut *conn).await?;
+                    } else {
+                        sqlx::query(&close_sql).bind(from).bind(rep.rep_id.as_str()).execute(&mut *conn).await?;
+                        sqlx::query(&insert_sql).bind(rep.rep_id.as_str()).bind(rep.team.as_str()).bind(Some(from)).execute(&mut *conn).await?;
+                    }
+                }
+            }
+        });
+        Ok(())
+    }
+
+    /// Notes a completed import for the audit trail.
+    #[allow(clippy::too_many_arguments)]
+    pub async fn record_import_run(
+        &mut self,
+        kind: &str,
+        source: &str,
+        finished_at: i64,
+        strict: bool,
+        rows_read: u64,
+        outcome: BatchOutcome,
+        rejected: u64,
+        warned: u64,
+    ) -> Result<()> {
+        let text = format!(
+            "INSERT INTO import_runs (kind, source, finished_at, strict, rows_read, inserted, updated, unchanged, rejected, warned) VALUES {}",
+            sql::value_tuples(self.backend(), 1, 10)
+        );
+        let n = |v: u64| i64::try_from(v).unwrap_or(i64::MAX);
+        on_conn!(self, conn => {
+            sqlx::query(&text)
+                .bind(kind)
+                .bind(source)
+                .bind(finished_at)
+                .bind(strict)
+                .bind(n(rows_read))
+                .bind(n(outcome.inserted))
+                .bind(n(outcome.updated))
+                .bind(n(outcome.unchanged))
+                .bind(n(rejected))
+                .bind(n(warned))
+                .execute(conn)
+                .await?;
+        });
+        Ok(())
+    }
+}

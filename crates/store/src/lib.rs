@@ -1,0 +1,280 @@
+//! Salescope's storage: one API over the embedded SQLite file and PostgreSQL.
+//!
+//! **Architecture invariant:** this is the only crate that knows SQL. The backend is chosen by
+//! the URL; every public operation exists for both backends and is tested on both. Records are
+//! written through [`Tx::write_batch`], which keeps the per-rep daily totals exact.
+
+mod ingest;
+mod rollup;
+mod settings;
+mod sql;
+#[cfg(feature = "testing")]
+pub mod testing;
+
+pub use ingest::{BatchOutcome, Stored, WriteContext};
+pub use rollup::RollupRow;
+pub use settings::{SettingError, Settings, TIMEZONE_KEY};
+
+use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
+use std::str::FromStr;
+use std::time::Duration;
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("database error: {0}")]
+    Database(#[from] sqlx::Error),
+    #[error("could not bring the database schema up to date: {0}")]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+    #[error("`{0}` is not a database URL Salescope understands (use sqlite://FILE or postgres://…)")]
+    InvalidUrl(String),
+    #[error("a stored {table} row does not fit the current schema: {detail}")]
+    Corrupt { table: &'static str, detail: String },
+}
+
+pub type Result<T, E = StoreError> = std::result::Result<T, E>;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+impl Backend {
+    pub fn name(self) -> &'static str {
+        match self {
+            Backend::Sqlite => "sqlite",
+            Backend::Postgres => "postgres",
+        }
+    }
+}
+
+/// A connection pool to the organisation's store.
+#[derive(Debug, Clone)]
+pub enum Db {
+    Sqlite(SqlitePool),
+    Postgres(PgPool),
+}
+
+static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
+static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
+
+/// Which backend a URL names: `postgres://` or `postgresql://` for PostgreSQL; `sqlite:` URLs
+/// and plain file paths for SQLite.
+pub fn backend_of(url: &str) -> Result<Backend> {
+    let url = url.trim();
+    if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+        Ok(Backend::Postgres)
+    } else if url.starts_with("sqlite:") || !url.contains("://") {
+        if url.is_empty() {
+            return Err(StoreError::InvalidUrl(url.to_string()));
+        }
+        Ok(Backend::Sqlite)
+    } else {
+        Err(StoreError::InvalidUrl(url.to_string()))
+    }
+}
+
+/// The URL with any password replaced, for logs and `salescope config`.
+pub fn redact_url(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return url.to_string();
+    };
+    let Some((credentials, host)) = rest.split_once('@') else {
+        return url.to_string();
+    };
+    match credentials.split_once(':') {
+        Some((user, _)) => format!("{scheme}://{user}:***@{host}"),
+        None => url.to_string(),
+    }
+}
+
+impl Db {
+    /// Opens the store at `url`, creating an SQLite file if needed, and applies migrations.
+    pub async fn open(url: &str) -> Result<Db> {
+        let db = Db::connect(url).await?;
+        db.migrate().await?;
+        Ok(db)
+    }
+
+    async fn connect(url: &str) -> Result<Db> {
+        match backend_of(url)? {
+            Backend::Sqlite => {
+                let url = url.trim();
+                let options = if url.starts_with("sqlite:") {
+                    SqliteConnectOptions::from_str(url)?
+                } else {
+                    SqliteConnectOptions::new().filename(url)
+                };
+                let options = options
+                    .create_if_missing(true)
+                    .journal_mode(SqliteJournalMode::Wal)
+                    .synchronous(SqliteSynchronous::Normal)
+                    .busy_timeout(Duration::from_secs(30))
+                    .pragma("cache_size", "-131072")
+                    .pragma("temp_store", "memory");
+                let pool = SqlitePoolOptions::new().max_connections(4).connect_with(options).await?;
+                Ok(Db::Sqlite(pool))
+            }
+            Backend::Postgres => {
+                let options = PgConnectOptions::from_str(url.trim())?;
+                let pool = PgPoolOptions::new().max_connections(8).connect_with(options).await?;
+                Ok(Db::Postgres(pool))
+            }
+        }
+    }
+
+    pub async fn migrate(&self) -> Result<()> {
+        match self {
+            Db::Sqlite(pool) => SQLITE_MIGRATIONS.run(pool).await?,
+            Db::Postgres(pool) => POSTGRES_MIGRATIONS.run(pool).await?,
+        }
+        Ok(())
+    }
+
+    pub fn backend(&self) -> Backend {
+        match self {
+            Db::Sqlite(_) => Backend::Sqlite,
+            Db::Postgres(_) => Backend::Postgres,
+        }
+    }
+
+    /// Starts a transaction: everything written through it lands together or not at all.
+    pub async fn begin(&self) -> Result<Tx> {
+        Ok(match self {
+            Db::Sqlite(pool) => Tx::Sqlite(pool.begin().await?),
+            Db::Postgres(pool) => Tx::Postgres(pool.begin().await?),
+        })
+    }
+
+    /// Checks the database answers.
+    pub async fn ping(&self) -> Result<()> {
+        on_pool!(self, pool => {
+            sqlx::query("SELECT 1").execute(pool).await?;
+        });
+        Ok(())
+    }
+
+    pub async fn close(&self) {
+        match self {
+            Db::Sqlite(pool) => pool.close().await,
+            Db::Postgres(pool) => pool.close().await,
+        }
+    }
+
+    /// Number of stored rows of a table.
+    pub async fn count(&self, table: &salescope_core::schema::Table) -> Result<i64> {
+        let sql = format!("SELECT COUNT(*) FROM {}", table.name);
+        Ok(on_pool!(self, pool => sqlx::query_scalar(&sql).fetch_one(pool).await?))
+    }
+
+    /// Checks that every table the core declares has every declared column, and the rollup
+    /// table every measure: catches a migration that drifted from the code.
+    pub async fn verify_schema(&self) -> Result<()> {
+        use salescope_core::records::*;
+        let mut queries: Vec<String> = [&REPS, &CUSTOMERS, &CALLS, &ACTIVITIES, &LEADS, &DEALS, &DEAL_STAGES, &FEEDBACK, &DAILY_REPORTS]
+            .iter()
+            .map(|t| format!("SELECT {} FROM {} WHERE 1 = 0", t.columns.iter().map(|c| c.name).collect::<Vec<_>>().join(", "), t.name))
+            .collect();
+        let measures: Vec<&str> = salescope_core::rollup::Measure::ALL.iter().map(|m| m.column()).collect();
+        queries.push(format!("SELECT rep_id, day, {} FROM rollup_rep_day WHERE 1 = 0", measures.join(", ")));
+        for sql in queries {
+            on_pool!(self, pool => {
+                sqlx::query(&sql).fetch_all(pool).await?;
+            });
+        }
+        Ok(())
+    }
+
+    /// Writes a consistent copy of an SQLite store to `path` while it stays in use.
+    pub async fn backup_sqlite(&self, path: &str) -> Result<bool> {
+        match self {
+            Db::Sqlite(pool) => {
+                sqlx::query("VACUUM INTO ?").bind(path).execute(pool).await?;
+                Ok(true)
+            }
+            Db::Postgres(_) => Ok(false),
+        }
+    }
+}
+
+/// Runs the same code against the pool of either backend (see [`on_conn`]).
+macro_rules! on_pool {
+    ($db:expr, $pool:ident => $body:expr) => {
+        match $db {
+            $crate::Db::Sqlite($pool) => $body,
+            $crate::Db::Postgres($pool) => $body,
+        }
+    };
+}
+pub(crate) use on_pool;
+
+/// An open transaction on either backend.
+pub enum Tx {
+    Sqlite(sqlx::Transaction<'static, sqlx::Sqlite>),
+    Postgres(sqlx::Transaction<'static, sqlx::Postgres>),
+}
+
+/// Runs the same code against the connection of either backend; the body is type-checked once
+/// per backend, so it may only use what both drivers accept.
+macro_rules! on_conn {
+    ($tx:expr, $conn:ident => $body:expr) => {
+        match $tx {
+            $crate::Tx::Sqlite(tx) => {
+                let $conn = &mut **tx;
+                $body
+            }
+            $crate::Tx::Postgres(tx) => {
+                let $conn = &mut **tx;
+                $body
+            }
+        }
+    };
+}
+pub(crate) use on_conn;
+
+impl Tx {
+    pub fn backend(&self) -> Backend {
+        match self {
+            Tx::Sqlite(_) => Backend::Sqlite,
+            Tx::Postgres(_) => Backend::Postgres,
+        }
+    }
+
+    pub async fn commit(self) -> Result<()> {
+        match self {
+            Tx::Sqlite(tx) => tx.commit().await?,
+            Tx::Postgres(tx) => tx.commit().await?,
+        }
+        Ok(())
+    }
+
+    pub async fn rollback(self) -> Result<()> {
+        match self {
+            Tx::Sqlite(tx) => tx.rollback().await?,
+            Tx::Postgres(tx) => tx.rollback().await?,
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn urls_choose_the_backend() {
+        assert_eq!(backend_of("postgres://postgres@127.0.0.1/x").ok(), Some(Backend::Postgres));
+        assert_eq!(backend_of("sqlite://salescope.db").ok(), Some(Backend::Sqlite));
+        assert_eq!(backend_of("./salescope.db").ok(), Some(Backend::Sqlite));
+        assert!(backend_of("mysql://x").is_err());
+        assert!(backend_of("").is_err());
+    }
+
+    #[test]
+    fn passwords_are_redacted() {
+        assert_eq!(redact_url("postgres://app:secret@db:5432/s"), "postgres://app:***@db:5432/s");
+        assert_eq!(redact_url("postgres://postgres@db/s"), "postgres://postgres@db/s");
+        assert_eq!(redact_url("sqlite://salescope.db"), "sqlite://salescope.db");
+    }
+}

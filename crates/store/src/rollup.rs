@@ -1,0 +1,155 @@
+//! The per-rep daily totals table: applying ingest deltas, rebuilding from raw records, reading.
+
+use crate::sql::{self, decode_values};
+use crate::{Db, Result, StoreError, Tx, on_conn};
+use futures_util::TryStreamExt;
+use salescope_core::parse::Record;
+use salescope_core::records::{self, Activity, Call, DailyReport, Deal, Feedback, Lead};
+use salescope_core::rollup::{MEASURE_COUNT, Measure, RollupDelta, Totals};
+use salescope_core::time::Day;
+
+/// One row of the rollup table.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RollupRow {
+    pub rep_id: String,
+    pub day: Day,
+    pub totals: Totals,
+}
+
+fn measure_columns() -> Vec<&'static str> {
+    Measure::ALL.iter().map(|m| m.column()).collect()
+}
+
+impl Tx {
+    /// Adds the changes to the stored totals; totals that drop to all zeros are removed, so the
+    /// table holds exactly what a rebuild would produce.
+    pub async fn apply_rollup_delta(&mut self, delta: &RollupDelta) -> Result<()> {
+        let backend = self.backend();
+        let columns = measure_columns();
+        let entries: Vec<_> = delta.entries().collect();
+        let per_statement = sql::rows_per_statement(2 + MEASURE_COUNT);
+        for chunk in entries.chunks(per_statement) {
+            let text = format!(
+                "INSERT INTO rollup_rep_day (rep_id, day, {}) VALUES {} ON CONFLICT (rep_id, day) DO UPDATE SET {}",
+                columns.join(", "),
+                sql::value_tuples(backend, chunk.len(), 2 + MEASURE_COUNT),
+                columns.iter().map(|c| format!("{c} = rollup_rep_day.{c} + excluded.{c}")).collect::<Vec<_>>().join(", ")
+            );
+            on_conn!(self, conn => {
+                let mut query = sqlx::query(&text);
+                for (rep, day, totals) in chunk {
+                    query = query.bind(*rep).bind(day.0 as i64);
+                    for v in totals.iter() {
+                        query = query.bind(*v);
+                    }
+                }
+                query.execute(conn).await?;
+            });
+        }
+        if delta.removes_anything() {
+            let all_zero = columns.iter().map(|c| format!("{c} = 0")).collect::<Vec<_>>().join(" AND ");
+            for chunk in entries.chunks(sql::rows_per_statement(2)) {
+                let text = format!(
+                    "DELETE FROM rollup_rep_day WHERE (rep_id, day) IN (VALUES {}) AND {all_zero}",
+                    sql::value_tuples(backend, chunk.len(), 2)
+                );
+                on_conn!(self, conn => {
+                    let mut query = sqlx::query(&text);
+                    for (rep, day, _) in chunk {
+                        query = query.bind(*rep).bind(day.0 as i64);
+                    }
+                    query.execute(conn).await?;
+                });
+            }
+        }
+        Ok(())
+    }
+
+    /// Adds every stored record of a kind to `delta`.
+    async fn accumulate<R: Record>(&mut self, delta: &mut RollupDelta) -> Result<()> {
+        let table = R::TABLE;
+        let text = format!("SELECT {} FROM {}", table.columns.iter().map(|c| c.name).collect::<Vec<_>>().join(", "), table.name);
+        on_conn!(self, conn => {
+            let mut rows = sqlx::query(&text).fetch(conn);
+            while let Some(row) = rows.try_next().await? {
+                let record = R::from_values(decode_values!(row, table.columns))
+                    .ok_or_else(|| StoreError::Corrupt { table: table.name, detail: "unreadable row".to_string() })?;
+                record.contribute(1, delta);
+            }
+        });
+        Ok(())
+    }
+
+    /// Adds every customer's first win to `delta`.
+    async fn accumulate_first_wins(&mut self, delta: &mut RollupDelta) -> Result<()> {
+        let columns = Deal::TABLE.columns;
+        let text = format!(
+            "SELECT {} FROM deals WHERE status = 'won' ORDER BY customer_id",
+            columns.iter().map(|c| c.name).collect::<Vec<_>>().join(", ")
+        );
+        fn flush(group: &mut Vec<Deal>, delta: &mut RollupDelta) {
+            if let Some(first) = records::first_win(group.iter()) {
+                records::contribute_first_win(first, 1, delta);
+            }
+            group.clear();
+        }
+        let mut group: Vec<Deal> = Vec::new();
+        on_conn!(self, conn => {
+            let mut rows = sqlx::query(&text).fetch(conn);
+            while let Some(row) = rows.try_next().await? {
+                let deal = Deal::from_values(decode_values!(row, columns))
+                    .ok_or_else(|| StoreError::Corrupt { table: "deals", detail: "unreadable row".to_string() })?;
+                if group.first().is_some_and(|g| g.customer_id != deal.customer_id) {
+                    flush(&mut group, delta);
+                }
+                group.push(deal);
+            }
+        });
+        flush(&mut group, delta);
+        Ok(())
+    }
+}
+
+impl Db {
+    /// Recomputes the totals from the raw records, in one transaction. Returns the number of
+    /// (rep, day) rows written.
+    pub async fn rebuild_rollups(&self) -> Result<usize> {
+        let mut tx = self.begin().await?;
+        on_conn!(&mut tx, conn => {
+            sqlx::query("DELETE FROM rollup_rep_day").execute(conn).await?;
+        });
+        let mut delta = RollupDelta::default();
+        tx.accumulate::<Call>(&mut delta).await?;
+        tx.accumulate::<Activity>(&mut delta).await?;
+        tx.accumulate::<Lead>(&mut delta).await?;
+        tx.accumulate::<Deal>(&mut delta).await?;
+        tx.accumulate::<Feedback>(&mut delta).await?;
+        tx.accumulate::<DailyReport>(&mut delta).await?;
+        tx.accumulate_first_wins(&mut delta).await?;
+        tx.apply_rollup_delta(&delta).await?;
+        tx.commit().await?;
+        Ok(delta.len())
+    }
+
+    /// Every row of the totals table, ordered by rep and day.
+    pub async fn rollup_rows(&self) -> Result<Vec<RollupRow>> {
+        let text = format!("SELECT rep_id, day, {} FROM rollup_rep_day ORDER BY rep_id, day", measure_columns().join(", "));
+        let mut out = Vec::new();
+        let mut tx = self.begin().await?;
+        on_conn!(&mut tx, conn => {
+            for row in sqlx::query(&text).fetch_all(conn).await? {
+                use sqlx::Row;
+                let mut totals = [0i64; MEASURE_COUNT];
+                for (i, t) in totals.iter_mut().enumerate() {
+                    *t = row.try_get::<i64, _>(i + 2)?;
+                }
+                let day: i64 = row.try_get(1)?;
+                out.push(RollupRow { rep_id: row.try_get(0)?, day: Day(day as i32), totals });
+            }
+        });
+        tx.rollback().await?;
+        // Text collation differs between the backends; order bytewise here.
+        out.sort_by(|a, b| (a.rep_id.as_bytes(), a.day).cmp(&(b.rep_id.as_bytes(), b.day)));
+        Ok(out)
+    }
+}

@@ -1,0 +1,155 @@
+//! SQL text for the generic record operations, and binding/decoding of [`Value`]s.
+
+use crate::Backend;
+use salescope_core::schema::{Column, Table, Value};
+
+/// Most bound parameters one statement may carry (SQLite allows 32766, PostgreSQL 65535).
+const MAX_PARAMS: usize = 30_000;
+
+/// How many rows of `columns` columns fit in one statement, at most 1000.
+pub(crate) fn rows_per_statement(columns: usize) -> usize {
+    (MAX_PARAMS / columns.max(1)).clamp(1, 1000)
+}
+
+/// `(?,?),(?,?)` for SQLite or `($1,$2),($3,$4)` for PostgreSQL.
+pub(crate) fn value_tuples(backend: Backend, rows: usize, columns: usize) -> String {
+    let mut sql = String::with_capacity(rows * columns * 5);
+    let mut n = 0;
+    for r in 0..rows {
+        if r > 0 {
+            sql.push(',');
+        }
+        sql.push('(');
+        for c in 0..columns {
+            if c > 0 {
+                sql.push(',');
+            }
+            n += 1;
+            match backend {
+                Backend::Sqlite => sql.push('?'),
+                Backend::Postgres => {
+                    sql.push('$');
+                    sql.push_str(&n.to_string());
+                }
+            }
+        }
+        sql.push(')');
+    }
+    sql
+}
+
+fn column_list(columns: &[Column]) -> String {
+    columns.iter().map(|c| c.name).collect::<Vec<_>>().join(", ")
+}
+
+/// Inserts rows that are new and returns their keys; rows whose key exists are left alone.
+pub(crate) fn insert_new(backend: Backend, table: &Table, rows: usize) -> String {
+    format!(
+        "INSERT INTO {} ({}) VALUES {} ON CONFLICT ({}) DO NOTHING RETURNING {}",
+        table.name,
+        column_list(table.columns),
+        value_tuples(backend, rows, table.columns.len()),
+        column_list(table.key_columns()),
+        column_list(table.key_columns()),
+    )
+}
+
+/// Inserts rows, replacing every non-key column of rows whose key exists.
+pub(crate) fn upsert(backend: Backend, table: &Table, rows: usize) -> String {
+    let updates: Vec<String> = table.columns[table.key_len..].iter().map(|c| format!("{0} = excluded.{0}", c.name)).collect();
+    format!(
+        "INSERT INTO {} ({}) VALUES {} ON CONFLICT ({}) DO UPDATE SET {}",
+        table.name,
+        column_list(table.columns),
+        value_tuples(backend, rows, table.columns.len()),
+        column_list(table.key_columns()),
+        updates.join(", "),
+    )
+}
+
+/// Selects the rows of the given keys.
+pub(crate) fn select_by_keys(backend: Backend, table: &Table, keys: usize) -> String {
+    let key_columns = table.key_columns();
+    let condition = if key_columns.len() == 1 {
+        format!("{} IN {}", key_columns[0].name, value_tuples(backend, 1, keys).replace("),(", ","))
+    } else {
+        format!("({}) IN (VALUES {})", column_list(key_columns), value_tuples(backend, keys, key_columns.len()))
+    };
+    format!("SELECT {} FROM {} WHERE {}", column_list(table.columns), table.name, condition)
+}
+
+/// A key as one string, for hashing: the key values joined by a unit separator.
+pub(crate) fn key_string(values: &[Value]) -> String {
+    let mut key = String::new();
+    for (i, v) in values.iter().enumerate() {
+        if i > 0 {
+            key.push('\u{1f}');
+        }
+        key.push_str(&v.display());
+    }
+    key
+}
+
+/// Binds a [`Value`] with the SQL type of its column, so that NULLs are typed correctly for
+/// PostgreSQL.
+macro_rules! bind_value {
+    ($query:expr, $value:expr, $ty:expr) => {{
+        use salescope_core::schema::{ColumnType, Value};
+        match ($value, $ty) {
+            (Value::Null, ColumnType::Int) => $query.bind(None::<i64>),
+            (Value::Null, ColumnType::Real) => $query.bind(None::<f64>),
+            (Value::Null, ColumnType::Text) => $query.bind(None::<String>),
+            (Value::Null, ColumnType::Bool) => $query.bind(None::<bool>),
+            (Value::Int(v), _) => $query.bind(*v),
+            (Value::Real(v), _) => $query.bind(*v),
+            (Value::Text(v), _) => $query.bind(v.as_str()),
+            (Value::Bool(v), _) => $query.bind(*v),
+        }
+    }};
+}
+pub(crate) use bind_value;
+
+/// Reads the columns of a row into [`Value`]s by the declared column types.
+macro_rules! decode_values {
+    ($row:expr, $columns:expr) => {{
+        use salescope_core::schema::{ColumnType, Value};
+        use sqlx::Row;
+        let mut values = Vec::with_capacity($columns.len());
+        for (i, column) in $columns.iter().enumerate() {
+            let value = match column.ty {
+                ColumnType::Int => $row.try_get::<Option<i64>, _>(i)?.map_or(Value::Null, Value::Int),
+                ColumnType::Real => $row.try_get::<Option<f64>, _>(i)?.map_or(Value::Null, Value::Real),
+                ColumnType::Text => $row.try_get::<Option<String>, _>(i)?.map_or(Value::Null, Value::Text),
+                ColumnType::Bool => $row.try_get::<Option<bool>, _>(i)?.map_or(Value::Null, Value::Bool),
+            };
+            values.push(value);
+        }
+        values
+    }};
+}
+pub(crate) use decode_values;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use salescope_core::records::{CALLS, DAILY_REPORTS};
+
+    #[test]
+    fn placeholders_follow_each_backend() {
+        assert_eq!(value_tuples(Backend::Sqlite, 2, 2), "(?,?),(?,?)");
+        assert_eq!(value_tuples(Backend::Postgres, 2, 2), "($1,$2),($3,$4)");
+    }
+
+    #[test]
+    fn single_and_composite_keys_are_selected_with_in_lists() {
+        assert!(select_by_keys(Backend::Postgres, &CALLS, 3).ends_with("WHERE call_id IN ($1,$2,$3)"));
+        assert!(select_by_keys(Backend::Sqlite, &DAILY_REPORTS, 2).ends_with("WHERE (rep_id, day) IN (VALUES (?,?),(?,?))"));
+    }
+
+    #[test]
+    fn upserts_replace_only_non_key_columns() {
+        let sql = upsert(Backend::Sqlite, &DAILY_REPORTS, 1);
+        assert!(sql.contains("ON CONFLICT (rep_id, day) DO UPDATE SET new_customers = excluded.new_customers"));
+        assert!(!sql.contains("rep_id = excluded.rep_id"));
+    }
+}
