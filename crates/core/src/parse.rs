@@ -229,6 +229,9 @@ pub trait Record: Sized + Send + Sync + 'static {
     /// unreadable; the reader holds the reasons.
     fn parse(row: &mut RowReader) -> Option<Self>;
 
+    /// The external id, as shown in reports (composite keys joined by `/`).
+    fn external_id(&self) -> String;
+
     /// Rule ids of the warnings the record was stored with, comma-separated.
     fn flags_mut(&mut self) -> &mut String;
 

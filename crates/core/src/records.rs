@@ -163,6 +163,10 @@ impl Record for Rep {
         Some(Rep { rep_id, name, team, parent_team, hire_date, email, role, team_from, flags: String::new() })
     }
 
+    fn external_id(&self) -> String {
+        self.rep_id.clone()
+    }
+
     fn flags_mut(&mut self) -> &mut String {
         &mut self.flags
     }
@@ -240,6 +244,10 @@ impl Record for Customer {
             created_at: row.datetime(F::CreatedAt),
             flags: String::new(),
         })
+    }
+
+    fn external_id(&self) -> String {
+        self.customer_id.clone()
     }
 
     fn flags_mut(&mut self) -> &mut String {
@@ -357,6 +365,10 @@ impl Record for Call {
         })
     }
 
+    fn external_id(&self) -> String {
+        self.call_id.clone()
+    }
+
     fn flags_mut(&mut self) -> &mut String {
         &mut self.flags
     }
@@ -470,6 +482,10 @@ impl Record for Activity {
         let at = row.datetime(F::At);
         let (opened, clicked, replied) = (row.flag(F::Opened), row.flag(F::Clicked), row.flag(F::Replied));
         Some(Activity { activity_id, rep_id: rep_id?, customer_id, kind: kind?, at: at?, opened, clicked, replied, flags: String::new() })
+    }
+
+    fn external_id(&self) -> String {
+        self.activity_id.clone()
     }
 
     fn flags_mut(&mut self) -> &mut String {
@@ -588,6 +604,10 @@ impl Record for Lead {
             status,
             flags: String::new(),
         })
+    }
+
+    fn external_id(&self) -> String {
+        self.lead_id.clone()
     }
 
     fn flags_mut(&mut self) -> &mut String {
@@ -731,6 +751,10 @@ impl Record for Deal {
         })
     }
 
+    fn external_id(&self) -> String {
+        self.deal_id.clone()
+    }
+
     fn flags_mut(&mut self) -> &mut String {
         &mut self.flags
     }
@@ -836,6 +860,10 @@ impl Record for DealStage {
         Some(DealStage { deal_id, stage, entered_at, flags: String::new() })
     }
 
+    fn external_id(&self) -> String {
+        format!("{}/{}/{}", self.deal_id, self.stage, self.entered_at)
+    }
+
     fn flags_mut(&mut self) -> &mut String {
         &mut self.flags
     }
@@ -928,6 +956,10 @@ impl Record for Feedback {
         let complaint = row.flag(F::Complaint);
         let comment = row.text(F::Comment);
         Some(Feedback { feedback_id, customer_id, rep_id, call_id, date: date?, csat, nps, complaint, comment, flags: String::new() })
+    }
+
+    fn external_id(&self) -> String {
+        self.feedback_id.clone()
     }
 
     fn flags_mut(&mut self) -> &mut String {
@@ -1056,6 +1088,10 @@ impl Record for DailyReport {
             next_day_plan,
             flags: String::new(),
         })
+    }
+
+    fn external_id(&self) -> String {
+        format!("{}/{}", self.rep_id, self.date)
     }
 
     fn flags_mut(&mut self) -> &mut String {

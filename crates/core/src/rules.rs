@@ -12,6 +12,7 @@ pub enum Rule {
     DateInvalid,
     NumberInvalid,
     ValueInvalid,
+    EncodingInvalid,
     RepUnknown,
     DealUnknown,
     // Entry rules from the seeds; each organisation chooses error, warning or off.
@@ -68,11 +69,12 @@ impl fmt::Display for Severity {
 }
 
 impl Rule {
-    pub const ALL: [Rule; 21] = [
+    pub const ALL: [Rule; 22] = [
         Rule::RequiredMissing,
         Rule::DateInvalid,
         Rule::NumberInvalid,
         Rule::ValueInvalid,
+        Rule::EncodingInvalid,
         Rule::RepUnknown,
         Rule::DealUnknown,
         Rule::AmountNegative,
@@ -98,6 +100,7 @@ impl Rule {
             Rule::DateInvalid => "date_invalid",
             Rule::NumberInvalid => "number_invalid",
             Rule::ValueInvalid => "value_invalid",
+            Rule::EncodingInvalid => "encoding_invalid",
             Rule::RepUnknown => "rep_unknown",
             Rule::DealUnknown => "deal_unknown",
             Rule::AmountNegative => "amount_negative",
@@ -126,7 +129,13 @@ impl Rule {
     pub fn is_configurable(self) -> bool {
         !matches!(
             self,
-            Rule::RequiredMissing | Rule::DateInvalid | Rule::NumberInvalid | Rule::ValueInvalid | Rule::RepUnknown | Rule::DealUnknown
+            Rule::RequiredMissing
+                | Rule::DateInvalid
+                | Rule::NumberInvalid
+                | Rule::ValueInvalid
+                | Rule::EncodingInvalid
+                | Rule::RepUnknown
+                | Rule::DealUnknown
         )
     }
 

@@ -1,0 +1,195 @@
+//! Salescope's importers: files (CSV in UTF-8, GBK/GB18030 or UTF-16; XLSX and other
+//! spreadsheets) and JSON arrays become validated records in the store, with a report of every
+//! row accepted, updated, unchanged, rejected or flagged.
+//!
+//! **Architecture invariant:** the import knows files and encodings but not SQL; it validates
+//! with the core's rules and writes through the store's API, in one transaction per import.
+
+mod report;
+mod run;
+pub mod source;
+
+pub use report::{ColumnMapping, ColumnReport, ImportReport, LISTED_ISSUES, RowIssue};
+pub use run::Importable;
+pub use source::{Encoding, Source};
+
+use salescope_core::i18n::Lang;
+use salescope_core::records::{Activity, Call, Customer, DailyReport, Deal, DealStage, Feedback, Lead, Rep};
+use salescope_core::schema::Kind;
+use salescope_core::time::{Day, LocalDateTime};
+use salescope_store::{Db, StoreError};
+use std::path::Path;
+use std::sync::Arc;
+
+/// A problem with the input as a whole: nothing was stored.
+#[derive(Debug, thiserror::Error)]
+pub enum ImportError {
+    #[error("cannot read {file}: {detail}")]
+    Unreadable { file: String, detail: String },
+    #[error("the workbook has no sheet named {sheet} (sheets: {})", available.join(", "))]
+    SheetNotFound { sheet: String, available: Vec<String> },
+    #[error("not a JSON array of records: {0}")]
+    BadJson(String),
+    #[error("the input has no rows")]
+    EmptyFile,
+    #[error("required columns are missing: {} (headers found: {})", missing.join(", "), headers.join(", "))]
+    MissingColumns { missing: Vec<String>, headers: Vec<String> },
+    #[error("the column mapping is not usable: {0}")]
+    BadMapping(String),
+    #[error("{0}")]
+    BadRule(String),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+impl ImportError {
+    /// A stable code for API responses.
+    pub fn code(&self) -> &'static str {
+        match self {
+            ImportError::Unreadable { .. } => "file_unreadable",
+            ImportError::SheetNotFound { .. } => "sheet_not_found",
+            ImportError::BadJson(_) => "bad_json",
+            ImportError::EmptyFile => "empty_input",
+            ImportError::MissingColumns { .. } => "missing_columns",
+            ImportError::BadMapping(_) => "bad_mapping",
+            ImportError::BadRule(_) => "bad_rule",
+            ImportError::Store(_) => "store_error",
+        }
+    }
+
+    /// The message in the user's language.
+    pub fn message(&self, lang: Lang) -> String {
+        match self {
+            ImportError::Unreadable { file, detail } => lang.format("error.file_unreadable", &[("file", file), ("detail", detail)]),
+            ImportError::SheetNotFound { sheet, available } => {
+                lang.format("error.sheet_not_found", &[("sheet", sheet), ("sheets", &available.join(", "))])
+            }
+            ImportError::BadJson(detail) => lang.format("error.bad_json", &[("detail", detail)]),
+            ImportError::EmptyFile => lang.tr("error.empty_input").to_string(),
+            ImportError::MissingColumns { missing, headers } => {
+                lang.format("error.missing_columns", &[("fields", &missing.join(", ")), ("headers", &headers.join(", "))])
+            }
+            ImportError::BadMapping(detail) => lang.format("error.bad_mapping", &[("detail", detail)]),
+            ImportError::BadRule(detail) => lang.format("error.bad_rule", &[("detail", detail)]),
+            ImportError::Store(e) => lang.format("error.store", &[("detail", &e)]),
+        }
+    }
+}
+
+/// Progress of a long import, shown by the CLI as a bar.
+pub trait Progress: Send + Sync {
+    fn start(&self, _total_bytes: u64) {}
+    fn advance(&self, _bytes_read: u64) {}
+    fn finish(&self) {}
+}
+
+/// No progress display (API requests, tests).
+pub struct NoProgress;
+impl Progress for NoProgress {}
+
+#[derive(Debug, Clone)]
+pub struct ImportOptions {
+    /// Reject the whole input when any row is rejected.
+    pub strict: bool,
+    pub lang: Lang,
+    /// (header in the file, Salescope field) pairs that extend the built-in synonyms.
+    pub mapping: Vec<(String, String)>,
+    /// `rule_id=severity` overrides for this import only.
+    pub rule_overrides: Vec<String>,
+    /// The organisation's today (team changes without a date start today).
+    pub today: Day,
+    /// The organisation's local time now, recorded with the import.
+    pub now: LocalDateTime,
+    /// Shown in the report and the audit trail: a file name, or `api`.
+    pub source_name: String,
+    pub kind_label: String,
+}
+
+impl ImportOptions {
+    pub fn new(kind: Kind, source_name: &str, now: LocalDateTime) -> ImportOptions {
+        ImportOptions {
+            strict: false,
+            lang: Lang::En,
+            mapping: Vec::new(),
+            rule_overrides: Vec::new(),
+            today: now.day(),
+            now,
+            source_name: source_name.to_string(),
+            kind_label: kind.id().to_string(),
+        }
+    }
+}
+
+/// Imports every row of `source` as records of `kind`.
+pub async fn import(
+    db: &Db,
+    kind: Kind,
+    source: Source,
+    options: &ImportOptions,
+    progress: Arc<dyn Progress>,
+) -> Result<ImportReport, ImportError> {
+    match kind {
+        Kind::Reps => run::run::<Rep>(db, source, options, progress).await,
+        Kind::Customers => run::run::<Customer>(db, source, options, progress).await,
+        Kind::Calls => run::run::<Call>(db, source, options, progress).await,
+        Kind::Activities => run::run::<Activity>(db, source, options, progress).await,
+        Kind::Leads => run::run::<Lead>(db, source, options, progress).await,
+        Kind::Deals => run::run::<Deal>(db, source, options, progress).await,
+        Kind::DealStages => run::run::<DealStage>(db, source, options, progress).await,
+        Kind::Feedback => run::run::<Feedback>(db, source, options, progress).await,
+        Kind::DailyReports => run::run::<DailyReport>(db, source, options, progress).await,
+    }
+}
+
+/// Imports a file; see [`Source::open`] for the formats.
+pub async fn import_file(
+    db: &Db,
+    kind: Kind,
+    path: &Path,
+    sheet: Option<&str>,
+    encoding: Encoding,
+    options: &ImportOptions,
+    progress: Arc<dyn Progress>,
+) -> Result<ImportReport, ImportError> {
+    let source = Source::open(path, sheet, encoding)?;
+    import(db, kind, source, options, progress).await
+}
+
+/// Reads a mapping file: TOML whose `[columns]` table (or top level) maps the headers of a file
+/// to Salescope fields, e.g. `"Agent Name" = "rep_id"`.
+pub fn read_mapping_file(path: &Path) -> Result<Vec<(String, String)>, ImportError> {
+    let text =
+        std::fs::read_to_string(path).map_err(|e| ImportError::Unreadable { file: path.display().to_string(), detail: e.to_string() })?;
+    parse_mapping(&text)
+}
+
+pub fn parse_mapping(text: &str) -> Result<Vec<(String, String)>, ImportError> {
+    let table: toml::Table = text.parse().map_err(|e: toml::de::Error| ImportError::BadMapping(e.to_string()))?;
+    let columns = match table.get("columns") {
+        Some(toml::Value::Table(columns)) => columns.clone(),
+        Some(_) => return Err(ImportError::BadMapping("`columns` must be a table of \"header\" = \"field\"".into())),
+        None => table,
+    };
+    columns
+        .into_iter()
+        .map(|(header, field)| match field {
+            toml::Value::String(field) => Ok((header, field)),
+            other => Err(ImportError::BadMapping(format!("the field for “{header}” must be a string, not {other}"))),
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn mapping_files_accept_a_columns_table_or_top_level_pairs() {
+        let pairs = parse_mapping("[columns]\n\"Agent Name\" = \"rep_id\"\n").expect("table");
+        assert_eq!(pairs, vec![("Agent Name".to_string(), "rep_id".to_string())]);
+        let pairs = parse_mapping("\"Dauer\" = \"talk_seconds\"\n").expect("top level");
+        assert_eq!(pairs, vec![("Dauer".to_string(), "talk_seconds".to_string())]);
+        assert!(matches!(parse_mapping("x = 3"), Err(ImportError::BadMapping(_))));
+        assert!(matches!(parse_mapping("not toml ["), Err(ImportError::BadMapping(_))));
+    }
+}

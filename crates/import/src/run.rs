@@ -1,0 +1,387 @@
+//! The import pipeline: a reader thread turns rows into records while the writer stores them,
+//! all in one transaction, so an import lands whole or not at all.
+
+use crate::report::{ColumnMapping, ColumnReport, ImportReport};
+use crate::source::{RowRef, Source};
+use crate::{ImportError, ImportOptions, Progress};
+use salescope_core::header::{CustomMapping, HeaderMapping, map_headers, match_header};
+use salescope_core::parse::{Issue, ParseContext, Record, parse_row};
+use salescope_core::records::{Deal, DealSpan, DealStage, stage_rules};
+use salescope_core::rollup::RollupDelta;
+use salescope_core::rules::{Rule, RulePolicy, Severity};
+use salescope_core::schema::Value;
+use salescope_store::{BatchOutcome, Db, StoreError, Stored, Tx, WriteContext};
+use std::collections::HashSet;
+use std::future::Future;
+use std::hash::{BuildHasher, RandomState};
+use std::sync::Arc;
+use std::time::Instant;
+use tokio::sync::mpsc;
+
+/// Records per batch handed from the reader to the writer.
+const BATCH: usize = 4096;
+/// How many leading rows are searched for the header row (spreadsheets often carry a title).
+const HEADER_SEARCH_ROWS: usize = 10;
+
+/// A record kind that can be imported.
+pub trait Importable: Stored {
+    /// Rules that need the store to check (a stage change must name a known deal). Returns the
+    /// issues of each record, aligned with `batch`.
+    fn check_references(
+        _tx: &mut Tx,
+        batch: &[Self],
+        _policy: &RulePolicy,
+    ) -> impl Future<Output = Result<Vec<Vec<Issue>>, StoreError>> + Send {
+        let none = vec![Vec::new(); batch.len()];
+        async move { Ok(none) }
+    }
+}
+
+impl Importable for salescope_core::records::Rep {}
+impl Importable for salescope_core::records::Customer {}
+impl Importable for salescope_core::records::Call {}
+impl Importable for salescope_core::records::Activity {}
+impl Importable for salescope_core::records::Lead {}
+impl Importable for Deal {}
+impl Importable for salescope_core::records::Feedback {}
+impl Importable for salescope_core::records::DailyReport {}
+
+impl Importable for DealStage {
+    async fn check_references(tx: &mut Tx, batch: &[Self], policy: &RulePolicy) -> Result<Vec<Vec<Issue>>, StoreError> {
+        let mut ids: Vec<Value> = batch.iter().map(|s| Value::Text(s.deal_id.clone())).collect();
+        ids.dedup();
+        let deals: std::collections::HashMap<String, DealSpan> = tx
+            .fetch_by_keys::<Deal>(&ids)
+            .await?
+            .into_iter()
+            .map(|d| (d.deal_id.clone(), DealSpan { created_at: d.created_at, closed_at: d.closed_at }))
+            .collect();
+        Ok(batch
+            .iter()
+            .map(|change| {
+                stage_rules(change, deals.get(&change.deal_id))
+                    .into_iter()
+                    .map(|(rule, field, value)| Issue { field: Some(field), rule, severity: policy.severity(rule), value })
+                    .filter(|i| i.severity != Severity::Off)
+                    .collect()
+            })
+            .collect())
+    }
+}
+
+struct Batch<R> {
+    records: Vec<R>,
+    /// Row number of each record.
+    rows: Vec<u64>,
+    /// Issues of each record that was kept (warnings only), aligned with `records`.
+    record_issues: Vec<Vec<Issue>>,
+    /// Rows that were rejected while reading, with their issues.
+    rejected: Vec<(u64, Vec<Issue>)>,
+    rows_read: u64,
+    blank_rows: u64,
+}
+
+impl<R> Batch<R> {
+    fn new() -> Self {
+        Batch {
+            records: Vec::with_capacity(BATCH),
+            rows: Vec::new(),
+            record_issues: Vec::new(),
+            rejected: Vec::new(),
+            rows_read: 0,
+            blank_rows: 0,
+        }
+    }
+}
+
+enum Message<R> {
+    Columns(HeaderMapping),
+    Batch(Batch<R>),
+    End { rows_before_header: u64, failure: Option<ImportError> },
+}
+
+fn is_blank(fields: &[&str]) -> bool {
+    fields.iter().all(|f| f.trim().is_empty())
+}
+
+/// Picks the header among the first non-blank rows: the one naming the most fields (the earliest
+/// on a tie).
+fn choose_header(
+    candidates: &[(u64, Vec<String>)],
+    fields: &'static [salescope_core::schema::FieldSpec],
+    custom: &CustomMapping,
+) -> Option<usize> {
+    let score = |row: &Vec<String>| row.iter().filter(|h| match_header(fields, h, custom).is_some()).count();
+    let mut best: Option<usize> = None;
+    for (i, (_, row)) in candidates.iter().enumerate() {
+        let row_fields: Vec<&str> = row.iter().map(String::as_str).collect();
+        if is_blank(&row_fields) {
+            continue;
+        }
+        if best.is_none_or(|b| score(row) > score(&candidates[b].1)) {
+            best = Some(i);
+        }
+    }
+    best
+}
+
+/// Turns data rows into records and batches them.
+struct RowParser<'a, R> {
+    ctx: &'a ParseContext,
+    out: &'a mpsc::Sender<Message<R>>,
+    batch: Batch<R>,
+    seen: HashSet<u64>,
+    hasher: RandomState,
+}
+
+impl<R: Record> RowParser<'_, R> {
+    fn row(&mut self, row: &RowRef, mapping: &HeaderMapping) -> bool {
+        let batch = &mut self.batch;
+        if is_blank(row.fields) {
+            batch.blank_rows += 1;
+            return true;
+        }
+        batch.rows_read += 1;
+        let values: Vec<Option<&str>> = mapping.columns.iter().map(|c| c.and_then(|c| row.fields.get(c).copied())).collect();
+        let mut parsed = parse_row::<R>(&values, self.ctx);
+        if let Some(bad) = row.bad_encoding {
+            if let Some(field) = mapping.columns.iter().position(|c| *c == Some(bad)) {
+                parsed.record = None;
+                let value = row.fields[bad].to_string();
+                parsed.issues.push(Issue {
+                    field: Some(R::FIELDS[field].name),
+                    rule: Rule::EncodingInvalid,
+                    severity: Severity::Error,
+                    value,
+                });
+            }
+        }
+        match parsed.record {
+            Some(record) => {
+                let mut issues = parsed.issues;
+                if !self.seen.insert(self.hasher.hash_one(record.external_id())) {
+                    let severity = self.ctx.policy.severity(Rule::DuplicateInFile);
+                    if severity != Severity::Off {
+                        issues.push(Issue { field: None, rule: Rule::DuplicateInFile, severity, value: record.external_id() });
+                    }
+                }
+                if issues.iter().any(|i| i.severity == Severity::Error) {
+                    batch.rejected.push((row.number, issues));
+                } else {
+                    batch.records.push(record);
+                    batch.rows.push(row.number);
+                    batch.record_issues.push(issues);
+                }
+            }
+            None => batch.rejected.push((row.number, parsed.issues)),
+        }
+        if batch.records.len() + batch.rejected.len() >= BATCH {
+            return self.flush();
+        }
+        true
+    }
+
+    /// Sends the current batch; `false` when the writer has gone.
+    fn flush(&mut self) -> bool {
+        let full = std::mem::replace(&mut self.batch, Batch::new());
+        self.out.blocking_send(Message::Batch(full)).is_ok()
+    }
+}
+
+/// Reads every row into records on the calling (blocking) thread, sending batches to `out`.
+fn read_rows<R: Record>(
+    source: Source,
+    ctx: &ParseContext,
+    custom: &CustomMapping,
+    out: &mpsc::Sender<Message<R>>,
+    progress: &dyn Progress,
+) {
+    let mut parser = RowParser { ctx, out, batch: Batch::new(), seen: HashSet::new(), hasher: RandomState::new() };
+    let mut candidates: Vec<(u64, Vec<String>)> = Vec::new();
+    let mut mapping: Option<HeaderMapping> = None;
+    let mut rows_before_header = 0u64;
+    let mut failure: Option<ImportError> = None;
+    let mut last_progress = 0u64;
+
+    // Settles the header among the buffered rows, then reads the buffered rows after it.
+    let settle = |candidates: &mut Vec<(u64, Vec<String>)>,
+                  parser: &mut RowParser<R>,
+                  rows_before_header: &mut u64|
+     -> Result<HeaderMapping, ImportError> {
+        let chosen = choose_header(candidates, R::FIELDS, custom).ok_or(ImportError::EmptyFile)?;
+        *rows_before_header += chosen as u64;
+        let headers: Vec<&str> = candidates[chosen].1.iter().map(String::as_str).collect();
+        let m = map_headers(R::FIELDS, &headers, custom);
+        if !m.missing_required.is_empty() {
+            return Err(ImportError::MissingColumns {
+                missing: m.missing_required.iter().map(|s| s.to_string()).collect(),
+                headers: candidates[chosen].1.clone(),
+            });
+        }
+        let _ = out.blocking_send(Message::Columns(m.clone()));
+        for (number, fields) in candidates.drain(..).skip(chosen + 1) {
+            let fields: Vec<&str> = fields.iter().map(String::as_str).collect();
+            parser.row(&RowRef { number, fields: &fields, bad_encoding: None, bytes_read: 0 }, &m);
+        }
+        Ok(m)
+    };
+
+    let scanned = source.scan(|row| {
+        if row.bytes_read.saturating_sub(last_progress) > 1 << 20 {
+            progress.advance(row.bytes_read);
+            last_progress = row.bytes_read;
+        }
+        if let Some(m) = &mapping {
+            return parser.row(&row, m);
+        }
+        candidates.push((row.number, row.fields.iter().map(|f| f.to_string()).collect()));
+        let non_blank = candidates.iter().filter(|(_, f)| f.iter().any(|v| !v.trim().is_empty())).count();
+        if non_blank < HEADER_SEARCH_ROWS {
+            return true;
+        }
+        match settle(&mut candidates, &mut parser, &mut rows_before_header) {
+            Ok(m) => {
+                mapping = Some(m);
+                true
+            }
+            Err(e) => {
+                failure = Some(e);
+                false
+            }
+        }
+    });
+    if let Err(e) = scanned {
+        failure = Some(e);
+    }
+    if mapping.is_none() && failure.is_none() {
+        if let Err(e) = settle(&mut candidates, &mut parser, &mut rows_before_header) {
+            failure = Some(e);
+        }
+    }
+    if failure.is_none() {
+        parser.flush();
+    }
+    let _ = out.blocking_send(Message::End { rows_before_header, failure });
+}
+
+pub(crate) async fn run<R: Importable>(
+    db: &Db,
+    source: Source,
+    options: &ImportOptions,
+    progress: Arc<dyn Progress>,
+) -> Result<ImportReport, ImportError> {
+    let started = Instant::now();
+    let settings = db.settings().await?;
+    let mut policy = settings.policy;
+    for assignment in &options.rule_overrides {
+        policy.set_from_text(assignment).map_err(|e| ImportError::BadRule(e.to_string()))?;
+    }
+    let custom = CustomMapping::new(options.mapping.iter().map(|(h, f)| (h.as_str(), f.as_str())), R::FIELDS)
+        .map_err(|field| ImportError::BadMapping(format!("`{field}` is not a field of this kind")))?;
+    let reps = db.rep_directory().await?;
+    let ctx = Arc::new(ParseContext { zone: settings.zone, policy: policy.clone(), reps });
+
+    let mut report = ImportReport {
+        kind: options.kind_label.clone(),
+        source: options.source_name.clone(),
+        format: source.description().to_string(),
+        strict: options.strict,
+        lang: options.lang,
+        ..Default::default()
+    };
+    progress.start(source.total_bytes());
+
+    let (sender, mut receiver) = mpsc::channel::<Message<R>>(4);
+    let reader = {
+        let ctx = Arc::clone(&ctx);
+        let progress = Arc::clone(&progress);
+        tokio::task::spawn_blocking(move || read_rows::<R>(source, &ctx, &custom, &sender, progress.as_ref()))
+    };
+
+    let write_ctx = WriteContext { today: options.today };
+    let mut tx = db.begin().await?;
+    let mut delta = RollupDelta::default();
+    let mut outcome = BatchOutcome::default();
+    let mut header_of: std::collections::HashMap<&'static str, String> = std::collections::HashMap::new();
+    let mut failure = None;
+    while let Some(message) = receiver.recv().await {
+        match message {
+            Message::Columns(mapping) => {
+                header_of = mapping.mapped.iter().map(|(h, f)| (*f, h.clone())).collect();
+                report.columns = ColumnReport {
+                    mapped: mapping.mapped.iter().map(|(h, f)| ColumnMapping { header: h.clone(), field: f.to_string() }).collect(),
+                    ignored: mapping.ignored,
+                    duplicates: mapping.duplicates.into_iter().map(|(h, f)| ColumnMapping { header: h, field: f.to_string() }).collect(),
+                };
+            }
+            Message::Batch(batch) => {
+                let column_of = |field: &str| header_of.get(field).cloned();
+                report.rows_read += batch.rows_read;
+                report.blank_rows += batch.blank_rows;
+                for (row, issues) in &batch.rejected {
+                    report.add_row_issues(*row, issues, &column_of);
+                }
+                let references = R::check_references(&mut tx, &batch.records, &policy).await?;
+                let mut kept = Vec::with_capacity(batch.records.len());
+                for (((mut record, row), mut issues), more) in
+                    batch.records.into_iter().zip(batch.rows).zip(batch.record_issues).zip(references)
+                {
+                    let rejected = more.iter().any(|i| i.severity == Severity::Error);
+                    if !more.is_empty() && !rejected {
+                        let mut all = issues.iter().chain(&more).cloned().collect::<Vec<_>>();
+                        all.retain(|i| i.rule != Rule::DuplicateInFile);
+                        *record.flags_mut() = salescope_core::parse::warning_flags(&all);
+                    }
+                    issues.extend(more);
+                    if !issues.is_empty() {
+                        report.add_row_issues(row, &issues, &column_of);
+                    }
+                    if !rejected {
+                        kept.push(record);
+                    }
+                }
+                if options.strict && report.rejected > 0 {
+                    continue; // Nothing will be kept; read on only to report every problem.
+                }
+                outcome.add(R::write_batch(&mut tx, kept, &mut delta, &write_ctx).await?);
+            }
+            Message::End { rows_before_header, failure: f } => {
+                report.rows_before_header = rows_before_header;
+                failure = f;
+            }
+        }
+    }
+    reader.await.map_err(|e| ImportError::Unreadable { file: options.source_name.clone(), detail: e.to_string() })?;
+    progress.finish();
+    if let Some(failure) = failure {
+        tx.rollback().await?;
+        return Err(failure);
+    }
+    report.inserted = outcome.inserted;
+    report.updated = outcome.updated;
+    report.unchanged = outcome.unchanged;
+    if options.strict && report.rejected > 0 {
+        tx.rollback().await?;
+        report.committed = false;
+        report.inserted = 0;
+        report.updated = 0;
+        report.unchanged = 0;
+    } else {
+        tx.apply_rollup_delta(&delta).await?;
+        tx.record_import_run(
+            &report.kind,
+            &report.source,
+            options.now.0,
+            options.strict,
+            report.rows_read,
+            outcome,
+            report.rejected,
+            report.warned,
+        )
+        .await?;
+        tx.commit().await?;
+        report.committed = true;
+    }
+    report.seconds = started.elapsed().as_secs_f64();
+    Ok(report)
+}

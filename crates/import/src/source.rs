@@ -1,0 +1,389 @@
+//! Reading tabular input: CSV in UTF-8 (with or without BOM), GBK/GB18030 or UTF-16; XLSX and
+//! the other spreadsheet formats calamine reads; and JSON arrays of objects. Every source lends
+//! its rows, header row included, as string slices.
+
+use crate::ImportError;
+use std::io::{Cursor, Read};
+use std::path::Path;
+
+/// The text encoding of a CSV file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Encoding {
+    /// UTF-8 when the file is valid UTF-8 (or starts with a BOM), otherwise GB18030.
+    #[default]
+    Auto,
+    Utf8,
+    /// GB18030, a superset of GBK and GB2312: what Chinese Excel writes.
+    Gb18030,
+    Utf16,
+}
+
+impl Encoding {
+    pub fn from_name(name: &str) -> Option<Encoding> {
+        match name.trim().to_ascii_lowercase().replace(['-', '_'], "").as_str() {
+            "auto" => Some(Encoding::Auto),
+            "utf8" => Some(Encoding::Utf8),
+            "gbk" | "gb2312" | "gb18030" | "cp936" => Some(Encoding::Gb18030),
+            "utf16" | "utf16le" | "utf16be" | "unicode" => Some(Encoding::Utf16),
+            _ => None,
+        }
+    }
+}
+
+/// One row lent by a source.
+pub struct RowRef<'a> {
+    /// The row number a person sees: the line of a CSV record (1 = first line), the row of a
+    /// sheet, the position of an object in a JSON array (1 = first).
+    pub number: u64,
+    pub fields: &'a [&'a str],
+    /// Index of the first field whose bytes were not valid in the file's encoding.
+    pub bad_encoding: Option<usize>,
+    /// Bytes of the input consumed so far, for progress.
+    pub bytes_read: u64,
+}
+
+/// A source of rows.
+pub enum Source {
+    Csv { reader: Box<csv::Reader<Box<dyn Read + Send>>>, description: String, total_bytes: u64 },
+    Table { rows: Vec<(u64, Vec<String>)>, description: String, total_bytes: u64 },
+}
+
+/// Separator of a CSV file, judged from its first line: the most frequent of comma, tab,
+/// semicolon outside quotes (Excel's "Unicode text" export is tab-separated).
+fn sniff_delimiter(sample: &str) -> u8 {
+    let line = sample.lines().next().unwrap_or_default();
+    let mut in_quotes = false;
+    let mut counts = [0usize; 3];
+    for c in line.chars() {
+        match c {
+            '"' => in_quotes = !in_quotes,
+            ',' if !in_quotes => counts[0] += 1,
+            '\t' if !in_quotes => counts[1] += 1,
+            ';' if !in_quotes => counts[2] += 1,
+            _ => {}
+        }
+    }
+    let best = (0..3).max_by_key(|&i| (counts[i], 3 - i)).unwrap_or(0);
+    [b',', b'\t', b';'][best]
+}
+
+fn csv_reader(input: Box<dyn Read + Send>, delimiter: u8) -> Box<csv::Reader<Box<dyn Read + Send>>> {
+    Box::new(csv::ReaderBuilder::new().has_headers(false).flexible(true).delimiter(delimiter).from_reader(input))
+}
+
+const SNIFF_BYTES: usize = 64 * 1024;
+
+impl Source {
+    /// Opens a file by its extension: `.xlsx`, `.xlsm`, `.xls`, `.ods` as spreadsheets, `.json` as
+    /// a JSON array, anything else as CSV.
+    pub fn open(path: &Path, sheet: Option<&str>, encoding: Encoding) -> Result<Source, ImportError> {
+        let unreadable = |e: std::io::Error| ImportError::Unreadable { file: path.display().to_string(), detail: e.to_string() };
+        let extension = path.extension().and_then(|e| e.to_str()).unwrap_or_default().to_ascii_lowercase();
+        match extension.as_str() {
+            "xlsx" | "xlsm" | "xlsb" | "xls" | "ods" => Source::spreadsheet(path, sheet),
+            "json" => {
+                let bytes = std::fs::read(path).map_err(unreadable)?;
+                Source::json(&bytes)
+            }
+            _ => {
+                let file = std::fs::File::open(path).map_err(unreadable)?;
+                let total_bytes = file.metadata().map(|m| m.len()).unwrap_or(0);
+                Source::csv(Box::new(file), total_bytes, encoding).map_err(unreadable)
+            }
+        }
+    }
+
+    /// Reads CSV from `input`, detecting or applying the encoding.
+    pub fn csv(mut input: Box<dyn Read + Send>, total_bytes: u64, encoding: Encoding) -> std::io::Result<Source> {
+        let mut head = Vec::with_capacity(SNIFF_BYTES);
+        input.by_ref().take(SNIFF_BYTES as u64).read_to_end(&mut head)?;
+        let has_utf8_bom = head.starts_with(&[0xEF, 0xBB, 0xBF]);
+        let has_utf16_bom = head.starts_with(&[0xFF, 0xFE]) || head.starts_with(&[0xFE, 0xFF]);
+        let looks_utf8 = match std::str::from_utf8(&head) {
+            Ok(_) => true,
+            // A multi-byte character cut by the end of the sample is still UTF-8.
+            Err(e) => e.error_len().is_none(),
+        };
+        let chosen = match encoding {
+            Encoding::Auto if has_utf16_bom => Encoding::Utf16,
+            Encoding::Auto if has_utf8_bom || looks_utf8 => Encoding::Utf8,
+            Encoding::Auto => Encoding::Gb18030,
+            other => other,
+        };
+        match chosen {
+            Encoding::Utf8 | Encoding::Auto => {
+                let skip = if has_utf8_bom { 3 } else { 0 };
+                let sample = String::from_utf8_lossy(&head[skip..]).into_owned();
+                let rest: Box<dyn Read + Send> = Box::new(Cursor::new(head.split_off(skip)).chain(input));
+                let description = format!("CSV, UTF-8{}", if has_utf8_bom { " with BOM" } else { "" });
+                Ok(Source::Csv { reader: csv_reader(rest, sniff_delimiter(&sample)), description, total_bytes })
+            }
+            Encoding::Gb18030 | Encoding::Utf16 => {
+                // Legacy encodings come from spreadsheet exports of modest size: decode at once.
+                input.read_to_end(&mut head)?;
+                let (text, label) = if chosen == Encoding::Utf16 {
+                    let (text, used, _) = encoding_rs::UTF_16LE.decode(&head);
+                    (text.into_owned(), used.name())
+                } else {
+                    let (text, _, _) = encoding_rs::GB18030.decode(&head);
+                    (text.into_owned(), "GB18030")
+                };
+                let delimiter = sniff_delimiter(&text);
+                let decoded = text.into_bytes();
+                let total_bytes = decoded.len() as u64;
+                let description = format!("CSV, {label}");
+                Ok(Source::Csv { reader: csv_reader(Box::new(Cursor::new(decoded)), delimiter), description, total_bytes })
+            }
+        }
+    }
+
+    fn spreadsheet(path: &Path, sheet: Option<&str>) -> Result<Source, ImportError> {
+        use calamine::Reader;
+        let file = path.display().to_string();
+        let mut workbook =
+            calamine::open_workbook_auto(path).map_err(|e| ImportError::Unreadable { file: file.clone(), detail: e.to_string() })?;
+        let names = workbook.sheet_names().to_vec();
+        let name = match sheet {
+            Some(wanted) => names
+                .iter()
+                .find(|n| n.as_str() == wanted || n.trim().eq_ignore_ascii_case(wanted.trim()))
+                .cloned()
+                .ok_or_else(|| ImportError::SheetNotFound { sheet: wanted.to_string(), available: names.clone() })?,
+            None => names
+                .first()
+                .cloned()
+                .ok_or_else(|| ImportError::Unreadable { file: file.clone(), detail: "the workbook has no sheets".into() })?,
+        };
+        let range = workbook.worksheet_range(&name).map_err(|e| ImportError::Unreadable { file: file.clone(), detail: e.to_string() })?;
+        let first_row = range.start().map_or(0, |(row, _)| row as u64);
+        let first_col = range.start().map_or(0, |(_, col)| col as usize);
+        let rows = range
+            .rows()
+            .enumerate()
+            .map(|(i, cells)| {
+                let mut fields = vec![String::new(); first_col];
+                fields.extend(cells.iter().map(cell_text));
+                (first_row + i as u64 + 1, fields)
+            })
+            .collect();
+        let total_bytes = std::fs::metadata(path).map(|m| m.len()).unwrap_or(0);
+        Ok(Source::Table { rows, description: format!("spreadsheet, sheet “{name}”"), total_bytes })
+    }
+
+    /// A JSON array of objects; the union of their keys, in order of first appearance, is the
+    /// header row.
+    pub fn json(bytes: &[u8]) -> Result<Source, ImportError> {
+        let value: serde_json::Value = serde_json::from_slice(bytes).map_err(|e| ImportError::BadJson(e.to_string()))?;
+        let serde_json::Value::Array(items) = value else {
+            return Err(ImportError::BadJson("expected an array of records".into()));
+        };
+        let mut headers: Vec<String> = Vec::new();
+        let mut objects = Vec::with_capacity(items.len());
+        for (i, item) in items.into_iter().enumerate() {
+            let serde_json::Value::Object(object) = item else {
+                return Err(ImportError::BadJson(format!("item {} is not an object", i + 1)));
+            };
+            for key in object.keys() {
+                if !headers.contains(key) {
+                    headers.push(key.clone());
+                }
+            }
+            objects.push(object);
+        }
+        let mut rows = Vec::with_capacity(objects.len() + 1);
+        rows.push((0, headers.clone()));
+        for (i, object) in objects.into_iter().enumerate() {
+            let fields = headers.iter().map(|h| object.get(h).map(json_text).unwrap_or_default()).collect();
+            rows.push((i as u64 + 1, fields));
+        }
+        Ok(Source::Table { rows, description: "JSON".into(), total_bytes: bytes.len() as u64 })
+    }
+
+    pub fn description(&self) -> &str {
+        match self {
+            Source::Csv { description, .. } | Source::Table { description, .. } => description,
+        }
+    }
+
+    pub fn total_bytes(&self) -> u64 {
+        match self {
+            Source::Csv { total_bytes, .. } | Source::Table { total_bytes, .. } => *total_bytes,
+        }
+    }
+
+    /// Lends every row, in order, to `visit`; stops early when `visit` returns `false`.
+    pub fn scan(self, mut visit: impl FnMut(RowRef) -> bool) -> Result<(), ImportError> {
+        match self {
+            Source::Csv { mut reader, .. } => {
+                let mut record = csv::ByteRecord::new();
+                let mut owned: Vec<String> = Vec::new();
+                loop {
+                    match reader.read_byte_record(&mut record) {
+                        Ok(false) => return Ok(()),
+                        Ok(true) => {}
+                        Err(e) => return Err(ImportError::Unreadable { file: "CSV".into(), detail: e.to_string() }),
+                    }
+                    let number = record.position().map_or(0, |p| p.line());
+                    let bytes_read = record.position().map_or(0, |p| p.byte());
+                    let mut bad_encoding = None;
+                    let mut fields: Vec<&str> = Vec::with_capacity(record.len());
+                    for f in record.iter() {
+                        match std::str::from_utf8(f) {
+                            Ok(text) => fields.push(text),
+                            Err(_) => break,
+                        }
+                    }
+                    if fields.len() == record.len() {
+                        if !visit(RowRef { number, fields: &fields, bad_encoding, bytes_read }) {
+                            return Ok(());
+                        }
+                    } else {
+                        owned.clear();
+                        for (i, f) in record.iter().enumerate() {
+                            if bad_encoding.is_none() && std::str::from_utf8(f).is_err() {
+                                bad_encoding = Some(i);
+                            }
+                            owned.push(String::from_utf8_lossy(f).into_owned());
+                        }
+                        let fields: Vec<&str> = owned.iter().map(String::as_str).collect();
+                        if !visit(RowRef { number, fields: &fields, bad_encoding, bytes_read }) {
+                            return Ok(());
+                        }
+                    }
+                }
+            }
+            Source::Table { rows, total_bytes, .. } => {
+                let count = rows.len().max(1) as u64;
+                for (i, (number, fields)) in rows.iter().enumerate() {
+                    let fields: Vec<&str> = fields.iter().map(String::as_str).collect();
+                    let bytes_read = total_bytes * (i as u64 + 1) / count;
+                    if !visit(RowRef { number: *number, fields: &fields, bad_encoding: None, bytes_read }) {
+                        break;
+                    }
+                }
+                Ok(())
+            }
+        }
+    }
+}
+
+fn json_text(value: &serde_json::Value) -> String {
+    match value {
+        serde_json::Value::Null => String::new(),
+        serde_json::Value::String(s) => s.clone(),
+        serde_json::Value::Bool(b) => b.to_string(),
+        serde_json::Value::Number(n) => n.to_string(),
+        // Nested values are not fields; keep their text so the rule that refuses them shows it.
+        other => other.to_string(),
+    }
+}
+
+/// A spreadsheet cell as the text a person would type for it.
+fn cell_text(cell: &calamine::Data) -> String {
+    use calamine::Data;
+    match cell {
+        Data::Empty => String::new(),
+        Data::String(s) => s.clone(),
+        Data::Int(i) => i.to_string(),
+        Data::Float(f) => float_text(*f),
+        Data::Bool(b) => b.to_string(),
+        Data::DateTime(dt) if dt.is_duration() => float_text((dt.as_f64() * 86_400.0).round()),
+        Data::DateTime(dt) => {
+            let (y, mo, d, h, mi, s, _) = dt.to_ymd_hms_milli();
+            if (h, mi, s) == (0, 0, 0) { format!("{y:04}-{mo:02}-{d:02}") } else { format!("{y:04}-{mo:02}-{d:02} {h:02}:{mi:02}:{s:02}") }
+        }
+        Data::DateTimeIso(s) | Data::DurationIso(s) => s.clone(),
+        Data::Error(e) => format!("#{e:?}"),
+    }
+}
+
+/// A number without a spurious `.0` (Excel stores every number as a float).
+fn float_text(f: f64) -> String {
+    if f.fract() == 0.0 && f.abs() < 1e15 { format!("{}", f as i64) } else { f.to_string() }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rows_of(source: Source) -> Vec<(u64, Vec<String>, Option<usize>)> {
+        let mut rows = Vec::new();
+        source
+            .scan(|row| {
+                rows.push((row.number, row.fields.iter().map(|f| f.to_string()).collect(), row.bad_encoding));
+                true
+            })
+            .expect("scan");
+        rows
+    }
+
+    fn csv(bytes: &[u8]) -> Source {
+        Source::csv(Box::new(Cursor::new(bytes.to_vec())), bytes.len() as u64, Encoding::Auto).expect("csv")
+    }
+
+    #[test]
+    fn utf8_with_and_without_bom_reads_the_same() {
+        let plain = rows_of(csv("销售人员,日期\n张三,2024-07-08\n".as_bytes()));
+        let mut with_bom = vec![0xEF, 0xBB, 0xBF];
+        with_bom.extend_from_slice("销售人员,日期\n张三,2024-07-08\n".as_bytes());
+        let bom_source = csv(&with_bom);
+        assert_eq!(bom_source.description(), "CSV, UTF-8 with BOM");
+        assert_eq!(rows_of(bom_source), plain);
+        assert_eq!(plain[0].1, ["销售人员", "日期"]);
+    }
+
+    #[test]
+    fn gbk_files_are_detected_and_decoded() {
+        let (bytes, _, _) = encoding_rs::GBK.encode("销售人员,成交金额\n张三,25000\n");
+        let source = csv(&bytes);
+        assert_eq!(source.description(), "CSV, GB18030");
+        let rows = rows_of(source);
+        assert_eq!(rows[0].1, ["销售人员", "成交金额"]);
+        assert_eq!(rows[1].1, ["张三", "25000"]);
+    }
+
+    #[test]
+    fn utf16_tab_separated_exports_are_read() {
+        let mut bytes = vec![0xFF, 0xFE];
+        for unit in "客户\t金额\r\n甲\t5\r\n".encode_utf16() {
+            bytes.extend_from_slice(&unit.to_le_bytes());
+        }
+        let rows = rows_of(csv(&bytes));
+        assert_eq!(rows[1].1, ["甲", "5"]);
+    }
+
+    #[test]
+    fn invalid_bytes_in_a_utf8_file_mark_the_field() {
+        let mut bytes = "a,b\n".repeat(20_000).into_bytes();
+        bytes.extend_from_slice(b"x,\xff\xfe\n");
+        let rows = rows_of(csv(&bytes));
+        let last = rows.last().expect("rows");
+        assert_eq!(last.2, Some(1));
+        assert_eq!(last.0, 20_001);
+    }
+
+    #[test]
+    fn delimiters_are_sniffed_outside_quotes() {
+        assert_eq!(sniff_delimiter("a;b;\"c,d\"\n"), b';');
+        assert_eq!(sniff_delimiter("a\tb\n"), b'\t');
+        assert_eq!(sniff_delimiter("a,b\n"), b',');
+        assert_eq!(sniff_delimiter("single"), b',');
+    }
+
+    #[test]
+    fn json_objects_become_rows_under_the_union_of_their_keys() {
+        let rows = rows_of(Source::json(br#"[{"a": 1, "b": "x"}, {"b": null, "c": true, "a": 2.5}]"#).expect("json"));
+        assert_eq!(rows[0].1, ["a", "b", "c"]);
+        assert_eq!(rows[1].1, ["1", "x", ""]);
+        assert_eq!(rows[2].1, ["2.5", "", "true"]);
+        assert!(matches!(Source::json(b"{\"a\":1}"), Err(ImportError::BadJson(_))));
+        assert!(matches!(Source::json(b"[1]"), Err(ImportError::BadJson(_))));
+        assert!(matches!(Source::json(b"[{"), Err(ImportError::BadJson(_))));
+    }
+
+    #[test]
+    fn floats_print_like_people_type_them() {
+        assert_eq!(float_text(25000.0), "25000");
+        assert_eq!(float_text(4.5), "4.5");
+    }
+}

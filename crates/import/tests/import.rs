@@ -1,0 +1,239 @@
+//! Importing files and JSON into a real store, on SQLite and PostgreSQL.
+
+use salescope_core::i18n::Lang;
+use salescope_core::records::{CALLS, DAILY_REPORTS, DEAL_STAGES, REPS};
+use salescope_core::rollup::Measure;
+use salescope_core::schema::Kind;
+use salescope_core::time::{Day, LocalDateTime};
+use salescope_import::{Encoding, ImportError, ImportOptions, ImportReport, NoProgress, Source, import, import_file};
+use salescope_store::Db;
+use salescope_store::testing::{TestDb, each_backend, temp_dir};
+use std::io::Cursor;
+use std::path::Path;
+use std::sync::Arc;
+
+fn options(kind: Kind) -> ImportOptions {
+    let now = LocalDateTime::from_parts(Day::from_ymd(2024, 7, 31).expect("date"), 18, 0, 0);
+    ImportOptions::new(kind, "test", now)
+}
+
+async fn import_bytes(db: &Db, kind: Kind, bytes: &[u8], options: &ImportOptions) -> Result<ImportReport, ImportError> {
+    let source = Source::csv(Box::new(Cursor::new(bytes.to_vec())), bytes.len() as u64, Encoding::Auto).expect("source");
+    import(db, kind, source, options, Arc::new(NoProgress)).await
+}
+
+const REPS_CSV: &str = "工号,姓名,团队,上级团队\nR001,张三,销售一部,华东区\nR002,李四,销售一部,华东区\nR003,王五,销售二部,华东区\n";
+
+async fn with_reps(db: &Db) {
+    let report = import_bytes(db, Kind::Reps, REPS_CSV.as_bytes(), &options(Kind::Reps)).await.expect("reps");
+    assert_eq!(report.inserted, 3, "{}", report.render_text());
+}
+
+/// Rows 2 and 4 are good; row 3 talks longer than it lasted; row 5 names nobody; row 6 has no
+/// real date; row 7 is negative.
+const MIXED_CALLS: &str = "\
+通话编号,座席,客户,呼叫方向,开始时间,通话时长(秒),总时长,呼叫结果,备注
+C1,R001,K1,呼出,2024-07-08 10:00:00,120,130,接通,首次联系
+C2,R001,K2,呼出,2024-07-08 10:05:00,700,300,接通,
+C3,李四,K3,外呼,2024/7/8 11:00,0,20,未接通,
+C4,R999,K4,呼出,2024-07-08 12:00:00,30,40,接通,
+C5,R002,K5,呼入,2024-07-32 09:00:00,30,40,接通,
+C6,R002,K6,呼入,2024-07-09 09:00:00,-5,40,接通,
+";
+
+#[tokio::test]
+async fn a_mixed_file_keeps_every_good_row_and_reports_every_bad_one() {
+    each_backend(async |store: &TestDb| {
+        let db = &store.db;
+        with_reps(db).await;
+        let report = import_bytes(db, Kind::Calls, MIXED_CALLS.as_bytes(), &options(Kind::Calls)).await.expect("import");
+        assert!(report.committed);
+        assert_eq!((report.rows_read, report.inserted, report.rejected), (6, 2, 4), "{}", report.render_text());
+        let found: Vec<(u64, Option<&str>, &str, &str)> =
+            report.errors.iter().map(|e| (e.row, e.column.as_deref(), e.rule.as_str(), e.value.as_str())).collect();
+        assert_eq!(
+            found,
+            vec![
+                (3, Some("通话时长(秒)"), "talk_exceeds_duration", "700"),
+                (5, Some("座席"), "rep_unknown", "R999"),
+                (6, Some("开始时间"), "date_invalid", "2024-07-32 09:00:00"),
+                (7, Some("通话时长(秒)"), "count_negative", "-5"),
+            ]
+        );
+        assert_eq!(report.columns.ignored, vec!["备注".to_string()]);
+        assert_eq!(db.count(&CALLS).await.expect("count"), 2);
+        // The rep named by name (李四) resolved to R002.
+        let rollups = db.rollup_rows().await.expect("rollups");
+        let r002 = rollups.iter().find(|r| r.rep_id == "R002").expect("R002 has totals");
+        assert_eq!(r002.totals[Measure::OutboundCalls as usize], 1);
+        assert_eq!(r002.totals[Measure::OutboundConnected as usize], 0);
+
+        let again = import_bytes(db, Kind::Calls, MIXED_CALLS.as_bytes(), &options(Kind::Calls)).await.expect("re-import");
+        assert_eq!((again.inserted, again.updated, again.unchanged, again.rejected), (0, 0, 2, 4));
+        assert_eq!(db.rollup_rows().await.expect("rollups"), rollups, "re-importing changes nothing");
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn strict_mode_stores_nothing_when_any_row_is_rejected() {
+    each_backend(async |store: &TestDb| {
+        let db = &store.db;
+        with_reps(db).await;
+        let mut opts = options(Kind::Calls);
+        opts.strict = true;
+        let report = import_bytes(db, Kind::Calls, MIXED_CALLS.as_bytes(), &opts).await.expect("import");
+        assert!(!report.committed);
+        assert_eq!(report.rejected, 4);
+        assert_eq!(report.inserted, 0);
+        assert_eq!(db.count(&CALLS).await.expect("count"), 0);
+        assert!(db.rollup_rows().await.expect("rollups").is_empty());
+    })
+    .await;
+}
+
+/// The seed's daily tracking sheet, as Chinese Excel saves it: GBK, Chinese headers, rep names.
+const SEED_DAILY_SHEET: &str = "\
+日期,销售人员,新客户开发数量(个),意向客户跟进次数(次),成交金额(元),未完成目标原因(若有),次日核心计划,跟进备注,合同编号
+2024-07-08,张三,2,3,\"25,000\",客户反馈需内部审批，未签约,跟进A客户审批进度,A客户审批中；B客户约周三,HT-0708-01
+2024-07-08,李四,1,2,\"15,000\",重点客户出差,电话联系C客户,,HT-0708-02
+2024-07-08,王五,0,0,8000,,,,
+";
+
+#[tokio::test]
+async fn a_gbk_daily_sheet_with_seed_headers_enforces_the_entry_rules() {
+    each_backend(async |store: &TestDb| {
+        let db = &store.db;
+        with_reps(db).await;
+        let (gbk, _, unmappable) = encoding_rs::GBK.encode(SEED_DAILY_SHEET);
+        assert!(!unmappable);
+        let mut opts = options(Kind::DailyReports);
+        opts.lang = Lang::ZhCn;
+        let report = import_bytes(db, Kind::DailyReports, &gbk, &opts).await.expect("import");
+        assert_eq!(report.format, "CSV, GB18030");
+        assert_eq!((report.inserted, report.rejected), (1, 2), "{}", report.render_text());
+        let rules: Vec<(u64, &str)> = report.errors.iter().map(|e| (e.row, e.rule.as_str())).collect();
+        assert_eq!(rules, vec![(3, "followup_without_notes"), (4, "deal_amount_without_contract")]);
+        assert_eq!(report.errors[0].message, "意向客户跟进次数需备注沟通要点");
+        let rollups = db.rollup_rows().await.expect("rollups");
+        assert_eq!(rollups[0].totals[Measure::ReportedDealCents as usize], 2_500_000);
+
+        // An operator importing a legacy sheet can downgrade the rule for one run.
+        opts.rule_overrides = vec!["followup_without_notes=warning".into()];
+        let report = import_bytes(db, Kind::DailyReports, &gbk, &opts).await.expect("import");
+        assert_eq!((report.inserted, report.unchanged, report.rejected, report.warned), (1, 1, 1, 1));
+        assert_eq!(report.warnings[0].rule, "followup_without_notes");
+        assert_eq!(db.count(&DAILY_REPORTS).await.expect("count"), 2);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_repeated_record_in_one_file_is_flagged_and_the_later_row_wins() {
+    each_backend(async |store: &TestDb| {
+        let db = &store.db;
+        with_reps(db).await;
+        let csv = "call_id,rep_id,direction,started_at,talk_seconds,outcome\nC1,R001,outbound,2024-07-08 10:00:00,100,connected\nC1,R001,outbound,2024-07-08 10:00:00,200,connected\n";
+        let report = import_bytes(db, Kind::Calls, csv.as_bytes(), &options(Kind::Calls)).await.expect("import");
+        assert_eq!(report.warnings_by_rule.get("duplicate_in_file"), Some(&1));
+        assert_eq!(report.warnings[0].row, 3);
+        assert_eq!(db.count(&CALLS).await.expect("count"), 1);
+        let rollups = db.rollup_rows().await.expect("rollups");
+        assert_eq!(rollups[0].totals[Measure::TalkSeconds as usize], 200);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn stage_changes_must_name_a_known_deal_and_fit_its_dates() {
+    each_backend(async |store: &TestDb| {
+        let db = &store.db;
+        with_reps(db).await;
+        let deals = "deal_id,rep_id,customer_id,created_at,status,amount,closed_at,contract_no\nD1,R001,K1,2024-07-01,won,50000,2024-07-20,HT-1\n";
+        import_bytes(db, Kind::Deals, deals.as_bytes(), &options(Kind::Deals)).await.expect("deals");
+        let stages = "商机编号,阶段,进入时间\nD1,初步接触,2024-07-01 09:00\nD1,方案报价,2024-07-10 09:00\nD9,初步接触,2024-07-02\nD1,谈判,2024-06-01\nD1,回访,2024-08-01\n";
+        let report = import_bytes(db, Kind::DealStages, stages.as_bytes(), &options(Kind::DealStages)).await.expect("stages");
+        let rules: Vec<(u64, &str)> = report.errors.iter().map(|e| (e.row, e.rule.as_str())).collect();
+        assert_eq!(rules, vec![(4, "deal_unknown"), (5, "stage_before_deal_created"), (6, "stage_after_deal_closed")]);
+        assert_eq!(db.count(&DEAL_STAGES).await.expect("count"), 2);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn missing_required_columns_stop_the_import_naming_them() {
+    each_backend(async |store: &TestDb| {
+        let db = &store.db;
+        let err = import_bytes(db, Kind::Calls, b"call_id,rep_id\nC1,R001\n", &options(Kind::Calls)).await.expect_err("must fail");
+        let ImportError::MissingColumns { missing, .. } = &err else { panic!("{err}") };
+        assert!(missing.contains(&"talk_seconds".to_string()));
+        assert!(err.message(Lang::ZhCn).starts_with("缺少必填列"));
+        assert!(matches!(import_bytes(db, Kind::Calls, b"", &options(Kind::Calls)).await, Err(ImportError::EmptyFile)));
+    })
+    .await;
+}
+
+fn write_workbook(path: &Path) {
+    use rust_xlsxwriter::{ExcelDateTime, Format, Workbook};
+    let mut book = Workbook::new();
+    let notes = book.add_worksheet();
+    notes.set_name("说明").expect("name");
+    notes.write_string(0, 0, "本工作簿第二页为销售人员名单").expect("write");
+    let sheet = book.add_worksheet();
+    sheet.set_name("名单").expect("name");
+    let date = Format::new().set_num_format("yyyy-mm-dd");
+    sheet.write_string(0, 0, "销售团队人员名单（2024年7月）").expect("title");
+    for (col, header) in ["工号", "姓名", "团队", "入职日期"].iter().enumerate() {
+        sheet.write_string(2, col as u16, *header).expect("header");
+    }
+    let rows = [("R010", "赵六", "销售二部", (2023, 3, 1)), ("R011", "孙七", "销售二部", (2024, 1, 15))];
+    for (i, (id, name, team, (y, m, d))) in rows.iter().enumerate() {
+        let r = 3 + i as u32;
+        sheet.write_string(r, 0, *id).expect("id");
+        sheet.write_string(r, 1, *name).expect("name");
+        sheet.write_string(r, 2, *team).expect("team");
+        let when = ExcelDateTime::from_ymd(*y, *m, *d).expect("date");
+        sheet.write_datetime_with_format(r, 3, &when, &date).expect("hire date");
+    }
+    book.save(path).expect("save");
+}
+
+#[tokio::test]
+async fn a_named_sheet_with_a_title_row_and_excel_dates_imports() {
+    each_backend(async |store: &TestDb| {
+        let db = &store.db;
+        let dir = temp_dir("xlsx");
+        let path = dir.join("名单.xlsx");
+        write_workbook(&path);
+        let opts = options(Kind::Reps);
+        let report = import_file(db, Kind::Reps, &path, Some("名单"), Encoding::Auto, &opts, Arc::new(NoProgress)).await.expect("import");
+        assert_eq!((report.rows_read, report.inserted, report.rows_before_header), (2, 2, 2), "{}", report.render_text());
+        let history = db.team_history("R011").await.expect("history");
+        assert_eq!(history[0].1, Day::from_ymd(2024, 1, 15).map(|d| d.0 as i64));
+        let missing = import_file(db, Kind::Reps, &path, Some("Sheet9"), Encoding::Auto, &opts, Arc::new(NoProgress)).await;
+        assert!(matches!(missing, Err(ImportError::SheetNotFound { .. })));
+        assert_eq!(db.count(&REPS).await.expect("count"), 2);
+        let _ = std::fs::remove_dir_all(dir);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn json_records_go_through_the_same_rules() {
+    each_backend(async |store: &TestDb| {
+        let db = &store.db;
+        with_reps(db).await;
+        let body = br#"[
+            {"call_id": "J1", "rep_id": "R001", "direction": "outbound", "started_at": "2024-07-08T02:00:00Z", "talk_seconds": 61, "outcome": "Connected"},
+            {"call_id": "J2", "rep_id": "R001", "direction": "sideways", "started_at": "2024-07-08 10:00:00", "talk_seconds": 1, "outcome": "connected"}
+        ]"#;
+        let report = import(db, Kind::Calls, Source::json(body).expect("json"), &options(Kind::Calls), Arc::new(NoProgress)).await.expect("import");
+        assert_eq!((report.inserted, report.rejected), (1, 1));
+        assert_eq!((report.errors[0].row, report.errors[0].rule.as_str()), (2, "value_invalid"));
+        let rollups = db.rollup_rows().await.expect("rollups");
+        // 02:00 UTC is 10:00 in Shanghai, on the same day.
+        assert_eq!(rollups[0].day, Day::from_ymd(2024, 7, 8).expect("date"));
+        assert_eq!(rollups[0].totals[Measure::ConnectedOver1Min as usize], 1);
+    })
+    .await;
+}
