@@ -38,8 +38,11 @@ pub struct HeaderMapping {
     pub mapped: Vec<(String, &'static str)>,
     /// Headers that match no field; their columns are ignored.
     pub ignored: Vec<String>,
-    /// Headers naming a field that an earlier column already supplies; ignored.
+    /// Headers naming a field that an earlier column already supplies; read only where the
+    /// earlier column is empty (JSON records may name one field by different keys).
     pub duplicates: Vec<(String, &'static str)>,
+    /// (field, column) of every such later column, in order.
+    pub alternates: Vec<(usize, usize)>,
     /// Required fields that no column supplies.
     pub missing_required: Vec<&'static str>,
 }
@@ -81,19 +84,39 @@ pub fn map_headers(specs: &'static [FieldSpec], headers: &[&str], custom: &Custo
     let mut mapped = Vec::new();
     let mut ignored = Vec::new();
     let mut duplicates = Vec::new();
+    let mut alternates = Vec::new();
     for (index, header) in headers.iter().enumerate() {
         match match_header(specs, header, custom) {
             Some(field) if columns[field].is_none() => {
                 columns[field] = Some(index);
                 mapped.push((header.trim().to_string(), specs[field].name));
             }
-            Some(field) => duplicates.push((header.trim().to_string(), specs[field].name)),
+            Some(field) => {
+                duplicates.push((header.trim().to_string(), specs[field].name));
+                alternates.push((field, index));
+            }
             None if header.trim().is_empty() => {}
             None => ignored.push(header.trim().to_string()),
         }
     }
     let missing_required = specs.iter().zip(&columns).filter(|(s, c)| s.required && c.is_none()).map(|(s, _)| s.name).collect();
-    HeaderMapping { columns, mapped, ignored, duplicates, missing_required }
+    HeaderMapping { columns, mapped, ignored, duplicates, alternates, missing_required }
+}
+
+impl HeaderMapping {
+    /// The value of each field in a row: its column's text, or that of a later column naming
+    /// the same field when the first is empty.
+    pub fn values<'a>(&self, fields: &[&'a str]) -> Vec<Option<&'a str>> {
+        let mut values: Vec<Option<&'a str>> = self.columns.iter().map(|c| c.and_then(|c| fields.get(c).copied())).collect();
+        for &(field, column) in &self.alternates {
+            if values[field].is_none_or(|v| v.trim().is_empty()) {
+                if let Some(text) = fields.get(column).copied().filter(|t| !t.trim().is_empty()) {
+                    values[field] = Some(text);
+                }
+            }
+        }
+        values
+    }
 }
 
 #[cfg(test)]
@@ -134,6 +157,8 @@ mod tests {
         let m = map_headers(Call::FIELDS, &["call_id", "备注", "call id", ""], &CustomMapping::default());
         assert_eq!(m.ignored, ["备注"]);
         assert_eq!(m.duplicates, [("call id".to_string(), "call_id")]);
+        assert_eq!(m.values(&["", "x", "C7", ""])[CallField::CallId as usize], Some("C7"), "a later column fills an empty first one");
+        assert_eq!(m.values(&["C1", "x", "C7", ""])[CallField::CallId as usize], Some("C1"));
         assert!(m.missing_required.contains(&"rep_id"));
         assert!(m.missing_required.contains(&"talk_seconds"));
     }

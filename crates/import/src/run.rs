@@ -142,7 +142,7 @@ impl<R: Record> RowParser<'_, R> {
             return true;
         }
         batch.rows_read += 1;
-        let values: Vec<Option<&str>> = mapping.columns.iter().map(|c| c.and_then(|c| row.fields.get(c).copied())).collect();
+        let values = mapping.values(row.fields);
         let mut parsed = parse_row::<R>(&values, self.ctx);
         if let Some(bad) = row.bad_encoding {
             if let Some(field) = mapping.columns.iter().position(|c| *c == Some(bad)) {

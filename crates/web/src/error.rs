@@ -1,0 +1,58 @@
+//! Every error the API returns, as `{"message", "code", "type"}` JSON with a stable code.
+
+use axum::Json;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use salescope_core::i18n::Lang;
+use salescope_import::ImportError;
+use serde::Serialize;
+
+#[derive(Debug)]
+pub struct ApiError {
+    pub status: StatusCode,
+    pub code: &'static str,
+    pub message: String,
+}
+
+#[derive(Serialize)]
+struct Body<'a> {
+    message: &'a str,
+    code: &'a str,
+    #[serde(rename = "type")]
+    kind: &'a str,
+}
+
+impl ApiError {
+    /// The error's class: the caller's request, or the server.
+    fn kind(&self) -> &'static str {
+        if self.status.is_server_error() { "internal" } else { "invalid_request" }
+    }
+
+    pub fn unknown_kind(kind: &str, lang: Lang) -> ApiError {
+        let kinds: Vec<&str> = salescope_core::schema::Kind::ALL.iter().map(|k| k.id()).collect();
+        ApiError {
+            status: StatusCode::NOT_FOUND,
+            code: "unknown_kind",
+            message: lang.format("error.unknown_kind", &[("kind", &kind), ("kinds", &kinds.join(", "))]),
+        }
+    }
+
+    pub fn from_import(error: &ImportError, lang: Lang) -> ApiError {
+        let status = match error {
+            ImportError::Store(_) => StatusCode::INTERNAL_SERVER_ERROR,
+            ImportError::BadJson(_) | ImportError::EmptyFile => StatusCode::BAD_REQUEST,
+            _ => StatusCode::UNPROCESSABLE_ENTITY,
+        };
+        if status.is_server_error() {
+            tracing::error!("import failed: {error}");
+        }
+        ApiError { status, code: error.code(), message: error.message(lang) }
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let body = Body { message: &self.message, code: self.code, kind: self.kind() };
+        (self.status, Json(body)).into_response()
+    }
+}

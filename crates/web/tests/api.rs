@@ -1,0 +1,97 @@
+//! The HTTP API, served on a loopback port and spoken to over HTTP, on SQLite and PostgreSQL.
+
+use salescope_store::testing::{TestDb, each_backend};
+use salescope_web::AppState;
+use serde_json::{Value, json};
+
+/// Starts the server on a free loopback port and returns its base URL.
+async fn start(store: &TestDb) -> String {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let address = listener.local_addr().expect("address");
+    let state = AppState { db: store.db.clone() };
+    tokio::spawn(async move { salescope_web::serve(listener, state).await });
+    format!("http://{address}")
+}
+
+async fn post(url: &str, body: impl Into<reqwest::Body>, lang: &str) -> (u16, Value) {
+    let response = reqwest::Client::new()
+        .post(url)
+        .header("content-type", "application/json")
+        .header("accept-language", lang)
+        .body(body)
+        .send()
+        .await
+        .expect("request");
+    let status = response.status().as_u16();
+    (status, response.json().await.expect("JSON body"))
+}
+
+#[tokio::test]
+async fn health_reports_the_database_in_use() {
+    each_backend(async |store: &TestDb| {
+        let base = start(store).await;
+        let body: Value = reqwest::get(format!("{base}/healthz")).await.expect("get").json().await.expect("json");
+        assert_eq!(body["status"], "ok");
+        assert_eq!(body["database"], store.db.backend().name());
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn ingested_records_are_validated_stored_and_reported() {
+    each_backend(async |store: &TestDb| {
+        let base = start(store).await;
+        let reps = json!([{"rep_id": "R1", "name": "张三", "team": "销售一部"}]);
+        let (status, report) = post(&format!("{base}/api/v1/ingest/reps"), reps.to_string(), "en").await;
+        assert_eq!(status, 200, "{report}");
+        assert_eq!(report["inserted"], 1);
+
+        let calls = json!([
+            {"call_id": "C1", "rep_id": "R1", "direction": "outbound", "started_at": "2024-07-08 10:00:00", "talk_seconds": 95, "outcome": "connected"},
+            {"call_id": "C2", "座席": "张三", "direction": "呼出", "started_at": "2024-07-08 10:05:00", "talk_seconds": 400, "duration_seconds": 100, "outcome": "接通"},
+            {"call_id": "C3", "rep_id": "R1", "direction": "outbound", "started_at": "yesterday", "talk_seconds": 0, "outcome": "busy"}
+        ]);
+        let (status, report) = post(&format!("{base}/api/v1/ingest/calls"), calls.to_string(), "zh-CN").await;
+        assert_eq!(status, 200, "{report}");
+        assert_eq!((report["inserted"].as_u64(), report["rejected"].as_u64()), (Some(1), Some(2)));
+        assert_eq!(report["errors"][0]["row"], 2);
+        assert_eq!(report["errors"][0]["rule"], "talk_exceeds_duration");
+        assert_eq!(report["errors"][0]["message"], "通话时长超过了呼叫总时长");
+        assert_eq!(report["errors"][1]["rule"], "date_invalid");
+
+        // The same request again changes nothing.
+        let (_, again) = post(&format!("{base}/api/v1/ingest/calls"), calls.to_string(), "en").await;
+        assert_eq!((again["inserted"].as_u64(), again["unchanged"].as_u64()), (Some(0), Some(1)));
+
+        // Strict: any rejection and nothing is stored.
+        let (status, strict) = post(&format!("{base}/api/v1/ingest/calls?strict=true"), calls.to_string(), "en").await;
+        assert_eq!(status, 422);
+        assert_eq!(strict["committed"], false);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn bad_requests_get_clear_errors() {
+    each_backend(async |store: &TestDb| {
+        let base = start(store).await;
+        let (status, body) = post(&format!("{base}/api/v1/ingest/calls"), "{not json", "en").await;
+        assert_eq!(status, 400);
+        assert_eq!(body["code"], "bad_json");
+        assert_eq!(body["type"], "invalid_request");
+        assert!(body["message"].as_str().is_some_and(|m| m.contains("JSON")), "{body}");
+
+        let (status, body) = post(&format!("{base}/api/v1/ingest/calls"), r#"{"call_id": "C1"}"#, "en").await;
+        assert_eq!((status, body["code"].as_str()), (400, Some("bad_json")));
+
+        let (status, body) = post(&format!("{base}/api/v1/ingest/widgets"), "[]", "zh-CN").await;
+        assert_eq!(status, 404);
+        assert_eq!(body["code"], "unknown_kind");
+        assert!(body["message"].as_str().is_some_and(|m| m.contains("未知的记录类型")), "{body}");
+
+        let (status, body) = post(&format!("{base}/api/v1/ingest/calls"), r#"[{"call_id": "C1"}]"#, "en").await;
+        assert_eq!(status, 422);
+        assert_eq!(body["code"], "missing_columns");
+    })
+    .await;
+}
