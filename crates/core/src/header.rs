@@ -52,10 +52,10 @@ pub struct HeaderMapping {
 fn strip_annotations(header: &str) -> &str {
     let mut h = header.trim().trim_end_matches(['*', '＊']).trim_end();
     for (open, close) in [('(', ')'), ('（', '）'), ('[', ']'), ('【', '】')] {
-        if h.ends_with(close) {
-            if let Some(pos) = h.rfind(open) {
-                h = h[..pos].trim_end();
-            }
+        if h.ends_with(close)
+            && let Some(pos) = h.rfind(open)
+        {
+            h = h[..pos].trim_end();
         }
     }
     h
@@ -109,10 +109,10 @@ impl HeaderMapping {
     pub fn values<'a>(&self, fields: &[&'a str]) -> Vec<Option<&'a str>> {
         let mut values: Vec<Option<&'a str>> = self.columns.iter().map(|c| c.and_then(|c| fields.get(c).copied())).collect();
         for &(field, column) in &self.alternates {
-            if values[field].is_none_or(|v| v.trim().is_empty()) {
-                if let Some(text) = fields.get(column).copied().filter(|t| !t.trim().is_empty()) {
-                    values[field] = Some(text);
-                }
+            if values[field].is_none_or(|v| v.trim().is_empty())
+                && let Some(text) = fields.get(column).copied().filter(|t| !t.trim().is_empty())
+            {
+                values[field] = Some(text);
             }
         }
         values

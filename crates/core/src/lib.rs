@@ -6,6 +6,8 @@
 //! clock. Everything it needs (the organisation's zone, rule severities, known reps, "today")
 //! is passed in, so every function here is deterministic and cheap to test.
 
+pub mod calendar;
+pub mod fxhash;
 pub mod header;
 pub mod i18n;
 pub mod parse;

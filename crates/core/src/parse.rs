@@ -221,7 +221,7 @@ impl<'a> RowReader<'a> {
 }
 
 /// A record kind: how it is read from a row, stored, and totalled.
-pub trait Record: Sized + Send + Sync + 'static {
+pub trait Record: Sized + Clone + PartialEq + Send + Sync + 'static {
     const FIELDS: &'static [FieldSpec];
     const TABLE: &'static Table;
 
@@ -235,8 +235,19 @@ pub trait Record: Sized + Send + Sync + 'static {
     /// Rule ids of the warnings the record was stored with, comma-separated.
     fn flags_mut(&mut self) -> &mut String;
 
+    /// The external id as one string: the key column, or the key columns' values joined by
+    /// [`crate::schema::KEY_SEPARATOR`] (as the store joins stored keys).
+    fn key_text(&self) -> std::borrow::Cow<'_, str>;
+
+    /// The stored columns of the external id, in the order of [`Record::TABLE`].
+    fn key_values(&self) -> Vec<Value>;
+
     /// All stored columns in the order of [`Record::TABLE`], key columns first.
-    fn to_values(&self) -> Vec<Value>;
+    fn into_values(self) -> Vec<Value>;
+
+    fn to_values(&self) -> Vec<Value> {
+        self.clone().into_values()
+    }
 
     /// The record back from its stored columns; `None` if the row does not fit the table.
     fn from_values(values: Vec<Value>) -> Option<Self>;

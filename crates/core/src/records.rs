@@ -7,6 +7,7 @@ use crate::schema::Value;
 use crate::time::{Day, LocalDateTime};
 use crate::values::Cents;
 use crate::{fields, table};
+use std::borrow::Cow;
 
 /// Declares an enumeration stored by its id and read through synonyms.
 macro_rules! choice {
@@ -81,6 +82,11 @@ fn day_value(d: Option<Day>) -> Value {
 
 fn time_value(t: Option<LocalDateTime>) -> Value {
     Value::opt_int(t.map(|t| t.0))
+}
+
+/// Stored flags: NULL when the record broke no rule (most records; NULL costs nothing to bind).
+fn flags_value(flags: String) -> Value {
+    if flags.is_empty() { Value::Null } else { Value::Text(flags) }
 }
 
 /// Header names by which a field that names a rep is recognised in every kind.
@@ -167,21 +173,29 @@ impl Record for Rep {
         self.rep_id.clone()
     }
 
+    fn key_text(&self) -> Cow<'_, str> {
+        Cow::Borrowed(&self.rep_id)
+    }
+
+    fn key_values(&self) -> Vec<Value> {
+        vec![Value::Text(self.rep_id.clone())]
+    }
+
     fn flags_mut(&mut self) -> &mut String {
         &mut self.flags
     }
 
-    fn to_values(&self) -> Vec<Value> {
+    fn into_values(self) -> Vec<Value> {
         vec![
-            Value::Text(self.rep_id.clone()),
-            Value::Text(self.name.clone()),
-            Value::Text(self.team.clone()),
-            Value::opt_text(&self.parent_team),
+            Value::Text(self.rep_id),
+            Value::Text(self.name),
+            Value::Text(self.team),
+            Value::from(self.parent_team),
             day_value(self.hire_date),
-            Value::opt_text(&self.email),
+            Value::from(self.email),
             Value::Text(self.role.id().to_string()),
             day_value(self.team_from),
-            Value::Text(self.flags.clone()),
+            flags_value(self.flags),
         ]
     }
 
@@ -196,7 +210,7 @@ impl Record for Rep {
             email: c.opt_text()?,
             role: Role::from_id(&c.text()?)?,
             team_from: c.opt_day()?,
-            flags: c.text()?,
+            flags: c.opt_text()?.unwrap_or_default(),
         })
     }
 }
@@ -250,19 +264,27 @@ impl Record for Customer {
         self.customer_id.clone()
     }
 
+    fn key_text(&self) -> Cow<'_, str> {
+        Cow::Borrowed(&self.customer_id)
+    }
+
+    fn key_values(&self) -> Vec<Value> {
+        vec![Value::Text(self.customer_id.clone())]
+    }
+
     fn flags_mut(&mut self) -> &mut String {
         &mut self.flags
     }
 
-    fn to_values(&self) -> Vec<Value> {
+    fn into_values(self) -> Vec<Value> {
         vec![
-            Value::Text(self.customer_id.clone()),
-            Value::opt_text(&self.name),
-            Value::opt_text(&self.segment),
-            Value::opt_text(&self.industry),
-            Value::opt_text(&self.region),
+            Value::Text(self.customer_id),
+            Value::from(self.name),
+            Value::from(self.segment),
+            Value::from(self.industry),
+            Value::from(self.region),
             time_value(self.created_at),
-            Value::Text(self.flags.clone()),
+            flags_value(self.flags),
         ]
     }
 
@@ -275,7 +297,7 @@ impl Record for Customer {
             industry: c.opt_text()?,
             region: c.opt_text()?,
             created_at: c.opt_time()?,
-            flags: c.text()?,
+            flags: c.opt_text()?.unwrap_or_default(),
         })
     }
 }
@@ -369,25 +391,33 @@ impl Record for Call {
         self.call_id.clone()
     }
 
+    fn key_text(&self) -> Cow<'_, str> {
+        Cow::Borrowed(&self.call_id)
+    }
+
+    fn key_values(&self) -> Vec<Value> {
+        vec![Value::Text(self.call_id.clone())]
+    }
+
     fn flags_mut(&mut self) -> &mut String {
         &mut self.flags
     }
 
-    fn to_values(&self) -> Vec<Value> {
+    fn into_values(self) -> Vec<Value> {
         vec![
-            Value::Text(self.call_id.clone()),
-            Value::Text(self.rep_id.clone()),
-            Value::opt_text(&self.customer_id),
+            Value::Text(self.call_id),
+            Value::Text(self.rep_id),
+            Value::from(self.customer_id),
             Value::Text(self.direction.id().to_string()),
             Value::Int(self.started_at.0),
             Value::opt_int(self.ring_seconds),
             Value::Int(self.talk_seconds),
             Value::opt_int(self.duration_seconds),
             Value::Text(self.outcome.id().to_string()),
-            Value::opt_text(&self.disposition),
+            Value::from(self.disposition),
             Value::opt_bool(self.resolved_first_contact),
-            Value::opt_text(&self.campaign),
-            Value::Text(self.flags.clone()),
+            Value::from(self.campaign),
+            flags_value(self.flags),
         ]
     }
 
@@ -406,14 +436,15 @@ impl Record for Call {
             disposition: c.opt_text()?,
             resolved_first_contact: c.opt_bool()?,
             campaign: c.opt_text()?,
-            flags: c.text()?,
+            flags: c.opt_text()?.unwrap_or_default(),
         })
     }
 
     fn contribute(&self, sign: i64, delta: &mut RollupDelta) {
         let (rep, day) = (self.rep_id.as_str(), self.started_at.day());
         let connected = self.outcome == Outcome::Connected;
-        let mut add = |m: Measure, v: i64| delta.add(rep, day, m, sign * v);
+        let mut totals = delta.entry(rep, day, sign);
+        let mut add = |m: Measure, v: i64| totals.add(m, v);
         match self.direction {
             Direction::Outbound => {
                 add(Measure::OutboundCalls, 1);
@@ -488,21 +519,29 @@ impl Record for Activity {
         self.activity_id.clone()
     }
 
+    fn key_text(&self) -> Cow<'_, str> {
+        Cow::Borrowed(&self.activity_id)
+    }
+
+    fn key_values(&self) -> Vec<Value> {
+        vec![Value::Text(self.activity_id.clone())]
+    }
+
     fn flags_mut(&mut self) -> &mut String {
         &mut self.flags
     }
 
-    fn to_values(&self) -> Vec<Value> {
+    fn into_values(self) -> Vec<Value> {
         vec![
-            Value::Text(self.activity_id.clone()),
-            Value::Text(self.rep_id.clone()),
-            Value::opt_text(&self.customer_id),
+            Value::Text(self.activity_id),
+            Value::Text(self.rep_id),
+            Value::from(self.customer_id),
             Value::Text(self.kind.id().to_string()),
             Value::Int(self.at.0),
             Value::opt_bool(self.opened),
             Value::opt_bool(self.clicked),
             Value::opt_bool(self.replied),
-            Value::Text(self.flags.clone()),
+            flags_value(self.flags),
         ]
     }
 
@@ -517,14 +556,15 @@ impl Record for Activity {
             opened: c.opt_bool()?,
             clicked: c.opt_bool()?,
             replied: c.opt_bool()?,
-            flags: c.text()?,
+            flags: c.opt_text()?.unwrap_or_default(),
         })
     }
 
     fn contribute(&self, sign: i64, delta: &mut RollupDelta) {
         let (rep, day) = (self.rep_id.as_str(), self.at.day());
         let yes = |v: Option<bool>| (v == Some(true)) as i64;
-        let mut add = |m: Measure, v: i64| delta.add(rep, day, m, sign * v);
+        let mut totals = delta.entry(rep, day, sign);
+        let mut add = |m: Measure, v: i64| totals.add(m, v);
         match self.kind {
             ActivityKind::Email => {
                 add(Measure::Emails, 1);
@@ -610,21 +650,29 @@ impl Record for Lead {
         self.lead_id.clone()
     }
 
+    fn key_text(&self) -> Cow<'_, str> {
+        Cow::Borrowed(&self.lead_id)
+    }
+
+    fn key_values(&self) -> Vec<Value> {
+        vec![Value::Text(self.lead_id.clone())]
+    }
+
     fn flags_mut(&mut self) -> &mut String {
         &mut self.flags
     }
 
-    fn to_values(&self) -> Vec<Value> {
+    fn into_values(self) -> Vec<Value> {
         vec![
-            Value::Text(self.lead_id.clone()),
-            Value::opt_text(&self.customer_id),
-            Value::opt_text(&self.rep_id),
-            Value::opt_text(&self.source),
-            Value::opt_text(&self.segment),
+            Value::Text(self.lead_id),
+            Value::from(self.customer_id),
+            Value::from(self.rep_id),
+            Value::from(self.source),
+            Value::from(self.segment),
             Value::Int(self.created_at.0),
             time_value(self.first_response_at),
-            Value::opt_text(&self.status),
-            Value::Text(self.flags.clone()),
+            Value::from(self.status),
+            flags_value(self.flags),
         ]
     }
 
@@ -639,17 +687,18 @@ impl Record for Lead {
             created_at: c.time()?,
             first_response_at: c.opt_time()?,
             status: c.opt_text()?,
-            flags: c.text()?,
+            flags: c.opt_text()?.unwrap_or_default(),
         })
     }
 
     fn contribute(&self, sign: i64, delta: &mut RollupDelta) {
         let rep = self.rep_id.as_deref().unwrap_or(UNATTRIBUTED);
         let day = self.created_at.day();
-        delta.add(rep, day, Measure::Leads, sign);
+        let mut totals = delta.entry(rep, day, sign);
+        totals.add(Measure::Leads, 1);
         if let Some(response) = self.first_response_at {
-            delta.add(rep, day, Measure::LeadsResponded, sign);
-            delta.add(rep, day, Measure::LeadResponseSeconds, sign * (response.0 - self.created_at.0));
+            totals.add(Measure::LeadsResponded, 1);
+            totals.add(Measure::LeadResponseSeconds, response.0 - self.created_at.0);
         }
     }
 }
@@ -755,25 +804,33 @@ impl Record for Deal {
         self.deal_id.clone()
     }
 
+    fn key_text(&self) -> Cow<'_, str> {
+        Cow::Borrowed(&self.deal_id)
+    }
+
+    fn key_values(&self) -> Vec<Value> {
+        vec![Value::Text(self.deal_id.clone())]
+    }
+
     fn flags_mut(&mut self) -> &mut String {
         &mut self.flags
     }
 
-    fn to_values(&self) -> Vec<Value> {
+    fn into_values(self) -> Vec<Value> {
         vec![
-            Value::Text(self.deal_id.clone()),
-            Value::Text(self.rep_id.clone()),
-            Value::Text(self.customer_id.clone()),
-            Value::opt_text(&self.segment),
-            Value::opt_text(&self.source),
+            Value::Text(self.deal_id),
+            Value::Text(self.rep_id),
+            Value::Text(self.customer_id),
+            Value::from(self.segment),
+            Value::from(self.source),
             Value::Int(self.created_at.0),
             Value::Text(self.status.id().to_string()),
             Value::Int(self.amount),
-            Value::opt_text(&self.stage),
+            Value::from(self.stage),
             time_value(self.closed_at),
-            Value::opt_text(&self.loss_reason),
-            Value::opt_text(&self.contract_no),
-            Value::Text(self.flags.clone()),
+            Value::from(self.loss_reason),
+            Value::from(self.contract_no),
+            flags_value(self.flags),
         ]
     }
 
@@ -792,7 +849,7 @@ impl Record for Deal {
             closed_at: c.opt_time()?,
             loss_reason: c.opt_text()?,
             contract_no: c.opt_text()?,
-            flags: c.text()?,
+            flags: c.opt_text()?.unwrap_or_default(),
         })
     }
 
@@ -803,9 +860,10 @@ impl Record for Deal {
         match self.status {
             DealStatus::Won => {
                 let day = closed.day();
-                delta.add(rep, day, Measure::WonDeals, sign);
-                delta.add(rep, day, Measure::RevenueCents, sign * self.amount);
-                delta.add(rep, day, Measure::WonCycleSeconds, sign * (closed.0 - self.created_at.0));
+                let mut totals = delta.entry(rep, day, sign);
+                totals.add(Measure::WonDeals, 1);
+                totals.add(Measure::RevenueCents, self.amount);
+                totals.add(Measure::WonCycleSeconds, closed.0 - self.created_at.0);
             }
             DealStatus::Lost => delta.add(rep, closed.day(), Measure::LostDeals, sign),
             DealStatus::Open => {}
@@ -864,22 +922,25 @@ impl Record for DealStage {
         format!("{}/{}/{}", self.deal_id, self.stage, self.entered_at)
     }
 
+    fn key_text(&self) -> Cow<'_, str> {
+        Cow::Owned(crate::schema::join_key(&[&self.deal_id, &self.stage, &self.entered_at.0]))
+    }
+
+    fn key_values(&self) -> Vec<Value> {
+        vec![Value::Text(self.deal_id.clone()), Value::Text(self.stage.clone()), Value::Int(self.entered_at.0)]
+    }
+
     fn flags_mut(&mut self) -> &mut String {
         &mut self.flags
     }
 
-    fn to_values(&self) -> Vec<Value> {
-        vec![
-            Value::Text(self.deal_id.clone()),
-            Value::Text(self.stage.clone()),
-            Value::Int(self.entered_at.0),
-            Value::Text(self.flags.clone()),
-        ]
+    fn into_values(self) -> Vec<Value> {
+        vec![Value::Text(self.deal_id), Value::Text(self.stage), Value::Int(self.entered_at.0), flags_value(self.flags)]
     }
 
     fn from_values(values: Vec<Value>) -> Option<Self> {
         let mut c = ValueCursor::new(values);
-        Some(DealStage { deal_id: c.text()?, stage: c.text()?, entered_at: c.time()?, flags: c.text()? })
+        Some(DealStage { deal_id: c.text()?, stage: c.text()?, entered_at: c.time()?, flags: c.opt_text()?.unwrap_or_default() })
     }
 }
 
@@ -962,22 +1023,30 @@ impl Record for Feedback {
         self.feedback_id.clone()
     }
 
+    fn key_text(&self) -> Cow<'_, str> {
+        Cow::Borrowed(&self.feedback_id)
+    }
+
+    fn key_values(&self) -> Vec<Value> {
+        vec![Value::Text(self.feedback_id.clone())]
+    }
+
     fn flags_mut(&mut self) -> &mut String {
         &mut self.flags
     }
 
-    fn to_values(&self) -> Vec<Value> {
+    fn into_values(self) -> Vec<Value> {
         vec![
-            Value::Text(self.feedback_id.clone()),
-            Value::opt_text(&self.customer_id),
-            Value::opt_text(&self.rep_id),
-            Value::opt_text(&self.call_id),
+            Value::Text(self.feedback_id),
+            Value::from(self.customer_id),
+            Value::from(self.rep_id),
+            Value::from(self.call_id),
             Value::Int(self.date.0 as i64),
             Value::opt_int(self.csat),
             Value::opt_int(self.nps),
             Value::opt_bool(self.complaint),
-            Value::opt_text(&self.comment),
-            Value::Text(self.flags.clone()),
+            Value::from(self.comment),
+            flags_value(self.flags),
         ]
     }
 
@@ -993,13 +1062,14 @@ impl Record for Feedback {
             nps: c.opt_int()?,
             complaint: c.opt_bool()?,
             comment: c.opt_text()?,
-            flags: c.text()?,
+            flags: c.opt_text()?.unwrap_or_default(),
         })
     }
 
     fn contribute(&self, sign: i64, delta: &mut RollupDelta) {
         let rep = self.rep_id.as_deref().unwrap_or(UNATTRIBUTED);
-        let mut add = |m: Measure, v: i64| delta.add(rep, self.date, m, sign * v);
+        let mut totals = delta.entry(rep, self.date, sign);
+        let mut add = |m: Measure, v: i64| totals.add(m, v);
         add(Measure::Feedback, 1);
         // Out-of-range scores can only be stored when the organisation turned the rule off or
         // down to a warning; they are kept on the record but left out of the totals.
@@ -1094,22 +1164,30 @@ impl Record for DailyReport {
         format!("{}/{}", self.rep_id, self.date)
     }
 
+    fn key_text(&self) -> Cow<'_, str> {
+        Cow::Owned(crate::schema::join_key(&[&self.rep_id, &self.date.0]))
+    }
+
+    fn key_values(&self) -> Vec<Value> {
+        vec![Value::Text(self.rep_id.clone()), Value::Int(self.date.0 as i64)]
+    }
+
     fn flags_mut(&mut self) -> &mut String {
         &mut self.flags
     }
 
-    fn to_values(&self) -> Vec<Value> {
+    fn into_values(self) -> Vec<Value> {
         vec![
-            Value::Text(self.rep_id.clone()),
+            Value::Text(self.rep_id),
             Value::Int(self.date.0 as i64),
             Value::Int(self.new_customers),
             Value::Int(self.followups),
-            Value::opt_text(&self.followup_notes),
+            Value::from(self.followup_notes),
             Value::Int(self.deal_amount),
-            Value::opt_text(&self.contract_nos),
-            Value::opt_text(&self.missed_reason),
-            Value::opt_text(&self.next_day_plan),
-            Value::Text(self.flags.clone()),
+            Value::from(self.contract_nos),
+            Value::from(self.missed_reason),
+            Value::from(self.next_day_plan),
+            flags_value(self.flags),
         ]
     }
 
@@ -1125,12 +1203,13 @@ impl Record for DailyReport {
             contract_nos: c.opt_text()?,
             missed_reason: c.opt_text()?,
             next_day_plan: c.opt_text()?,
-            flags: c.text()?,
+            flags: c.opt_text()?.unwrap_or_default(),
         })
     }
 
     fn contribute(&self, sign: i64, delta: &mut RollupDelta) {
-        let mut add = |m: Measure, v: i64| delta.add(&self.rep_id, self.date, m, sign * v);
+        let mut totals = delta.entry(&self.rep_id, self.date, sign);
+        let mut add = |m: Measure, v: i64| totals.add(m, v);
         add(Measure::Reports, 1);
         add(Measure::ReportedNewCustomers, self.new_customers);
         add(Measure::ReportedFollowups, self.followups);

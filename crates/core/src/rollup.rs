@@ -5,8 +5,8 @@
 //! previous version of changed ones. Every measure is an integer (money in cents, times in
 //! seconds) so that adding and subtracting stays exact.
 
+use crate::fxhash::FxHashMap as HashMap;
 use crate::time::Day;
-use std::collections::HashMap;
 
 macro_rules! measures {
     ($($variant:ident => $column:literal,)*) => {
@@ -80,11 +80,39 @@ pub const UNATTRIBUTED: &str = "";
 /// Accumulated changes to the totals, to be applied to the store in one step.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub struct RollupDelta {
-    by_rep: HashMap<String, HashMap<Day, Totals>>,
+    rep_index: HashMap<String, u32>,
+    reps: Vec<String>,
+    /// (rep index, day) packed into one word → position in `totals`.
+    slots: HashMap<u64, usize>,
+    keys: Vec<(u32, Day)>,
+    totals: Vec<Totals>,
     removes: bool,
 }
 
 impl RollupDelta {
+    fn slot(&mut self, rep: &str, day: Day) -> &mut Totals {
+        let rep_index = match self.rep_index.get(rep) {
+            Some(&i) => i,
+            None => {
+                let i = self.reps.len() as u32;
+                self.rep_index.insert(rep.to_string(), i);
+                self.reps.push(rep.to_string());
+                i
+            }
+        };
+        let packed = (rep_index as u64) << 32 | day.0 as u32 as u64;
+        let index = match self.slots.get(&packed) {
+            Some(&i) => i,
+            None => {
+                self.slots.insert(packed, self.totals.len());
+                self.keys.push((rep_index, day));
+                self.totals.push([0; MEASURE_COUNT]);
+                self.totals.len() - 1
+            }
+        };
+        &mut self.totals[index]
+    }
+
     pub fn add(&mut self, rep: &str, day: Day, measure: Measure, value: i64) {
         if value == 0 {
             return;
@@ -92,11 +120,15 @@ impl RollupDelta {
         if value < 0 {
             self.removes = true;
         }
-        let days = match self.by_rep.get_mut(rep) {
-            Some(days) => days,
-            None => self.by_rep.entry(rep.to_string()).or_default(),
-        };
-        days.entry(day).or_insert([0; MEASURE_COUNT])[measure as usize] += value;
+        self.slot(rep, day)[measure as usize] += value;
+    }
+
+    /// The totals of one (rep, day), to add `sign` times several measures to with one lookup.
+    pub fn entry(&mut self, rep: &str, day: Day, sign: i64) -> DayEntry<'_> {
+        if sign < 0 {
+            self.removes = true;
+        }
+        DayEntry { totals: self.slot(rep, day), sign }
     }
 
     /// Whether some contribution was taken out, so that totals may have dropped to zero.
@@ -105,32 +137,42 @@ impl RollupDelta {
     }
 
     pub fn is_empty(&self) -> bool {
-        self.by_rep.is_empty()
+        self.entries().next().is_none()
     }
 
     pub fn merge(&mut self, other: RollupDelta) {
         self.removes |= other.removes;
-        for (rep, days) in other.by_rep {
-            let target = self.by_rep.entry(rep).or_default();
-            for (day, totals) in days {
-                let t = target.entry(day).or_insert([0; MEASURE_COUNT]);
-                for (a, b) in t.iter_mut().zip(totals) {
-                    *a += b;
-                }
+        for ((rep, day), totals) in other.keys.iter().zip(&other.totals) {
+            let target = self.slot(&other.reps[*rep as usize], *day);
+            for (a, b) in target.iter_mut().zip(totals) {
+                *a += b;
             }
         }
     }
 
     /// The non-zero changes, as (rep, day, totals).
     pub fn entries(&self) -> impl Iterator<Item = (&str, Day, &Totals)> {
-        self.by_rep
+        self.keys
             .iter()
-            .flat_map(|(rep, days)| days.iter().map(move |(day, t)| (rep.as_str(), *day, t)))
+            .zip(&self.totals)
+            .map(|((rep, day), t)| (self.reps[*rep as usize].as_str(), *day, t))
             .filter(|(_, _, t)| t.iter().any(|v| *v != 0))
     }
 
     pub fn len(&self) -> usize {
         self.entries().count()
+    }
+}
+
+/// One (rep, day) of a [`RollupDelta`].
+pub struct DayEntry<'a> {
+    totals: &'a mut Totals,
+    sign: i64,
+}
+
+impl DayEntry<'_> {
+    pub fn add(&mut self, measure: Measure, value: i64) {
+        self.totals[measure as usize] += self.sign * value;
     }
 }
 

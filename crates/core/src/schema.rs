@@ -108,6 +108,12 @@ pub enum Value {
     Bool(bool),
 }
 
+impl From<Option<String>> for Value {
+    fn from(v: Option<String>) -> Value {
+        v.map_or(Value::Null, Value::Text)
+    }
+}
+
 impl Value {
     pub fn opt_text(v: &Option<String>) -> Value {
         v.as_ref().map_or(Value::Null, |s| Value::Text(s.clone()))
@@ -153,6 +159,21 @@ impl Value {
         }
     }
 }
+
+/// Joins the parts of a composite external id for hashing and lookup (the separator cannot
+/// occur in imported text, which is read as printable fields).
+pub fn join_key(parts: &[&dyn fmt::Display]) -> String {
+    let mut key = String::new();
+    for (i, part) in parts.iter().enumerate() {
+        if i > 0 {
+            key.push(KEY_SEPARATOR);
+        }
+        key.push_str(&part.to_string());
+    }
+    key
+}
+
+pub const KEY_SEPARATOR: char = '\u{1f}';
 
 /// Declares a kind's input fields: an enum to index them and the matching spec list.
 #[macro_export]

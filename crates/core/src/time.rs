@@ -253,10 +253,14 @@ pub fn parse_datetime(text: &str, zone: &OrgZone) -> Option<LocalDateTime> {
     let text = text.trim();
     let bytes = text.as_bytes();
     // Fast path for the canonical `YYYY-MM-DD HH:MM:SS` form that dominates bulk imports.
-    if bytes.len() == 19 && bytes[4] == b'-' && bytes[7] == b'-' && bytes[13] == b':' && bytes[16] == b':' {
-        if let Some(t) = canonical_datetime(bytes) {
-            return Some(t);
-        }
+    if bytes.len() == 19
+        && bytes[4] == b'-'
+        && bytes[7] == b'-'
+        && bytes[13] == b':'
+        && bytes[16] == b':'
+        && let Some(t) = canonical_datetime(bytes)
+    {
+        return Some(t);
     }
     let mut sc = Scanner::new(text);
     let day = scan_date(&mut sc)?;
@@ -271,9 +275,7 @@ pub fn parse_datetime(text: &str, zone: &OrgZone) -> Option<LocalDateTime> {
         return None;
     }
     let hour = sc.number(1, 2)?;
-    if sc.eat_any(&[":", "时", "點", "点"]).is_none() {
-        return None;
-    }
+    sc.eat_any(&[":", "时", "點", "点"])?;
     let minute = sc.number(2, 2)?;
     let mut second = 0;
     if sc.eat(":") {

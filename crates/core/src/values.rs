@@ -206,6 +206,11 @@ pub fn parse_bool(text: &str) -> Option<bool> {
 
 /// Looks up a normalised value among `(canonical, synonyms)` pairs.
 pub fn lookup_synonym<T: Copy>(text: &str, table: &[(T, &[&str])]) -> Option<T> {
+    // Most files spell values exactly as a synonym: try that before normalising.
+    let trimmed = text.trim();
+    if let Some((value, _)) = table.iter().find(|(_, names)| names.contains(&trimmed)) {
+        return Some(*value);
+    }
     let key = normalize_token(text);
     table.iter().find(|(_, names)| names.iter().any(|n| normalize_token(n) == key)).map(|(v, _)| *v)
 }

@@ -4,6 +4,7 @@
 use crate::report::{ColumnMapping, ColumnReport, ImportReport};
 use crate::source::{RowRef, Source};
 use crate::{ImportError, ImportOptions, Progress};
+use salescope_core::fxhash::FxHashSet;
 use salescope_core::header::{CustomMapping, HeaderMapping, map_headers, match_header};
 use salescope_core::parse::{Issue, ParseContext, Record, parse_row};
 use salescope_core::records::{Deal, DealSpan, DealStage, stage_rules};
@@ -11,7 +12,6 @@ use salescope_core::rollup::RollupDelta;
 use salescope_core::rules::{Rule, RulePolicy, Severity};
 use salescope_core::schema::Value;
 use salescope_store::{BatchOutcome, Db, StoreError, Stored, Tx, WriteContext};
-use std::collections::HashSet;
 use std::future::Future;
 use std::hash::{BuildHasher, RandomState};
 use std::sync::Arc;
@@ -130,7 +130,9 @@ struct RowParser<'a, R> {
     ctx: &'a ParseContext,
     out: &'a mpsc::Sender<Message<R>>,
     batch: Batch<R>,
-    seen: HashSet<u64>,
+    /// Keyed 64-bit hashes of the external ids read so far: with random keys, two different ids
+    /// collide with odds of about n²/2⁶⁵ (one in a million for ten million rows).
+    seen: FxHashSet<u64>,
     hasher: RandomState,
 }
 
@@ -144,22 +146,17 @@ impl<R: Record> RowParser<'_, R> {
         batch.rows_read += 1;
         let values = mapping.values(row.fields);
         let mut parsed = parse_row::<R>(&values, self.ctx);
-        if let Some(bad) = row.bad_encoding {
-            if let Some(field) = mapping.columns.iter().position(|c| *c == Some(bad)) {
-                parsed.record = None;
-                let value = row.fields[bad].to_string();
-                parsed.issues.push(Issue {
-                    field: Some(R::FIELDS[field].name),
-                    rule: Rule::EncodingInvalid,
-                    severity: Severity::Error,
-                    value,
-                });
-            }
+        if let Some(bad) = row.bad_encoding
+            && let Some(field) = mapping.columns.iter().position(|c| *c == Some(bad))
+        {
+            parsed.record = None;
+            let value = row.fields[bad].to_string();
+            parsed.issues.push(Issue { field: Some(R::FIELDS[field].name), rule: Rule::EncodingInvalid, severity: Severity::Error, value });
         }
         match parsed.record {
             Some(record) => {
                 let mut issues = parsed.issues;
-                if !self.seen.insert(self.hasher.hash_one(record.external_id())) {
+                if !self.seen.insert(self.hasher.hash_one(record.key_text().as_ref())) {
                     let severity = self.ctx.policy.severity(Rule::DuplicateInFile);
                     if severity != Severity::Off {
                         issues.push(Issue { field: None, rule: Rule::DuplicateInFile, severity, value: record.external_id() });
@@ -196,12 +193,13 @@ fn read_rows<R: Record>(
     out: &mpsc::Sender<Message<R>>,
     progress: &dyn Progress,
 ) {
-    let mut parser = RowParser { ctx, out, batch: Batch::new(), seen: HashSet::new(), hasher: RandomState::new() };
+    let mut parser = RowParser { ctx, out, batch: Batch::new(), seen: FxHashSet::default(), hasher: RandomState::new() };
     let mut candidates: Vec<(u64, Vec<String>)> = Vec::new();
     let mut mapping: Option<HeaderMapping> = None;
     let mut rows_before_header = 0u64;
     let mut failure: Option<ImportError> = None;
     let mut last_progress = 0u64;
+    let progress_step = (source.total_bytes() / 200).max(1);
 
     // Settles the header among the buffered rows, then reads the buffered rows after it.
     let settle = |candidates: &mut Vec<(u64, Vec<String>)>,
@@ -227,7 +225,7 @@ fn read_rows<R: Record>(
     };
 
     let scanned = source.scan(|row| {
-        if row.bytes_read.saturating_sub(last_progress) > 1 << 20 {
+        if row.bytes_read.saturating_sub(last_progress) >= progress_step {
             progress.advance(row.bytes_read);
             last_progress = row.bytes_read;
         }
@@ -253,10 +251,11 @@ fn read_rows<R: Record>(
     if let Err(e) = scanned {
         failure = Some(e);
     }
-    if mapping.is_none() && failure.is_none() {
-        if let Err(e) = settle(&mut candidates, &mut parser, &mut rows_before_header) {
-            failure = Some(e);
-        }
+    if mapping.is_none()
+        && failure.is_none()
+        && let Err(e) = settle(&mut candidates, &mut parser, &mut rows_before_header)
+    {
+        failure = Some(e);
     }
     if failure.is_none() {
         parser.flush();

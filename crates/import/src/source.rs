@@ -44,8 +44,23 @@ pub struct RowRef<'a> {
 
 /// A source of rows.
 pub enum Source {
-    Csv { reader: Box<csv::Reader<Box<dyn Read + Send>>>, description: String, total_bytes: u64 },
-    Table { rows: Vec<(u64, Vec<String>)>, description: String, total_bytes: u64 },
+    Csv {
+        reader: Box<csv::Reader<Box<dyn Read + Send>>>,
+        description: String,
+        total_bytes: u64,
+    },
+    Table {
+        rows: Vec<(u64, Vec<String>)>,
+        description: String,
+        total_bytes: u64,
+    },
+    /// Rows produced on demand (the demo organisation), numbered from 2 under a header row 1.
+    Rows {
+        headers: Vec<String>,
+        rows: Box<dyn Iterator<Item = Vec<String>> + Send>,
+        description: String,
+        total_rows: u64,
+    },
 }
 
 /// Separator of a CSV file, judged from its first line: the most frequent of comma, tab,
@@ -201,13 +216,15 @@ impl Source {
 
     pub fn description(&self) -> &str {
         match self {
-            Source::Csv { description, .. } | Source::Table { description, .. } => description,
+            Source::Csv { description, .. } | Source::Table { description, .. } | Source::Rows { description, .. } => description,
         }
     }
 
+    /// The size progress is measured against: bytes, or rows for generated sources.
     pub fn total_bytes(&self) -> u64 {
         match self {
             Source::Csv { total_bytes, .. } | Source::Table { total_bytes, .. } => *total_bytes,
+            Source::Rows { total_rows, .. } => *total_rows,
         }
     }
 
@@ -251,6 +268,19 @@ impl Source {
                         }
                     }
                 }
+            }
+            Source::Rows { headers, rows, .. } => {
+                let headers: Vec<&str> = headers.iter().map(String::as_str).collect();
+                if !visit(RowRef { number: 1, fields: &headers, bad_encoding: None, bytes_read: 0 }) {
+                    return Ok(());
+                }
+                for (i, row) in rows.enumerate() {
+                    let fields: Vec<&str> = row.iter().map(String::as_str).collect();
+                    if !visit(RowRef { number: i as u64 + 2, fields: &fields, bad_encoding: None, bytes_read: i as u64 + 1 }) {
+                        break;
+                    }
+                }
+                Ok(())
             }
             Source::Table { rows, total_bytes, .. } => {
                 let count = rows.len().max(1) as u64;

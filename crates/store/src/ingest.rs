@@ -2,14 +2,15 @@
 //! change (new records add theirs; changed records move the old version's out and the new
 //! version's in; unchanged records touch nothing).
 
-use crate::sql::{self, bind_value, decode_values, key_string};
+use crate::sql::{self, bind_owned_value, bind_value, decode_values, key_string};
 use crate::{Result, StoreError, Tx, on_conn};
+use salescope_core::fxhash::{FxHashMap, FxHashSet};
 use salescope_core::parse::Record;
 use salescope_core::records::{self, Activity, Call, Customer, DailyReport, Deal, DealStage, Feedback, Lead, Rep};
 use salescope_core::rollup::RollupDelta;
 use salescope_core::schema::{Table, Value};
 use salescope_core::time::Day;
-use std::collections::{BTreeSet, HashMap, HashSet};
+use std::collections::{BTreeSet, HashMap};
 use std::future::Future;
 
 /// What writing needs to know beyond the records themselves.
@@ -43,7 +44,7 @@ pub trait Stored: Record {
         delta: &mut RollupDelta,
         _ctx: &WriteContext,
     ) -> impl Future<Output = Result<BatchOutcome>> + Send {
-        async move { tx.write_records(&batch, delta).await }
+        async move { tx.write_records(batch, delta).await }
     }
 }
 
@@ -57,7 +58,7 @@ impl Stored for DailyReport {}
 
 impl Stored for Rep {
     async fn write_batch(tx: &mut Tx, batch: Vec<Self>, delta: &mut RollupDelta, ctx: &WriteContext) -> Result<BatchOutcome> {
-        let outcome = tx.write_records(&batch, delta).await?;
+        let outcome = tx.write_records(batch.clone(), delta).await?;
         for rep in &batch {
             tx.record_team_membership(rep, ctx.today).await?;
         }
@@ -76,7 +77,7 @@ impl Stored for Deal {
         }
         let customers: Vec<String> = customers.into_iter().collect();
         let before = tx.first_wins(&customers).await?;
-        let outcome = tx.write_records(&batch, delta).await?;
+        let outcome = tx.write_records(batch, delta).await?;
         let after = tx.first_wins(&customers).await?;
         for customer in &customers {
             let (old, new) = (before.get(customer), after.get(customer));
@@ -107,96 +108,128 @@ impl crate::Db {
 
 impl Tx {
     /// Upserts records by external id and adds their rollup changes to `delta`.
-    pub async fn write_records<R: Record>(&mut self, batch: &[R], delta: &mut RollupDelta) -> Result<BatchOutcome> {
+    ///
+    /// The stored versions of the batch's keys are read first (for a fresh import, a probe that
+    /// finds nothing); then each record is new, unchanged or changed, and only new and changed
+    /// records are written, each key once, with its last version in the batch.
+    pub async fn write_records<R: Record>(&mut self, batch: Vec<R>, delta: &mut RollupDelta) -> Result<BatchOutcome> {
+        self.lock_for_ingest().await?;
         let table = R::TABLE;
-        let rows: Vec<Vec<Value>> = batch.iter().map(Record::to_values).collect();
-        let keys: Vec<String> = rows.iter().map(|r| key_string(&r[..table.key_len])).collect();
-        let inserted = self.insert_new(table, &rows).await?;
+        let key_texts: Vec<std::borrow::Cow<'_, str>> = batch.iter().map(Record::key_text).collect();
+        let horizon = self.key_horizon(table).await?;
+        let appends = match &horizon {
+            None => false,
+            Some(None) => true,
+            Some(Some(high)) => key_texts.iter().all(|k| k.as_ref() > high.as_str()),
+        };
+        if let (Some(known), Some(batch_max)) = (self.key_horizons.get_mut(table.name), key_texts.iter().max())
+            && known.as_deref().is_none_or(|h| batch_max.as_ref() > h)
+        {
+            *known = Some(batch_max.to_string());
+        }
+        let mut stored: FxHashMap<String, R> = FxHashMap::default();
+        if !appends {
+            let mut wanted: Vec<Value> = Vec::new();
+            let mut seen = FxHashSet::with_capacity_and_hasher(key_texts.len(), Default::default());
+            for (record, text) in batch.iter().zip(&key_texts) {
+                if seen.insert(text.as_ref()) {
+                    wanted.extend(record.key_values());
+                }
+            }
+            for row in self.select_rows(table, &wanted).await? {
+                let key = key_string(&row[..table.key_len]);
+                let record = R::from_values(row)
+                    .ok_or_else(|| StoreError::Corrupt { table: table.name, detail: format!("row {key} cannot be read back") })?;
+                stored.insert(key, record);
+            }
+        }
 
         let mut outcome = BatchOutcome::default();
-        let mut claimed: HashSet<&str> = HashSet::with_capacity(inserted.len());
-        let mut existing = Vec::new();
-        for (i, key) in keys.iter().enumerate() {
-            // A key repeated within the batch is inserted once; later copies are updates.
-            if inserted.contains(key) && claimed.insert(key) {
-                outcome.inserted += 1;
-                batch[i].contribute(1, delta);
-            } else {
-                existing.push(i);
+        // Index in the batch of the version to write, per key.
+        let mut latest: FxHashMap<&str, usize> = FxHashMap::default();
+        for (i, record) in batch.iter().enumerate() {
+            let key = key_texts[i].as_ref();
+            let previous = match latest.get(key) {
+                Some(&j) => Some(&batch[j]),
+                None => stored.get(key),
+            };
+            match previous {
+                None => outcome.inserted += 1,
+                Some(old) if old == record => {
+                    outcome.unchanged += 1;
+                    continue;
+                }
+                Some(old) => {
+                    old.contribute(-1, delta);
+                    outcome.updated += 1;
+                }
             }
-        }
-        if existing.is_empty() {
-            return Ok(outcome);
-        }
-
-        let mut wanted: Vec<Value> = Vec::new();
-        let mut seen = HashSet::new();
-        for &i in &existing {
-            if seen.insert(&keys[i]) {
-                wanted.extend_from_slice(&rows[i][..table.key_len]);
-            }
-        }
-        let mut current: HashMap<String, Vec<Value>> =
-            self.select_rows(table, &wanted).await?.into_iter().map(|row| (key_string(&row[..table.key_len]), row)).collect();
-        let mut latest: HashMap<&str, usize> = HashMap::new();
-        for i in existing {
-            let key = keys[i].as_str();
-            let old = current
-                .get(key)
-                .ok_or_else(|| StoreError::Corrupt { table: table.name, detail: format!("row {key} vanished during the import") })?;
-            if *old == rows[i] {
-                outcome.unchanged += 1;
-                continue;
-            }
-            let previous = R::from_values(old.clone())
-                .ok_or_else(|| StoreError::Corrupt { table: table.name, detail: format!("row {key} cannot be read back") })?;
-            previous.contribute(-1, delta);
-            batch[i].contribute(1, delta);
-            current.insert(key.to_string(), rows[i].clone());
+            record.contribute(1, delta);
             latest.insert(key, i);
-            outcome.updated += 1;
         }
-        let changed: Vec<&Vec<Value>> = latest.values().map(|&i| &rows[i]).collect();
-        self.upsert_rows(table, &changed).await?;
+        let mut keep = vec![false; batch.len()];
+        for i in latest.into_values() {
+            keep[i] = true;
+        }
+        drop(key_texts);
+        let write: Vec<Vec<Value>> =
+            batch.into_iter().zip(keep).filter(|(_, keep)| *keep).map(|(record, _)| record.into_values()).collect();
+        self.upsert_rows(table, write).await?;
         Ok(outcome)
     }
 
-    /// Inserts the rows whose key is new; returns the keys inserted.
-    async fn insert_new(&mut self, table: &'static Table, rows: &[Vec<Value>]) -> Result<HashSet<String>> {
-        let backend = self.backend();
-        let mut inserted = HashSet::with_capacity(rows.len());
-        for chunk in rows.chunks(sql::rows_per_statement(table.columns.len())) {
-            let text = sql::insert_new(backend, table, chunk.len());
-            on_conn!(self, conn => {
-                let mut query = sqlx::query(&text);
-                for row in chunk {
-                    for (value, column) in row.iter().zip(table.columns) {
-                        query = bind_value!(query, value, column.ty);
-                    }
-                }
-                for row in query.fetch_all(conn).await? {
-                    let key = decode_values!(row, table.key_columns());
-                    inserted.insert(key_string(&key));
-                }
-            });
+    /// The greatest stored key of a table keyed by one text column (see `Tx::key_horizons`);
+    /// `None` for other tables, `Some(None)` for an empty table.
+    async fn key_horizon(&mut self, table: &'static Table) -> Result<Option<Option<String>>> {
+        if table.key_len != 1 || table.columns[0].ty != salescope_core::schema::ColumnType::Text {
+            return Ok(None);
         }
-        Ok(inserted)
+        if let Some(known) = self.key_horizons.get(table.name) {
+            return Ok(Some(known.clone()));
+        }
+        // Key columns sort bytewise on both backends (COLLATE "C" on PostgreSQL), so MAX reads
+        // the end of the primary-key index.
+        let sql = format!("SELECT MAX({}) FROM {}", table.columns[0].name, table.name);
+        let max: Option<String> = on_conn!(self, conn => sqlx::query_scalar(&sql).fetch_one(conn).await?);
+        self.key_horizons.insert(table.name, max.clone());
+        Ok(Some(max))
     }
 
-    async fn upsert_rows(&mut self, table: &'static Table, rows: &[&Vec<Value>]) -> Result<()> {
+    async fn upsert_rows(&mut self, table: &'static Table, rows: Vec<Vec<Value>>) -> Result<()> {
+        if rows.is_empty() {
+            return Ok(());
+        }
         let backend = self.backend();
-        for chunk in rows.chunks(sql::rows_per_statement(table.columns.len())) {
-            let text = sql::upsert(backend, table, chunk.len());
-            on_conn!(self, conn => {
-                let mut query = sqlx::query(&text);
+        let per_statement = sql::rows_per_statement(table.columns.len());
+        let mut chunks: Vec<Vec<Vec<Value>>> = Vec::with_capacity(rows.len().div_ceil(per_statement));
+        let mut rows = rows.into_iter().peekable();
+        while rows.peek().is_some() {
+            chunks.push(rows.by_ref().take(per_statement).collect());
+        }
+        let full_sql = sql::upsert(backend, table, per_statement);
+        let last_sql = sql::upsert(backend, table, chunks.last().map_or(0, Vec::len));
+        let sql_for = |len: usize| if len == per_statement { full_sql.as_str() } else { last_sql.as_str() };
+        on_conn!(self, conn => {
+            let bind = |chunk: Vec<Vec<Value>>| {
+                let mut query = sqlx::query(sql_for(chunk.len()));
                 for row in chunk {
-                    for (value, column) in row.iter().zip(table.columns) {
-                        query = bind_value!(query, value, column.ty);
+                    for (value, column) in row.into_iter().zip(table.columns) {
+                        query = bind_owned_value!(query, value, column.ty);
                     }
                 }
-                query.execute(conn).await?;
-            });
-        }
+                query
+            };
+            // Pipelined: the next statement's values are bound while the database executes the
+            // current one.
+            let mut chunks = chunks.into_iter();
+            let mut query = chunks.next().map(bind);
+            while let Some(current) = query.take() {
+                let following = chunks.next();
+                let (executed, next) = tokio::join!(current.execute(&mut *conn), async { following.map(bind) });
+                executed?;
+                query = next;
+            }
+        });
         Ok(())
     }
 

@@ -1,7 +1,7 @@
 //! The per-rep daily totals table: applying ingest deltas, rebuilding from raw records, reading.
 
 use crate::sql::{self, decode_values};
-use crate::{Db, Result, StoreError, Tx, on_conn};
+use crate::{Db, Result, StoreError, Tx, on_conn, on_pool};
 use futures_util::TryStreamExt;
 use salescope_core::parse::Record;
 use salescope_core::records::{self, Activity, Call, DailyReport, Deal, Feedback, Lead};
@@ -25,29 +25,31 @@ impl Tx {
     /// table holds exactly what a rebuild would produce.
     pub async fn apply_rollup_delta(&mut self, delta: &RollupDelta) -> Result<()> {
         let backend = self.backend();
-        let columns = measure_columns();
         let entries: Vec<_> = delta.entries().collect();
-        let per_statement = sql::rows_per_statement(2 + MEASURE_COUNT);
+        // Only the measures this change touches: a calls import moves a quarter of them.
+        let touched: Vec<Measure> = Measure::ALL.iter().copied().filter(|m| entries.iter().any(|(_, _, t)| t[*m as usize] != 0)).collect();
+        let columns: Vec<&str> = touched.iter().map(|m| m.column()).collect();
+        let per_statement = sql::rows_per_statement(2 + touched.len());
         for chunk in entries.chunks(per_statement) {
             let text = format!(
                 "INSERT INTO rollup_rep_day (rep_id, day, {}) VALUES {} ON CONFLICT (rep_id, day) DO UPDATE SET {}",
                 columns.join(", "),
-                sql::value_tuples(backend, chunk.len(), 2 + MEASURE_COUNT),
+                sql::value_tuples(backend, chunk.len(), 2 + touched.len()),
                 columns.iter().map(|c| format!("{c} = rollup_rep_day.{c} + excluded.{c}")).collect::<Vec<_>>().join(", ")
             );
             on_conn!(self, conn => {
                 let mut query = sqlx::query(&text);
                 for (rep, day, totals) in chunk {
                     query = query.bind(*rep).bind(day.0 as i64);
-                    for v in totals.iter() {
-                        query = query.bind(*v);
+                    for m in &touched {
+                        query = query.bind(totals[*m as usize]);
                     }
                 }
                 query.execute(conn).await?;
             });
         }
         if delta.removes_anything() {
-            let all_zero = columns.iter().map(|c| format!("{c} = 0")).collect::<Vec<_>>().join(" AND ");
+            let all_zero = measure_columns().iter().map(|c| format!("{c} = 0")).collect::<Vec<_>>().join(" AND ");
             for chunk in entries.chunks(sql::rows_per_statement(2)) {
                 let text = format!(
                     "DELETE FROM rollup_rep_day WHERE (rep_id, day) IN (VALUES {}) AND {all_zero}",
@@ -150,6 +152,55 @@ impl Db {
         tx.rollback().await?;
         // Text collation differs between the backends; order bytewise here.
         out.sort_by(|a, b| (a.rep_id.as_bytes(), a.day).cmp(&(b.rep_id.as_bytes(), b.day)));
+        Ok(out)
+    }
+}
+
+/// Totals of a team over all stored days, each day counted for the team the rep was in then.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TeamTotals {
+    pub team: String,
+    /// Reps in the team now.
+    pub reps: i64,
+    pub calls: i64,
+    pub connected: i64,
+    pub won_deals: i64,
+    pub revenue_cents: i64,
+}
+
+impl Db {
+    pub async fn team_totals(&self) -> Result<Vec<TeamTotals>> {
+        // PostgreSQL sums BIGINT into NUMERIC: cast back so both backends return integers.
+        let totals_sql = "SELECT h.team, CAST(SUM(r.outbound_calls + r.inbound_calls) AS BIGINT), \
+             CAST(SUM(r.outbound_connected + r.inbound_connected) AS BIGINT), CAST(SUM(r.won_deals) AS BIGINT), \
+             CAST(SUM(r.revenue_cents) AS BIGINT) \
+             FROM rollup_rep_day r JOIN rep_team_history h ON h.rep_id = r.rep_id \
+             AND (h.valid_from IS NULL OR r.day >= h.valid_from) AND (h.valid_to IS NULL OR r.day < h.valid_to) \
+             GROUP BY h.team";
+        let members_sql = "SELECT team, COUNT(*) FROM rep_team_history WHERE valid_to IS NULL GROUP BY team";
+        type Sums = (String, Option<i64>, Option<i64>, Option<i64>, Option<i64>);
+        let (totals, members): (Vec<Sums>, Vec<(String, i64)>) = on_pool!(self, pool => {
+            (sqlx::query_as(totals_sql).fetch_all(pool).await?, sqlx::query_as(members_sql).fetch_all(pool).await?)
+        });
+        let mut out: Vec<TeamTotals> = members
+            .into_iter()
+            .map(|(team, reps)| TeamTotals { team, reps, calls: 0, connected: 0, won_deals: 0, revenue_cents: 0 })
+            .collect();
+        for (team, calls, connected, won, revenue) in totals {
+            let index = match out.iter().position(|t| t.team == team) {
+                Some(i) => i,
+                None => {
+                    out.push(TeamTotals { team, reps: 0, calls: 0, connected: 0, won_deals: 0, revenue_cents: 0 });
+                    out.len() - 1
+                }
+            };
+            let entry = &mut out[index];
+            entry.calls = calls.unwrap_or(0);
+            entry.connected = connected.unwrap_or(0);
+            entry.won_deals = won.unwrap_or(0);
+            entry.revenue_cents = revenue.unwrap_or(0);
+        }
+        out.sort_by(|a, b| a.team.cmp(&b.team));
         Ok(out)
     }
 }

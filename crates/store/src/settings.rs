@@ -5,12 +5,18 @@ use crate::{Backend, Db, Result, on_pool};
 use salescope_core::parse::RepDirectory;
 pub use salescope_core::settings::{OrgSettings as Settings, SettingError, TIMEZONE_KEY};
 
+/// Keys of values Salescope keeps for itself in the settings table.
+const INTERNAL_PREFIX: &str = "internal.";
+
 impl Db {
     /// The settings stored for the organisation, over the defaults. A stored value that no
     /// longer applies (a rule renamed, say) is skipped with a warning rather than blocking work.
     pub async fn settings(&self) -> Result<Settings> {
         let mut settings = Settings::default();
         for (key, value) in self.stored_settings().await? {
+            if key.starts_with(INTERNAL_PREFIX) {
+                continue;
+            }
             if let Err(e) = settings.apply(&key, &value) {
                 tracing::warn!(%key, %value, "ignoring stored setting: {e}");
             }
@@ -37,6 +43,26 @@ impl Db {
             sqlx::query(&sql).bind(key.trim()).bind(value.trim()).execute(pool).await?;
         });
         Ok(Ok(()))
+    }
+
+    /// A value Salescope keeps for itself (not an organisation setting), such as what the demo
+    /// organisation was generated with.
+    pub async fn internal(&self, key: &str) -> Result<Option<String>> {
+        let sql = format!("SELECT value FROM settings WHERE key = {}", value_tuples(self.backend(), 1, 1).trim_matches(['(', ')']));
+        let key = format!("{INTERNAL_PREFIX}{key}");
+        Ok(on_pool!(self, pool => sqlx::query_scalar(&sql).bind(&key).fetch_optional(pool).await?))
+    }
+
+    pub async fn set_internal(&self, key: &str, value: &str) -> Result<()> {
+        let sql = format!(
+            "INSERT INTO settings (key, value) VALUES {} ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            value_tuples(self.backend(), 1, 2)
+        );
+        let key = format!("{INTERNAL_PREFIX}{key}");
+        on_pool!(self, pool => {
+            sqlx::query(&sql).bind(&key).bind(value).execute(pool).await?;
+        });
+        Ok(())
     }
 
     /// Every rep, for resolving the rep a record names by id or name.

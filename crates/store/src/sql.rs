@@ -42,18 +42,6 @@ fn column_list(columns: &[Column]) -> String {
     columns.iter().map(|c| c.name).collect::<Vec<_>>().join(", ")
 }
 
-/// Inserts rows that are new and returns their keys; rows whose key exists are left alone.
-pub(crate) fn insert_new(backend: Backend, table: &Table, rows: usize) -> String {
-    format!(
-        "INSERT INTO {} ({}) VALUES {} ON CONFLICT ({}) DO NOTHING RETURNING {}",
-        table.name,
-        column_list(table.columns),
-        value_tuples(backend, rows, table.columns.len()),
-        column_list(table.key_columns()),
-        column_list(table.key_columns()),
-    )
-}
-
 /// Inserts rows, replacing every non-key column of rows whose key exists.
 pub(crate) fn upsert(backend: Backend, table: &Table, rows: usize) -> String {
     let updates: Vec<String> = table.columns[table.key_len..].iter().map(|c| format!("{0} = excluded.{0}", c.name)).collect();
@@ -78,16 +66,11 @@ pub(crate) fn select_by_keys(backend: Backend, table: &Table, keys: usize) -> St
     format!("SELECT {} FROM {} WHERE {}", column_list(table.columns), table.name, condition)
 }
 
-/// A key as one string, for hashing: the key values joined by a unit separator.
+/// A stored key as one string, joined like [`salescope_core::parse::Record::key_text`].
 pub(crate) fn key_string(values: &[Value]) -> String {
-    let mut key = String::new();
-    for (i, v) in values.iter().enumerate() {
-        if i > 0 {
-            key.push('\u{1f}');
-        }
-        key.push_str(&v.display());
-    }
-    key
+    let parts: Vec<String> = values.iter().map(Value::display).collect();
+    let parts: Vec<&dyn std::fmt::Display> = parts.iter().map(|p| p as &dyn std::fmt::Display).collect();
+    salescope_core::schema::join_key(&parts)
 }
 
 /// Binds a [`Value`] with the SQL type of its column, so that NULLs are typed correctly for
@@ -108,6 +91,24 @@ macro_rules! bind_value {
     }};
 }
 pub(crate) use bind_value;
+
+/// Binds a [`Value`] by moving it, so text is not copied again on its way to the driver.
+macro_rules! bind_owned_value {
+    ($query:expr, $value:expr, $ty:expr) => {{
+        use salescope_core::schema::{ColumnType, Value};
+        match ($value, $ty) {
+            (Value::Null, ColumnType::Int) => $query.bind(None::<i64>),
+            (Value::Null, ColumnType::Real) => $query.bind(None::<f64>),
+            (Value::Null, ColumnType::Text) => $query.bind(None::<String>),
+            (Value::Null, ColumnType::Bool) => $query.bind(None::<bool>),
+            (Value::Int(v), _) => $query.bind(v),
+            (Value::Real(v), _) => $query.bind(v),
+            (Value::Text(v), _) => $query.bind(v),
+            (Value::Bool(v), _) => $query.bind(v),
+        }
+    }};
+}
+pub(crate) use bind_owned_value;
 
 /// Reads the columns of a row into [`Value`]s by the declared column types.
 macro_rules! decode_values {

@@ -57,16 +57,11 @@ impl TestDb {
             .unwrap_or_else(|e| panic!("PostgreSQL is required for the tests and is not reachable at {admin_url}: {e}"));
         let Db::Postgres(pool) = &admin else { panic!("{admin_url} is not a PostgreSQL URL") };
         drop_abandoned_databases(pool).await;
+        admin.close().await;
         let name = format!("salescope_test_{}", unique_suffix());
-        sqlx::query(&format!("CREATE DATABASE {name}"))
-            .execute(pool)
+        let url = crate::admin::create_postgres_database(&admin_url, &name)
             .await
             .unwrap_or_else(|e| panic!("cannot create database {name}: {e}"));
-        admin.close().await;
-        let url = match admin_url.rsplit_once('/') {
-            Some((server, _)) => format!("{server}/{name}"),
-            None => panic!("{admin_url} names no database"),
-        };
         let db = Db::open(&url).await.unwrap_or_else(|e| panic!("cannot open {url}: {e}"));
         TestDb { db, url, cleanup: Cleanup::Postgres { admin_url, name } }
     }
@@ -86,10 +81,7 @@ impl TestDb {
                 let _ = std::fs::remove_dir_all(dir);
             }
             Cleanup::Postgres { admin_url, name } => {
-                if let Ok(Db::Postgres(pool)) = Db::connect(&admin_url).await {
-                    let _ = sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).execute(&pool).await;
-                    pool.close().await;
-                }
+                let _ = crate::admin::drop_postgres_database(&admin_url, &name).await;
             }
         }
     }

@@ -1,6 +1,7 @@
 -- Salescope schema, version 1: raw records, per-rep daily totals, organisation settings.
 -- Times are local wall-clock seconds in the organisation's zone; days are day numbers from
--- 1970-01-01; money is in cents. See ARCHITECTURE.md.
+-- 1970-01-01; money is in cents; flags lists the warning rules a record broke (NULL: none). See ARCHITECTURE.md. External ids sort bytewise
+-- (COLLATE "C"), as they do on SQLite.
 
 CREATE TABLE settings (
     key   TEXT PRIMARY KEY,
@@ -13,7 +14,7 @@ CREATE TABLE teams (
 );
 
 CREATE TABLE reps (
-    rep_id      TEXT PRIMARY KEY,
+    rep_id      TEXT COLLATE "C" PRIMARY KEY,
     name        TEXT NOT NULL,
     team        TEXT NOT NULL,
     parent_team TEXT,
@@ -21,7 +22,7 @@ CREATE TABLE reps (
     email       TEXT,
     role        TEXT NOT NULL,
     team_from   BIGINT,
-    flags       TEXT NOT NULL DEFAULT ''
+    flags       TEXT
 );
 
 -- Which team a rep belonged to when: team KPIs count a day for the team the rep was in that day.
@@ -34,17 +35,17 @@ CREATE TABLE rep_team_history (
 CREATE INDEX rep_team_history_rep ON rep_team_history (rep_id);
 
 CREATE TABLE customers (
-    customer_id TEXT PRIMARY KEY,
+    customer_id TEXT COLLATE "C" PRIMARY KEY,
     name        TEXT,
     segment     TEXT,
     industry    TEXT,
     region      TEXT,
     created_at  BIGINT,
-    flags       TEXT NOT NULL DEFAULT ''
+    flags       TEXT
 );
 
 CREATE TABLE calls (
-    call_id                TEXT PRIMARY KEY,
+    call_id                TEXT COLLATE "C" PRIMARY KEY,
     rep_id                 TEXT NOT NULL,
     customer_id            TEXT,
     direction              TEXT NOT NULL,
@@ -56,11 +57,11 @@ CREATE TABLE calls (
     disposition            TEXT,
     resolved_first_contact BOOLEAN,
     campaign               TEXT,
-    flags                  TEXT NOT NULL DEFAULT ''
+    flags                  TEXT
 );
 
 CREATE TABLE activities (
-    activity_id TEXT PRIMARY KEY,
+    activity_id TEXT COLLATE "C" PRIMARY KEY,
     rep_id      TEXT NOT NULL,
     customer_id TEXT,
     kind        TEXT NOT NULL,
@@ -68,11 +69,11 @@ CREATE TABLE activities (
     opened      BOOLEAN,
     clicked     BOOLEAN,
     replied     BOOLEAN,
-    flags       TEXT NOT NULL DEFAULT ''
+    flags       TEXT
 );
 
 CREATE TABLE leads (
-    lead_id           TEXT PRIMARY KEY,
+    lead_id           TEXT COLLATE "C" PRIMARY KEY,
     customer_id       TEXT,
     rep_id            TEXT,
     source            TEXT,
@@ -80,11 +81,11 @@ CREATE TABLE leads (
     created_at        BIGINT NOT NULL,
     first_response_at BIGINT,
     status            TEXT,
-    flags             TEXT NOT NULL DEFAULT ''
+    flags             TEXT
 );
 
 CREATE TABLE deals (
-    deal_id      TEXT PRIMARY KEY,
+    deal_id      TEXT COLLATE "C" PRIMARY KEY,
     rep_id       TEXT NOT NULL,
     customer_id  TEXT NOT NULL,
     segment      TEXT,
@@ -96,7 +97,7 @@ CREATE TABLE deals (
     closed_at    BIGINT,
     loss_reason  TEXT,
     contract_no  TEXT,
-    flags        TEXT NOT NULL DEFAULT ''
+    flags        TEXT
 );
 CREATE INDEX deals_customer ON deals (customer_id);
 
@@ -104,12 +105,12 @@ CREATE TABLE deal_stages (
     deal_id    TEXT NOT NULL,
     stage      TEXT NOT NULL,
     entered_at BIGINT NOT NULL,
-    flags      TEXT NOT NULL DEFAULT '',
+    flags      TEXT,
     PRIMARY KEY (deal_id, stage, entered_at)
 );
 
 CREATE TABLE feedback (
-    feedback_id TEXT PRIMARY KEY,
+    feedback_id TEXT COLLATE "C" PRIMARY KEY,
     customer_id TEXT,
     rep_id      TEXT,
     call_id     TEXT,
@@ -118,7 +119,7 @@ CREATE TABLE feedback (
     nps         BIGINT,
     complaint   BOOLEAN,
     comment     TEXT,
-    flags       TEXT NOT NULL DEFAULT ''
+    flags       TEXT
 );
 
 CREATE TABLE daily_reports (
@@ -131,7 +132,7 @@ CREATE TABLE daily_reports (
     contract_nos      TEXT,
     missed_reason     TEXT,
     next_day_plan     TEXT,
-    flags             TEXT NOT NULL DEFAULT '',
+    flags             TEXT,
     PRIMARY KEY (rep_id, day)
 );
 

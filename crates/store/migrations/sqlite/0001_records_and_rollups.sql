@@ -1,6 +1,6 @@
 -- Salescope schema, version 1: raw records, per-rep daily totals, organisation settings.
 -- Times are local wall-clock seconds in the organisation's zone; days are day numbers from
--- 1970-01-01; money is in cents. See ARCHITECTURE.md.
+-- 1970-01-01; money is in cents; flags lists the warning rules a record broke (NULL: none). See ARCHITECTURE.md.
 
 CREATE TABLE settings (
     key   TEXT PRIMARY KEY,
@@ -21,7 +21,7 @@ CREATE TABLE reps (
     email       TEXT,
     role        TEXT NOT NULL,
     team_from   INTEGER,
-    flags       TEXT NOT NULL DEFAULT ''
+    flags       TEXT
 ) WITHOUT ROWID;
 
 -- Which team a rep belonged to when: team KPIs count a day for the team the rep was in that day.
@@ -40,7 +40,7 @@ CREATE TABLE customers (
     industry    TEXT,
     region      TEXT,
     created_at  INTEGER,
-    flags       TEXT NOT NULL DEFAULT ''
+    flags       TEXT
 ) WITHOUT ROWID;
 
 CREATE TABLE calls (
@@ -56,7 +56,7 @@ CREATE TABLE calls (
     disposition            TEXT,
     resolved_first_contact INTEGER,
     campaign               TEXT,
-    flags                  TEXT NOT NULL DEFAULT ''
+    flags                  TEXT
 ) WITHOUT ROWID;
 
 CREATE TABLE activities (
@@ -68,7 +68,7 @@ CREATE TABLE activities (
     opened      INTEGER,
     clicked     INTEGER,
     replied     INTEGER,
-    flags       TEXT NOT NULL DEFAULT ''
+    flags       TEXT
 ) WITHOUT ROWID;
 
 CREATE TABLE leads (
@@ -80,7 +80,7 @@ CREATE TABLE leads (
     created_at        INTEGER NOT NULL,
     first_response_at INTEGER,
     status            TEXT,
-    flags             TEXT NOT NULL DEFAULT ''
+    flags             TEXT
 ) WITHOUT ROWID;
 
 CREATE TABLE deals (
@@ -96,7 +96,7 @@ CREATE TABLE deals (
     closed_at    INTEGER,
     loss_reason  TEXT,
     contract_no  TEXT,
-    flags        TEXT NOT NULL DEFAULT ''
+    flags        TEXT
 ) WITHOUT ROWID;
 CREATE INDEX deals_customer ON deals (customer_id);
 
@@ -104,7 +104,7 @@ CREATE TABLE deal_stages (
     deal_id    TEXT NOT NULL,
     stage      TEXT NOT NULL,
     entered_at INTEGER NOT NULL,
-    flags      TEXT NOT NULL DEFAULT '',
+    flags      TEXT,
     PRIMARY KEY (deal_id, stage, entered_at)
 ) WITHOUT ROWID;
 
@@ -118,7 +118,7 @@ CREATE TABLE feedback (
     nps         INTEGER,
     complaint   INTEGER,
     comment     TEXT,
-    flags       TEXT NOT NULL DEFAULT ''
+    flags       TEXT
 ) WITHOUT ROWID;
 
 CREATE TABLE daily_reports (
@@ -131,7 +131,7 @@ CREATE TABLE daily_reports (
     contract_nos      TEXT,
     missed_reason     TEXT,
     next_day_plan     TEXT,
-    flags             TEXT NOT NULL DEFAULT '',
+    flags             TEXT,
     PRIMARY KEY (rep_id, day)
 ) WITHOUT ROWID;
 

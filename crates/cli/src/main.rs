@@ -1,0 +1,300 @@
+//! The `salescope` command: import data, load the demo organisation, serve the API, maintain the
+//! store, run the benchmarks.
+
+mod bench;
+mod config;
+mod demo;
+mod progress;
+
+use anyhow::Context;
+use clap::{Args, CommandFactory, FromArgMatches, Parser, Subcommand};
+use config::{Config, Given};
+use salescope_core::schema::Kind;
+use salescope_import::{Encoding, ImportError, ImportOptions};
+use salescope_store::Db;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+
+/// Exit status of a strict import that rejected rows (1 is any other failure, 2 a usage error).
+const EXIT_STRICT_REJECTED: u8 = 3;
+
+#[derive(Parser)]
+#[command(name = "salescope", version, about = "Sales performance and training effectiveness, self-hosted.")]
+struct Cli {
+    /// Store to use: sqlite://FILE (default sqlite://salescope.db) or postgres://USER@HOST/DB.
+    #[arg(long, env = "SALESCOPE_DATABASE_URL", global = true)]
+    database_url: Option<String>,
+    /// Configuration file (default: salescope.toml in the working directory, if present).
+    #[arg(long, env = "SALESCOPE_CONFIG", global = true)]
+    config: Option<PathBuf>,
+    /// Language of messages and reports: en or zh-CN (default: from the locale).
+    #[arg(long, env = "SALESCOPE_LANG", global = true)]
+    lang: Option<String>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Import a CSV, XLSX or JSON file of one record kind.
+    Import(ImportArgs),
+    /// Recompute the per-rep daily totals from the raw records.
+    Rollup {
+        /// Rebuild the totals and report whether they had drifted.
+        #[arg(long)]
+        rebuild: bool,
+    },
+    /// Fill the store with the demo organisation.
+    Demo(DemoArgs),
+    /// Serve the HTTP API.
+    Serve(ServeArgs),
+    /// Show or change the organisation's settings (time zone, entry-rule severities).
+    Settings {
+        #[command(subcommand)]
+        action: Option<SettingsAction>,
+    },
+    /// Print the effective configuration and where each value comes from.
+    Config,
+    /// Write a consistent copy of the SQLite store to FILE while it stays in use.
+    Backup { file: PathBuf },
+    /// Measure Salescope against reference tools and write docs/benchmarks.md.
+    Bench(bench::BenchArgs),
+}
+
+#[derive(Args)]
+struct ImportArgs {
+    /// reps, customers, calls, activities, leads, deals, deal-stages, feedback or daily-reports.
+    kind: String,
+    file: PathBuf,
+    /// Sheet of a workbook to read (default: the first).
+    #[arg(long)]
+    sheet: Option<String>,
+    /// TOML file mapping this file's headers to Salescope fields.
+    #[arg(long)]
+    mapping: Option<PathBuf>,
+    /// Store nothing if any row is rejected.
+    #[arg(long)]
+    strict: bool,
+    /// Print the report as JSON.
+    #[arg(long)]
+    json: bool,
+    /// Text encoding of a CSV file: auto, utf-8, gbk (GB18030) or utf-16.
+    #[arg(long, default_value = "auto")]
+    encoding: String,
+    /// Severity of a rule for this import only, e.g. --rule won_deal_without_contract=warning.
+    #[arg(long = "rule", value_name = "RULE=SEVERITY")]
+    rules: Vec<String>,
+}
+
+#[derive(Args, Clone)]
+struct DemoArgs {
+    #[arg(long, default_value_t = 42)]
+    seed: u64,
+    /// Sales reps, team leads included.
+    #[arg(long, default_value_t = 48)]
+    reps: usize,
+    #[arg(long, default_value_t = 12)]
+    months: u32,
+    /// Last day of the demo period, YYYY-MM-DD (default: today).
+    #[arg(long)]
+    until: Option<String>,
+}
+
+#[derive(Args)]
+struct ServeArgs {
+    /// Address to listen on (default 127.0.0.1:8080).
+    #[arg(long, env = "SALESCOPE_BIND")]
+    bind: Option<String>,
+    /// Load the demo organisation first (skipped when the same demo is already loaded).
+    #[arg(long)]
+    demo: bool,
+    #[command(flatten)]
+    demo_args: DemoArgs,
+}
+
+#[derive(Subcommand)]
+enum SettingsAction {
+    /// Change one setting, e.g. `settings set rule.won_deal_without_contract warning`.
+    Set { key: String, value: String },
+}
+
+fn main() -> ExitCode {
+    let matches = Cli::command().get_matches();
+    let cli = match Cli::from_arg_matches(&matches) {
+        Ok(cli) => cli,
+        Err(e) => e.exit(),
+    };
+    let serve_bind = match &cli.command {
+        Command::Serve(args) => {
+            Given { value: args.bind.clone(), source: matches.subcommand_matches("serve").and_then(|m| m.value_source("bind")) }
+        }
+        _ => Given { value: None, source: None },
+    };
+    let config = Config::load(
+        Given { value: cli.config.clone(), source: matches.value_source("config") },
+        Given { value: cli.database_url.clone(), source: matches.value_source("database_url") },
+        serve_bind,
+        Given { value: cli.lang.clone(), source: matches.value_source("lang") },
+    );
+    let config = match config {
+        Ok(config) => config,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let default_log = if matches!(cli.command, Command::Serve(_)) { "info" } else { "warn" };
+    let filter =
+        tracing_subscriber::EnvFilter::try_from_env("SALESCOPE_LOG").unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default_log));
+    tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).init();
+
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(runtime) => runtime,
+        Err(e) => {
+            eprintln!("error: cannot start the runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(run(cli.command, config)) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn open_store(config: &Config) -> anyhow::Result<Db> {
+    let url = &config.database_url.value;
+    Db::open(url).await.with_context(|| format!("cannot open the store at {}", salescope_store::redact_url(url)))
+}
+
+async fn run(command: Command, config: Config) -> anyhow::Result<ExitCode> {
+    let lang = config.lang.value;
+    match command {
+        Command::Config => {
+            print!("{}", config.render());
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Import(args) => import(args, &config).await,
+        Command::Rollup { rebuild } => {
+            let db = open_store(&config).await?;
+            if !rebuild {
+                println!(
+                    "{} (rep, day) rows of totals are stored; run with --rebuild to recompute them from the raw records.",
+                    db.rollup_rows().await?.len()
+                );
+                return Ok(ExitCode::SUCCESS);
+            }
+            let before = db.rollup_rows().await?;
+            let started = std::time::Instant::now();
+            let rows = db.rebuild_rollups().await?;
+            let after = db.rollup_rows().await?;
+            let drift = if before == after { "identical to the stored totals" } else { "the stored totals had drifted and were replaced" };
+            println!("Rebuilt {rows} (rep, day) rows in {:.2} s: {drift}.", started.elapsed().as_secs_f64());
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Demo(args) => {
+            let db = open_store(&config).await?;
+            let params = demo_params(&args, &db).await?;
+            demo::load(&db, params, lang, true).await?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Serve(args) => {
+            let db = open_store(&config).await?;
+            if args.demo {
+                let params = demo_params(&args.demo_args, &db).await?;
+                demo::load(&db, params, lang, false).await?;
+            }
+            let bind = &config.bind.value;
+            let listener = tokio::net::TcpListener::bind(bind).await.with_context(|| format!("cannot listen on {bind}"))?;
+            let address = listener.local_addr()?;
+            println!("Salescope {} is serving the {} store at http://{address}", env!("CARGO_PKG_VERSION"), db.backend().name());
+            println!("  health:    http://{address}/healthz");
+            println!("  ingestion: POST http://{address}/api/v1/ingest/{{kind}} with a JSON array of records");
+            println!("Press Ctrl-C to stop.");
+            salescope_web::serve(listener, salescope_web::AppState { db: db.clone() }).await?;
+            db.close().await;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Settings { action } => {
+            let db = open_store(&config).await?;
+            if let Some(SettingsAction::Set { key, value }) = action
+                && let Err(e) = db.set_setting(&key, &value).await?
+            {
+                anyhow::bail!("{e}");
+            }
+            for (key, value) in db.settings().await?.entries() {
+                println!("{key} = {value}");
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Backup { file } => {
+            let db = open_store(&config).await?;
+            anyhow::ensure!(!file.exists(), "{} already exists; choose a new file", file.display());
+            let path = file.to_str().context("the backup path must be valid UTF-8")?;
+            if db.backup_sqlite(path).await? {
+                println!("Backed up the store to {}", file.display());
+                Ok(ExitCode::SUCCESS)
+            } else {
+                anyhow::bail!("backups of a PostgreSQL store are made with pg_dump, which is consistent while Salescope serves");
+            }
+        }
+        Command::Bench(args) => bench::run(args).await.map(|()| ExitCode::SUCCESS),
+    }
+}
+
+async fn import(args: ImportArgs, config: &Config) -> anyhow::Result<ExitCode> {
+    let lang = config.lang.value;
+    let kind = Kind::from_id(&args.kind).with_context(|| {
+        let kinds: Vec<&str> = Kind::ALL.iter().map(|k| k.id()).collect();
+        lang.format("error.unknown_kind", &[("kind", &args.kind), ("kinds", &kinds.join(", "))])
+    })?;
+    let encoding =
+        Encoding::from_name(&args.encoding).with_context(|| format!("unknown encoding `{}` (auto, utf-8, gbk, utf-16)", args.encoding))?;
+    let db = open_store(config).await?;
+    let zone = db.settings().await?.zone;
+    let source_name = args.file.display().to_string();
+    let mut options = ImportOptions::new(kind, &source_name, salescope_web::local_now(&zone));
+    options.strict = args.strict;
+    options.lang = lang;
+    options.rule_overrides = args.rules;
+    if let Some(mapping) = &args.mapping {
+        options.mapping = salescope_import::read_mapping_file(mapping).map_err(|e| anyhow::anyhow!(e.message(lang)))?;
+    }
+    let progress = Arc::new(progress::Bar::bytes());
+    let result = salescope_import::import_file(&db, kind, &args.file, args.sheet.as_deref(), encoding, &options, progress).await;
+    db.close().await;
+    let report = match result {
+        Ok(report) => report,
+        Err(ImportError::Store(e)) => return Err(e.into()),
+        Err(e) => {
+            eprintln!("error: {}", e.message(lang));
+            return Ok(ExitCode::FAILURE);
+        }
+    };
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&report)?);
+    } else {
+        print!("{}", report.render_text());
+    }
+    Ok(if report.committed { ExitCode::SUCCESS } else { ExitCode::from(EXIT_STRICT_REJECTED) })
+}
+
+async fn demo_params(args: &DemoArgs, db: &Db) -> anyhow::Result<salescope_demo::DemoParams> {
+    let until = match &args.until {
+        Some(text) => {
+            salescope_core::time::parse_date(text, &Default::default()).with_context(|| format!("`{text}` is not a date (YYYY-MM-DD)"))?
+        }
+        None => salescope_web::local_now(&db.settings().await?.zone).day(),
+    };
+    anyhow::ensure!(args.reps >= 1, "the demo needs at least one rep");
+    anyhow::ensure!((1..=60).contains(&args.months), "--months must be between 1 and 60");
+    Ok(salescope_demo::DemoParams { seed: args.seed, reps: args.reps, months: args.months, until })
+}
+
+/// Today's date in the default zone, for reports written without a store at hand.
+pub fn today_text() -> String {
+    salescope_web::local_now(&Default::default()).day().to_string()
+}
