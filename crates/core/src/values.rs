@@ -101,7 +101,7 @@ pub fn parse_score_tenths(text: &str) -> Option<i64> {
     }
     let whole: i64 = i.parse().ok()?;
     let tenth: i64 = if f.is_empty() { 0 } else { f.parse().ok()? };
-    Some(whole * 10 + tenth)
+    whole.checked_mul(10)?.checked_add(tenth)
 }
 
 /// A duration in whole seconds: `125`, `125秒`, `125.4`, `2:05`, `00:02:05`, `2分5秒`, `1小时2分`.
@@ -121,7 +121,7 @@ pub fn parse_seconds(text: &str) -> Option<i64> {
             if i > 0 && v > 59 {
                 return None;
             }
-            total = total * 60 + v;
+            total = total.checked_mul(60)?.checked_add(v)?;
         }
         return Some(total);
     }
@@ -152,7 +152,7 @@ pub fn parse_seconds(text: &str) -> Option<i64> {
                 _ => return None,
             };
             let v: i64 = number.parse().ok()?;
-            total += v * factor;
+            total = total.checked_add(v.checked_mul(factor)?)?;
             number.clear();
             seen_unit = true;
         }
@@ -172,7 +172,7 @@ pub fn parse_seconds(text: &str) -> Option<i64> {
     }
     let mut v: i64 = i.parse().ok()?;
     if f.as_bytes().first().is_some_and(|c| *c >= b'5') {
-        v += 1;
+        v = v.checked_add(1)?;
     }
     Some(if negative { -v } else { v })
 }
@@ -278,6 +278,15 @@ mod tests {
         assert_eq!(parse_score_tenths("4.5"), Some(45));
         assert_eq!(parse_score_tenths("4"), Some(40));
         assert_eq!(parse_score_tenths("4.25"), None);
+    }
+
+    /// Found by fuzzing: values too large for the arithmetic are refused, not overflowed.
+    #[test]
+    fn huge_numbers_are_refused_rather_than_overflowing() {
+        assert_eq!(parse_score_tenths("5555555555555555555"), None);
+        assert_eq!(parse_seconds("9223372036854775807:59"), None);
+        assert_eq!(parse_seconds("9223372036854775807分"), None);
+        assert_eq!(parse_seconds("9223372036854775807.9"), None);
     }
 
     #[test]

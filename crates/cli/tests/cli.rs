@@ -1,0 +1,132 @@
+//! The `salescope` command as people run it, on SQLite and PostgreSQL.
+
+use salescope_store::testing::{TestDb, each_backend, temp_dir};
+use std::path::Path;
+use std::process::{Command, Output};
+
+fn salescope(store: &TestDb, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_salescope"))
+        .arg("--database-url")
+        .arg(&store.url)
+        .args(args)
+        .env_remove("SALESCOPE_CONFIG")
+        .env("SALESCOPE_LANG", "en")
+        .output()
+        .expect("salescope runs")
+}
+
+fn stdout(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+fn stderr(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+const REPS: &str = "工号,姓名,团队\nR001,张三,销售一部\nR002,李四,销售一部\n";
+
+/// Row 3 has talk time longer than the call, row 4 names an unknown rep.
+const CALLS: &str = "通话编号,座席,呼叫方向,开始时间,通话时长(秒),总时长,呼叫结果\n\
+C1,张三,呼出,2024-07-08 10:00:00,120,130,接通\n\
+C2,R002,呼出,2024-07-08 10:05:00,700,300,接通\n\
+C3,王五,呼出,2024-07-08 11:00:00,30,40,接通\n\
+C4,R002,呼入,2024-07-08 11:30:00,45,50,接通\n";
+
+fn write(dir: &Path, name: &str, bytes: &[u8]) -> String {
+    let path = dir.join(name);
+    std::fs::write(&path, bytes).expect("write");
+    path.display().to_string()
+}
+
+#[tokio::test]
+async fn importing_a_mixed_file_reports_rows_and_keeps_the_good_ones() {
+    each_backend(async |store: &TestDb| {
+        let dir = temp_dir("cli");
+        let reps = write(&dir, "reps.csv", REPS.as_bytes());
+        let out = salescope(store, &["import", "reps", &reps]);
+        assert!(out.status.success(), "{}", stderr(&out));
+
+        let (gbk, _, _) = encoding_rs::GBK.encode(CALLS);
+        let calls = write(&dir, "calls.csv", &gbk);
+        let out = salescope(store, &["import", "calls", &calls]);
+        assert!(out.status.success(), "{}", stderr(&out));
+        let text = stdout(&out);
+        assert!(text.contains("4 rows read, 2 added, 0 updated, 0 unchanged, 2 rejected"), "{text}");
+        assert!(text.contains("CSV, GB18030"), "{text}");
+        assert!(text.contains("row 3, column 通话时长(秒): talk time is longer than the call [talk_exceeds_duration] value: 700"), "{text}");
+        assert!(text.contains("row 4, column 座席"), "{text}");
+
+        let out = salescope(store, &["import", "calls", &calls, "--json"]);
+        let report: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON report");
+        assert_eq!((report["inserted"].as_u64(), report["unchanged"].as_u64(), report["rejected"].as_u64()), (Some(0), Some(2), Some(2)));
+        assert_eq!(report["errors"][1]["rule"], "rep_unknown");
+
+        let out = salescope(store, &["--lang", "zh-CN", "import", "calls", &calls, "--strict"]);
+        assert_eq!(out.status.code(), Some(3), "a strict import that rejects rows fails");
+        assert!(stdout(&out).contains("严格模式"), "{}", stdout(&out));
+
+        let out = salescope(store, &["rollup", "--rebuild"]);
+        assert!(stdout(&out).contains("identical to the stored totals"), "{}", stdout(&out));
+        let _ = std::fs::remove_dir_all(dir);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn unreadable_input_fails_with_a_clear_message() {
+    each_backend(async |store: &TestDb| {
+        let out = salescope(store, &["import", "calls", "/nonexistent/calls.csv"]);
+        assert_eq!(out.status.code(), Some(1));
+        assert!(stderr(&out).contains("Cannot read /nonexistent/calls.csv"), "{}", stderr(&out));
+        let out = salescope(store, &["import", "widgets", "/nonexistent/x.csv"]);
+        assert_eq!(out.status.code(), Some(1));
+        assert!(stderr(&out).contains("Unknown record kind `widgets`"), "{}", stderr(&out));
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn the_demo_loads_once_and_summarises_the_organisation() {
+    each_backend(async |store: &TestDb| {
+        let args = ["demo", "--reps", "8", "--months", "1", "--until", "2025-03-31", "--seed", "7"];
+        let out = salescope(store, &args);
+        assert!(out.status.success(), "{}", stderr(&out));
+        let text = stdout(&out);
+        assert!(text.contains("Period covered: 2025-03-01 to 2025-03-31"), "{text}");
+        assert!(text.contains("销售一部"), "{text}");
+        assert!(text.contains("flagged for the audit"), "{text}");
+        let again = salescope(store, &args);
+        assert!(stdout(&again).contains("is already loaded"), "{}", stdout(&again));
+        let out = salescope(store, &["rollup", "--rebuild"]);
+        assert!(stdout(&out).contains("identical to the stored totals"), "{}", stdout(&out));
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn settings_are_listed_and_checked() {
+    each_backend(async |store: &TestDb| {
+        let out = salescope(store, &["settings", "set", "rule.won_deal_without_contract", "warning"]);
+        assert!(out.status.success(), "{}", stderr(&out));
+        assert!(stdout(&out).contains("rule.won_deal_without_contract = warning"));
+        let out = salescope(store, &["settings", "set", "timezone", "Mars/Base"]);
+        assert_eq!(out.status.code(), Some(1));
+        assert!(stderr(&out).contains("not an IANA time zone"), "{}", stderr(&out));
+    })
+    .await;
+}
+
+#[test]
+fn config_shows_where_each_value_comes_from() {
+    let out = Command::new(env!("CARGO_BIN_EXE_salescope"))
+        .args(["--database-url", "postgres://app:secret@db/sales", "config"])
+        .env("SALESCOPE_LANG", "zh-CN")
+        .env_remove("SALESCOPE_CONFIG")
+        .current_dir(std::env::temp_dir())
+        .output()
+        .expect("runs");
+    let text = stdout(&out);
+    assert!(text.contains("database_url = \"postgres://app:***@db/sales\"  # command line"), "{text}");
+    assert!(text.contains("lang = \"zh-CN\"  # environment"), "{text}");
+    assert!(!text.contains("secret"));
+}
