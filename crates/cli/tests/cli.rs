@@ -53,7 +53,10 @@ async fn importing_a_mixed_file_reports_rows_and_keeps_the_good_ones() {
         let text = stdout(&out);
         assert!(text.contains("4 rows read, 2 added, 0 updated, 0 unchanged, 2 rejected"), "{text}");
         assert!(text.contains("CSV, GB18030"), "{text}");
-        assert!(text.contains("row 3, column 通话时长(秒): talk time is longer than the call [talk_exceeds_duration] value: 700"), "{text}");
+        assert!(
+            text.contains("row 3, column 通话时长(秒): talk time is longer than the call [talk_exceeds_duration] value: 700"),
+            "{text}"
+        );
         assert!(text.contains("row 4, column 座席"), "{text}");
 
         let out = salescope(store, &["import", "calls", &calls, "--json"]);

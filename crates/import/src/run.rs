@@ -77,6 +77,8 @@ struct Batch<R> {
     record_issues: Vec<Vec<Issue>>,
     /// Rows that were rejected while reading, with their issues.
     rejected: Vec<(u64, Vec<Issue>)>,
+    /// The records' rollup contributions, counted as if all were new (see `WriteContext::counted`).
+    delta: RollupDelta,
     rows_read: u64,
     blank_rows: u64,
 }
@@ -88,6 +90,7 @@ impl<R> Batch<R> {
             rows: Vec::new(),
             record_issues: Vec::new(),
             rejected: Vec::new(),
+            delta: RollupDelta::default(),
             rows_read: 0,
             blank_rows: 0,
         }
@@ -165,6 +168,7 @@ impl<R: Record> RowParser<'_, R> {
                 if issues.iter().any(|i| i.severity == Severity::Error) {
                     batch.rejected.push((row.number, issues));
                 } else {
+                    record.contribute(1, &mut batch.delta);
                     batch.records.push(record);
                     batch.rows.push(row.number);
                     batch.record_issues.push(issues);
@@ -297,7 +301,7 @@ pub(crate) async fn run<R: Importable>(
         tokio::task::spawn_blocking(move || read_rows::<R>(source, &ctx, &custom, &sender, progress.as_ref()))
     };
 
-    let write_ctx = WriteContext { today: options.today };
+    let write_ctx = WriteContext { today: options.today, counted: true };
     let mut tx = db.begin().await?;
     let mut delta = RollupDelta::default();
     let mut outcome = BatchOutcome::default();
@@ -313,7 +317,8 @@ pub(crate) async fn run<R: Importable>(
                     duplicates: mapping.duplicates.into_iter().map(|(h, f)| ColumnMapping { header: h, field: f.to_string() }).collect(),
                 };
             }
-            Message::Batch(batch) => {
+            Message::Batch(mut batch) => {
+                delta.merge(std::mem::take(&mut batch.delta));
                 let column_of = |field: &str| header_of.get(field).cloned();
                 report.rows_read += batch.rows_read;
                 report.blank_rows += batch.blank_rows;
@@ -335,7 +340,9 @@ pub(crate) async fn run<R: Importable>(
                     if !issues.is_empty() {
                         report.add_row_issues(row, &issues, &column_of);
                     }
-                    if !rejected {
+                    if rejected {
+                        record.contribute(-1, &mut delta);
+                    } else {
                         kept.push(record);
                     }
                 }

@@ -28,7 +28,10 @@ fn every_field_and_synonym_is_documented() {
         let section = &doc[section_start..];
         let section = &section[..section[4..].find("### ").map_or(section.len(), |i| i + 4)];
         for field in fields {
-            let row = section.lines().find(|l| l.starts_with(&format!("| `{}` |", field.name))).unwrap_or_else(|| panic!("{kind}.{} undocumented", field.name));
+            let row = section
+                .lines()
+                .find(|l| l.starts_with(&format!("| `{}` |", field.name)))
+                .unwrap_or_else(|| panic!("{kind}.{} undocumented", field.name));
             assert_eq!(row.contains("| yes |"), field.required, "{kind}.{} required flag", field.name);
             for synonym in field.synonyms {
                 assert!(row.contains(synonym), "{kind}.{}: synonym {synonym} undocumented", field.name);
@@ -41,7 +44,8 @@ fn every_field_and_synonym_is_documented() {
 fn every_rule_is_documented_with_its_default() {
     let doc = doc();
     for rule in Rule::ALL {
-        let row = doc.lines().find(|l| l.starts_with(&format!("| `{}` |", rule.id()))).unwrap_or_else(|| panic!("{} undocumented", rule.id()));
+        let row =
+            doc.lines().find(|l| l.starts_with(&format!("| `{}` |", rule.id()))).unwrap_or_else(|| panic!("{} undocumented", rule.id()));
         if rule.is_configurable() {
             assert!(row.contains(&format!("| {} |", rule.default_severity().id())), "{}: documented default differs", rule.id());
         }

@@ -18,6 +18,10 @@ use std::future::Future;
 pub struct WriteContext {
     /// The organisation's today: a rep's team change without a `team_from` date starts today.
     pub today: Day,
+    /// The batch's own contributions are already in the delta, counted as if every record were
+    /// new (the importer counts them on its reader thread); writing then only corrects the
+    /// records that turn out unchanged or changed.
+    pub counted: bool,
 }
 
 /// How the rows of a batch landed.
@@ -36,15 +40,24 @@ impl BatchOutcome {
     }
 }
 
+/// How rows reach their table.
+#[derive(Debug, Clone, Copy)]
+enum Write {
+    /// The keys are known to be new.
+    Insert,
+    /// The keys may exist; their rows are replaced.
+    Upsert,
+}
+
 /// A record kind the store can write. Kinds with derived data override [`Stored::write_batch`].
 pub trait Stored: Record {
     fn write_batch(
         tx: &mut Tx,
         batch: Vec<Self>,
         delta: &mut RollupDelta,
-        _ctx: &WriteContext,
+        ctx: &WriteContext,
     ) -> impl Future<Output = Result<BatchOutcome>> + Send {
-        async move { tx.write_records(batch, delta).await }
+        async move { tx.write_records(batch, delta, ctx).await }
     }
 }
 
@@ -58,7 +71,7 @@ impl Stored for DailyReport {}
 
 impl Stored for Rep {
     async fn write_batch(tx: &mut Tx, batch: Vec<Self>, delta: &mut RollupDelta, ctx: &WriteContext) -> Result<BatchOutcome> {
-        let outcome = tx.write_records(batch.clone(), delta).await?;
+        let outcome = tx.write_records(batch.clone(), delta, ctx).await?;
         for rep in &batch {
             tx.record_team_membership(rep, ctx.today).await?;
         }
@@ -69,7 +82,7 @@ impl Stored for Rep {
 impl Stored for Deal {
     /// Besides the deals' own contribution, keeps `new_customers` right: a customer counts on
     /// the day of their first won deal, which a changed deal may move.
-    async fn write_batch(tx: &mut Tx, batch: Vec<Self>, delta: &mut RollupDelta, _ctx: &WriteContext) -> Result<BatchOutcome> {
+    async fn write_batch(tx: &mut Tx, batch: Vec<Self>, delta: &mut RollupDelta, ctx: &WriteContext) -> Result<BatchOutcome> {
         let ids: Vec<Value> = batch.iter().map(|d| Value::Text(d.deal_id.clone())).collect();
         let mut customers: BTreeSet<String> = batch.iter().map(|d| d.customer_id.clone()).collect();
         for previous in tx.fetch_by_keys::<Deal>(&ids).await? {
@@ -77,7 +90,7 @@ impl Stored for Deal {
         }
         let customers: Vec<String> = customers.into_iter().collect();
         let before = tx.first_wins(&customers).await?;
-        let outcome = tx.write_records(batch, delta).await?;
+        let outcome = tx.write_records(batch, delta, ctx).await?;
         let after = tx.first_wins(&customers).await?;
         for customer in &customers {
             let (old, new) = (before.get(customer), after.get(customer));
@@ -112,7 +125,7 @@ impl Tx {
     /// The stored versions of the batch's keys are read first (for a fresh import, a probe that
     /// finds nothing); then each record is new, unchanged or changed, and only new and changed
     /// records are written, each key once, with its last version in the batch.
-    pub async fn write_records<R: Record>(&mut self, batch: Vec<R>, delta: &mut RollupDelta) -> Result<BatchOutcome> {
+    pub async fn write_records<R: Record>(&mut self, batch: Vec<R>, delta: &mut RollupDelta, ctx: &WriteContext) -> Result<BatchOutcome> {
         self.lock_for_ingest().await?;
         let table = R::TABLE;
         let key_texts: Vec<std::borrow::Cow<'_, str>> = batch.iter().map(Record::key_text).collect();
@@ -157,6 +170,9 @@ impl Tx {
                 None => outcome.inserted += 1,
                 Some(old) if old == record => {
                     outcome.unchanged += 1;
+                    if ctx.counted {
+                        record.contribute(-1, delta);
+                    }
                     continue;
                 }
                 Some(old) => {
@@ -164,17 +180,29 @@ impl Tx {
                     outcome.updated += 1;
                 }
             }
-            record.contribute(1, delta);
+            if !ctx.counted {
+                record.contribute(1, delta);
+            }
             latest.insert(key, i);
         }
-        let mut keep = vec![false; batch.len()];
-        for i in latest.into_values() {
-            keep[i] = true;
+        // Each key's last version is written: a plain insert when the key is new to the store,
+        // an upsert when it replaces a stored row.
+        let mut action = vec![None; batch.len()];
+        for (key, i) in latest {
+            action[i] = Some(stored.contains_key(key));
         }
         drop(key_texts);
-        let write: Vec<Vec<Value>> =
-            batch.into_iter().zip(keep).filter(|(_, keep)| *keep).map(|(record, _)| record.into_values()).collect();
-        self.upsert_rows(table, write).await?;
+        let mut inserts: Vec<Vec<Value>> = Vec::with_capacity(batch.len());
+        let mut replacements: Vec<Vec<Value>> = Vec::new();
+        for (record, action) in batch.into_iter().zip(action) {
+            match action {
+                Some(false) => inserts.push(record.into_values()),
+                Some(true) => replacements.push(record.into_values()),
+                None => {}
+            }
+        }
+        self.write_rows(table, replacements, Write::Upsert).await?;
+        self.write_rows(table, inserts, Write::Insert).await?;
         Ok(outcome)
     }
 
@@ -195,7 +223,7 @@ impl Tx {
         Ok(Some(max))
     }
 
-    async fn upsert_rows(&mut self, table: &'static Table, rows: Vec<Vec<Value>>) -> Result<()> {
+    async fn write_rows(&mut self, table: &'static Table, rows: Vec<Vec<Value>>, write: Write) -> Result<()> {
         if rows.is_empty() {
             return Ok(());
         }
@@ -206,8 +234,12 @@ impl Tx {
         while rows.peek().is_some() {
             chunks.push(rows.by_ref().take(per_statement).collect());
         }
-        let full_sql = sql::upsert(backend, table, per_statement);
-        let last_sql = sql::upsert(backend, table, chunks.last().map_or(0, Vec::len));
+        let statement = match write {
+            Write::Insert => sql::insert,
+            Write::Upsert => sql::upsert,
+        };
+        let full_sql = statement(backend, table, per_statement);
+        let last_sql = statement(backend, table, chunks.last().map_or(0, Vec::len));
         let sql_for = |len: usize| if len == per_statement { full_sql.as_str() } else { last_sql.as_str() };
         on_conn!(self, conn => {
             let bind = |chunk: Vec<Vec<Value>>| {

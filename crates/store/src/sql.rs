@@ -42,6 +42,11 @@ fn column_list(columns: &[Column]) -> String {
     columns.iter().map(|c| c.name).collect::<Vec<_>>().join(", ")
 }
 
+/// Inserts rows whose keys are new.
+pub(crate) fn insert(backend: Backend, table: &Table, rows: usize) -> String {
+    format!("INSERT INTO {} ({}) VALUES {}", table.name, column_list(table.columns), value_tuples(backend, rows, table.columns.len()))
+}
+
 /// Inserts rows, replacing every non-key column of rows whose key exists.
 pub(crate) fn upsert(backend: Backend, table: &Table, rows: usize) -> String {
     let updates: Vec<String> = table.columns[table.key_len..].iter().map(|c| format!("{0} = excluded.{0}", c.name)).collect();

@@ -17,7 +17,7 @@ fn at(y: i32, m: u32, d: u32, hour: u32) -> LocalDateTime {
     LocalDateTime::from_parts(day(y, m, d), hour, 0, 0)
 }
 
-const CTX: WriteContext = WriteContext { today: Day(20_000) };
+const CTX: WriteContext = WriteContext { today: Day(20_000), counted: false };
 
 fn rep(id: &str, team: &str) -> Rep {
     Rep {
@@ -81,7 +81,7 @@ async fn every_table_has_the_columns_the_core_declares() {
             assert_eq!(store.db.count(table).await.expect(table.name), 0);
         }
         let mut tx = store.db.begin().await.expect("tx");
-        tx.write_records(vec![rep("R1", "A")], &mut RollupDelta::default()).await.expect("write");
+        tx.write_records(vec![rep("R1", "A")], &mut RollupDelta::default(), &CTX).await.expect("write");
         let back: Vec<Rep> = tx.fetch_by_keys(&[Value::Text("R1".into())]).await.expect("read");
         assert_eq!(back, vec![rep("R1", "A")]);
         tx.rollback().await.expect("rollback");
