@@ -7,10 +7,13 @@
 //! is passed in, so every function here is deterministic and cheap to test.
 
 pub mod calendar;
+pub mod formula;
 pub mod fxhash;
 pub mod header;
 pub mod i18n;
+pub mod kpi;
 pub mod parse;
+pub mod period;
 pub mod random;
 pub mod records;
 pub mod rollup;

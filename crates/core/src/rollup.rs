@@ -11,7 +11,7 @@ use crate::time::Day;
 macro_rules! measures {
     ($($variant:ident => $column:literal,)*) => {
         /// A base measure summed per rep and day.
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
         pub enum Measure { $($variant),* }
 
         impl Measure {

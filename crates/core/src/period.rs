@@ -1,0 +1,374 @@
+//! Reporting periods: a day, an ISO week, a month, a quarter, a year, or a range of days — with
+//! the period before (环比) and the same period a year earlier (同比).
+
+use crate::time::{Day, days_in_month};
+use chrono::Datelike;
+use std::fmt;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum PeriodKind {
+    Day,
+    Week,
+    Month,
+    Quarter,
+    Year,
+    Range,
+}
+
+impl PeriodKind {
+    pub fn id(self) -> &'static str {
+        match self {
+            PeriodKind::Day => "day",
+            PeriodKind::Week => "week",
+            PeriodKind::Month => "month",
+            PeriodKind::Quarter => "quarter",
+            PeriodKind::Year => "year",
+            PeriodKind::Range => "range",
+        }
+    }
+}
+
+/// A span of whole days, `start..=end`, of some kind.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Period {
+    pub kind: PeriodKind,
+    pub start: Day,
+    pub end: Day,
+}
+
+/// Bucket size of a trend series.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Granularity {
+    Day,
+    Week,
+    Month,
+}
+
+impl Granularity {
+    pub fn parse(text: &str) -> Option<Granularity> {
+        match text.trim().to_ascii_lowercase().as_str() {
+            "day" | "daily" | "日" => Some(Granularity::Day),
+            "week" | "weekly" | "周" => Some(Granularity::Week),
+            "month" | "monthly" | "月" => Some(Granularity::Month),
+            _ => None,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PeriodError(pub String);
+
+impl fmt::Display for PeriodError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "`{}` is not a period (use 2024-07-08, 2024-W28, 2024-07, 2024-Q3, 2024 or 2024-07-01..2024-07-15)", self.0)
+    }
+}
+
+impl std::error::Error for PeriodError {}
+
+fn ymd(y: i32, m: u32, d: u32) -> Option<Day> {
+    Day::from_ymd(y, m, d)
+}
+
+/// Monday of ISO week `week` of ISO year `year`.
+fn iso_week_start(year: i32, week: u32) -> Option<Day> {
+    chrono::NaiveDate::from_isoywd_opt(year, week, chrono::Weekday::Mon).map(Day::from_naive)
+}
+
+fn iso_weeks_in_year(year: i32) -> u32 {
+    // 28 December always lies in the last ISO week of its year.
+    chrono::NaiveDate::from_ymd_opt(year, 12, 28).map_or(52, |d| d.iso_week().week())
+}
+
+impl Period {
+    pub fn day(day: Day) -> Period {
+        Period { kind: PeriodKind::Day, start: day, end: day }
+    }
+
+    pub fn week_of(day: Day) -> Period {
+        let start = day.plus_days(-(day.iso_weekday() as i32 - 1));
+        Period { kind: PeriodKind::Week, start, end: start.plus_days(6) }
+    }
+
+    pub fn month(year: i32, month: u32) -> Option<Period> {
+        Some(Period { kind: PeriodKind::Month, start: ymd(year, month, 1)?, end: ymd(year, month, days_in_month(year, month))? })
+    }
+
+    pub fn month_of(day: Day) -> Period {
+        let (y, m, _) = day.ymd();
+        Period::month(y, m).unwrap_or(Period::day(day))
+    }
+
+    pub fn quarter(year: i32, quarter: u32) -> Option<Period> {
+        if !(1..=4).contains(&quarter) {
+            return None;
+        }
+        let first = (quarter - 1) * 3 + 1;
+        let last = first + 2;
+        Some(Period { kind: PeriodKind::Quarter, start: ymd(year, first, 1)?, end: ymd(year, last, days_in_month(year, last))? })
+    }
+
+    pub fn quarter_of(day: Day) -> Period {
+        let (y, m, _) = day.ymd();
+        Period::quarter(y, (m - 1) / 3 + 1).unwrap_or(Period::day(day))
+    }
+
+    pub fn year(year: i32) -> Option<Period> {
+        Some(Period { kind: PeriodKind::Year, start: ymd(year, 1, 1)?, end: ymd(year, 12, 31)? })
+    }
+
+    pub fn year_of(day: Day) -> Period {
+        Period::year(day.ymd().0).unwrap_or(Period::day(day))
+    }
+
+    pub fn range(start: Day, end: Day) -> Option<Period> {
+        (start <= end).then_some(Period { kind: PeriodKind::Range, start, end })
+    }
+
+    /// The period of `kind` that contains `day` (a range kind gives the day itself).
+    pub fn containing(kind: PeriodKind, day: Day) -> Period {
+        match kind {
+            PeriodKind::Day | PeriodKind::Range => Period::day(day),
+            PeriodKind::Week => Period::week_of(day),
+            PeriodKind::Month => Period::month_of(day),
+            PeriodKind::Quarter => Period::quarter_of(day),
+            PeriodKind::Year => Period::year_of(day),
+        }
+    }
+
+    /// Reads `2024-07-08`, `2024-W28`, `2024-07`, `2024-Q3`, `2024`, `2024-07-01..2024-07-15`.
+    pub fn parse(text: &str) -> Result<Period, PeriodError> {
+        let t = text.trim();
+        let error = || PeriodError(t.to_string());
+        if let Some((a, b)) = t.split_once("..") {
+            let zone = crate::time::OrgZone::default();
+            let start = crate::time::parse_date(a, &zone).ok_or_else(error)?;
+            let end = crate::time::parse_date(b, &zone).ok_or_else(error)?;
+            return Period::range(start, end).ok_or_else(error);
+        }
+        let number =
+            |s: &str| -> Option<u32> { (!s.is_empty() && s.bytes().all(|b| b.is_ascii_digit())).then(|| s.parse().ok()).flatten() };
+        if t.len() == 4 {
+            return number(t).and_then(|y| Period::year(y as i32)).ok_or_else(error);
+        }
+        let (year, rest) = t.split_at_checked(4).ok_or_else(error)?;
+        let year = number(year).ok_or_else(error)? as i32;
+        let rest = rest.strip_prefix('-').ok_or_else(error)?;
+        if let Some(w) = rest.strip_prefix('W').or_else(|| rest.strip_prefix('w')) {
+            let week = number(w).ok_or_else(error)?;
+            if week == 0 || week > iso_weeks_in_year(year) || w.len() != 2 {
+                return Err(error());
+            }
+            let start = iso_week_start(year, week).ok_or_else(error)?;
+            return Ok(Period { kind: PeriodKind::Week, start, end: start.plus_days(6) });
+        }
+        if let Some(q) = rest.strip_prefix('Q').or_else(|| rest.strip_prefix('q')) {
+            return Period::quarter(year, number(q).ok_or_else(error)?).ok_or_else(error);
+        }
+        if rest.len() == 2 {
+            return Period::month(year, number(rest).ok_or_else(error)?).ok_or_else(error);
+        }
+        let day = crate::time::parse_date(t, &Default::default()).ok_or_else(error)?;
+        Ok(Period::day(day))
+    }
+
+    pub fn days(&self) -> i32 {
+        self.end.0 - self.start.0 + 1
+    }
+
+    pub fn contains(&self, day: Day) -> bool {
+        self.start <= day && day <= self.end
+    }
+
+    /// The period just before (环比): the previous day, week, month, quarter or year, or a range
+    /// of the same length ending the day before.
+    pub fn previous(&self) -> Period {
+        match self.kind {
+            PeriodKind::Day => Period::day(self.start.plus_days(-1)),
+            PeriodKind::Week => Period::week_of(self.start.plus_days(-7)),
+            PeriodKind::Month => Period::month_of(self.start.plus_days(-1)),
+            PeriodKind::Quarter => Period::quarter_of(self.start.plus_days(-1)),
+            PeriodKind::Year => Period::year_of(self.start.plus_days(-1)),
+            PeriodKind::Range => {
+                Period { kind: PeriodKind::Range, start: self.start.plus_days(-self.days()), end: self.start.plus_days(-1) }
+            }
+        }
+    }
+
+    /// The same period a year earlier (同比): the same date (28 February for a 29th), ISO week
+    /// number, month, quarter or year; a range shifted by a year.
+    pub fn same_last_year(&self) -> Period {
+        let shift = |d: Day| {
+            let (y, m, day) = d.ymd();
+            Day::from_ymd(y - 1, m, day.min(days_in_month(y - 1, m))).unwrap_or(d)
+        };
+        match self.kind {
+            PeriodKind::Day => Period::day(shift(self.start)),
+            PeriodKind::Week => {
+                let iso = self.start.to_naive().iso_week();
+                let year = iso.year() - 1;
+                let week = iso.week().min(iso_weeks_in_year(year));
+                let start = iso_week_start(year, week).unwrap_or(self.start.plus_days(-364));
+                Period { kind: PeriodKind::Week, start, end: start.plus_days(6) }
+            }
+            PeriodKind::Month => Period::month_of(shift(self.start)),
+            PeriodKind::Quarter => Period::quarter_of(shift(self.start)),
+            PeriodKind::Year => Period::year_of(shift(self.start)),
+            PeriodKind::Range => Period { kind: PeriodKind::Range, start: shift(self.start), end: shift(self.end) },
+        }
+    }
+
+    /// The buckets of a trend series over this period, each clipped to it.
+    pub fn buckets(&self, by: Granularity) -> Vec<Period> {
+        let mut out = Vec::new();
+        let mut day = self.start;
+        while day <= self.end {
+            let bucket = match by {
+                Granularity::Day => Period::day(day),
+                Granularity::Week => Period::week_of(day),
+                Granularity::Month => Period::month_of(day),
+            };
+            let clipped = if bucket.start < self.start || bucket.end > self.end {
+                Period { kind: PeriodKind::Range, start: bucket.start.max(self.start), end: bucket.end.min(self.end) }
+            } else {
+                bucket
+            };
+            out.push(clipped);
+            day = bucket.end.plus_days(1);
+        }
+        out
+    }
+
+    /// The whole months inside this period, as (year, month), and the days outside them.
+    pub fn split_months(&self) -> (Vec<(i32, u32)>, Vec<Period>) {
+        let mut months = Vec::new();
+        let mut partial = Vec::new();
+        for bucket in self.buckets(Granularity::Month) {
+            if bucket.kind == PeriodKind::Month {
+                let (y, m, _) = bucket.start.ymd();
+                months.push((y, m));
+            } else {
+                partial.push(bucket);
+            }
+        }
+        (months, partial)
+    }
+
+    /// The canonical text of the period, as [`Period::parse`] reads it.
+    pub fn label(&self) -> String {
+        let (y, m, _) = self.start.ymd();
+        match self.kind {
+            PeriodKind::Day => self.start.to_string(),
+            PeriodKind::Week => {
+                let iso = self.start.to_naive().iso_week();
+                format!("{}-W{:02}", iso.year(), iso.week())
+            }
+            PeriodKind::Month => format!("{y:04}-{m:02}"),
+            PeriodKind::Quarter => format!("{y:04}-Q{}", (m - 1) / 3 + 1),
+            PeriodKind::Year => format!("{y:04}"),
+            PeriodKind::Range => format!("{}..{}", self.start, self.end),
+        }
+    }
+}
+
+impl fmt::Display for Period {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.label())
+    }
+}
+
+/// Month number for month-level rollups: `year * 12 + month - 1`.
+pub fn month_index(year: i32, month: u32) -> i32 {
+    year * 12 + month as i32 - 1
+}
+
+pub fn month_of_index(index: i32) -> (i32, u32) {
+    (index.div_euclid(12), index.rem_euclid(12) as u32 + 1)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn p(text: &str) -> Period {
+        Period::parse(text).unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    fn span(period: Period) -> String {
+        format!("{}..{}", period.start, period.end)
+    }
+
+    #[test]
+    fn every_period_form_parses_to_its_days() {
+        assert_eq!(span(p("2024-07-08")), "2024-07-08..2024-07-08");
+        assert_eq!(span(p("2024-W28")), "2024-07-08..2024-07-14");
+        assert_eq!(span(p("2024-07")), "2024-07-01..2024-07-31");
+        assert_eq!(span(p("2024-Q3")), "2024-07-01..2024-09-30");
+        assert_eq!(span(p("2024")), "2024-01-01..2024-12-31");
+        assert_eq!(span(p("2024-07-01..2024-07-15")), "2024-07-01..2024-07-15");
+        assert_eq!(span(p("2024-02")), "2024-02-01..2024-02-29");
+    }
+
+    #[test]
+    fn iso_weeks_cross_year_ends() {
+        // ISO week 1 of 2025 starts on Monday 30 December 2024.
+        assert_eq!(span(p("2025-W01")), "2024-12-30..2025-01-05");
+        // 2020 had 53 ISO weeks; 2021 did not.
+        assert_eq!(span(p("2020-W53")), "2020-12-28..2021-01-03");
+        assert!(Period::parse("2021-W53").is_err());
+        assert_eq!(Period::week_of(Day::from_ymd(2021, 1, 1).expect("date")).label(), "2020-W53");
+        assert_eq!(p("2025-W01").previous().label(), "2024-W52");
+    }
+
+    #[test]
+    fn malformed_periods_are_refused() {
+        for text in ["2024-13", "2024-Q5", "2024-W00", "2024-W1", "24-07", "2024-07-15..2024-07-01", "July", ""] {
+            assert!(Period::parse(text).is_err(), "{text}");
+        }
+    }
+
+    #[test]
+    fn previous_periods_follow_the_calendar() {
+        assert_eq!(p("2024-03").previous().label(), "2024-02");
+        assert_eq!(p("2024-01").previous().label(), "2023-12");
+        assert_eq!(p("2024-Q1").previous().label(), "2023-Q4");
+        assert_eq!(p("2024-03-01").previous().label(), "2024-02-29");
+        assert_eq!(span(p("2024-07-01..2024-07-10").previous()), "2024-06-21..2024-06-30");
+    }
+
+    #[test]
+    fn same_periods_last_year_keep_dates_and_week_numbers() {
+        assert_eq!(p("2024-07").same_last_year().label(), "2023-07");
+        assert_eq!(p("2024-02-29").same_last_year().label(), "2023-02-28");
+        assert_eq!(p("2024-W28").same_last_year().label(), "2023-W28");
+        assert_eq!(p("2021-W01").same_last_year().label(), "2020-W01");
+        assert_eq!(p("2020-W53").same_last_year().label(), "2019-W52");
+        assert_eq!(p("2024-Q3").same_last_year().label(), "2023-Q3");
+    }
+
+    #[test]
+    fn trend_buckets_are_clipped_to_the_period() {
+        let weeks: Vec<String> = p("2024-07").buckets(Granularity::Week).iter().map(|b| b.label()).collect();
+        // 1 July 2024 is a Monday, so the month starts with a whole week and ends with a part.
+        assert_eq!(weeks, ["2024-W27", "2024-W28", "2024-W29", "2024-W30", "2024-07-29..2024-07-31"]);
+        assert_eq!(p("2024-Q3").buckets(Granularity::Month).len(), 3);
+        assert_eq!(p("2024-07").buckets(Granularity::Day).len(), 31);
+    }
+
+    #[test]
+    fn ranges_split_into_whole_months_and_loose_days() {
+        let (months, partial) = p("2024-06-20..2024-08-05").split_months();
+        assert_eq!(months, vec![(2024, 7)]);
+        let partial: Vec<String> = partial.iter().map(|b| span(*b)).collect();
+        assert_eq!(partial, ["2024-06-20..2024-06-30", "2024-08-01..2024-08-05"]);
+    }
+
+    #[test]
+    fn labels_parse_back_to_the_same_period() {
+        for text in ["2024-07-08", "2024-W28", "2024-07", "2024-Q3", "2024", "2024-07-01..2024-07-15", "2020-W53"] {
+            assert_eq!(p(text).label(), text);
+            assert_eq!(p(&p(text).label()), p(text));
+        }
+        assert_eq!(month_of_index(month_index(2024, 7)), (2024, 7));
+    }
+}
