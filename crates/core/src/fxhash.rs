@@ -54,9 +54,15 @@ impl Hasher for FxHasher {
         self.add(i as u64);
     }
 
+    /// The multiply only carries low input bits upwards, so keys that differ in their last
+    /// bytes (`K0012345`, `K0012346`) would share their low bits and crowd the same buckets; a
+    /// final mix (SplitMix64's) spreads every input bit over the whole word.
     #[inline]
     fn finish(&self) -> u64 {
-        self.hash
+        let mut z = self.hash;
+        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+        z ^ (z >> 31)
     }
 }
 
@@ -78,5 +84,9 @@ mod tests {
         for i in 0..10_000 {
             assert!(set.insert(format!("K{i:07}")));
         }
+        // Ids that differ only in their last characters land in different buckets: the low
+        // bits of their hashes differ.
+        let low_bits: FxHashSet<u64> = (0..1000).map(|i| b.hash_one(format!("K{i:07}")) & 0xfff).collect();
+        assert!(low_bits.len() > 700, "{} distinct bucket indices of 1000", low_bits.len());
     }
 }

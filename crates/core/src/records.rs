@@ -1,5 +1,6 @@
 //! The canonical input records of SPEC §3: fields, parsing rules, storage and rollup contribution.
 
+use crate::customers::Family;
 use crate::parse::{Record, RowReader, ValueCursor};
 use crate::rollup::{Measure, RollupDelta, UNATTRIBUTED};
 use crate::rules::Rule;
@@ -457,6 +458,10 @@ impl Record for Call {
             }
         }
         add(Measure::TalkSeconds, self.talk_seconds);
+        if let (true, Some(customer)) = (connected, &self.customer_id) {
+            totals.member(Family::Contacted, customer);
+        }
+        let mut add = |m: Measure, v: i64| totals.add(m, v);
         if connected {
             add(Measure::ConnectedTalkSeconds, self.talk_seconds);
             add(Measure::ConnectedOver1Min, (self.talk_seconds >= 60) as i64);
@@ -864,6 +869,7 @@ impl Record for Deal {
                 totals.add(Measure::WonDeals, 1);
                 totals.add(Measure::RevenueCents, self.amount);
                 totals.add(Measure::WonCycleSeconds, closed.0 - self.created_at.0);
+                totals.member(Family::Won, &self.customer_id);
             }
             DealStatus::Lost => delta.add(rep, closed.day(), Measure::LostDeals, sign),
             DealStatus::Open => {}

@@ -5,6 +5,7 @@
 //! previous version of changed ones. Every measure is an integer (money in cents, times in
 //! seconds) so that adding and subtracting stays exact.
 
+use crate::customers::Family;
 use crate::fxhash::FxHashMap as HashMap;
 use crate::time::Day;
 
@@ -87,19 +88,64 @@ pub struct RollupDelta {
     keys: Vec<(u32, Day)>,
     totals: Vec<Totals>,
     removes: bool,
+    customers: CustomerLog,
+}
+
+/// The changes to one customer set: (rep, day, family, [(customer index, change in count)]).
+pub type SetChange<'a> = (&'a str, Day, Family, Vec<(u32, i64)>);
+
+/// Changes to the customer sets, logged as they come and combined once at the end.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+struct CustomerLog {
+    index: HashMap<Box<str>, u32>,
+    ids: Vec<Box<str>>,
+    changes: Vec<MembershipChange>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct MembershipChange {
+    rep: u32,
+    day: Day,
+    family: Family,
+    customer: u32,
+    change: i64,
+}
+
+impl CustomerLog {
+    fn intern(&mut self, customer: &str) -> u32 {
+        match self.index.get(customer) {
+            Some(&i) => i,
+            None => {
+                let i = self.ids.len() as u32;
+                self.index.insert(customer.into(), i);
+                self.ids.push(customer.into());
+                i
+            }
+        }
+    }
+
+    fn log(&mut self, rep: u32, day: Day, family: Family, customer: &str, change: i64) {
+        let customer = self.intern(customer);
+        self.changes.push(MembershipChange { rep, day, family, customer, change });
+    }
+}
+
+fn intern_rep(index: &mut HashMap<String, u32>, reps: &mut Vec<String>, rep: &str) -> u32 {
+    match index.get(rep) {
+        Some(&i) => i,
+        None => {
+            let i = reps.len() as u32;
+            index.insert(rep.to_string(), i);
+            reps.push(rep.to_string());
+            i
+        }
+    }
 }
 
 impl RollupDelta {
-    fn slot(&mut self, rep: &str, day: Day) -> &mut Totals {
-        let rep_index = match self.rep_index.get(rep) {
-            Some(&i) => i,
-            None => {
-                let i = self.reps.len() as u32;
-                self.rep_index.insert(rep.to_string(), i);
-                self.reps.push(rep.to_string());
-                i
-            }
-        };
+    /// The position of a (rep, day) in `totals`, and the rep's index.
+    fn slot(&mut self, rep: &str, day: Day) -> (usize, u32) {
+        let rep_index = intern_rep(&mut self.rep_index, &mut self.reps, rep);
         let packed = (rep_index as u64) << 32 | day.0 as u32 as u64;
         let index = match self.slots.get(&packed) {
             Some(&i) => i,
@@ -110,7 +156,7 @@ impl RollupDelta {
                 self.totals.len() - 1
             }
         };
-        &mut self.totals[index]
+        (index, rep_index)
     }
 
     pub fn add(&mut self, rep: &str, day: Day, measure: Measure, value: i64) {
@@ -120,7 +166,14 @@ impl RollupDelta {
         if value < 0 {
             self.removes = true;
         }
-        self.slot(rep, day)[measure as usize] += value;
+        let (slot, _) = self.slot(rep, day);
+        self.totals[slot][measure as usize] += value;
+    }
+
+    /// Counts `customer` in (or, with a negative sign, out of) the rep's customer set of a day.
+    pub fn member(&mut self, rep: &str, day: Day, family: Family, customer: &str, sign: i64) {
+        let rep_index = intern_rep(&mut self.rep_index, &mut self.reps, rep);
+        self.customers.log(rep_index, day, family, customer, sign);
     }
 
     /// The totals of one (rep, day), to add `sign` times several measures to with one lookup.
@@ -128,7 +181,38 @@ impl RollupDelta {
         if sign < 0 {
             self.removes = true;
         }
-        DayEntry { totals: self.slot(rep, day), sign }
+        let (slot, rep_index) = self.slot(rep, day);
+        DayEntry { totals: &mut self.totals[slot], customers: &mut self.customers, rep: rep_index, day, sign }
+    }
+
+    /// The non-zero changes to customer sets: (rep, day, family, [(customer index, change)]);
+    /// [`RollupDelta::customer_ids`] names the customers by index.
+    pub fn membership_changes(&self) -> Vec<SetChange<'_>> {
+        let mut log = self.customers.changes.clone();
+        log.sort_unstable_by_key(|c| (c.rep, c.day, c.family, c.customer));
+        let mut out: Vec<SetChange<'_>> = Vec::new();
+        for change in log {
+            let same_set = out.last().is_some_and(|(_, day, family, _)| *day == change.day && *family == change.family)
+                && out.last().is_some_and(|(rep, _, _, _)| *rep == self.reps[change.rep as usize]);
+            if !same_set {
+                out.push((&self.reps[change.rep as usize], change.day, change.family, Vec::new()));
+            }
+            let Some((_, _, _, changes)) = out.last_mut() else { continue };
+            match changes.last_mut() {
+                Some((customer, total)) if *customer == change.customer => *total += change.change,
+                _ => changes.push((change.customer, change.change)),
+            }
+        }
+        for (_, _, _, changes) in &mut out {
+            changes.retain(|(_, c)| *c != 0);
+        }
+        out.retain(|(_, _, _, changes)| !changes.is_empty());
+        out
+    }
+
+    /// The customer ids of membership changes, by index.
+    pub fn customer_ids(&self) -> &[Box<str>] {
+        &self.customers.ids
     }
 
     /// Whether some contribution was taken out, so that totals may have dropped to zero.
@@ -143,11 +227,19 @@ impl RollupDelta {
     pub fn merge(&mut self, other: RollupDelta) {
         self.removes |= other.removes;
         for ((rep, day), totals) in other.keys.iter().zip(&other.totals) {
-            let target = self.slot(&other.reps[*rep as usize], *day);
-            for (a, b) in target.iter_mut().zip(totals) {
+            let (slot, _) = self.slot(&other.reps[*rep as usize], *day);
+            for (a, b) in self.totals[slot].iter_mut().zip(totals) {
                 *a += b;
             }
         }
+        // Translate the other delta's rep and customer indices once, then append its log.
+        let reps: Vec<u32> = other.reps.iter().map(|r| intern_rep(&mut self.rep_index, &mut self.reps, r)).collect();
+        let customers: Vec<u32> = other.customers.ids.iter().map(|c| self.customers.intern(c)).collect();
+        self.customers.changes.extend(other.customers.changes.into_iter().map(|c| MembershipChange {
+            rep: reps[c.rep as usize],
+            customer: customers[c.customer as usize],
+            ..c
+        }));
     }
 
     /// The non-zero changes, as (rep, day, totals).
@@ -167,12 +259,20 @@ impl RollupDelta {
 /// One (rep, day) of a [`RollupDelta`].
 pub struct DayEntry<'a> {
     totals: &'a mut Totals,
+    customers: &'a mut CustomerLog,
+    rep: u32,
+    day: Day,
     sign: i64,
 }
 
 impl DayEntry<'_> {
     pub fn add(&mut self, measure: Measure, value: i64) {
         self.totals[measure as usize] += self.sign * value;
+    }
+
+    /// Counts `customer` in the rep's customer set of the day.
+    pub fn member(&mut self, family: Family, customer: &str) {
+        self.customers.log(self.rep, self.day, family, customer, self.sign);
     }
 }
 

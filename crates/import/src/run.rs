@@ -77,8 +77,6 @@ struct Batch<R> {
     record_issues: Vec<Vec<Issue>>,
     /// Rows that were rejected while reading, with their issues.
     rejected: Vec<(u64, Vec<Issue>)>,
-    /// The records' rollup contributions, counted as if all were new (see `WriteContext::counted`).
-    delta: RollupDelta,
     rows_read: u64,
     blank_rows: u64,
 }
@@ -90,7 +88,6 @@ impl<R> Batch<R> {
             rows: Vec::new(),
             record_issues: Vec::new(),
             rejected: Vec::new(),
-            delta: RollupDelta::default(),
             rows_read: 0,
             blank_rows: 0,
         }
@@ -100,7 +97,13 @@ impl<R> Batch<R> {
 enum Message<R> {
     Columns(HeaderMapping),
     Batch(Batch<R>),
-    End { rows_before_header: u64, failure: Option<ImportError> },
+    /// The end of the input, with the rollup contributions of every record read, counted as if
+    /// all were new (see `WriteContext::counted`).
+    End {
+        rows_before_header: u64,
+        failure: Option<ImportError>,
+        counted: RollupDelta,
+    },
 }
 
 fn is_blank(fields: &[&str]) -> bool {
@@ -133,6 +136,9 @@ struct RowParser<'a, R> {
     ctx: &'a ParseContext,
     out: &'a mpsc::Sender<Message<R>>,
     batch: Batch<R>,
+    /// Contributions of every record read so far: one delta for the whole input, merged with the
+    /// writer's corrections once at the end rather than batch by batch.
+    counted: RollupDelta,
     /// Keyed 64-bit hashes of the external ids read so far: with random keys, two different ids
     /// collide with odds of about n²/2⁶⁵ (one in a million for ten million rows).
     seen: FxHashSet<u64>,
@@ -168,7 +174,7 @@ impl<R: Record> RowParser<'_, R> {
                 if issues.iter().any(|i| i.severity == Severity::Error) {
                     batch.rejected.push((row.number, issues));
                 } else {
-                    record.contribute(1, &mut batch.delta);
+                    record.contribute(1, &mut self.counted);
                     batch.records.push(record);
                     batch.rows.push(row.number);
                     batch.record_issues.push(issues);
@@ -197,7 +203,14 @@ fn read_rows<R: Record>(
     out: &mpsc::Sender<Message<R>>,
     progress: &dyn Progress,
 ) {
-    let mut parser = RowParser { ctx, out, batch: Batch::new(), seen: FxHashSet::default(), hasher: RandomState::new() };
+    let mut parser = RowParser {
+        ctx,
+        out,
+        batch: Batch::new(),
+        counted: RollupDelta::default(),
+        seen: FxHashSet::default(),
+        hasher: RandomState::new(),
+    };
     let mut candidates: Vec<(u64, Vec<String>)> = Vec::new();
     let mut mapping: Option<HeaderMapping> = None;
     let mut rows_before_header = 0u64;
@@ -264,7 +277,7 @@ fn read_rows<R: Record>(
     if failure.is_none() {
         parser.flush();
     }
-    let _ = out.blocking_send(Message::End { rows_before_header, failure });
+    let _ = out.blocking_send(Message::End { rows_before_header, failure, counted: parser.counted });
 }
 
 pub(crate) async fn run<R: Importable>(
@@ -317,8 +330,7 @@ pub(crate) async fn run<R: Importable>(
                     duplicates: mapping.duplicates.into_iter().map(|(h, f)| ColumnMapping { header: h, field: f.to_string() }).collect(),
                 };
             }
-            Message::Batch(mut batch) => {
-                delta.merge(std::mem::take(&mut batch.delta));
+            Message::Batch(batch) => {
                 let column_of = |field: &str| header_of.get(field).cloned();
                 report.rows_read += batch.rows_read;
                 report.blank_rows += batch.blank_rows;
@@ -351,9 +363,11 @@ pub(crate) async fn run<R: Importable>(
                 }
                 outcome.add(R::write_batch(&mut tx, kept, &mut delta, &write_ctx).await?);
             }
-            Message::End { rows_before_header, failure: f } => {
+            Message::End { rows_before_header, failure: f, counted } => {
                 report.rows_before_header = rows_before_header;
                 failure = f;
+                let corrections = std::mem::replace(&mut delta, counted);
+                delta.merge(corrections);
             }
         }
     }

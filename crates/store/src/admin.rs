@@ -24,7 +24,7 @@ fn check_name(name: &str) -> Result<()> {
 pub async fn create_postgres_database(server_url: &str, name: &str) -> Result<String> {
     check_name(name)?;
     let admin = Db::connect(server_url).await?;
-    let Db::Postgres(pool) = &admin else { return Err(StoreError::InvalidUrl(server_url.to_string())) };
+    let Some(pool) = admin.postgres_pool() else { return Err(StoreError::InvalidUrl(server_url.to_string())) };
     sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).execute(pool).await?;
     sqlx::query(&format!("CREATE DATABASE {name}")).execute(pool).await?;
     admin.close().await;
@@ -34,7 +34,7 @@ pub async fn create_postgres_database(server_url: &str, name: &str) -> Result<St
 pub async fn drop_postgres_database(server_url: &str, name: &str) -> Result<()> {
     check_name(name)?;
     let admin = Db::connect(server_url).await?;
-    if let Db::Postgres(pool) = &admin {
+    if let Some(pool) = admin.postgres_pool() {
         sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).execute(pool).await?;
     }
     admin.close().await;
@@ -46,7 +46,7 @@ pub async fn drop_postgres_database(server_url: &str, name: &str) -> Result<()> 
 pub async fn copy_csv_into_plain_table(url: &str, table: &str, columns: &[&str], csv: &std::path::Path) -> Result<u64> {
     check_name(table)?;
     let db = Db::connect(url).await?;
-    let Db::Postgres(pool) = &db else { return Err(StoreError::InvalidUrl(url.to_string())) };
+    let Some(pool) = db.postgres_pool() else { return Err(StoreError::InvalidUrl(url.to_string())) };
     let definition: Vec<String> = columns.iter().map(|c| format!("{c} TEXT")).collect();
     sqlx::query(&format!("CREATE TABLE {table} ({})", definition.join(", "))).execute(pool).await?;
     let bytes = tokio::fs::read(csv).await.map_err(|e| StoreError::Corrupt { table: "copy", detail: e.to_string() })?;

@@ -5,8 +5,10 @@
 //! written through [`Tx::write_batch`], which keeps the per-rep daily totals exact.
 
 pub mod admin;
+mod dictionary;
 mod ingest;
 mod rollup;
+mod sets;
 mod settings;
 mod sql;
 #[cfg(feature = "testing")]
@@ -14,6 +16,7 @@ pub mod testing;
 
 pub use ingest::{BatchOutcome, Stored, WriteContext};
 pub use rollup::{RollupRow, TeamTotals};
+pub use sets::CustomerSetRow;
 pub use settings::{SettingError, Settings, TIMEZONE_KEY};
 
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
@@ -52,7 +55,13 @@ impl Backend {
 
 /// A connection pool to the organisation's store.
 #[derive(Debug, Clone)]
-pub enum Db {
+pub struct Db {
+    pool: DbPool,
+    customers: dictionary::SharedDictionary,
+}
+
+#[derive(Debug, Clone)]
+pub(crate) enum DbPool {
     Sqlite(SqlitePool),
     Postgres(PgPool),
 }
@@ -91,6 +100,10 @@ pub fn redact_url(url: &str) -> String {
 }
 
 impl Db {
+    fn new(pool: DbPool) -> Db {
+        Db { pool, customers: Default::default() }
+    }
+
     /// Opens the store at `url`, creating an SQLite file if needed, and applies migrations.
     pub async fn open(url: &str) -> Result<Db> {
         let db = Db::connect(url).await?;
@@ -117,37 +130,46 @@ impl Db {
                     .pragma("cache_size", "-131072")
                     .pragma("temp_store", "memory");
                 let pool = SqlitePoolOptions::new().max_connections(4).connect_with(options).await?;
-                Ok(Db::Sqlite(pool))
+                Ok(Db::new(DbPool::Sqlite(pool)))
             }
             Backend::Postgres => {
                 let options = PgConnectOptions::from_str(url.trim())?;
                 let pool = PgPoolOptions::new().max_connections(8).connect_with(options).await?;
-                Ok(Db::Postgres(pool))
+                Ok(Db::new(DbPool::Postgres(pool)))
             }
         }
     }
 
     pub async fn migrate(&self) -> Result<()> {
-        match self {
-            Db::Sqlite(pool) => SQLITE_MIGRATIONS.run(pool).await?,
-            Db::Postgres(pool) => POSTGRES_MIGRATIONS.run(pool).await?,
+        match &self.pool {
+            DbPool::Sqlite(pool) => SQLITE_MIGRATIONS.run(pool).await?,
+            DbPool::Postgres(pool) => POSTGRES_MIGRATIONS.run(pool).await?,
         }
         Ok(())
     }
 
+    /// The PostgreSQL pool, for administration of the server itself.
+    pub(crate) fn postgres_pool(&self) -> Option<&PgPool> {
+        match &self.pool {
+            DbPool::Postgres(pool) => Some(pool),
+            DbPool::Sqlite(_) => None,
+        }
+    }
+
     pub fn backend(&self) -> Backend {
-        match self {
-            Db::Sqlite(_) => Backend::Sqlite,
-            Db::Postgres(_) => Backend::Postgres,
+        match self.pool {
+            DbPool::Sqlite(_) => Backend::Sqlite,
+            DbPool::Postgres(_) => Backend::Postgres,
         }
     }
 
     /// Starts a transaction: everything written through it lands together or not at all.
     pub async fn begin(&self) -> Result<Tx> {
-        Ok(match self {
-            Db::Sqlite(pool) => Tx::new(TxConn::Sqlite(pool.begin().await?)),
-            Db::Postgres(pool) => Tx::new(TxConn::Postgres(pool.begin().await?)),
-        })
+        let conn = match &self.pool {
+            DbPool::Sqlite(pool) => TxConn::Sqlite(pool.begin().await?),
+            DbPool::Postgres(pool) => TxConn::Postgres(pool.begin().await?),
+        };
+        Ok(Tx::new(conn, self.customers.clone()))
     }
 
     /// Checks the database answers.
@@ -159,9 +181,9 @@ impl Db {
     }
 
     pub async fn close(&self) {
-        match self {
-            Db::Sqlite(pool) => pool.close().await,
-            Db::Postgres(pool) => pool.close().await,
+        match &self.pool {
+            DbPool::Sqlite(pool) => pool.close().await,
+            DbPool::Postgres(pool) => pool.close().await,
         }
     }
 
@@ -191,12 +213,12 @@ impl Db {
 
     /// Writes a consistent copy of an SQLite store to `path` while it stays in use.
     pub async fn backup_sqlite(&self, path: &str) -> Result<bool> {
-        match self {
-            Db::Sqlite(pool) => {
+        match &self.pool {
+            DbPool::Sqlite(pool) => {
                 sqlx::query("VACUUM INTO ?").bind(path).execute(pool).await?;
                 Ok(true)
             }
-            Db::Postgres(_) => Ok(false),
+            DbPool::Postgres(_) => Ok(false),
         }
     }
 }
@@ -204,9 +226,9 @@ impl Db {
 /// Runs the same code against the pool of either backend (see [`on_conn`]).
 macro_rules! on_pool {
     ($db:expr, $pool:ident => $body:expr) => {
-        match $db {
-            $crate::Db::Sqlite($pool) => $body,
-            $crate::Db::Postgres($pool) => $body,
+        match &$db.pool {
+            $crate::DbPool::Sqlite($pool) => $body,
+            $crate::DbPool::Postgres($pool) => $body,
         }
     };
 }
@@ -221,6 +243,9 @@ pub struct Tx {
     key_horizons: std::collections::HashMap<&'static str, Option<String>>,
     /// Whether this transaction holds the ingest lock (PostgreSQL; SQLite has one writer anyway).
     ingest_locked: bool,
+    /// The store's customer keys, and the keys this transaction created.
+    customers: dictionary::SharedDictionary,
+    new_customers: Vec<(Box<str>, u32)>,
 }
 
 pub(crate) enum TxConn {
@@ -247,8 +272,8 @@ macro_rules! on_conn {
 pub(crate) use on_conn;
 
 impl Tx {
-    fn new(conn: TxConn) -> Tx {
-        Tx { conn, key_horizons: Default::default(), ingest_locked: false }
+    fn new(conn: TxConn, customers: dictionary::SharedDictionary) -> Tx {
+        Tx { conn, key_horizons: Default::default(), ingest_locked: false, customers, new_customers: Vec::new() }
     }
 
     /// Serialises writers of records: a record's old version is read before it is replaced, and
@@ -276,6 +301,8 @@ impl Tx {
             TxConn::Sqlite(tx) => tx.commit().await?,
             TxConn::Postgres(tx) => tx.commit().await?,
         }
+        // Only committed keys enter the shared dictionary.
+        dictionary::remember(&self.customers, self.new_customers).await;
         Ok(())
     }
 

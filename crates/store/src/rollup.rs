@@ -4,6 +4,7 @@ use crate::sql::{self, decode_values};
 use crate::{Db, Result, StoreError, Tx, on_conn, on_pool};
 use futures_util::TryStreamExt;
 use salescope_core::parse::Record;
+use salescope_core::period::month_index;
 use salescope_core::records::{self, Activity, Call, DailyReport, Deal, Feedback, Lead};
 use salescope_core::rollup::{MEASURE_COUNT, Measure, RollupDelta, Totals};
 use salescope_core::time::Day;
@@ -21,26 +22,44 @@ fn measure_columns() -> Vec<&'static str> {
 }
 
 impl Tx {
-    /// Adds the changes to the stored totals; totals that drop to all zeros are removed, so the
-    /// table holds exactly what a rebuild would produce.
+    /// Adds the changes to the stored totals — per day, per month, and the customer sets — so
+    /// that the tables hold exactly what a rebuild would produce: rows whose totals drop to all
+    /// zeros are removed.
     pub async fn apply_rollup_delta(&mut self, delta: &RollupDelta) -> Result<()> {
+        let by_day: Vec<(&str, i64, Totals)> = delta.entries().map(|(rep, day, t)| (rep, day.0 as i64, *t)).collect();
+        let mut by_month: std::collections::BTreeMap<(&str, i64), Totals> = std::collections::BTreeMap::new();
+        for (rep, day, totals) in delta.entries() {
+            let (y, m, _) = day.ymd();
+            let sum = by_month.entry((rep, month_index(y, m) as i64)).or_insert([0; MEASURE_COUNT]);
+            for (a, b) in sum.iter_mut().zip(totals) {
+                *a += b;
+            }
+        }
+        let by_month: Vec<(&str, i64, Totals)> = by_month.into_iter().map(|((rep, month), t)| (rep, month, t)).collect();
+        self.add_totals("rollup_rep_day", "day", &by_day, delta.removes_anything()).await?;
+        self.add_totals("rollup_rep_month", "month", &by_month, delta.removes_anything()).await?;
+        self.apply_membership_changes(&delta.membership_changes(), delta.customer_ids()).await
+    }
+
+    /// Adds totals to the rows of `table`, keyed by rep and `period_column`.
+    async fn add_totals(&mut self, table: &str, period_column: &str, entries: &[(&str, i64, Totals)], removes: bool) -> Result<()> {
         let backend = self.backend();
-        let entries: Vec<_> = delta.entries().collect();
+        let entries: Vec<&(&str, i64, Totals)> = entries.iter().filter(|(_, _, t)| t.iter().any(|v| *v != 0)).collect();
         // Only the measures this change touches: a calls import moves a quarter of them.
         let touched: Vec<Measure> = Measure::ALL.iter().copied().filter(|m| entries.iter().any(|(_, _, t)| t[*m as usize] != 0)).collect();
         let columns: Vec<&str> = touched.iter().map(|m| m.column()).collect();
         let per_statement = sql::rows_per_statement(2 + touched.len());
         for chunk in entries.chunks(per_statement) {
             let text = format!(
-                "INSERT INTO rollup_rep_day (rep_id, day, {}) VALUES {} ON CONFLICT (rep_id, day) DO UPDATE SET {}",
+                "INSERT INTO {table} (rep_id, {period_column}, {}) VALUES {} ON CONFLICT (rep_id, {period_column}) DO UPDATE SET {}",
                 columns.join(", "),
                 sql::value_tuples(backend, chunk.len(), 2 + touched.len()),
-                columns.iter().map(|c| format!("{c} = rollup_rep_day.{c} + excluded.{c}")).collect::<Vec<_>>().join(", ")
+                columns.iter().map(|c| format!("{c} = {table}.{c} + excluded.{c}")).collect::<Vec<_>>().join(", ")
             );
             on_conn!(self, conn => {
                 let mut query = sqlx::query(&text);
-                for (rep, day, totals) in chunk {
-                    query = query.bind(*rep).bind(day.0 as i64);
+                for (rep, period, totals) in chunk {
+                    query = query.bind(*rep).bind(*period);
                     for m in &touched {
                         query = query.bind(totals[*m as usize]);
                     }
@@ -48,17 +67,17 @@ impl Tx {
                 query.execute(conn).await?;
             });
         }
-        if delta.removes_anything() {
+        if removes {
             let all_zero = measure_columns().iter().map(|c| format!("{c} = 0")).collect::<Vec<_>>().join(" AND ");
             for chunk in entries.chunks(sql::rows_per_statement(2)) {
                 let text = format!(
-                    "DELETE FROM rollup_rep_day WHERE (rep_id, day) IN (VALUES {}) AND {all_zero}",
+                    "DELETE FROM {table} WHERE (rep_id, {period_column}) IN (VALUES {}) AND {all_zero}",
                     sql::value_tuples(backend, chunk.len(), 2)
                 );
                 on_conn!(self, conn => {
                     let mut query = sqlx::query(&text);
-                    for (rep, day, _) in chunk {
-                        query = query.bind(*rep).bind(day.0 as i64);
+                    for (rep, period, _) in chunk {
+                        query = query.bind(*rep).bind(*period);
                     }
                     query.execute(conn).await?;
                 });
@@ -117,9 +136,12 @@ impl Db {
     /// (rep, day) rows written.
     pub async fn rebuild_rollups(&self) -> Result<usize> {
         let mut tx = self.begin().await?;
-        on_conn!(&mut tx, conn => {
-            sqlx::query("DELETE FROM rollup_rep_day").execute(conn).await?;
-        });
+        for table in ["rollup_rep_day", "rollup_rep_month", "customer_sets_day", "customer_sets_month"] {
+            let text = format!("DELETE FROM {table}");
+            on_conn!(&mut tx, conn => {
+                sqlx::query(&text).execute(conn).await?;
+            });
+        }
         let mut delta = RollupDelta::default();
         tx.accumulate::<Call>(&mut delta).await?;
         tx.accumulate::<Activity>(&mut delta).await?;
@@ -131,6 +153,24 @@ impl Db {
         tx.apply_rollup_delta(&delta).await?;
         tx.commit().await?;
         Ok(delta.len())
+    }
+
+    /// Every row of the month totals, as (rep, month index, totals), ordered by rep and month.
+    pub async fn rollup_month_rows(&self) -> Result<Vec<(String, i64, Totals)>> {
+        let text = format!("SELECT rep_id, month, {} FROM rollup_rep_month", measure_columns().join(", "));
+        let mut out = Vec::new();
+        on_pool!(self, pool => {
+            for row in sqlx::query(&text).fetch_all(pool).await? {
+                use sqlx::Row;
+                let mut totals = [0i64; MEASURE_COUNT];
+                for (i, t) in totals.iter_mut().enumerate() {
+                    *t = row.try_get::<i64, _>(i + 2)?;
+                }
+                out.push((row.try_get::<String, _>(0)?, row.try_get::<i64, _>(1)?, totals));
+            }
+        });
+        out.sort_by(|a, b| (a.0.as_bytes(), a.1).cmp(&(b.0.as_bytes(), b.1)));
+        Ok(out)
     }
 
     /// Every row of the totals table, ordered by rep and day.

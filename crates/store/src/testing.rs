@@ -55,7 +55,7 @@ impl TestDb {
         let admin = Db::connect(&admin_url)
             .await
             .unwrap_or_else(|e| panic!("PostgreSQL is required for the tests and is not reachable at {admin_url}: {e}"));
-        let Db::Postgres(pool) = &admin else { panic!("{admin_url} is not a PostgreSQL URL") };
+        let Some(pool) = admin.postgres_pool() else { panic!("{admin_url} is not a PostgreSQL URL") };
         drop_abandoned_databases(pool).await;
         admin.close().await;
         let name = format!("salescope_test_{}", unique_suffix());

@@ -233,6 +233,7 @@ impl Generator {
         let outcome = *self.rng.pick(Outcome::ALL).expect("outcomes");
         let talk = if outcome == Outcome::Connected { self.rng.range(0, 900) } else { 0 };
         let mut c = call(&format!("C{}", self.rng.range(1, 40)), &self.rep(), self.when(), talk, outcome);
+        c.customer_id = self.rng.chance(0.9).then(|| format!("K{}", self.rng.range(1, 8)));
         c.direction = if self.rng.chance(0.3) { Direction::Inbound } else { Direction::Outbound };
         c.resolved_first_contact = self.rng.chance(0.5).then_some(self.rng.chance(0.5));
         c
@@ -327,12 +328,17 @@ async fn incremental_rollups_equal_a_rebuild_after_random_imports_and_reimports(
             }
         }
         let incremental = db.rollup_rows().await.expect("rollups");
+        let incremental_sets = db.customer_set_rows().await.expect("sets");
+        let incremental_months = db.rollup_month_rows().await.expect("months");
         assert!(incremental.len() > 20, "the sequence should touch many rep-days, touched {}", incremental.len());
         assert!(incremental.iter().any(|r| r.totals[Measure::NewCustomers as usize] > 0));
+        assert!(incremental_sets.iter().any(|s| s.period.starts_with("month:") && s.family == 2));
         let rebuilt_rows = db.rebuild_rollups().await.expect("rebuild");
         let rebuilt = db.rollup_rows().await.expect("rollups");
         assert_eq!(rebuilt.len(), rebuilt_rows);
         assert_eq!(incremental, rebuilt);
+        assert_eq!(incremental_sets, db.customer_set_rows().await.expect("sets"));
+        assert_eq!(incremental_months, db.rollup_month_rows().await.expect("months"));
     })
     .await;
 }

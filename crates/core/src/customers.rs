@@ -1,0 +1,152 @@
+//! Exact distinct-customer counts over any range and scope.
+//!
+//! Each customer id gets a small integer key. Per rep and day the store keeps the multiset of
+//! customers reached (with how many calls or deals), and per rep and month the set; a query unions
+//! the sets of its months and loose days into a bitmap and counts it. Nothing is estimated.
+
+/// Which customers a set holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Family {
+    /// Customers with a connected call.
+    Contacted = 1,
+    /// Customers with a won deal closed on the day.
+    Won = 2,
+}
+
+impl Family {
+    pub const ALL: [Family; 2] = [Family::Contacted, Family::Won];
+
+    pub fn code(self) -> i64 {
+        self as i64
+    }
+
+    pub fn from_code(code: i64) -> Option<Family> {
+        Family::ALL.into_iter().find(|f| f.code() == code)
+    }
+}
+
+/// (key, count) pairs sorted by key, as stored per rep and day.
+pub fn encode_counts(pairs: &[(u32, u32)]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(pairs.len() * 8);
+    for (key, count) in pairs {
+        out.extend_from_slice(&key.to_le_bytes());
+        out.extend_from_slice(&count.to_le_bytes());
+    }
+    out
+}
+
+pub fn decode_counts(bytes: &[u8]) -> Vec<(u32, u32)> {
+    bytes.chunks_exact(8).map(|c| (u32::from_le_bytes([c[0], c[1], c[2], c[3]]), u32::from_le_bytes([c[4], c[5], c[6], c[7]]))).collect()
+}
+
+/// Sorted keys, as stored per rep and month.
+pub fn encode_keys(keys: &[u32]) -> Vec<u8> {
+    keys.iter().flat_map(|k| k.to_le_bytes()).collect()
+}
+
+pub fn decode_keys(bytes: &[u8]) -> Vec<u32> {
+    bytes.chunks_exact(4).map(|c| u32::from_le_bytes([c[0], c[1], c[2], c[3]])).collect()
+}
+
+/// Applies count changes to a day's multiset. Returns the keys that entered the set and those
+/// that left it.
+pub fn apply_changes(counts: &mut Vec<(u32, u32)>, changes: &[(u32, i64)]) -> (Vec<u32>, Vec<u32>) {
+    let mut map: std::collections::BTreeMap<u32, i64> = counts.iter().map(|(k, c)| (*k, *c as i64)).collect();
+    let mut entered = Vec::new();
+    let mut left = Vec::new();
+    for (key, change) in changes {
+        let entry = map.entry(*key).or_insert(0);
+        let before = *entry;
+        *entry = (before + change).max(0);
+        if before == 0 && *entry > 0 {
+            entered.push(*key);
+        } else if before > 0 && *entry == 0 {
+            left.push(*key);
+        }
+    }
+    *counts = map.into_iter().filter(|(_, c)| *c > 0).map(|(k, c)| (k, c.min(u32::MAX as i64) as u32)).collect();
+    entered.sort_unstable();
+    entered.dedup();
+    left.sort_unstable();
+    left.dedup();
+    left.retain(|k| counts.binary_search_by_key(k, |(key, _)| *key).is_err());
+    (entered, left)
+}
+
+/// A set of customer keys as a bitmap, for fast unions and exact counts.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct CustomerBits {
+    words: Vec<u64>,
+}
+
+impl CustomerBits {
+    pub fn insert(&mut self, key: u32) {
+        let word = key as usize / 64;
+        if word >= self.words.len() {
+            self.words.resize(word + 1, 0);
+        }
+        self.words[word] |= 1 << (key % 64);
+    }
+
+    pub fn extend(&mut self, keys: impl IntoIterator<Item = u32>) {
+        for key in keys {
+            self.insert(key);
+        }
+    }
+
+    pub fn union_with(&mut self, other: &CustomerBits) {
+        if other.words.len() > self.words.len() {
+            self.words.resize(other.words.len(), 0);
+        }
+        for (a, b) in self.words.iter_mut().zip(&other.words) {
+            *a |= b;
+        }
+    }
+
+    pub fn len(&self) -> u64 {
+        self.words.iter().map(|w| w.count_ones() as u64).sum()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.words.iter().all(|w| *w == 0)
+    }
+
+    /// Size of the intersection with `other`.
+    pub fn common(&self, other: &CustomerBits) -> u64 {
+        self.words.iter().zip(&other.words).map(|(a, b)| (a & b).count_ones() as u64).sum()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn blobs_round_trip() {
+        let pairs = vec![(1, 2), (7, 1), (70_000, 5)];
+        assert_eq!(decode_counts(&encode_counts(&pairs)), pairs);
+        assert_eq!(decode_keys(&encode_keys(&[3, 9, 1 << 20])), vec![3, 9, 1 << 20]);
+    }
+
+    #[test]
+    fn a_customer_leaves_the_day_only_when_its_last_call_goes() {
+        let mut counts = vec![(5, 2)];
+        let (entered, left) = apply_changes(&mut counts, &[(5, -1), (8, 1)]);
+        assert_eq!((entered, left), (vec![8], vec![]));
+        assert_eq!(counts, vec![(5, 1), (8, 1)]);
+        let (entered, left) = apply_changes(&mut counts, &[(5, -1)]);
+        assert_eq!((entered, left), (vec![], vec![5]));
+        assert_eq!(counts, vec![(8, 1)]);
+    }
+
+    #[test]
+    fn bitmaps_count_unions_and_intersections_exactly() {
+        let mut a = CustomerBits::default();
+        a.extend([1, 2, 3, 200]);
+        let mut b = CustomerBits::default();
+        b.extend([3, 4, 200, 5000]);
+        assert_eq!(a.common(&b), 2);
+        a.union_with(&b);
+        assert_eq!(a.len(), 6);
+    }
+}

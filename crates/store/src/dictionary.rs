@@ -1,0 +1,99 @@
+//! The customer-key dictionary: customer id → small integer key, for the customer sets.
+//!
+//! Keys only grow, so a process keeps the committed part of the table in memory and brings it up
+//! to date by reading the keys above the greatest it knows — inside the ingest lock, so no other
+//! writer can add keys meanwhile. Keys a transaction creates join the shared dictionary only when
+//! it commits.
+
+use crate::sql::value_tuples;
+use crate::{Result, Tx, on_conn};
+use salescope_core::fxhash::FxHashMap;
+use std::sync::Arc;
+
+#[derive(Debug, Default)]
+pub(crate) struct Dictionary {
+    keys: FxHashMap<Box<str>, u32>,
+    greatest: Option<u32>,
+}
+
+pub(crate) type SharedDictionary = Arc<tokio::sync::Mutex<Dictionary>>;
+
+/// Adds the keys of a committed transaction.
+pub(crate) async fn remember(shared: &SharedDictionary, created: Vec<(Box<str>, u32)>) {
+    if created.is_empty() {
+        return;
+    }
+    let mut dictionary = shared.lock().await;
+    for (customer, key) in created {
+        dictionary.greatest = dictionary.greatest.max(Some(key));
+        dictionary.keys.insert(customer, key);
+    }
+}
+
+impl Tx {
+    /// The key of each customer id, in the order given, creating keys for ids not seen before.
+    pub(crate) async fn customer_keys(&mut self, customers: &[Box<str>]) -> Result<Vec<u32>> {
+        self.lock_for_ingest().await?;
+        let shared = Arc::clone(&self.customers);
+        let mut dictionary = shared.lock().await;
+        let stored: Option<i64> = on_conn!(self, conn => sqlx::query_scalar("SELECT MAX(key) FROM customer_keys").fetch_one(conn).await?);
+        let stored = stored.map(|k| k as u32);
+        if self.new_customers.is_empty() && stored < dictionary.greatest {
+            // The table lost keys (a backup was restored under us): start again.
+            *dictionary = Dictionary::default();
+        }
+        if stored > dictionary.greatest {
+            // Keys other writers committed since we last looked (and this transaction's own).
+            let (text, above) = match dictionary.greatest {
+                None => ("SELECT customer_id, key FROM customer_keys WHERE key >= 0".to_string(), 0),
+                Some(g) => (
+                    format!(
+                        "SELECT customer_id, key FROM customer_keys WHERE key > {}",
+                        crate::sql::value_tuples(self.backend(), 1, 1).trim_matches(['(', ')'])
+                    ),
+                    g as i64,
+                ),
+            };
+            let rows: Vec<(String, i64)> = on_conn!(self, conn => {
+                let query = sqlx::query_as(&text);
+                let query = if dictionary.greatest.is_some() { query.bind(above) } else { query };
+                query.fetch_all(conn).await?
+            });
+            let ours: salescope_core::fxhash::FxHashSet<u32> = self.new_customers.iter().map(|(_, k)| *k).collect();
+            for (customer, key) in rows.into_iter().filter(|(_, k)| !ours.contains(&(*k as u32))) {
+                dictionary.greatest = dictionary.greatest.max(Some(key as u32));
+                dictionary.keys.insert(customer.into_boxed_str(), key as u32);
+            }
+        }
+        let pending: FxHashMap<&str, u32> = self.new_customers.iter().map(|(c, k)| (&**c, *k)).collect();
+        let mut next = stored.map_or(0, |s| s + 1);
+        let mut keys = Vec::with_capacity(customers.len());
+        let mut created: Vec<(Box<str>, u32)> = Vec::new();
+        for customer in customers {
+            let key = match dictionary.keys.get(customer).copied().or_else(|| pending.get(&**customer).copied()) {
+                Some(key) => key,
+                None => {
+                    created.push((customer.clone(), next));
+                    next += 1;
+                    next - 1
+                }
+            };
+            keys.push(key);
+        }
+        drop(pending);
+        drop(dictionary);
+        let backend = self.backend();
+        for chunk in created.chunks(crate::sql::rows_per_statement(2)) {
+            let text = format!("INSERT INTO customer_keys (customer_id, key) VALUES {}", value_tuples(backend, chunk.len(), 2));
+            on_conn!(self, conn => {
+                let mut query = sqlx::query(&text);
+                for (customer, key) in chunk {
+                    query = query.bind(&**customer).bind(*key as i64);
+                }
+                query.execute(conn).await?;
+            });
+        }
+        self.new_customers.extend(created);
+        Ok(keys)
+    }
+}
