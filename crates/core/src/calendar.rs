@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 /// What a date is, when it is not an ordinary weekday or weekend day.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Special {
-    Holiday(&'static str),
+    Holiday(String),
     /// A weekend day worked to make up for a holiday.
     MakeUpWorkday,
 }
@@ -82,7 +82,7 @@ impl WorkCalendar {
             for (name, first, last) in year.holidays {
                 let (first, last) = (day_of(*first), day_of(*last));
                 for n in first.0..=last.0 {
-                    calendar.special.insert(Day(n), Special::Holiday(name));
+                    calendar.special.insert(Day(n), Special::Holiday(name.to_string()));
                 }
             }
             for day in year.make_up {
@@ -92,8 +92,8 @@ impl WorkCalendar {
         calendar
     }
 
-    pub fn set_holiday(&mut self, day: Day, name: &'static str) {
-        self.special.insert(day, Special::Holiday(name));
+    pub fn set_holiday(&mut self, day: Day, name: &str) {
+        self.special.insert(day, Special::Holiday(name.to_string()));
     }
 
     pub fn set_make_up_workday(&mut self, day: Day) {
@@ -124,7 +124,7 @@ impl WorkCalendar {
 
     /// The first day of the named holiday period that contains or follows `from`.
     pub fn next_holiday(&self, name: &str, from: Day) -> Option<Day> {
-        self.special.range(from..).find(|(_, s)| matches!(s, Special::Holiday(n) if *n == name)).map(|(d, _)| *d)
+        self.special.range(from..).find(|(_, s)| matches!(s, Special::Holiday(n) if n == name)).map(|(d, _)| *d)
     }
 }
 

@@ -20,6 +20,8 @@ pub mod records;
 pub mod rollup;
 pub mod rules;
 pub mod schema;
+pub mod scope;
 pub mod settings;
+pub mod stats;
 pub mod time;
 pub mod values;

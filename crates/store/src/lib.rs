@@ -7,6 +7,8 @@
 pub mod admin;
 mod dictionary;
 mod ingest;
+mod kpi_data;
+mod management;
 mod rollup;
 mod sets;
 mod settings;
@@ -15,6 +17,8 @@ mod sql;
 pub mod testing;
 
 pub use ingest::{BatchOutcome, Stored, WriteContext};
+pub use kpi_data::{Membership, OrgStructure, RepInfo};
+pub use management::{CustomKpiRow, TargetRow};
 pub use rollup::{RollupRow, TeamTotals};
 pub use sets::CustomerSetRow;
 pub use settings::{SettingError, Settings, TIMEZONE_KEY};

@@ -1,0 +1,134 @@
+//! What every computation needs to know about the organisation, loaded once per request.
+
+use crate::{EngineError, Result};
+use salescope_core::calendar::WorkCalendar;
+use salescope_core::kpi::{self, Direction, KpiDef, Unit};
+use salescope_core::period::{Period, PeriodKind};
+use salescope_core::scope::{Scope, TeamTree};
+use salescope_core::time::Day;
+use salescope_store::{Db, Membership, OrgStructure, RepInfo, TargetRow};
+use std::collections::BTreeSet;
+
+pub struct Context {
+    pub structure: OrgStructure,
+    pub tree: TeamTree,
+    pub catalogue: Vec<KpiDef>,
+    pub calendar: WorkCalendar,
+    pub targets: Vec<TargetRow>,
+}
+
+/// Roles whose figures are compared with each other: the people who sell.
+pub fn sells(role: &str) -> bool {
+    matches!(role, "rep" | "team_lead")
+}
+
+impl Context {
+    pub async fn load(db: &Db) -> Result<Context> {
+        let structure = db.org_structure().await?;
+        let tree = TeamTree::new(structure.teams.iter().cloned());
+        let measures = db.custom_measure_names().await?;
+        let mut catalogue = kpi::builtins();
+        for row in db.custom_kpi_rows().await? {
+            let unit = Unit::from_id(&row.unit).unwrap_or(Unit::Count);
+            let direction = Direction::from_id(&row.direction).unwrap_or(Direction::HigherIsBetter);
+            let def =
+                kpi::custom(&row.id, &row.name_en, &row.name_zh, unit, direction, &row.formula, &|name| measures.iter().any(|m| m == name))
+                    .map_err(|error| EngineError::Formula { kpi: row.id.clone(), error })?;
+            catalogue.push(def);
+        }
+        let mut calendar = WorkCalendar::china();
+        for (day, kind, name) in db.calendar_overrides().await? {
+            match kind.as_str() {
+                "holiday" => calendar.set_holiday(day, &name),
+                "workday" => calendar.set_make_up_workday(day),
+                _ => calendar.clear(day),
+            }
+        }
+        Ok(Context { structure, tree, catalogue, calendar, targets: db.targets().await? })
+    }
+
+    pub fn kpi(&self, id: &str) -> Result<&KpiDef> {
+        self.catalogue.iter().find(|k| k.id == id.trim()).ok_or_else(|| EngineError::UnknownKpi(id.trim().to_string()))
+    }
+
+    pub fn rep(&self, rep_id: &str) -> Option<&RepInfo> {
+        self.structure.reps.iter().find(|r| r.rep_id == rep_id)
+    }
+
+    /// Checks that a scope names a known team or rep.
+    pub fn check_scope(&self, scope: &Scope) -> Result<()> {
+        match scope {
+            Scope::Org => Ok(()),
+            Scope::Team(team) if self.tree.contains(team) => Ok(()),
+            Scope::Team(team) => Err(EngineError::UnknownTeam(team.clone())),
+            Scope::Rep(rep) if self.rep(rep).is_some() => Ok(()),
+            Scope::Rep(rep) => Err(EngineError::UnknownRep(rep.clone())),
+        }
+    }
+
+    pub fn memberships_of<'a>(&'a self, rep_id: &str) -> impl Iterator<Item = &'a Membership> + 'a {
+        let rep_id = rep_id.to_string();
+        self.structure.memberships.iter().filter(move |m| m.rep_id == rep_id)
+    }
+
+    /// The team a rep was in on a day.
+    pub fn team_on(&self, rep_id: &str, day: Day) -> Option<&str> {
+        self.structure.memberships.iter().find(|m| m.rep_id == rep_id && m.covers(day)).map(|m| m.team.as_str())
+    }
+
+    /// Teams of a scope (a team and its sub-teams), or `None` for org and rep scopes.
+    pub fn scope_teams(&self, scope: &Scope) -> Option<BTreeSet<String>> {
+        match scope {
+            Scope::Team(team) => Some(self.tree.with_descendants(team)),
+            _ => None,
+        }
+    }
+
+    /// Reps who sell and were in the scope on some day of the period.
+    pub fn sellers_in(&self, scope: &Scope, period: &Period) -> Vec<&RepInfo> {
+        let teams = self.scope_teams(scope);
+        self.structure
+            .reps
+            .iter()
+            .filter(|r| sells(&r.role))
+            .filter(|r| match (scope, &teams) {
+                (Scope::Org, _) => true,
+                (Scope::Rep(id), _) => *id == r.rep_id,
+                (Scope::Team(_), Some(teams)) => self.memberships_of(&r.rep_id).any(|m| teams.contains(&m.team) && overlaps(m, period)),
+                (Scope::Team(_), None) => false,
+            })
+            .collect()
+    }
+
+    /// The target of a KPI for a scope and period: set for exactly that period, or derived
+    /// from the target of a longer period that contains it — in proportion to working days for
+    /// KPIs that add up over time, as it stands for rates and averages.
+    pub fn target(&self, kpi: &KpiDef, scope: &Scope, period: &Period) -> Option<f64> {
+        let scope_label = scope.label();
+        let label = period.label();
+        let mine = self.targets.iter().filter(|t| t.kpi == kpi.id && t.scope == scope_label);
+        if let Some(exact) = mine.clone().find(|t| t.period == label) {
+            return Some(exact.value);
+        }
+        if period.kind == PeriodKind::Range && period.days() == 1 {
+            return None;
+        }
+        let containing = mine
+            .filter_map(|t| Period::parse(&t.period).ok().map(|p| (p, t.value)))
+            .filter(|(p, _)| p.start <= period.start && period.end <= p.end && p.days() > period.days())
+            .min_by_key(|(p, _)| p.days())?;
+        let (outer, value) = containing;
+        if !kpi.is_additive() {
+            return Some(value);
+        }
+        let outer_days = self.calendar.working_days(outer.start, outer.end);
+        if outer_days == 0 {
+            return None;
+        }
+        Some(value * self.calendar.working_days(period.start, period.end) as f64 / outer_days as f64)
+    }
+}
+
+fn overlaps(m: &Membership, period: &Period) -> bool {
+    m.from.is_none_or(|f| f <= period.end) && m.to.is_none_or(|t| t > period.start)
+}

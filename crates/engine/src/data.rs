@@ -1,0 +1,267 @@
+//! The data of one period, read once, and the quantities of any scope drawn from it.
+//!
+//! Totals and customer sets are read per rep — whole months from the month tables, the rest from
+//! the day tables. A rep who changed team within the period is also read per day, so that each
+//! day counts for the team the rep was in on it.
+
+use crate::Result;
+use crate::context::Context;
+use salescope_core::customers::{CustomerBits, Family};
+use salescope_core::formula::{Base, Filtered};
+use salescope_core::fxhash::FxHashMap;
+use salescope_core::kpi::KpiDef;
+use salescope_core::period::{Period, month_index};
+use salescope_core::rollup::{MEASURE_COUNT, Totals};
+use salescope_core::scope::Scope;
+use salescope_core::time::Day;
+use salescope_store::Db;
+use std::collections::BTreeSet;
+
+/// Which kinds of data a set of KPIs reads.
+#[derive(Debug, Default, Clone)]
+pub(crate) struct Needs {
+    pub customers: bool,
+    pub retention: bool,
+    pub responses: bool,
+    pub filtered: Vec<Filtered>,
+    pub custom: Vec<String>,
+}
+
+impl Needs {
+    pub fn of<'a>(kpis: impl IntoIterator<Item = &'a KpiDef>) -> Needs {
+        let mut needs = Needs::default();
+        for kpi in kpis {
+            for base in kpi.bases() {
+                match base {
+                    Base::ContactedCustomers | Base::WonCustomers => needs.customers = true,
+                    Base::RetainedCustomers | Base::PreviousWonCustomers => {
+                        needs.customers = true;
+                        needs.retention = true;
+                    }
+                    Base::MedianResponseMinutes => needs.responses = true,
+                    Base::Filtered(f) if !needs.filtered.contains(&f) => needs.filtered.push(f),
+                    Base::Custom(name) if !needs.custom.contains(&name) => needs.custom.push(name),
+                    _ => {}
+                }
+            }
+        }
+        needs
+    }
+}
+
+/// Customer sets of one family: per rep for the period, and per day for reps who moved.
+#[derive(Debug, Default)]
+struct Sets {
+    by_rep: FxHashMap<String, CustomerBits>,
+    mover_days: Vec<(String, Day, CustomerBits)>,
+}
+
+impl Sets {
+    async fn load(db: &Db, family: Family, period: &Period, movers: &[String]) -> Result<Sets> {
+        let (months, ranges) = split(period);
+        Ok(Sets {
+            by_rep: db.customer_sets_by_rep(family, &months, &ranges).await?,
+            mover_days: db.customer_sets_by_rep_day(family, movers, period.start, period.end).await?,
+        })
+    }
+}
+
+fn split(period: &Period) -> (Vec<i64>, Vec<(Day, Day)>) {
+    let (months, partial) = period.split_months();
+    (months.into_iter().map(|(y, m)| month_index(y, m) as i64).collect(), partial.into_iter().map(|p| (p.start, p.end)).collect())
+}
+
+/// Values per (rep, day).
+type RepDayValues = Vec<(String, Day, f64)>;
+
+pub(crate) struct PeriodData {
+    pub period: Period,
+    totals: FxHashMap<String, Totals>,
+    /// Reps whose team changed within the period.
+    movers: BTreeSet<String>,
+    mover_days: Vec<(String, Day, Totals)>,
+    contacted: Option<Sets>,
+    won: Option<Sets>,
+    previous_won: Option<Sets>,
+    responses: Vec<(String, Day, f64)>,
+    filtered: Vec<(Filtered, RepDayValues)>,
+    custom: Vec<(String, RepDayValues)>,
+}
+
+impl PeriodData {
+    pub async fn load(db: &Db, ctx: &Context, period: Period, needs: &Needs) -> Result<PeriodData> {
+        let movers: BTreeSet<String> = ctx
+            .structure
+            .reps
+            .iter()
+            .filter(|r| {
+                let overlapping: Vec<_> = ctx
+                    .memberships_of(&r.rep_id)
+                    .filter(|m| m.from.is_none_or(|f| f <= period.end) && m.to.is_none_or(|t| t > period.start))
+                    .collect();
+                overlapping.len() > 1
+                    || overlapping.iter().any(|m| m.from.is_some_and(|f| f > period.start) || m.to.is_some_and(|t| t <= period.end))
+            })
+            .map(|r| r.rep_id.clone())
+            .collect();
+        let mover_list: Vec<String> = movers.iter().cloned().collect();
+        let (months, ranges) = split(&period);
+        let totals = db.totals_by_rep(&months, &ranges).await?;
+        let mover_days = db.totals_by_rep_day(&mover_list, period.start, period.end).await?;
+        let (contacted, won) = if needs.customers {
+            (
+                Some(Sets::load(db, Family::Contacted, &period, &mover_list).await?),
+                Some(Sets::load(db, Family::Won, &period, &mover_list).await?),
+            )
+        } else {
+            (None, None)
+        };
+        let previous_won = if needs.retention { Some(Sets::load(db, Family::Won, &period.previous(), &mover_list).await?) } else { None };
+        let responses = if needs.responses { db.lead_responses(period.start, period.end).await? } else { Vec::new() };
+        let mut filtered = Vec::new();
+        for f in &needs.filtered {
+            filtered.push((f.clone(), db.filtered_by_rep_day(f, period.start, period.end).await?));
+        }
+        let mut custom = Vec::new();
+        for name in &needs.custom {
+            custom.push((name.clone(), db.custom_measure_by_rep_day(name, period.start, period.end).await?));
+        }
+        Ok(PeriodData { period, totals, movers, mover_days, contacted, won, previous_won, responses, filtered, custom })
+    }
+
+    /// Whether the period has any data of a rep.
+    pub fn rep_has_data(&self, rep_id: &str) -> bool {
+        self.totals.get(rep_id).is_some_and(|t| t.iter().any(|v| *v != 0))
+    }
+
+    /// The quantities of a scope in this period.
+    pub fn quantities(&self, ctx: &Context, scope: &Scope) -> Quantities {
+        let teams = ctx.scope_teams(scope);
+        // Whether a rep's whole period, or a rep's day, belongs to the scope.
+        let rep_in = |rep: &str| -> bool {
+            match scope {
+                Scope::Org => true,
+                Scope::Rep(r) => r == rep,
+                Scope::Team(_) => {
+                    !self.movers.contains(rep)
+                        && teams.as_ref().is_some_and(|t| {
+                            ctx.team_on(rep, self.period.start)
+                                .or_else(|| ctx.team_on(rep, self.period.end))
+                                .is_some_and(|team| t.contains(team))
+                        })
+                }
+            }
+        };
+        let day_in = |rep: &str, day: Day| -> bool {
+            match scope {
+                Scope::Org => true,
+                Scope::Rep(r) => r == rep,
+                Scope::Team(_) => teams.as_ref().is_some_and(|t| ctx.team_on(rep, day).is_some_and(|team| t.contains(team))),
+            }
+        };
+        let split_movers = matches!(scope, Scope::Team(_));
+
+        let mut q = Quantities {
+            totals: [0; MEASURE_COUNT],
+            has_data: false,
+            contacted: None,
+            won: None,
+            previous_won: None,
+            responses: Vec::new(),
+            filtered: Vec::new(),
+            custom: Vec::new(),
+        };
+        for (rep, totals) in &self.totals {
+            if rep_in(rep) {
+                add(&mut q.totals, totals);
+            }
+        }
+        if split_movers {
+            for (rep, day, totals) in &self.mover_days {
+                if day_in(rep, *day) {
+                    add(&mut q.totals, totals);
+                }
+            }
+        }
+        q.has_data = q.totals.iter().any(|v| *v != 0);
+        let union = |sets: &Option<Sets>| -> Option<CustomerBits> {
+            let sets = sets.as_ref()?;
+            let mut bits = CustomerBits::default();
+            for (rep, set) in &sets.by_rep {
+                if rep_in(rep) {
+                    bits.union_with(set);
+                }
+            }
+            if split_movers {
+                for (rep, day, set) in &sets.mover_days {
+                    if day_in(rep, *day) {
+                        bits.union_with(set);
+                    }
+                }
+            }
+            Some(bits)
+        };
+        q.contacted = union(&self.contacted);
+        q.won = union(&self.won);
+        // Retention asks who of the previous period's customers came back: the previous period's
+        // set is drawn for the same scope membership.
+        q.previous_won = union(&self.previous_won);
+        q.responses = self.responses.iter().filter(|(rep, day, _)| day_in(rep, *day)).map(|(_, _, m)| *m).collect();
+        q.filtered = self
+            .filtered
+            .iter()
+            .map(|(f, rows)| (f.clone(), rows.iter().filter(|(rep, day, _)| day_in(rep, *day)).map(|(_, _, v)| v).sum()))
+            .collect();
+        q.custom = self
+            .custom
+            .iter()
+            .map(|(name, rows)| {
+                let mine: Vec<f64> = rows.iter().filter(|(rep, day, _)| day_in(rep, *day)).map(|(_, _, v)| *v).collect();
+                (name.clone(), (!mine.is_empty()).then(|| mine.iter().sum()))
+            })
+            .collect();
+        q
+    }
+}
+
+fn add(sum: &mut Totals, totals: &Totals) {
+    for (a, b) in sum.iter_mut().zip(totals) {
+        *a += b;
+    }
+}
+
+/// The base quantities of one scope and period.
+#[derive(Debug, Clone)]
+pub(crate) struct Quantities {
+    pub totals: Totals,
+    pub has_data: bool,
+    pub contacted: Option<CustomerBits>,
+    pub won: Option<CustomerBits>,
+    pub previous_won: Option<CustomerBits>,
+    pub responses: Vec<f64>,
+    pub filtered: Vec<(Filtered, f64)>,
+    pub custom: Vec<(String, Option<f64>)>,
+}
+
+impl Quantities {
+    /// The value of a base quantity; `None` when there is no data for it.
+    pub fn value(&self, base: &Base) -> Option<f64> {
+        match base {
+            Base::Measure(m) => self.has_data.then(|| self.totals[*m as usize] as f64),
+            Base::ContactedCustomers => self.has_data.then(|| self.contacted.as_ref().map(|b| b.len() as f64)).flatten(),
+            Base::WonCustomers => self.has_data.then(|| self.won.as_ref().map(|b| b.len() as f64)).flatten(),
+            Base::PreviousWonCustomers => self.previous_won.as_ref().map(|b| b.len() as f64),
+            Base::RetainedCustomers => match (&self.previous_won, &self.won) {
+                (Some(previous), Some(now)) => Some(previous.common(now) as f64),
+                _ => None,
+            },
+            Base::MedianResponseMinutes => salescope_core::stats::median(&self.responses),
+            Base::Filtered(f) => self.has_data.then(|| self.filtered.iter().find(|(g, _)| g == f).map(|(_, v)| *v)).flatten(),
+            Base::Custom(name) => self.custom.iter().find(|(n, _)| n == name).and_then(|(_, v)| *v),
+        }
+    }
+
+    pub fn evaluate(&self, kpi: &KpiDef) -> Option<f64> {
+        kpi.formula.eval(&|base| self.value(base))
+    }
+}

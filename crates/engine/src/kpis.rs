@@ -1,0 +1,272 @@
+//! KPI values for a scope and period, with target, attainment, pace, the previous period (环比),
+//! the same period last year (同比), rank among peers and a trend.
+
+use crate::Result;
+use crate::context::{Context, sells};
+use crate::data::{Needs, PeriodData};
+use salescope_core::i18n::Lang;
+use salescope_core::kpi::{Direction, KpiDef};
+use salescope_core::period::{Granularity, Period};
+use salescope_core::scope::Scope;
+use salescope_core::time::Day;
+use salescope_store::Db;
+use serde::Serialize;
+
+#[derive(Debug, Clone)]
+pub struct KpiQuery {
+    pub kpis: Vec<String>,
+    pub scope: Scope,
+    pub period: Period,
+    pub by: Option<Granularity>,
+    /// The organisation's today, for pace.
+    pub today: Day,
+    pub lang: Lang,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Pace {
+    pub working_days: i64,
+    pub elapsed_working_days: i64,
+    /// The value the period ends with at the current run rate.
+    pub projected: Option<f64>,
+    /// The projected value against the target, in %.
+    pub projected_attainment: Option<f64>,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct TrendPoint {
+    pub period: String,
+    pub start: String,
+    pub end: String,
+    pub value: Option<f64>,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct KpiValue {
+    pub kpi: String,
+    pub name: String,
+    pub unit: &'static str,
+    pub direction: &'static str,
+    pub value: Option<f64>,
+    pub target: Option<f64>,
+    /// Value against target in % (for lower-is-better KPIs, target against value).
+    pub attainment: Option<f64>,
+    pub pace: Option<Pace>,
+    pub previous_period: String,
+    pub previous: Option<f64>,
+    /// value − previous.
+    pub change: Option<f64>,
+    /// Change relative to the previous value, in % (环比).
+    pub change_pct: Option<f64>,
+    pub last_year_period: String,
+    pub last_year: Option<f64>,
+    pub yoy_change: Option<f64>,
+    /// Change relative to the same period last year, in % (同比).
+    pub yoy_change_pct: Option<f64>,
+    /// 1 = best among peers (reps who sell, for a rep; sibling teams, for a team).
+    pub rank: Option<usize>,
+    pub peers: Option<usize>,
+    /// Share of peers doing worse, in %: 100 for the best, 0 for the worst.
+    pub percentile: Option<f64>,
+    pub trend: Vec<TrendPoint>,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct KpiReport {
+    pub scope: String,
+    pub scope_name: String,
+    pub period: String,
+    pub start: String,
+    pub end: String,
+    pub by: Option<&'static str>,
+    pub values: Vec<KpiValue>,
+}
+
+pub(crate) fn attainment(direction: Direction, value: Option<f64>, target: Option<f64>) -> Option<f64> {
+    let (value, target) = (value?, target?);
+    let ratio = match direction {
+        Direction::HigherIsBetter if target != 0.0 => value / target,
+        Direction::LowerIsBetter if value != 0.0 => target / value,
+        _ => return None,
+    };
+    ratio.is_finite().then_some(ratio * 100.0)
+}
+
+fn relative_change(now: Option<f64>, before: Option<f64>) -> (Option<f64>, Option<f64>) {
+    match (now, before) {
+        (Some(now), Some(before)) => (Some(now - before), (before != 0.0).then(|| (now - before) / before.abs() * 100.0)),
+        _ => (None, None),
+    }
+}
+
+/// Competition ranking ("1224"): 1 + the number of peers strictly better. Returns (rank, peers,
+/// percentile) for `own` among `values`, which include it.
+pub(crate) fn rank(direction: Direction, own: Option<f64>, values: &[f64]) -> (Option<usize>, Option<usize>, Option<f64>) {
+    let Some(own) = own else { return (None, Some(values.len()), None) };
+    let better = values.iter().filter(|v| direction.better(**v, own)).count();
+    let worse = values.iter().filter(|v| direction.better(own, **v)).count();
+    let percentile = if values.len() > 1 { worse as f64 / (values.len() - 1) as f64 * 100.0 } else { 100.0 };
+    (Some(better + 1), Some(values.len()), Some(percentile))
+}
+
+/// A scope's display name: the team, the rep's name, or the organisation.
+pub(crate) fn scope_name(ctx: &Context, scope: &Scope, lang: Lang) -> String {
+    match scope {
+        Scope::Org => lang.tr("scope.org").to_string(),
+        Scope::Team(team) => team.clone(),
+        Scope::Rep(rep) => ctx.rep(rep).map_or_else(|| rep.clone(), |r| r.name.clone()),
+    }
+}
+
+/// Peers of a scope, for ranking: reps who sell and have data (for a rep), sibling teams (for a
+/// team); none for the organisation.
+fn peers(ctx: &Context, scope: &Scope, data: &PeriodData) -> Vec<Scope> {
+    match scope {
+        Scope::Org => Vec::new(),
+        Scope::Rep(own) => ctx
+            .structure
+            .reps
+            .iter()
+            .filter(|r| sells(&r.role) && (data.rep_has_data(&r.rep_id) || r.rep_id == *own))
+            .map(|r| Scope::Rep(r.rep_id.clone()))
+            .collect(),
+        Scope::Team(team) => ctx.tree.siblings(team).into_iter().map(Scope::Team).collect(),
+    }
+}
+
+pub(crate) fn pace(ctx: &Context, kpi: &KpiDef, period: &Period, today: Day, value: Option<f64>, target: Option<f64>) -> Option<Pace> {
+    if !period.contains(today) {
+        return None;
+    }
+    let working_days = ctx.calendar.working_days(period.start, period.end);
+    let elapsed = ctx.calendar.working_days(period.start, today);
+    let projected = if kpi.is_additive() { value.filter(|_| elapsed > 0).map(|v| v * working_days as f64 / elapsed as f64) } else { value };
+    Some(Pace {
+        working_days,
+        elapsed_working_days: elapsed,
+        projected,
+        projected_attainment: attainment(kpi.direction, projected, target),
+    })
+}
+
+/// Computes the report of a query.
+pub async fn kpi_report(db: &Db, query: &KpiQuery) -> Result<KpiReport> {
+    let ctx = Context::load(db).await?;
+    kpi_report_with(db, &ctx, query).await
+}
+
+pub async fn kpi_report_with(db: &Db, ctx: &Context, query: &KpiQuery) -> Result<KpiReport> {
+    ctx.check_scope(&query.scope)?;
+    let kpis: Vec<&KpiDef> = query.kpis.iter().map(|id| ctx.kpi(id)).collect::<Result<_>>()?;
+    let needs = Needs::of(kpis.iter().copied());
+    let period = query.period;
+    let (previous_period, last_year_period) = (period.previous(), period.same_last_year());
+    let current = PeriodData::load(db, ctx, period, &needs).await?;
+    let previous = PeriodData::load(db, ctx, previous_period, &needs).await?;
+    let last_year = PeriodData::load(db, ctx, last_year_period, &needs).await?;
+    let own = current.quantities(ctx, &query.scope);
+    let own_previous = previous.quantities(ctx, &query.scope);
+    let own_last_year = last_year.quantities(ctx, &query.scope);
+    let peer_quantities: Vec<_> = peers(ctx, &query.scope, &current).iter().map(|p| current.quantities(ctx, p)).collect();
+
+    let mut trend_data = Vec::new();
+    if let Some(by) = query.by {
+        for bucket in period.buckets(by) {
+            let data = PeriodData::load(db, ctx, bucket, &needs).await?;
+            trend_data.push((bucket, data.quantities(ctx, &query.scope)));
+        }
+    }
+
+    let values = kpis
+        .iter()
+        .map(|kpi| {
+            let value = own.evaluate(kpi);
+            let target = ctx.target(kpi, &query.scope, &period);
+            let previous = own_previous.evaluate(kpi);
+            let last_year = own_last_year.evaluate(kpi);
+            let (change, change_pct) = relative_change(value, previous);
+            let (yoy_change, yoy_change_pct) = relative_change(value, last_year);
+            let peer_values: Vec<f64> = peer_quantities.iter().filter_map(|q| q.evaluate(kpi)).collect();
+            let (rank, peers, percentile) =
+                if matches!(query.scope, Scope::Org) { (None, None, None) } else { rank(kpi.direction, value, &peer_values) };
+            KpiValue {
+                kpi: kpi.id.clone(),
+                name: kpi.name(query.lang).to_string(),
+                unit: kpi.unit.id(),
+                direction: kpi.direction.id(),
+                value,
+                target,
+                attainment: attainment(kpi.direction, value, target),
+                pace: pace(ctx, kpi, &period, query.today, value, target),
+                previous_period: previous_period.label(),
+                previous,
+                change,
+                change_pct,
+                last_year_period: last_year_period.label(),
+                last_year,
+                yoy_change,
+                yoy_change_pct,
+                rank,
+                peers,
+                percentile,
+                trend: trend_data
+                    .iter()
+                    .map(|(bucket, q)| TrendPoint {
+                        period: bucket.label(),
+                        start: bucket.start.to_string(),
+                        end: bucket.end.to_string(),
+                        value: q.evaluate(kpi),
+                    })
+                    .collect(),
+            }
+        })
+        .collect();
+    Ok(KpiReport {
+        scope: query.scope.label(),
+        scope_name: scope_name(ctx, &query.scope, query.lang),
+        period: period.label(),
+        start: period.start.to_string(),
+        end: period.end.to_string(),
+        by: query.by.map(|b| match b {
+            Granularity::Day => "day",
+            Granularity::Week => "week",
+            Granularity::Month => "month",
+        }),
+        values,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ties_share_a_rank_and_percentiles_run_from_worst_to_best() {
+        let values = [10.0, 30.0, 30.0, 20.0];
+        let close = |(r, n, p): (Option<usize>, Option<usize>, Option<f64>), want: (usize, usize, f64)| {
+            assert_eq!((r, n), (Some(want.0), Some(want.1)));
+            assert!((p.unwrap_or(f64::NAN) - want.2).abs() < 1e-9, "{p:?}");
+        };
+        // Two of the three others are worse than a tied best; one of three is worse than 20.
+        close(rank(Direction::HigherIsBetter, Some(30.0), &values), (1, 4, 200.0 / 3.0));
+        close(rank(Direction::HigherIsBetter, Some(20.0), &values), (3, 4, 100.0 / 3.0));
+        assert_eq!(rank(Direction::LowerIsBetter, Some(10.0), &values), (Some(1), Some(4), Some(100.0)));
+        assert_eq!(rank(Direction::HigherIsBetter, None, &values).0, None);
+        assert_eq!(rank(Direction::HigherIsBetter, Some(5.0), &[5.0]), (Some(1), Some(1), Some(100.0)));
+    }
+
+    #[test]
+    fn attainment_follows_the_direction() {
+        assert_eq!(attainment(Direction::HigherIsBetter, Some(85_000.0), Some(80_000.0)), Some(106.25));
+        assert_eq!(attainment(Direction::LowerIsBetter, Some(20.0), Some(10.0)), Some(50.0));
+        assert_eq!(attainment(Direction::HigherIsBetter, Some(1.0), Some(0.0)), None);
+        assert_eq!(attainment(Direction::HigherIsBetter, None, Some(1.0)), None);
+    }
+
+    #[test]
+    fn changes_are_absolute_and_relative() {
+        assert_eq!(relative_change(Some(90.0), Some(80.0)), (Some(10.0), Some(12.5)));
+        assert_eq!(relative_change(Some(-5.0), Some(0.0)), (Some(-5.0), None));
+        assert_eq!(relative_change(None, Some(1.0)), (None, None));
+    }
+}

@@ -1,0 +1,78 @@
+//! Salescope's KPI engine and the management features built on it.
+//!
+//! The engine reads the per-rep totals and customer sets the store keeps (never raw calls),
+//! attributes each rep's days to the team they were in on those days, and evaluates KPI formulas
+//! for any scope and period — with target, attainment, pace, the previous period, the same period
+//! last year, rank among peers and a trend.
+//!
+//! **Architecture invariant:** every report is one computation here; the API, the CLI and the
+//! pages only render its result.
+
+mod context;
+mod data;
+pub mod kpis;
+
+pub use context::Context;
+pub use kpis::{KpiQuery, KpiReport, KpiValue, Pace, TrendPoint};
+
+use salescope_core::formula::FormulaError;
+use salescope_core::i18n::Lang;
+use salescope_core::period::PeriodError;
+use salescope_core::scope::ScopeError;
+use salescope_store::StoreError;
+
+#[derive(Debug, thiserror::Error)]
+pub enum EngineError {
+    #[error("unknown KPI `{0}`")]
+    UnknownKpi(String),
+    #[error("unknown team `{0}`")]
+    UnknownTeam(String),
+    #[error("unknown rep `{0}`")]
+    UnknownRep(String),
+    #[error(transparent)]
+    Period(#[from] PeriodError),
+    #[error(transparent)]
+    Scope(#[from] ScopeError),
+    #[error("formula of `{kpi}`: {error}")]
+    Formula { kpi: String, error: FormulaError },
+    #[error("{0}")]
+    Invalid(String),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+impl EngineError {
+    /// A stable code for API responses.
+    pub fn code(&self) -> &'static str {
+        match self {
+            EngineError::UnknownKpi(_) => "unknown_kpi",
+            EngineError::UnknownTeam(_) => "unknown_team",
+            EngineError::UnknownRep(_) => "unknown_rep",
+            EngineError::Period(_) => "bad_period",
+            EngineError::Scope(_) => "bad_scope",
+            EngineError::Formula { .. } => "bad_formula",
+            EngineError::Invalid(_) => "invalid_request",
+            EngineError::Store(_) => "store_error",
+        }
+    }
+
+    pub fn is_server_error(&self) -> bool {
+        matches!(self, EngineError::Store(_))
+    }
+
+    /// The message in the user's language.
+    pub fn message(&self, lang: Lang) -> String {
+        match self {
+            EngineError::UnknownKpi(id) => lang.format("error.unknown_kpi", &[("kpi", id)]),
+            EngineError::UnknownTeam(team) => lang.format("error.unknown_team", &[("team", team)]),
+            EngineError::UnknownRep(rep) => lang.format("error.unknown_rep", &[("rep", rep)]),
+            EngineError::Period(e) => lang.format("error.bad_period", &[("period", &e.0)]),
+            EngineError::Scope(e) => lang.format("error.bad_scope", &[("scope", &e.0)]),
+            EngineError::Formula { kpi, error } => lang.format("error.bad_formula", &[("kpi", kpi), ("detail", error)]),
+            EngineError::Invalid(detail) => detail.clone(),
+            EngineError::Store(e) => lang.format("error.store", &[("detail", e)]),
+        }
+    }
+}
+
+pub type Result<T, E = EngineError> = std::result::Result<T, E>;

@@ -1,0 +1,475 @@
+//! Every built-in KPI on a small organisation whose figures are worked out by hand below, on
+//! SQLite and on PostgreSQL.
+//!
+//! July 2024. Teams 销售一部 and 销售二部 under 销售中心. R1 and R2 are in 一部 all month; R3
+//! moves from 一部 to 二部 on 16 July.
+//!
+//! | call | rep | day   | dir | outcome   | talk | customer |
+//! |------|-----|-------|-----|-----------|------|----------|
+//! | C1   | R1  | 07-01 | out | connected | 120  | K1 |
+//! | C2   | R1  | 07-01 | out | no_answer | 0    | K2 |
+//! | C3   | R1  | 07-02 | out | connected | 300  | K1 |
+//! | C4   | R1  | 07-03 | in  | connected | 60   | K3 (resolved) |
+//! | C5   | R2  | 07-01 | out | connected | 600  | K2 |
+//! | C6   | R2  | 07-10 | out | busy      | 0    | K6 |
+//! | C7   | R3  | 07-08 | out | connected | 200  | K4 (in 一部) |
+//! | C8   | R3  | 07-20 | out | connected | 100  | K5 (in 二部) |
+//! | C9   | R3  | 07-22 | in  | connected | 30   | K5 (not resolved) |
+//!
+//! Deals: D1 R1 K1 06-20→07-05 won 10,000; D2 R2 K2 07-01→07-11 won 30,000; D3 R3 K4 07-08→07-12
+//! won 5,000; D4 R3 K5 07-18→07-25 lost; D5 R1 K1 07-15→07-20 won 2,000 (K1's second win).
+//! Feedback: R1 CSAT 5 NPS 10; R2 CSAT 3 NPS 6 complaint; no rep CSAT 4 NPS 8.
+//! Leads: R1 answered in 30 min, R2 in 120 min, R1 in 10 min, one unassigned never answered.
+
+use salescope_core::i18n::Lang;
+use salescope_core::period::{Granularity, Period};
+use salescope_core::records::*;
+use salescope_core::scope::Scope;
+use salescope_core::time::{Day, LocalDateTime};
+use salescope_engine::kpis::{KpiQuery, KpiReport, kpi_report};
+use salescope_store::testing::{TestDb, each_backend};
+use salescope_store::{Db, TargetRow, WriteContext};
+
+fn day(m: u32, d: u32) -> Day {
+    Day::from_ymd(2024, m, d).expect("date")
+}
+
+fn at(m: u32, d: u32, h: u32) -> LocalDateTime {
+    LocalDateTime::from_parts(day(m, d), h, 0, 0)
+}
+
+fn rep(id: &str, team: &str, from: Option<Day>) -> Rep {
+    Rep {
+        rep_id: id.into(),
+        name: format!("Rep {id}"),
+        team: team.into(),
+        parent_team: Some("销售中心".into()),
+        hire_date: Some(Day::from_ymd(2023, 1, 1).expect("date")),
+        email: None,
+        role: Role::Rep,
+        team_from: from,
+        flags: String::new(),
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+fn call(
+    id: &str,
+    rep: &str,
+    when: LocalDateTime,
+    direction: Direction,
+    outcome: Outcome,
+    talk: i64,
+    customer: &str,
+    resolved: Option<bool>,
+) -> Call {
+    Call {
+        call_id: id.into(),
+        rep_id: rep.into(),
+        customer_id: Some(customer.into()),
+        direction,
+        started_at: when,
+        ring_seconds: None,
+        talk_seconds: talk,
+        duration_seconds: None,
+        outcome,
+        disposition: None,
+        resolved_first_contact: resolved,
+        campaign: None,
+        flags: String::new(),
+    }
+}
+
+fn deal(id: &str, rep: &str, customer: &str, created: Day, closed: Day, status: DealStatus, amount: i64) -> Deal {
+    Deal {
+        deal_id: id.into(),
+        rep_id: rep.into(),
+        customer_id: customer.into(),
+        segment: None,
+        source: None,
+        created_at: created.start(),
+        status,
+        amount: amount * 100,
+        stage: None,
+        closed_at: Some(closed.start()),
+        loss_reason: None,
+        contract_no: Some(format!("HT-{id}")),
+        flags: String::new(),
+    }
+}
+
+fn feedback(id: &str, rep: Option<&str>, d: Day, csat: i64, nps: i64, complaint: bool) -> Feedback {
+    Feedback {
+        feedback_id: id.into(),
+        customer_id: None,
+        rep_id: rep.map(str::to_string),
+        call_id: None,
+        date: d,
+        csat: Some(csat),
+        nps: Some(nps),
+        complaint: Some(complaint),
+        comment: None,
+        flags: String::new(),
+    }
+}
+
+fn lead(id: &str, rep: Option<&str>, created: LocalDateTime, minutes: Option<i64>) -> Lead {
+    Lead {
+        lead_id: id.into(),
+        customer_id: None,
+        rep_id: rep.map(str::to_string),
+        source: None,
+        segment: None,
+        created_at: created,
+        first_response_at: minutes.map(|m| LocalDateTime(created.0 + m * 60)),
+        status: None,
+        flags: String::new(),
+    }
+}
+
+async fn organisation(db: &Db) {
+    let ctx = WriteContext { today: day(7, 31), counted: false };
+    db.write(vec![rep("R1", "销售一部", None), rep("R2", "销售一部", None), rep("R3", "销售一部", None)], &ctx).await.expect("reps");
+    db.write(vec![rep("R3", "销售二部", Some(day(7, 16)))], &ctx).await.expect("move");
+    use Direction::{Inbound as In, Outbound as Out};
+    use Outcome::*;
+    db.write(
+        vec![
+            call("C1", "R1", at(7, 1, 10), Out, Connected, 120, "K1", None),
+            call("C2", "R1", at(7, 1, 11), Out, NoAnswer, 0, "K2", None),
+            call("C3", "R1", at(7, 2, 10), Out, Connected, 300, "K1", None),
+            call("C4", "R1", at(7, 3, 10), In, Connected, 60, "K3", Some(true)),
+            call("C5", "R2", at(7, 1, 10), Out, Connected, 600, "K2", None),
+            call("C6", "R2", at(7, 10, 10), Out, Busy, 0, "K6", None),
+            call("C7", "R3", at(7, 8, 10), Out, Connected, 200, "K4", None),
+            call("C8", "R3", at(7, 20, 10), Out, Connected, 100, "K5", None),
+            call("C9", "R3", at(7, 22, 10), In, Connected, 30, "K5", Some(false)),
+        ],
+        &ctx,
+    )
+    .await
+    .expect("calls");
+    db.write(
+        vec![
+            deal("D1", "R1", "K1", day(6, 20), day(7, 5), DealStatus::Won, 10_000),
+            deal("D2", "R2", "K2", day(7, 1), day(7, 11), DealStatus::Won, 30_000),
+            deal("D3", "R3", "K4", day(7, 8), day(7, 12), DealStatus::Won, 5_000),
+            deal("D4", "R3", "K5", day(7, 18), day(7, 25), DealStatus::Lost, 8_000),
+            deal("D5", "R1", "K1", day(7, 15), day(7, 20), DealStatus::Won, 2_000),
+        ],
+        &ctx,
+    )
+    .await
+    .expect("deals");
+    db.write(
+        vec![
+            feedback("F1", Some("R1"), day(7, 5), 5, 10, false),
+            feedback("F2", Some("R2"), day(7, 6), 3, 6, true),
+            feedback("F3", None, day(7, 7), 4, 8, false),
+        ],
+        &ctx,
+    )
+    .await
+    .expect("feedback");
+    db.write(
+        vec![
+            lead("L1", Some("R1"), at(7, 1, 9), Some(30)),
+            lead("L2", Some("R2"), at(7, 2, 10), Some(120)),
+            lead("L3", Some("R1"), at(7, 3, 9), Some(10)),
+            lead("L4", None, at(7, 4, 9), None),
+        ],
+        &ctx,
+    )
+    .await
+    .expect("leads");
+}
+
+const ALL: &[&str] = &[
+    "outbound_calls",
+    "connected_calls",
+    "connect_rate",
+    "talk_seconds",
+    "avg_talk_seconds",
+    "contacted_customers",
+    "revenue",
+    "won_deals",
+    "avg_deal_size",
+    "new_customers",
+    "conversion_rate",
+    "sales_cycle_days",
+    "win_rate",
+    "repeat_purchase_rate",
+    "csat",
+    "nps",
+    "complaints",
+    "complaint_rate",
+    "fcr_rate",
+    "response_time_minutes",
+    "lead_response_rate",
+    "inbound_calls",
+    "calls_over_3min",
+];
+
+async fn report(db: &Db, scope: &str, period: &str, by: Option<Granularity>, today: Day) -> KpiReport {
+    let query = KpiQuery {
+        kpis: ALL.iter().map(|s| s.to_string()).collect(),
+        scope: Scope::parse(scope).expect("scope"),
+        period: Period::parse(period).expect("period"),
+        by,
+        today,
+        lang: Lang::En,
+    };
+    kpi_report(db, &query).await.unwrap_or_else(|e| panic!("{e}"))
+}
+
+fn value(report: &KpiReport, kpi: &str) -> Option<f64> {
+    report.values.iter().find(|v| v.kpi == kpi).unwrap_or_else(|| panic!("{kpi} missing")).value
+}
+
+fn assert_values(report: &KpiReport, expected: &[(&str, Option<f64>)]) {
+    for (kpi, want) in expected {
+        let got = value(report, kpi);
+        match (got, want) {
+            (Some(g), Some(w)) => assert!((g - w).abs() < 1e-9, "{} {kpi}: {g} ≠ {w}", report.scope),
+            _ => assert_eq!(got, *want, "{} {kpi}", report.scope),
+        }
+    }
+}
+
+#[tokio::test]
+async fn the_organisation_in_july_matches_the_hand_computed_figures() {
+    each_backend(async |store: &TestDb| {
+        organisation(&store.db).await;
+        let r = report(&store.db, "org", "2024-07", None, day(7, 31)).await;
+        assert_values(
+            &r,
+            &[
+                ("outbound_calls", Some(7.0)),
+                ("connected_calls", Some(5.0)),
+                ("connect_rate", Some(500.0 / 7.0)),
+                ("talk_seconds", Some(1410.0)),
+                ("avg_talk_seconds", Some(1410.0 / 7.0)),
+                ("contacted_customers", Some(5.0)),
+                ("revenue", Some(47_000.0)),
+                ("won_deals", Some(4.0)),
+                ("avg_deal_size", Some(11_750.0)),
+                ("new_customers", Some(3.0)),
+                ("conversion_rate", Some(60.0)),
+                ("sales_cycle_days", Some(8.5)),
+                ("win_rate", Some(80.0)),
+                ("repeat_purchase_rate", Some(25.0)),
+                ("csat", Some(4.0)),
+                ("nps", Some(0.0)),
+                ("complaints", Some(1.0)),
+                ("complaint_rate", Some(20.0)),
+                ("fcr_rate", Some(50.0)),
+                ("response_time_minutes", Some(30.0)),
+                ("lead_response_rate", Some(75.0)),
+                ("inbound_calls", Some(2.0)),
+                ("calls_over_3min", Some(3.0)),
+            ],
+        );
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_rep_who_moved_counts_for_each_team_on_the_days_they_were_in_it() {
+    each_backend(async |store: &TestDb| {
+        organisation(&store.db).await;
+        let one = report(&store.db, "team:销售一部", "2024-07", None, day(7, 31)).await;
+        assert_values(
+            &one,
+            &[
+                ("outbound_calls", Some(6.0)),
+                ("connected_calls", Some(4.0)),
+                ("connect_rate", Some(400.0 / 6.0)),
+                ("contacted_customers", Some(4.0)),
+                ("revenue", Some(47_000.0)),
+                ("conversion_rate", Some(75.0)),
+                ("complaint_rate", Some(25.0)),
+                ("csat", Some(4.0)),
+                ("response_time_minutes", Some(30.0)),
+            ],
+        );
+        let two = report(&store.db, "team:销售二部", "2024-07", None, day(7, 31)).await;
+        assert_values(
+            &two,
+            &[
+                ("outbound_calls", Some(1.0)),
+                ("connect_rate", Some(100.0)),
+                ("contacted_customers", Some(1.0)),
+                ("revenue", Some(0.0)),
+                ("conversion_rate", Some(0.0)),
+                ("win_rate", Some(0.0)),
+                ("avg_deal_size", None),
+                ("csat", None),
+                ("fcr_rate", Some(0.0)),
+            ],
+        );
+        // The parent team holds both; unattributed feedback (CSAT 4) belongs to no team.
+        let centre = report(&store.db, "team:销售中心", "2024-07", None, day(7, 31)).await;
+        assert_values(
+            &centre,
+            &[("outbound_calls", Some(7.0)), ("csat", Some(4.0)), ("nps", Some(0.0)), ("contacted_customers", Some(5.0))],
+        );
+        let nps_centre = value(&centre, "nps");
+        assert_eq!(nps_centre, Some(0.0));
+        // A rep scope takes the rep's whole period, whatever the team.
+        let r3 = report(&store.db, "rep:R3", "2024-07", None, day(7, 31)).await;
+        assert_values(&r3, &[("outbound_calls", Some(2.0)), ("revenue", Some(5_000.0)), ("win_rate", Some(50.0))]);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn ratios_over_a_team_are_ratios_of_sums() {
+    each_backend(async |store: &TestDb| {
+        organisation(&store.db).await;
+        // R1 connects 2 of 3, R2 1 of 2, R3 (until 15 July) 1 of 1: the mean of the reps' rates
+        // would be 72.2 %, the team's rate is 4 of 6.
+        let one = report(&store.db, "team:销售一部", "2024-07", None, day(7, 31)).await;
+        assert_values(&one, &[("connect_rate", Some(400.0 / 6.0))]);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn an_empty_period_has_no_values_rather_than_zeros() {
+    each_backend(async |store: &TestDb| {
+        organisation(&store.db).await;
+        let august = report(&store.db, "org", "2024-08", None, day(8, 31)).await;
+        for kpi in ALL {
+            assert_eq!(value(&august, kpi), None, "{kpi}");
+        }
+        // June has one deal created (D1) and so data, but no revenue yet: 0, and July's change
+        // against it has no percentage.
+        let july = report(&store.db, "org", "2024-07", None, day(7, 31)).await;
+        let revenue = july.values.iter().find(|v| v.kpi == "revenue").expect("revenue");
+        assert_eq!(
+            (revenue.previous_period.as_str(), revenue.previous, revenue.change, revenue.change_pct),
+            ("2024-06", Some(0.0), Some(47_000.0), None)
+        );
+        assert_eq!((revenue.last_year_period.as_str(), revenue.last_year), ("2023-07", None));
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn reps_are_ranked_among_their_peers() {
+    each_backend(async |store: &TestDb| {
+        organisation(&store.db).await;
+        let r1 = report(&store.db, "rep:R1", "2024-07", None, day(7, 31)).await;
+        let revenue = r1.values.iter().find(|v| v.kpi == "revenue").expect("revenue");
+        // R2 30,000 > R1 12,000 > R3 5,000.
+        assert_eq!((revenue.value, revenue.rank, revenue.peers, revenue.percentile), (Some(12_000.0), Some(2), Some(3), Some(50.0)));
+        let one = report(&store.db, "team:销售一部", "2024-07", None, day(7, 31)).await;
+        let outbound = one.values.iter().find(|v| v.kpi == "outbound_calls").expect("kpi");
+        assert_eq!((outbound.rank, outbound.peers), (Some(1), Some(2)));
+        let org = report(&store.db, "org", "2024-07", None, day(7, 31)).await;
+        assert!(org.values.iter().all(|v| v.rank.is_none()));
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn targets_give_attainment_and_pace_with_working_days_and_holidays() {
+    each_backend(async |store: &TestDb| {
+        let db = &store.db;
+        organisation(db).await;
+        db.set_targets(&[
+            TargetRow { kpi: "revenue".into(), scope: "org".into(), period: "2024-07".into(), value: 100_000.0 },
+            TargetRow { kpi: "revenue".into(), scope: "org".into(), period: "2024-Q4".into(), value: 62_000.0 },
+            TargetRow { kpi: "connect_rate".into(), scope: "org".into(), period: "2024".into(), value: 50.0 },
+        ])
+        .await
+        .expect("targets");
+        let july = report(db, "org", "2024-07", None, day(7, 15)).await;
+        let revenue = july.values.iter().find(|v| v.kpi == "revenue").expect("revenue");
+        assert_eq!((revenue.target, revenue.attainment), (Some(100_000.0), Some(47.0)));
+        // July 2024 has 23 working days; 11 have passed on the 15th.
+        let pace = revenue.pace.as_ref().expect("pace");
+        assert_eq!((pace.working_days, pace.elapsed_working_days), (23, 11));
+        assert!((pace.projected.unwrap_or_default() - 47_000.0 * 23.0 / 11.0).abs() < 1e-6);
+        // A rate keeps its yearly target and does not project.
+        let rate = july.values.iter().find(|v| v.kpi == "connect_rate").expect("rate");
+        assert_eq!(rate.target, Some(50.0));
+        assert_eq!(rate.pace.as_ref().and_then(|p| p.projected), rate.value);
+        // October 2024 has 19 of the quarter's 62 working days (National Day holidays).
+        let october = report(db, "org", "2024-10", None, day(10, 31)).await;
+        let target = october.values.iter().find(|v| v.kpi == "revenue").and_then(|v| v.target).expect("derived target");
+        assert!((target - 62_000.0 * 19.0 / 62.0).abs() < 1e-9, "{target}");
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn iso_weeks_across_the_year_end_and_trends() {
+    each_backend(async |store: &TestDb| {
+        let db = &store.db;
+        organisation(db).await;
+        let ctx = WriteContext { today: day(12, 31), counted: false };
+        let new_year = |id: &str, y: i32, m: u32, d: u32| {
+            call(
+                id,
+                "R1",
+                LocalDateTime::from_parts(Day::from_ymd(y, m, d).expect("date"), 10, 0, 0),
+                Direction::Outbound,
+                Outcome::Connected,
+                90,
+                "K9",
+                None,
+            )
+        };
+        db.write(vec![new_year("N1", 2024, 12, 30), new_year("N2", 2025, 1, 2), new_year("N3", 2024, 12, 27)], &ctx).await.expect("calls");
+        let week = report(db, "org", "2025-W01", None, day(12, 31)).await;
+        assert_eq!(week.start, "2024-12-30");
+        assert_values(&week, &[("outbound_calls", Some(2.0)), ("contacted_customers", Some(1.0))]);
+        let previous = week.values.iter().find(|v| v.kpi == "outbound_calls").expect("kpi");
+        assert_eq!((previous.previous_period.as_str(), previous.previous), ("2024-W52", Some(1.0)));
+        let july = report(db, "org", "2024-07", Some(Granularity::Week), day(7, 31)).await;
+        let trend: Vec<(String, Option<f64>)> = july
+            .values
+            .iter()
+            .find(|v| v.kpi == "outbound_calls")
+            .expect("kpi")
+            .trend
+            .iter()
+            .map(|t| (t.period.clone(), t.value))
+            .collect();
+        assert_eq!(
+            trend,
+            vec![
+                ("2024-W27".to_string(), Some(4.0)),
+                ("2024-W28".to_string(), Some(2.0)),
+                ("2024-W29".to_string(), Some(1.0)),
+                // Only an inbound call that week: data, but no outbound calls.
+                ("2024-W30".to_string(), Some(0.0)),
+                ("2024-07-29..2024-07-31".to_string(), None),
+            ]
+        );
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn unknown_kpis_teams_and_reps_are_named_in_errors() {
+    each_backend(async |store: &TestDb| {
+        organisation(&store.db).await;
+        let query = |kpi: &str, scope: &str| KpiQuery {
+            kpis: vec![kpi.to_string()],
+            scope: Scope::parse(scope).expect("scope"),
+            period: Period::parse("2024-07").expect("period"),
+            by: None,
+            today: day(7, 31),
+            lang: Lang::En,
+        };
+        let err = kpi_report(&store.db, &query("revenu", "org")).await.expect_err("unknown kpi");
+        assert_eq!(err.to_string(), "unknown KPI `revenu`");
+        let err = kpi_report(&store.db, &query("revenue", "team:销售九部")).await.expect_err("unknown team");
+        assert_eq!(err.message(Lang::ZhCn), "未知的团队“销售九部”");
+        let err = kpi_report(&store.db, &query("revenue", "rep:R9")).await.expect_err("unknown rep");
+        assert_eq!(err.code(), "unknown_rep");
+    })
+    .await;
+}

@@ -1,0 +1,120 @@
+//! What managers set and write: targets, custom KPIs, calendar days.
+
+use crate::sql::value_tuples;
+use crate::{Backend, Db, Result, on_pool};
+use salescope_core::time::Day;
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct TargetRow {
+    pub kpi: String,
+    /// `org`, `team:NAME` or `rep:ID`.
+    pub scope: String,
+    /// A period label: `2024`, `2024-Q3`, `2024-07`, `2024-W28`, `2024-07-08`.
+    pub period: String,
+    pub value: f64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CustomKpiRow {
+    pub id: String,
+    pub name_en: String,
+    pub name_zh: String,
+    pub unit: String,
+    pub direction: String,
+    pub formula: String,
+}
+
+fn p(backend: Backend, n: usize) -> String {
+    match backend {
+        Backend::Sqlite => "?".to_string(),
+        Backend::Postgres => format!("${n}"),
+    }
+}
+
+impl Db {
+    pub async fn targets(&self) -> Result<Vec<TargetRow>> {
+        let rows: Vec<(String, String, String, f64)> =
+            on_pool!(self, pool => sqlx::query_as("SELECT kpi, scope, period, value FROM targets").fetch_all(pool).await?);
+        Ok(rows.into_iter().map(|(kpi, scope, period, value)| TargetRow { kpi, scope, period, value }).collect())
+    }
+
+    /// Stores targets, replacing those of the same KPI, scope and period.
+    pub async fn set_targets(&self, targets: &[TargetRow]) -> Result<()> {
+        let backend = self.backend();
+        for chunk in targets.chunks(crate::sql::rows_per_statement(4)) {
+            let text = format!(
+                "INSERT INTO targets (kpi, scope, period, value) VALUES {} ON CONFLICT (kpi, scope, period) DO UPDATE SET value = excluded.value",
+                value_tuples(backend, chunk.len(), 4)
+            );
+            on_pool!(self, pool => {
+                let mut query = sqlx::query(&text);
+                for t in chunk {
+                    query = query.bind(&t.kpi).bind(&t.scope).bind(&t.period).bind(t.value);
+                }
+                query.execute(pool).await?;
+            });
+        }
+        Ok(())
+    }
+
+    pub async fn delete_target(&self, kpi: &str, scope: &str, period: &str) -> Result<bool> {
+        let backend = self.backend();
+        let text =
+            format!("DELETE FROM targets WHERE kpi = {} AND scope = {} AND period = {}", p(backend, 1), p(backend, 2), p(backend, 3));
+        let affected = on_pool!(self, pool => sqlx::query(&text).bind(kpi).bind(scope).bind(period).execute(pool).await?.rows_affected());
+        Ok(affected > 0)
+    }
+
+    pub async fn custom_kpi_rows(&self) -> Result<Vec<CustomKpiRow>> {
+        let rows: Vec<(String, String, String, String, String, String)> = on_pool!(self, pool => {
+            sqlx::query_as("SELECT id, name_en, name_zh, unit, direction, formula FROM custom_kpis ORDER BY id").fetch_all(pool).await?
+        });
+        Ok(rows
+            .into_iter()
+            .map(|(id, name_en, name_zh, unit, direction, formula)| CustomKpiRow { id, name_en, name_zh, unit, direction, formula })
+            .collect())
+    }
+
+    pub async fn save_custom_kpi(&self, row: &CustomKpiRow) -> Result<()> {
+        let text = format!(
+            "INSERT INTO custom_kpis (id, name_en, name_zh, unit, direction, formula) VALUES {} ON CONFLICT (id) DO UPDATE SET \
+             name_en = excluded.name_en, name_zh = excluded.name_zh, unit = excluded.unit, direction = excluded.direction, formula = excluded.formula",
+            value_tuples(self.backend(), 1, 6)
+        );
+        on_pool!(self, pool => {
+            sqlx::query(&text)
+                .bind(&row.id)
+                .bind(&row.name_en)
+                .bind(&row.name_zh)
+                .bind(&row.unit)
+                .bind(&row.direction)
+                .bind(&row.formula)
+                .execute(pool)
+                .await?;
+        });
+        Ok(())
+    }
+
+    pub async fn delete_custom_kpi(&self, id: &str) -> Result<bool> {
+        let text = format!("DELETE FROM custom_kpis WHERE id = {}", p(self.backend(), 1));
+        Ok(on_pool!(self, pool => sqlx::query(&text).bind(id).execute(pool).await?.rows_affected()) > 0)
+    }
+
+    /// Days that differ from the built-in calendar: (day, `holiday` or `workday`, name).
+    pub async fn calendar_overrides(&self) -> Result<Vec<(Day, String, String)>> {
+        let rows: Vec<(i64, String, String)> =
+            on_pool!(self, pool => sqlx::query_as("SELECT day, kind, name FROM calendar_days ORDER BY day").fetch_all(pool).await?);
+        Ok(rows.into_iter().map(|(d, kind, name)| (Day(d as i32), kind, name)).collect())
+    }
+
+    pub async fn set_calendar_day(&self, day: Day, kind: &str, name: &str) -> Result<()> {
+        let text = format!(
+            "INSERT INTO calendar_days (day, kind, name) VALUES {} ON CONFLICT (day) DO UPDATE SET kind = excluded.kind, name = excluded.name",
+            value_tuples(self.backend(), 1, 3)
+        );
+        on_pool!(self, pool => {
+            sqlx::query(&text).bind(day.0 as i64).bind(kind).bind(name).execute(pool).await?;
+        });
+        Ok(())
+    }
+}
