@@ -4,7 +4,9 @@
 mod bench;
 mod config;
 mod demo;
+mod kpi_cmd;
 mod progress;
+mod table;
 
 use anyhow::Context;
 use clap::{Args, CommandFactory, FromArgMatches, Parser, Subcommand};
@@ -31,6 +33,9 @@ struct Cli {
     /// Language of messages and reports: en or zh-CN (default: from the locale).
     #[arg(long, env = "SALESCOPE_LANG", global = true)]
     lang: Option<String>,
+    /// Compute as of this date (YYYY-MM-DD) instead of today: pace, default periods.
+    #[arg(long, env = "SALESCOPE_TODAY", global = true)]
+    today: Option<String>,
     #[command(subcommand)]
     command: Command,
 }
@@ -45,6 +50,8 @@ enum Command {
         #[arg(long)]
         rebuild: bool,
     },
+    /// KPI values for a scope and period, with target, pace, 环比, 同比 and rank.
+    Kpi(kpi_cmd::KpiArgs),
     /// Fill the store with the demo organisation.
     Demo(DemoArgs),
     /// Serve the HTTP API.
@@ -119,7 +126,22 @@ enum SettingsAction {
     Set { key: String, value: String },
 }
 
+/// Rust ignores SIGPIPE, so printing into a closed pipe (`salescope kpi all | head`) would
+/// panic; restore the default so the command ends quietly, as other command-line tools do.
+#[cfg(unix)]
+#[allow(unsafe_code)]
+fn restore_sigpipe() {
+    // SAFETY: setting a signal disposition to its default before any thread starts.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+    }
+}
+
+#[cfg(not(unix))]
+fn restore_sigpipe() {}
+
 fn main() -> ExitCode {
+    restore_sigpipe();
     let matches = Cli::command().get_matches();
     let cli = match Cli::from_arg_matches(&matches) {
         Ok(cli) => cli,
@@ -156,7 +178,15 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    match runtime.block_on(run(cli.command, config)) {
+    let today = match cli.today.as_deref().map(|t| salescope_core::time::parse_date(t, &Default::default())) {
+        None => None,
+        Some(Some(day)) => Some(day),
+        Some(None) => {
+            eprintln!("error: --today must be a date (YYYY-MM-DD)");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(run(cli.command, config, today)) {
         Ok(code) => code,
         Err(e) => {
             eprintln!("error: {e:#}");
@@ -170,7 +200,7 @@ async fn open_store(config: &Config) -> anyhow::Result<Db> {
     Db::open(url).await.with_context(|| format!("cannot open the store at {}", salescope_store::redact_url(url)))
 }
 
-async fn run(command: Command, config: Config) -> anyhow::Result<ExitCode> {
+async fn run(command: Command, config: Config, today: Option<salescope_core::time::Day>) -> anyhow::Result<ExitCode> {
     let lang = config.lang.value;
     match command {
         Command::Config => {
@@ -178,6 +208,15 @@ async fn run(command: Command, config: Config) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Import(args) => import(args, &config).await,
+        Command::Kpi(args) => {
+            let db = open_store(&config).await?;
+            let today = match today {
+                Some(day) => day,
+                None => salescope_web::local_now(&db.settings().await?.zone).day(),
+            };
+            kpi_cmd::run(args, &db, lang, today).await?;
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Rollup { rebuild } => {
             let db = open_store(&config).await?;
             if !rebuild {

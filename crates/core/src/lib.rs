@@ -8,6 +8,7 @@
 
 pub mod calendar;
 pub mod customers;
+pub mod format;
 pub mod formula;
 pub mod fxhash;
 pub mod header;

@@ -50,6 +50,29 @@ impl ApiError {
     }
 }
 
+impl ApiError {
+    pub fn from_engine(error: &salescope_engine::EngineError, lang: Lang) -> ApiError {
+        let status = if error.is_server_error() {
+            tracing::error!("request failed: {error}");
+            StatusCode::INTERNAL_SERVER_ERROR
+        } else if matches!(
+            error,
+            salescope_engine::EngineError::UnknownKpi(_)
+                | salescope_engine::EngineError::UnknownTeam(_)
+                | salescope_engine::EngineError::UnknownRep(_)
+        ) {
+            StatusCode::NOT_FOUND
+        } else {
+            StatusCode::BAD_REQUEST
+        };
+        ApiError { status, code: error.code(), message: error.message(lang) }
+    }
+
+    pub fn bad_request(code: &'static str, message: String) -> ApiError {
+        ApiError { status: StatusCode::BAD_REQUEST, code, message }
+    }
+}
+
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let body = Body { message: &self.message, code: self.code, kind: self.kind() };

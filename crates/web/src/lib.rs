@@ -5,6 +5,7 @@
 //! nothing themselves.
 
 mod error;
+mod kpis;
 
 pub use error::ApiError;
 
@@ -34,6 +35,8 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .route("/healthz", get(healthz))
         .route("/api/v1/ingest/{kind}", post(ingest))
+        .route("/api/v1/kpis", get(kpis::values))
+        .route("/api/v1/kpis/catalogue", get(kpis::catalogue))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .with_state(state)
 }
@@ -62,7 +65,7 @@ async fn shutdown_signal() {
 }
 
 /// The request's language: `?lang=`, else `Accept-Language`, else English.
-fn request_lang(query_lang: Option<&str>, headers: &HeaderMap) -> Lang {
+pub(crate) fn request_lang(query_lang: Option<&str>, headers: &HeaderMap) -> Lang {
     query_lang
         .and_then(Lang::from_tag)
         .or_else(|| headers.get(header::ACCEPT_LANGUAGE).and_then(|v| v.to_str().ok()).and_then(Lang::from_accept_language))

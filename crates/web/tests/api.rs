@@ -95,3 +95,46 @@ async fn bad_requests_get_clear_errors() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn kpis_are_served_for_a_scope_and_period_with_clear_errors() {
+    each_backend(async |store: &TestDb| {
+        let base = start(store).await;
+        let reps = json!([{"rep_id": "R1", "name": "张三", "team": "销售一部"}, {"rep_id": "R2", "name": "李四", "team": "销售二部"}]);
+        post(&format!("{base}/api/v1/ingest/reps"), reps.to_string(), "en").await;
+        let calls = json!([
+            {"call_id": "C1", "rep_id": "R1", "customer_id": "K1", "direction": "outbound", "started_at": "2024-07-08 10:00:00", "talk_seconds": 95, "outcome": "connected"},
+            {"call_id": "C2", "rep_id": "R1", "customer_id": "K2", "direction": "outbound", "started_at": "2024-07-09 10:00:00", "talk_seconds": 0, "outcome": "no_answer"},
+            {"call_id": "C3", "rep_id": "R2", "customer_id": "K1", "direction": "outbound", "started_at": "2024-07-09 11:00:00", "talk_seconds": 40, "outcome": "connected"}
+        ]);
+        post(&format!("{base}/api/v1/ingest/calls"), calls.to_string(), "en").await;
+        let get = |path: String| async move {
+            let response = reqwest::Client::new().get(path).header("accept-language", "zh-CN").send().await.expect("get");
+            (response.status().as_u16(), response.json::<Value>().await.expect("json"))
+        };
+        let (status, body) = get(format!("{base}/api/v1/kpis?kpi=outbound_calls,connect_rate,contacted_customers&scope=org&period=2024-07&today=2024-07-10")).await;
+        assert_eq!(status, 200, "{body}");
+        assert_eq!(body["values"][0]["value"], 3.0);
+        assert_eq!(body["values"][0]["name"], "呼出量");
+        assert!((body["values"][1]["value"].as_f64().unwrap_or_default() - 200.0 / 3.0).abs() < 1e-9);
+        assert_eq!(body["values"][2]["value"], 1.0, "K1, reached by two reps, counts once; K2 never answered");
+        assert_eq!(body["values"][0]["pace"]["elapsed_working_days"], 8);
+
+        let (status, body) = get(format!("{base}/api/v1/kpis?kpi=outbound_calls&scope=team:销售一部&period=2024-W28&by=day")).await;
+        assert_eq!(status, 200, "{body}");
+        assert_eq!(body["values"][0]["value"], 2.0);
+        assert_eq!(body["values"][0]["trend"].as_array().map(Vec::len), Some(7));
+
+        let (status, body) = get(format!("{base}/api/v1/kpis?kpi=revenue&period=July")).await;
+        assert_eq!((status, body["code"].as_str()), (400, Some("bad_period")));
+        assert!(body["message"].as_str().is_some_and(|m| m.contains("不是有效的期间")), "{body}");
+        let (status, body) = get(format!("{base}/api/v1/kpis?kpi=revenue&scope=team:销售九部&period=2024-07")).await;
+        assert_eq!((status, body["code"].as_str()), (404, Some("unknown_team")));
+        let (status, body) = get(format!("{base}/api/v1/kpis?kpi=revnue&period=2024-07")).await;
+        assert_eq!((status, body["code"].as_str()), (404, Some("unknown_kpi")));
+        let (status, body) = get(format!("{base}/api/v1/kpis/catalogue")).await;
+        assert_eq!(status, 200);
+        assert!(body.as_array().is_some_and(|a| a.iter().any(|k| k["id"] == "conversion_rate" && k["name"] == "转化率")));
+    })
+    .await;
+}

@@ -1,0 +1,138 @@
+//! `salescope kpi`: KPI values for a scope and period, as a table, JSON or CSV.
+
+use crate::table;
+use clap::{Args, ValueEnum};
+use salescope_core::format::{format_change, format_value};
+use salescope_core::i18n::Lang;
+use salescope_core::kpi::Unit;
+use salescope_core::period::{Granularity, Period};
+use salescope_core::scope::Scope;
+use salescope_engine::kpis::{KpiQuery, KpiReport, kpi_report_with};
+use salescope_engine::{Context, EngineError};
+use salescope_store::Db;
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+pub enum Format {
+    Table,
+    Json,
+    Csv,
+}
+
+#[derive(Args)]
+pub struct KpiArgs {
+    /// KPI ids (see `salescope kpi --list`), or `all`.
+    kpis: Vec<String>,
+    /// org, team:<name> or rep:<rep id>.
+    #[arg(long, default_value = "org")]
+    scope: String,
+    /// 2024-07-08, 2024-W28, 2024-07, 2024-Q3, 2024 or 2024-07-01..2024-07-15 (default: this month).
+    #[arg(long)]
+    period: Option<String>,
+    /// Add a trend series by day, week or month.
+    #[arg(long)]
+    by: Option<String>,
+    #[arg(long, value_enum, default_value = "table")]
+    format: Format,
+    /// List the KPI catalogue instead.
+    #[arg(long)]
+    list: bool,
+}
+
+fn unit_of(id: &str) -> Unit {
+    Unit::from_id(id).unwrap_or(Unit::Count)
+}
+
+fn headings(lang: Lang) -> Vec<String> {
+    ["kpi.kpi", "kpi.value", "kpi.target", "kpi.attainment", "kpi.projected", "kpi.previous", "kpi.last_year", "kpi.rank"]
+        .iter()
+        .map(|k| lang.tr(k).to_string())
+        .collect()
+}
+
+fn rows(report: &KpiReport, lang: Lang, for_csv: bool) -> Vec<Vec<String>> {
+    let number = |v: Option<f64>| v.map(|v| format!("{v}")).unwrap_or_default();
+    report
+        .values
+        .iter()
+        .map(|v| {
+            let unit = unit_of(v.unit);
+            let projected = v.pace.as_ref().and_then(|p| p.projected);
+            let rank = match (v.rank, v.peers) {
+                (Some(r), Some(n)) => format!("{r}/{n}"),
+                _ => String::new(),
+            };
+            if for_csv {
+                vec![
+                    v.kpi.clone(),
+                    number(v.value),
+                    number(v.target),
+                    number(v.attainment),
+                    number(projected),
+                    number(v.change_pct),
+                    number(v.yoy_change_pct),
+                    rank,
+                ]
+            } else {
+                vec![
+                    v.name.clone(),
+                    format_value(v.value, unit, lang),
+                    format_value(v.target, unit, lang),
+                    v.attainment.map(|a| format!("{a:.1}%")).unwrap_or_else(|| "—".into()),
+                    format_value(projected, unit, lang),
+                    format_change(v.change_pct),
+                    format_change(v.yoy_change_pct),
+                    if rank.is_empty() { "—".into() } else { rank },
+                ]
+            }
+        })
+        .collect()
+}
+
+pub async fn run(args: KpiArgs, db: &Db, lang: Lang, today: salescope_core::time::Day) -> anyhow::Result<()> {
+    let ctx = Context::load(db).await.map_err(|e| anyhow::anyhow!(e.message(lang)))?;
+    if args.list {
+        let rows: Vec<Vec<String>> = ctx
+            .catalogue
+            .iter()
+            .map(|k| {
+                vec![k.id.clone(), k.name(lang).to_string(), k.unit.id().to_string(), k.direction.id().to_string(), k.formula_text.clone()]
+            })
+            .collect();
+        let headings: Vec<String> =
+            ["kpi.id", "kpi.kpi", "kpi.unit", "kpi.direction", "kpi.formula"].iter().map(|k| lang.tr(k).to_string()).collect();
+        print!("{}", table::render(&headings, &rows));
+        return Ok(());
+    }
+    let fail = |e: EngineError| anyhow::anyhow!(e.message(lang));
+    let kpis: Vec<String> = if args.kpis.is_empty() || args.kpis.iter().any(|k| k == "all") {
+        ctx.catalogue.iter().map(|k| k.id.clone()).collect()
+    } else {
+        args.kpis.iter().flat_map(|k| k.split(',')).map(|k| k.trim().to_string()).filter(|k| !k.is_empty()).collect()
+    };
+    let period = match &args.period {
+        Some(text) => Period::parse(text).map_err(|e| fail(e.into()))?,
+        None => Period::month_of(today),
+    };
+    let by = match &args.by {
+        Some(text) => Some(Granularity::parse(text).ok_or_else(|| anyhow::anyhow!("`{text}` is not day, week or month"))?),
+        None => None,
+    };
+    let query = KpiQuery { kpis, scope: Scope::parse(&args.scope).map_err(|e| fail(e.into()))?, period, by, today, lang };
+    let report = kpi_report_with(db, &ctx, &query).await.map_err(fail)?;
+    match args.format {
+        Format::Json => println!("{}", serde_json::to_string_pretty(&report)?),
+        Format::Csv => print!("{}", table::csv(&headings(lang), &rows(&report, lang, true))?),
+        Format::Table => {
+            println!("{} · {} ({} – {})", report.scope_name, report.period, report.start, report.end);
+            print!("{}", table::render(&headings(lang), &rows(&report, lang, false)));
+            if by.is_some() {
+                for v in &report.values {
+                    let points: Vec<String> =
+                        v.trend.iter().map(|t| format!("{} {}", t.period, format_value(t.value, unit_of(v.unit), lang))).collect();
+                    println!("{}: {}", v.name, points.join(" · "));
+                }
+            }
+        }
+    }
+    Ok(())
+}
