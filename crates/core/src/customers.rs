@@ -73,6 +73,49 @@ pub fn apply_changes(counts: &mut Vec<(u32, u32)>, changes: &[(u32, i64)]) -> (V
     (entered, left)
 }
 
+/// The union of two sorted key lists, sorted and without repeats.
+pub fn merge_sorted(a: &[u32], b: &[u32]) -> Vec<u32> {
+    let mut out = Vec::with_capacity(a.len() + b.len());
+    let (mut i, mut j) = (0, 0);
+    while i < a.len() && j < b.len() {
+        match a[i].cmp(&b[j]) {
+            std::cmp::Ordering::Less => {
+                out.push(a[i]);
+                i += 1;
+            }
+            std::cmp::Ordering::Greater => {
+                out.push(b[j]);
+                j += 1;
+            }
+            std::cmp::Ordering::Equal => {
+                out.push(a[i]);
+                i += 1;
+                j += 1;
+            }
+        }
+    }
+    out.extend_from_slice(&a[i..]);
+    out.extend_from_slice(&b[j..]);
+    out
+}
+
+/// How many keys two sorted lists share.
+pub fn common_sorted(a: &[u32], b: &[u32]) -> u64 {
+    let (mut i, mut j, mut n) = (0, 0, 0);
+    while i < a.len() && j < b.len() {
+        match a[i].cmp(&b[j]) {
+            std::cmp::Ordering::Less => i += 1,
+            std::cmp::Ordering::Greater => j += 1,
+            std::cmp::Ordering::Equal => {
+                n += 1;
+                i += 1;
+                j += 1;
+            }
+        }
+    }
+    n
+}
+
 /// A set of customer keys as a bitmap, for fast unions and exact counts.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct CustomerBits {
@@ -80,12 +123,21 @@ pub struct CustomerBits {
 }
 
 impl CustomerBits {
+    /// An empty set with room for keys below `capacity`.
+    pub fn with_capacity(capacity: u32) -> CustomerBits {
+        CustomerBits { words: vec![0; capacity as usize / 64 + 1] }
+    }
+
     pub fn insert(&mut self, key: u32) {
         let word = key as usize / 64;
         if word >= self.words.len() {
             self.words.resize(word + 1, 0);
         }
         self.words[word] |= 1 << (key % 64);
+    }
+
+    pub fn contains(&self, key: u32) -> bool {
+        self.words.get(key as usize / 64).is_some_and(|w| w & (1 << (key % 64)) != 0)
     }
 
     pub fn extend(&mut self, keys: impl IntoIterator<Item = u32>) {
@@ -109,6 +161,18 @@ impl CustomerBits {
 
     pub fn is_empty(&self) -> bool {
         self.words.iter().all(|w| *w == 0)
+    }
+
+    /// The bitmap as bytes (little-endian 64-bit words), for storage.
+    pub fn to_bytes(&self) -> Vec<u8> {
+        let used = self.words.iter().rposition(|w| *w != 0).map_or(0, |i| i + 1);
+        self.words[..used].iter().flat_map(|w| w.to_le_bytes()).collect()
+    }
+
+    pub fn from_bytes(bytes: &[u8]) -> CustomerBits {
+        CustomerBits {
+            words: bytes.chunks_exact(8).map(|c| u64::from_le_bytes([c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7]])).collect(),
+        }
     }
 
     /// Size of the intersection with `other`.
@@ -140,6 +204,12 @@ mod tests {
     }
 
     #[test]
+    fn sorted_lists_merge_and_intersect() {
+        assert_eq!(merge_sorted(&[1, 4, 9], &[2, 4, 10]), vec![1, 2, 4, 9, 10]);
+        assert_eq!(common_sorted(&[1, 4, 9, 10], &[2, 4, 10]), 2);
+    }
+
+    #[test]
     fn bitmaps_count_unions_and_intersections_exactly() {
         let mut a = CustomerBits::default();
         a.extend([1, 2, 3, 200]);
@@ -148,5 +218,6 @@ mod tests {
         assert_eq!(a.common(&b), 2);
         a.union_with(&b);
         assert_eq!(a.len(), 6);
+        assert_eq!(CustomerBits::from_bytes(&a.to_bytes()).len(), 6);
     }
 }

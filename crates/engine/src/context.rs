@@ -2,6 +2,7 @@
 
 use crate::{EngineError, Result};
 use salescope_core::calendar::WorkCalendar;
+use salescope_core::fxhash::FxHashMap;
 use salescope_core::kpi::{self, Direction, KpiDef, Unit};
 use salescope_core::period::{Period, PeriodKind};
 use salescope_core::scope::{Scope, TeamTree};
@@ -11,6 +12,8 @@ use std::collections::BTreeSet;
 
 pub struct Context {
     pub structure: OrgStructure,
+    /// Each rep's memberships, in `structure.memberships` order.
+    memberships: FxHashMap<String, Vec<Membership>>,
     pub tree: TeamTree,
     pub catalogue: Vec<KpiDef>,
     pub calendar: WorkCalendar,
@@ -24,11 +27,11 @@ pub fn sells(role: &str) -> bool {
 
 impl Context {
     pub async fn load(db: &Db) -> Result<Context> {
-        let structure = db.org_structure().await?;
+        let (structure, measures, custom_kpis, overrides, targets) =
+            tokio::try_join!(db.org_structure(), db.custom_measure_names(), db.custom_kpi_rows(), db.calendar_overrides(), db.targets())?;
         let tree = TeamTree::new(structure.teams.iter().cloned());
-        let measures = db.custom_measure_names().await?;
         let mut catalogue = kpi::builtins();
-        for row in db.custom_kpi_rows().await? {
+        for row in custom_kpis {
             let unit = Unit::from_id(&row.unit).unwrap_or(Unit::Count);
             let direction = Direction::from_id(&row.direction).unwrap_or(Direction::HigherIsBetter);
             let def =
@@ -37,14 +40,18 @@ impl Context {
             catalogue.push(def);
         }
         let mut calendar = WorkCalendar::china();
-        for (day, kind, name) in db.calendar_overrides().await? {
+        for (day, kind, name) in overrides {
             match kind.as_str() {
                 "holiday" => calendar.set_holiday(day, &name),
                 "workday" => calendar.set_make_up_workday(day),
                 _ => calendar.clear(day),
             }
         }
-        Ok(Context { structure, tree, catalogue, calendar, targets: db.targets().await? })
+        let mut memberships: FxHashMap<String, Vec<Membership>> = FxHashMap::default();
+        for m in &structure.memberships {
+            memberships.entry(m.rep_id.clone()).or_default().push(m.clone());
+        }
+        Ok(Context { structure, memberships, tree, catalogue, calendar, targets })
     }
 
     pub fn kpi(&self, id: &str) -> Result<&KpiDef> {
@@ -66,14 +73,13 @@ impl Context {
         }
     }
 
-    pub fn memberships_of<'a>(&'a self, rep_id: &str) -> impl Iterator<Item = &'a Membership> + 'a {
-        let rep_id = rep_id.to_string();
-        self.structure.memberships.iter().filter(move |m| m.rep_id == rep_id)
+    pub fn memberships_of(&self, rep_id: &str) -> &[Membership] {
+        self.memberships.get(rep_id).map_or(&[], Vec::as_slice)
     }
 
     /// The team a rep was in on a day.
     pub fn team_on(&self, rep_id: &str, day: Day) -> Option<&str> {
-        self.structure.memberships.iter().find(|m| m.rep_id == rep_id && m.covers(day)).map(|m| m.team.as_str())
+        self.memberships_of(rep_id).iter().find(|m| m.covers(day)).map(|m| m.team.as_str())
     }
 
     /// Teams of a scope (a team and its sub-teams), or `None` for org and rep scopes.
@@ -94,7 +100,9 @@ impl Context {
             .filter(|r| match (scope, &teams) {
                 (Scope::Org, _) => true,
                 (Scope::Rep(id), _) => *id == r.rep_id,
-                (Scope::Team(_), Some(teams)) => self.memberships_of(&r.rep_id).any(|m| teams.contains(&m.team) && overlaps(m, period)),
+                (Scope::Team(_), Some(teams)) => {
+                    self.memberships_of(&r.rep_id).iter().any(|m| teams.contains(&m.team) && overlaps(m, period))
+                }
                 (Scope::Team(_), None) => false,
             })
             .collect()

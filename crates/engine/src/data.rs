@@ -6,7 +6,7 @@
 
 use crate::Result;
 use crate::context::Context;
-use salescope_core::customers::{CustomerBits, Family};
+use salescope_core::customers::{CustomerBits, Family, common_sorted};
 use salescope_core::formula::{Base, Filtered};
 use salescope_core::fxhash::FxHashMap;
 use salescope_core::kpi::KpiDef;
@@ -49,20 +49,40 @@ impl Needs {
     }
 }
 
-/// Customer sets of one family: per rep for the period, and per day for reps who moved.
+/// How finely a period is read: per rep (for teams, reps and ranks among peers), or only the
+/// organisation's totals (the organisation has no peers and needs no more).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Detail {
+    PerRep,
+    Organisation,
+}
+
+/// Customer sets of one family: per rep for the period, and per day for reps who moved; or the
+/// organisation's alone.
 #[derive(Debug, Default)]
 struct Sets {
-    by_rep: FxHashMap<String, CustomerBits>,
-    mover_days: Vec<(String, Day, CustomerBits)>,
+    organisation: Option<CustomerBits>,
+    by_rep: FxHashMap<String, Vec<u32>>,
+    mover_days: Vec<(String, Day, Vec<u32>)>,
 }
 
 impl Sets {
-    async fn load(db: &Db, family: Family, period: &Period, movers: &[String]) -> Result<Sets> {
+    fn greatest_key(&self) -> u32 {
+        let by_rep = self.by_rep.values().filter_map(|keys| keys.last());
+        let by_day = self.mover_days.iter().filter_map(|(_, _, keys)| keys.last());
+        by_rep.chain(by_day).copied().max().unwrap_or(0)
+    }
+
+    async fn load(db: &Db, family: Family, period: &Period, movers: &[String], detail: Detail) -> Result<Sets> {
         let (months, ranges) = split(period);
-        Ok(Sets {
-            by_rep: db.customer_sets_by_rep(family, &months, &ranges).await?,
-            mover_days: db.customer_sets_by_rep_day(family, movers, period.start, period.end).await?,
-        })
+        if detail == Detail::Organisation {
+            return Ok(Sets { organisation: Some(db.customer_bits_of_org(family, &months, &ranges).await?), ..Default::default() });
+        }
+        let (by_rep, mover_days) = tokio::try_join!(
+            db.customer_sets_by_rep(family, &months, &ranges),
+            db.customer_sets_by_rep_day(family, movers, period.start, period.end)
+        )?;
+        Ok(Sets { organisation: None, by_rep, mover_days })
     }
 }
 
@@ -71,11 +91,15 @@ fn split(period: &Period) -> (Vec<i64>, Vec<(Day, Day)>) {
     (months.into_iter().map(|(y, m)| month_index(y, m) as i64).collect(), partial.into_iter().map(|p| (p.start, p.end)).collect())
 }
 
+/// The key under which organisation-level totals are held.
+const ORGANISATION: &str = "*";
+
 /// Values per (rep, day).
 type RepDayValues = Vec<(String, Day, f64)>;
 
 pub(crate) struct PeriodData {
     pub period: Period,
+    detail: Detail,
     totals: FxHashMap<String, Totals>,
     /// Reps whose team changed within the period.
     movers: BTreeSet<String>,
@@ -89,7 +113,7 @@ pub(crate) struct PeriodData {
 }
 
 impl PeriodData {
-    pub async fn load(db: &Db, ctx: &Context, period: Period, needs: &Needs) -> Result<PeriodData> {
+    pub async fn load(db: &Db, ctx: &Context, period: Period, needs: &Needs, detail: Detail) -> Result<PeriodData> {
         let movers: BTreeSet<String> = ctx
             .structure
             .reps
@@ -97,6 +121,7 @@ impl PeriodData {
             .filter(|r| {
                 let overlapping: Vec<_> = ctx
                     .memberships_of(&r.rep_id)
+                    .iter()
                     .filter(|m| m.from.is_none_or(|f| f <= period.end) && m.to.is_none_or(|t| t > period.start))
                     .collect();
                 overlapping.len() > 1
@@ -106,17 +131,28 @@ impl PeriodData {
             .collect();
         let mover_list: Vec<String> = movers.iter().cloned().collect();
         let (months, ranges) = split(&period);
-        let totals = db.totals_by_rep(&months, &ranges).await?;
-        let mover_days = db.totals_by_rep_day(&mover_list, period.start, period.end).await?;
-        let (contacted, won) = if needs.customers {
-            (
-                Some(Sets::load(db, Family::Contacted, &period, &mover_list).await?),
-                Some(Sets::load(db, Family::Won, &period, &mover_list).await?),
-            )
-        } else {
-            (None, None)
+        // The reads are independent: run them side by side on the pool's connections.
+        let sets = |family: Family, wanted: bool, period: Period| {
+            let movers = &mover_list;
+            async move {
+                if wanted { Ok::<_, crate::EngineError>(Some(Sets::load(db, family, &period, movers, detail).await?)) } else { Ok(None) }
+            }
         };
-        let previous_won = if needs.retention { Some(Sets::load(db, Family::Won, &period.previous(), &mover_list).await?) } else { None };
+        let (totals, mover_days, contacted, won, previous_won) = tokio::try_join!(
+            async {
+                Ok::<_, crate::EngineError>(match detail {
+                    Detail::PerRep => db.totals_by_rep(&months, &ranges).await?,
+                    Detail::Organisation => [(ORGANISATION.to_string(), db.totals_of_org(&months, &ranges).await?)].into_iter().collect(),
+                })
+            },
+            async {
+                let movers: &[String] = if detail == Detail::PerRep { &mover_list } else { &[] };
+                Ok::<_, crate::EngineError>(db.totals_by_rep_day(movers, period.start, period.end).await?)
+            },
+            sets(Family::Contacted, needs.customers, period),
+            sets(Family::Won, needs.customers, period),
+            sets(Family::Won, needs.retention, period.previous()),
+        )?;
         let responses = if needs.responses { db.lead_responses(period.start, period.end).await? } else { Vec::new() };
         let mut filtered = Vec::new();
         for f in &needs.filtered {
@@ -126,7 +162,7 @@ impl PeriodData {
         for name in &needs.custom {
             custom.push((name.clone(), db.custom_measure_by_rep_day(name, period.start, period.end).await?));
         }
-        Ok(PeriodData { period, totals, movers, mover_days, contacted, won, previous_won, responses, filtered, custom })
+        Ok(PeriodData { period, detail, totals, movers, mover_days, contacted, won, previous_won, responses, filtered, custom })
     }
 
     /// Whether the period has any data of a rep.
@@ -134,8 +170,9 @@ impl PeriodData {
         self.totals.get(rep_id).is_some_and(|t| t.iter().any(|v| *v != 0))
     }
 
-    /// The quantities of a scope in this period.
+    /// The quantities of a scope in this period (only the organisation's when read at that detail).
     pub fn quantities(&self, ctx: &Context, scope: &Scope) -> Quantities {
+        debug_assert!(self.detail == Detail::PerRep || *scope == Scope::Org, "organisation-level data asked for {scope}");
         let teams = ctx.scope_teams(scope);
         // Whether a rep's whole period, or a rep's day, belongs to the scope.
         let rep_in = |rep: &str| -> bool {
@@ -184,28 +221,35 @@ impl PeriodData {
             }
         }
         q.has_data = q.totals.iter().any(|v| *v != 0);
-        let union = |sets: &Option<Sets>| -> Option<CustomerBits> {
+        // A rep's set is used as it is; a team's or the organisation's is the union of its reps'.
+        let set_of = |sets: &Option<Sets>| -> Option<CustomerSet> {
             let sets = sets.as_ref()?;
-            let mut bits = CustomerBits::default();
-            for (rep, set) in &sets.by_rep {
+            if let Some(organisation) = &sets.organisation {
+                return Some(CustomerSet::Bits(organisation.clone()));
+            }
+            if let Scope::Rep(rep) = scope {
+                return Some(CustomerSet::Keys(sets.by_rep.get(rep).cloned().unwrap_or_default()));
+            }
+            let mut bits = CustomerBits::with_capacity(sets.greatest_key());
+            for (rep, keys) in &sets.by_rep {
                 if rep_in(rep) {
-                    bits.union_with(set);
+                    bits.extend(keys.iter().copied());
                 }
             }
             if split_movers {
-                for (rep, day, set) in &sets.mover_days {
+                for (rep, day, keys) in &sets.mover_days {
                     if day_in(rep, *day) {
-                        bits.union_with(set);
+                        bits.extend(keys.iter().copied());
                     }
                 }
             }
-            Some(bits)
+            Some(CustomerSet::Bits(bits))
         };
-        q.contacted = union(&self.contacted);
-        q.won = union(&self.won);
+        q.contacted = set_of(&self.contacted);
+        q.won = set_of(&self.won);
         // Retention asks who of the previous period's customers came back: the previous period's
         // set is drawn for the same scope membership.
-        q.previous_won = union(&self.previous_won);
+        q.previous_won = set_of(&self.previous_won);
         q.responses = self.responses.iter().filter(|(rep, day, _)| day_in(rep, *day)).map(|(_, _, m)| *m).collect();
         q.filtered = self
             .filtered
@@ -230,14 +274,42 @@ fn add(sum: &mut Totals, totals: &Totals) {
     }
 }
 
+/// The customers of a scope: one rep's sorted keys, or the bitmap of a union.
+#[derive(Debug, Clone)]
+pub(crate) enum CustomerSet {
+    Keys(Vec<u32>),
+    Bits(CustomerBits),
+}
+
+impl CustomerSet {
+    fn len(&self) -> u64 {
+        match self {
+            CustomerSet::Keys(keys) => keys.len() as u64,
+            CustomerSet::Bits(bits) => bits.len(),
+        }
+    }
+
+    fn common(&self, other: &CustomerSet) -> u64 {
+        match (self, other) {
+            (CustomerSet::Keys(a), CustomerSet::Keys(b)) => common_sorted(a, b),
+            (CustomerSet::Bits(a), CustomerSet::Bits(b)) => a.common(b),
+            (CustomerSet::Keys(keys), CustomerSet::Bits(bits)) | (CustomerSet::Bits(bits), CustomerSet::Keys(keys)) => {
+                let mut mine = CustomerBits::default();
+                mine.extend(keys.iter().copied());
+                mine.common(bits)
+            }
+        }
+    }
+}
+
 /// The base quantities of one scope and period.
 #[derive(Debug, Clone)]
 pub(crate) struct Quantities {
     pub totals: Totals,
     pub has_data: bool,
-    pub contacted: Option<CustomerBits>,
-    pub won: Option<CustomerBits>,
-    pub previous_won: Option<CustomerBits>,
+    pub contacted: Option<CustomerSet>,
+    pub won: Option<CustomerSet>,
+    pub previous_won: Option<CustomerSet>,
     pub responses: Vec<f64>,
     pub filtered: Vec<(Filtered, f64)>,
     pub custom: Vec<(String, Option<f64>)>,

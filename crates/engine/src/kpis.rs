@@ -3,7 +3,7 @@
 
 use crate::Result;
 use crate::context::{Context, sells};
-use crate::data::{Needs, PeriodData};
+use crate::data::{Detail, Needs, PeriodData};
 use salescope_core::i18n::Lang;
 use salescope_core::kpi::{Direction, KpiDef};
 use salescope_core::period::{Granularity, Period};
@@ -161,9 +161,12 @@ pub async fn kpi_report_with(db: &Db, ctx: &Context, query: &KpiQuery) -> Result
     let needs = Needs::of(kpis.iter().copied());
     let period = query.period;
     let (previous_period, last_year_period) = (period.previous(), period.same_last_year());
-    let current = PeriodData::load(db, ctx, period, &needs).await?;
-    let previous = PeriodData::load(db, ctx, previous_period, &needs).await?;
-    let last_year = PeriodData::load(db, ctx, last_year_period, &needs).await?;
+    let detail = if query.scope == Scope::Org { Detail::Organisation } else { Detail::PerRep };
+    let (current, previous, last_year) = tokio::try_join!(
+        PeriodData::load(db, ctx, period, &needs, detail),
+        PeriodData::load(db, ctx, previous_period, &needs, detail),
+        PeriodData::load(db, ctx, last_year_period, &needs, detail),
+    )?;
     let own = current.quantities(ctx, &query.scope);
     let own_previous = previous.quantities(ctx, &query.scope);
     let own_last_year = last_year.quantities(ctx, &query.scope);
@@ -172,7 +175,7 @@ pub async fn kpi_report_with(db: &Db, ctx: &Context, query: &KpiQuery) -> Result
     let mut trend_data = Vec::new();
     if let Some(by) = query.by {
         for bucket in period.buckets(by) {
-            let data = PeriodData::load(db, ctx, bucket, &needs).await?;
+            let data = PeriodData::load(db, ctx, bucket, &needs, detail).await?;
             trend_data.push((bucket, data.quantities(ctx, &query.scope)));
         }
     }

@@ -128,6 +128,41 @@ impl Db {
         Ok(out)
     }
 
+    /// The organisation's sums of every measure over whole months and day ranges.
+    pub async fn totals_of_org(&self, months: &[i64], day_ranges: &[(Day, Day)]) -> Result<Totals> {
+        let backend = self.backend();
+        let mut sums = [0i64; MEASURE_COUNT];
+        let mut add = |row: Vec<Option<i64>>| {
+            for (s, v) in sums.iter_mut().zip(row) {
+                *s += v.unwrap_or(0);
+            }
+        };
+        if !months.is_empty() {
+            let text =
+                format!("SELECT {} FROM rollup_rep_month WHERE month IN {}", measure_sums(), value_tuples_from(backend, 1, months.len()));
+            let row: Vec<Option<i64>> = on_pool!(self, pool => {
+                let mut query = sqlx::query(&text);
+                for m in months {
+                    query = query.bind(*m);
+                }
+                let row = query.fetch_one(pool).await?;
+                use sqlx::Row;
+                (0..MEASURE_COUNT).map(|i| row.try_get::<Option<i64>, _>(i)).collect::<std::result::Result<_, _>>()?
+            });
+            add(row);
+        }
+        for (first, last) in day_ranges {
+            let text = format!("SELECT {} FROM rollup_rep_day WHERE day BETWEEN {} AND {}", measure_sums(), p(backend, 1), p(backend, 2));
+            let row: Vec<Option<i64>> = on_pool!(self, pool => {
+                let row = sqlx::query(&text).bind(first.0 as i64).bind(last.0 as i64).fetch_one(pool).await?;
+                use sqlx::Row;
+                (0..MEASURE_COUNT).map(|i| row.try_get::<Option<i64>, _>(i)).collect::<std::result::Result<_, _>>()?
+            });
+            add(row);
+        }
+        Ok(sums)
+    }
+
     /// Per rep and day, the sums of every measure, for the given reps (those who changed team
     /// within a period are split by day).
     pub async fn totals_by_rep_day(&self, reps: &[String], first: Day, last: Day) -> Result<Vec<(String, Day, Totals)>> {

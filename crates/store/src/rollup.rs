@@ -136,7 +136,7 @@ impl Db {
     /// (rep, day) rows written.
     pub async fn rebuild_rollups(&self) -> Result<usize> {
         let mut tx = self.begin().await?;
-        for table in ["rollup_rep_day", "rollup_rep_month", "customer_sets_day", "customer_sets_month"] {
+        for table in ["rollup_rep_day", "rollup_rep_month", "customer_sets_day", "customer_sets_month", "customer_sets_org_month"] {
             let text = format!("DELETE FROM {table}");
             on_conn!(&mut tx, conn => {
                 sqlx::query(&text).execute(conn).await?;

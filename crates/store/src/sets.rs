@@ -3,7 +3,9 @@
 
 use crate::sql::value_tuples;
 use crate::{Backend, Db, Result, Tx, on_conn, on_pool};
-use salescope_core::customers::{CustomerBits, Family, apply_changes, decode_counts, decode_keys, encode_counts, encode_keys};
+use salescope_core::customers::{
+    CustomerBits, Family, apply_changes, decode_counts, decode_keys, encode_counts, encode_keys, merge_sorted,
+};
 use salescope_core::fxhash::FxHashMap;
 use salescope_core::period::{month_index, month_of_index};
 use salescope_core::rollup::SetChange;
@@ -120,8 +122,49 @@ impl Tx {
                 month_writes.push((rep, month, family, encode_keys(&members)));
             }
         }
+        let touched_org_months: BTreeSet<(i64, i64)> =
+            month_writes.iter().map(|(_, m, f, _)| (*m, *f)).chain(month_deletes.iter().map(|(_, m, f)| (*m, *f))).collect();
         self.write_sets("customer_sets_month", "month", &month_writes).await?;
-        self.delete_sets("customer_sets_month", "month", &month_deletes).await
+        self.delete_sets("customer_sets_month", "month", &month_deletes).await?;
+        self.refresh_org_months(&touched_org_months).await
+    }
+
+    /// Recomputes the organisation's month sets as the union of the reps' month sets.
+    async fn refresh_org_months(&mut self, months: &BTreeSet<(i64, i64)>) -> Result<()> {
+        let backend = self.backend();
+        for (month, family) in months {
+            let text = format!(
+                "SELECT members FROM customer_sets_month WHERE family = {} AND month = {}",
+                placeholder(backend, 1),
+                placeholder(backend, 2)
+            );
+            let blobs: Vec<Vec<u8>> = on_conn!(self, conn => sqlx::query_scalar(&text).bind(*family).bind(*month).fetch_all(conn).await?);
+            let mut union = CustomerBits::default();
+            for blob in &blobs {
+                union.extend(decode_keys(blob));
+            }
+            let text = if union.is_empty() {
+                format!(
+                    "DELETE FROM customer_sets_org_month WHERE month = {} AND family = {}",
+                    placeholder(backend, 1),
+                    placeholder(backend, 2)
+                )
+            } else {
+                format!(
+                    "INSERT INTO customer_sets_org_month (month, family, members) VALUES ({}, {}, {}) ON CONFLICT (month, family) DO UPDATE SET members = excluded.members",
+                    placeholder(backend, 1),
+                    placeholder(backend, 2),
+                    placeholder(backend, 3)
+                )
+            };
+            let bytes = union.to_bytes();
+            on_conn!(self, conn => {
+                let query = sqlx::query(&text).bind(*month).bind(*family);
+                let query = if union.is_empty() { query } else { query.bind(bytes.as_slice()) };
+                query.execute(conn).await?;
+            });
+        }
+        Ok(())
     }
 
     async fn write_sets(&mut self, table: &str, period_column: &str, rows: &[(&str, i64, i64, Vec<u8>)]) -> Result<()> {
@@ -194,19 +237,28 @@ impl Db {
             members.sort();
             out.push(CustomerSetRow { rep_id, period: format!("month:{month}"), family, members });
         }
+        let org: Vec<(i64, i64, Vec<u8>)> =
+            on_pool!(self, pool => sqlx::query_as("SELECT month, family, members FROM customer_sets_org_month").fetch_all(pool).await?);
+        for (month, family, blob) in org {
+            let bits = CustomerBits::from_bytes(&blob);
+            let mut members: Vec<(String, u32)> =
+                (0..(blob.len() * 8) as u32).filter(|k| bits.contains(*k)).map(|k| (name(k), 1)).collect();
+            members.sort();
+            out.push(CustomerSetRow { rep_id: "*".into(), period: format!("month:{month}"), family, members });
+        }
         out.sort_by(|a, b| (a.rep_id.as_bytes(), &a.period, a.family).cmp(&(b.rep_id.as_bytes(), &b.period, b.family)));
         Ok(out)
     }
 
-    /// Per rep, the customers of `family` over whole months and loose days, as bitmaps.
+    /// Per rep, the customers of `family` over whole months and loose days, as sorted keys.
     pub async fn customer_sets_by_rep(
         &self,
         family: Family,
         months: &[i64],
         day_ranges: &[(Day, Day)],
-    ) -> Result<FxHashMap<String, CustomerBits>> {
+    ) -> Result<FxHashMap<String, Vec<u32>>> {
         let backend = self.backend();
-        let mut out: FxHashMap<String, CustomerBits> = FxHashMap::default();
+        let mut out: FxHashMap<String, Vec<u32>> = FxHashMap::default();
         if !months.is_empty() {
             let text = format!(
                 "SELECT rep_id, members FROM customer_sets_month WHERE family = {} AND month IN {}",
@@ -221,7 +273,8 @@ impl Db {
                 query.fetch_all(pool).await?
             });
             for (rep, blob) in rows {
-                out.entry(rep).or_default().extend(decode_keys(&blob));
+                let keys = decode_keys(&blob);
+                merge_into(out.entry(rep).or_default(), keys);
             }
         }
         for (first, last) in day_ranges {
@@ -235,21 +288,60 @@ impl Db {
                 sqlx::query_as(&text).bind(family.code()).bind(first.0 as i64).bind(last.0 as i64).fetch_all(pool).await?
             });
             for (rep, blob) in rows {
-                out.entry(rep).or_default().extend(decode_counts(&blob).into_iter().map(|(k, _)| k));
+                let keys: Vec<u32> = decode_counts(&blob).into_iter().map(|(k, _)| k).collect();
+                merge_into(out.entry(rep).or_default(), keys);
             }
         }
         Ok(out)
     }
 
+    /// The organisation's customers of `family` over whole months and loose days.
+    pub async fn customer_bits_of_org(&self, family: Family, months: &[i64], day_ranges: &[(Day, Day)]) -> Result<CustomerBits> {
+        let backend = self.backend();
+        let mut bits = CustomerBits::default();
+        if !months.is_empty() {
+            let text = format!(
+                "SELECT members FROM customer_sets_org_month WHERE family = {} AND month IN {}",
+                placeholder(backend, 1),
+                value_tuples_from(backend, 2, months.len())
+            );
+            let blobs: Vec<Vec<u8>> = on_pool!(self, pool => {
+                let mut query = sqlx::query_scalar(&text).bind(family.code());
+                for m in months {
+                    query = query.bind(*m);
+                }
+                query.fetch_all(pool).await?
+            });
+            for blob in blobs {
+                bits.union_with(&CustomerBits::from_bytes(&blob));
+            }
+        }
+        for (first, last) in day_ranges {
+            let text = format!(
+                "SELECT members FROM customer_sets_day WHERE family = {} AND day BETWEEN {} AND {}",
+                placeholder(backend, 1),
+                placeholder(backend, 2),
+                placeholder(backend, 3)
+            );
+            let blobs: Vec<Vec<u8>> = on_pool!(self, pool => {
+                sqlx::query_scalar(&text).bind(family.code()).bind(first.0 as i64).bind(last.0 as i64).fetch_all(pool).await?
+            });
+            for blob in blobs {
+                bits.extend(decode_counts(&blob).into_iter().map(|(k, _)| k));
+            }
+        }
+        Ok(bits)
+    }
+
     /// The customers of `family` per rep and day for the given reps (reps who changed team within
-    /// the period are split by day).
+    /// the period are split by day), as sorted keys.
     pub async fn customer_sets_by_rep_day(
         &self,
         family: Family,
         reps: &[String],
         first: Day,
         last: Day,
-    ) -> Result<Vec<(String, Day, CustomerBits)>> {
+    ) -> Result<Vec<(String, Day, Vec<u32>)>> {
         let backend = self.backend();
         let mut out = Vec::new();
         for rep in reps {
@@ -264,12 +356,18 @@ impl Db {
                 sqlx::query_as(&text).bind(rep).bind(family.code()).bind(first.0 as i64).bind(last.0 as i64).fetch_all(pool).await?
             });
             for (day, blob) in rows {
-                let mut bits = CustomerBits::default();
-                bits.extend(decode_counts(&blob).into_iter().map(|(k, _)| k));
-                out.push((rep.clone(), Day(day as i32), bits));
+                out.push((rep.clone(), Day(day as i32), decode_counts(&blob).into_iter().map(|(k, _)| k).collect()));
             }
         }
         Ok(out)
+    }
+}
+
+fn merge_into(target: &mut Vec<u32>, keys: Vec<u32>) {
+    if target.is_empty() {
+        *target = keys;
+    } else {
+        *target = merge_sorted(target, &keys);
     }
 }
 

@@ -1,0 +1,210 @@
+//! Benchmarks of SPEC §4, measured side by side with the reference tools, written to
+//! docs/benchmarks.md. Not timed tests: they report what this machine does, as medians.
+
+mod dashboard;
+mod import;
+
+use anyhow::Context;
+use clap::{Args, Subcommand};
+use salescope_core::random::Rng;
+use salescope_core::time::{Day, LocalDateTime};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+#[derive(Args)]
+pub struct BenchArgs {
+    #[command(subcommand)]
+    which: Which,
+    /// Markdown file whose section for this benchmark is replaced with the results.
+    #[arg(long, global = true, default_value = "docs/benchmarks.md")]
+    output: PathBuf,
+    /// Repetitions of each measurement; the median is reported.
+    #[arg(long, global = true, default_value_t = 3)]
+    runs: usize,
+    /// PostgreSQL server on which to create throw-away benchmark databases.
+    #[arg(long, global = true, env = "SALESCOPE_BENCH_POSTGRES_URL", default_value = "postgres://postgres@127.0.0.1:5432/postgres")]
+    postgres_url: String,
+}
+
+#[derive(Subcommand)]
+enum Which {
+    /// Call rows per second from CSV, against `sqlite3 .import` and PostgreSQL `COPY`.
+    Import {
+        #[arg(long, default_value_t = 1_000_000)]
+        rows: usize,
+    },
+    /// The organisation's headline KPIs with comparisons for a month, against DuckDB's GROUP BY
+    /// over the raw calls.
+    Dashboard {
+        /// Calls in the year (500 reps making 80 a working day make 10 million).
+        #[arg(long, default_value_t = 10_000_000)]
+        calls: usize,
+        /// Directory for the generated data, kept and reused between runs (default: a directory
+        /// in the system's temporary folder).
+        #[arg(long)]
+        data: Option<PathBuf>,
+    },
+}
+
+pub(super) const CALL_COLUMNS: [&str; 12] = [
+    "call_id",
+    "rep_id",
+    "customer_id",
+    "direction",
+    "started_at",
+    "ring_seconds",
+    "talk_seconds",
+    "duration_seconds",
+    "outcome",
+    "disposition",
+    "resolved_first_contact",
+    "campaign",
+];
+pub(super) const BENCH_REPS: usize = 500;
+
+pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
+    anyhow::ensure!(args.runs >= 1, "--runs must be at least 1");
+    if cfg!(debug_assertions) {
+        eprintln!("warning: this is a debug build; run benchmarks with `cargo run --release -- bench …`");
+    }
+    let (name, section) = match args.which {
+        Which::Import { rows } => ("import", import::run(rows, args.runs, &args.postgres_url).await?),
+        Which::Dashboard { calls, data } => ("dashboard", dashboard::run(calls, args.runs, data).await?),
+    };
+    write_section(&args.output, name, &section)?;
+    println!("{section}");
+    println!("Written to {}", args.output.display());
+    Ok(())
+}
+
+/// A scratch directory removed on drop.
+pub(super) struct Scratch(PathBuf);
+
+impl Scratch {
+    fn new() -> anyhow::Result<Scratch> {
+        let dir = std::env::temp_dir().join(format!("salescope-bench-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir)?;
+        Ok(Scratch(dir))
+    }
+}
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+/// Calls per rep per working day in the generated organisation: 500 reps at this pace make the
+/// 10 million calls a year of the dashboard benchmark.
+pub(super) const CALLS_PER_REP_DAY: usize = 80;
+
+/// Writes `rows` calls of 500 reps as CSV in Salescope's canonical columns: working day after
+/// working day from 2024-01-01, in time order with increasing ids, as call-centre systems
+/// export them.
+pub(super) fn write_calls_csv(path: &Path, rows: usize) -> anyhow::Result<()> {
+    let mut out = std::io::BufWriter::new(std::fs::File::create(path)?);
+    writeln!(out, "{}", CALL_COLUMNS.join(","))?;
+    let mut rng = Rng::new(2024);
+    let calendar = salescope_core::calendar::WorkCalendar::china();
+    let mut day = Day::from_ymd(2024, 1, 1).context("date")?;
+    let per_day = BENCH_REPS * CALLS_PER_REP_DAY;
+    let outcomes = ["connected", "no_answer", "busy", "voicemail"];
+    for i in 0..rows {
+        if i % per_day == 0 {
+            if i > 0 {
+                day = day.plus_days(1);
+            }
+            while !calendar.is_working_day(day) {
+                day = day.plus_days(1);
+            }
+        }
+        // The day's calls spread over 09:00–19:00 in id order.
+        let started = LocalDateTime(day.start().0 + 9 * 3600 + ((i % per_day) * 36_000 / per_day) as i64);
+        let outcome = if rng.chance(0.4) { "connected" } else { outcomes[rng.range(1, 3) as usize] };
+        let talk = if outcome == "connected" { rng.range(10, 900) } else { 0 };
+        let ring = rng.range(3, 40);
+        let inbound = rng.chance(0.08);
+        writeln!(
+            out,
+            "C{:09},R{:04},K{:07},{},{started},{ring},{talk},{},{outcome},,{},{}",
+            i + 1,
+            rng.range(1, BENCH_REPS as i64),
+            rng.range(1, 200_000),
+            if inbound { "inbound" } else { "outbound" },
+            ring + talk + 2,
+            if inbound && outcome == "connected" { if rng.chance(0.75) { "yes" } else { "no" } } else { "" },
+            ["老客户回访", "新品推广", "季末冲刺"][rng.range(0, 2) as usize],
+        )?;
+    }
+    out.flush()?;
+    Ok(())
+}
+
+pub(super) fn write_reps_csv(path: &Path) -> anyhow::Result<()> {
+    let mut out = std::io::BufWriter::new(std::fs::File::create(path)?);
+    writeln!(out, "rep_id,name,team")?;
+    for i in 1..=BENCH_REPS {
+        writeln!(out, "R{i:04},Rep {i},Team {}", (i - 1) / 50 + 1)?;
+    }
+    out.flush()?;
+    Ok(())
+}
+
+pub(super) fn median(values: &mut [f64]) -> f64 {
+    values.sort_by(|a, b| a.total_cmp(b));
+    let n = values.len();
+    if n % 2 == 1 { values[n / 2] } else { (values[n / 2 - 1] + values[n / 2]) / 2.0 }
+}
+
+pub(super) fn machine_description() -> String {
+    let cpu = std::fs::read_to_string("/proc/cpuinfo")
+        .ok()
+        .and_then(|info| info.lines().find(|l| l.starts_with("model name")).and_then(|l| l.split(':').nth(1)).map(|s| s.trim().to_string()))
+        .unwrap_or_else(|| "an unknown CPU".into());
+    let cores = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1);
+    format!("{cores} cores ({cpu})")
+}
+
+/// Replaces the section between `<!-- bench:NAME -->` markers, or appends it.
+fn write_section(path: &Path, name: &str, body: &str) -> anyhow::Result<()> {
+    let begin = format!("<!-- bench:{name} -->");
+    let end = format!("<!-- /bench:{name} -->");
+    let existing = std::fs::read_to_string(path).unwrap_or_else(|_| {
+        "# Benchmarks\n\nMeasured by `salescope bench`, release build. Machines are noisy: medians, with the reference tools run in the same session.\n".into()
+    });
+    let block = format!("{begin}\n{}\n{end}", body.trim_end());
+    let updated = match (existing.find(&begin), existing.find(&end)) {
+        (Some(b), Some(e)) if e > b => format!("{}{block}{}", &existing[..b], &existing[e + end.len()..]),
+        _ => format!("{}\n{block}\n", existing.trim_end()),
+    };
+    if let Some(parent) = path.parent() {
+        std::fs::create_dir_all(parent)?;
+    }
+    std::fs::write(path, updated)?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sections_are_replaced_in_place() {
+        let dir = std::env::temp_dir().join(format!("salescope-bench-test-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("dir");
+        let path = dir.join("b.md");
+        write_section(&path, "import", "first").expect("write");
+        write_section(&path, "dashboard", "other").expect("write");
+        write_section(&path, "import", "second").expect("write");
+        let text = std::fs::read_to_string(&path).expect("read");
+        assert!(text.contains("second") && !text.contains("first") && text.contains("other"), "{text}");
+        let _ = std::fs::remove_dir_all(dir);
+    }
+
+    #[test]
+    fn medians_of_odd_and_even_counts() {
+        assert_eq!(median(&mut [3.0, 1.0, 2.0]), 2.0);
+        assert_eq!(median(&mut [4.0, 1.0, 2.0, 3.0]), 2.5);
+    }
+}
