@@ -473,3 +473,13 @@ async fn unknown_kpis_teams_and_reps_are_named_in_errors() {
     })
     .await;
 }
+
+#[test]
+fn every_builtin_kpi_is_documented_with_its_formula() {
+    let doc = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../docs/kpis.md")).expect("docs/kpis.md");
+    for kpi in salescope_core::kpi::builtins() {
+        let row = doc.lines().find(|l| l.starts_with(&format!("| `{}` |", kpi.id))).unwrap_or_else(|| panic!("{} undocumented", kpi.id));
+        assert!(row.contains(&format!("`{}`", kpi.formula_text)), "{}: documented formula differs", kpi.id);
+        assert!(row.contains(&kpi.name_zh), "{}", kpi.id);
+    }
+}
