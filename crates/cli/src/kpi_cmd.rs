@@ -19,7 +19,10 @@ pub enum Format {
 }
 
 #[derive(Args)]
+#[command(args_conflicts_with_subcommands = true)]
 pub struct KpiArgs {
+    #[command(subcommand)]
+    action: Option<KpiAction>,
     /// KPI ids (see `salescope kpi --list`), or `all`.
     kpis: Vec<String>,
     /// org, team:<name> or rep:<rep id>.
@@ -36,6 +39,28 @@ pub struct KpiArgs {
     /// List the KPI catalogue instead.
     #[arg(long)]
     list: bool,
+}
+
+#[derive(clap::Subcommand)]
+enum KpiAction {
+    /// Define (or redefine) a custom KPI as a formula; see docs/kpis.md.
+    Define {
+        id: String,
+        #[arg(long)]
+        name_en: String,
+        #[arg(long)]
+        name_zh: String,
+        /// count, money, percent, seconds, minutes, days or score.
+        #[arg(long, default_value = "count")]
+        unit: String,
+        /// higher or lower (which is better).
+        #[arg(long, default_value = "higher")]
+        direction: String,
+        #[arg(long)]
+        formula: String,
+    },
+    /// Remove a custom KPI.
+    Remove { id: String },
 }
 
 fn unit_of(id: &str) -> Unit {
@@ -89,6 +114,20 @@ fn rows(report: &KpiReport, lang: Lang, for_csv: bool) -> Vec<Vec<String>> {
 }
 
 pub async fn run(args: KpiArgs, db: &Db, lang: Lang, today: salescope_core::time::Day) -> anyhow::Result<()> {
+    match args.action {
+        Some(KpiAction::Define { id, name_en, name_zh, unit, direction, formula }) => {
+            let row = salescope_store::CustomKpiRow { id, name_en, name_zh, unit, direction, formula };
+            let def = salescope_engine::custom::define(db, row).await.map_err(|e| anyhow::anyhow!(e.message(lang)))?;
+            println!("{} = {}", def.id, def.formula);
+            return Ok(());
+        }
+        Some(KpiAction::Remove { id }) => {
+            let removed = salescope_engine::custom::remove(db, &id).await.map_err(|e| anyhow::anyhow!(e.message(lang)))?;
+            anyhow::ensure!(removed, "no custom KPI `{id}`");
+            return Ok(());
+        }
+        None => {}
+    }
     let ctx = Context::load(db).await.map_err(|e| anyhow::anyhow!(e.message(lang)))?;
     if args.list {
         let rows: Vec<Vec<String>> = ctx

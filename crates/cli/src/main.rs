@@ -71,9 +71,12 @@ enum Command {
 
 #[derive(Args)]
 struct ImportArgs {
-    /// reps, customers, calls, activities, leads, deals, deal-stages, feedback or daily-reports.
+    /// reps, customers, calls, activities, leads, deals, deal-stages, feedback, daily-reports,
+    /// or `measure NAME` for the values of a custom measure.
     kind: String,
-    file: PathBuf,
+    /// The file; for `measure`, the measure's name and then the file.
+    #[arg(num_args = 1..=2, required = true)]
+    target: Vec<String>,
     /// Sheet of a workbook to read (default: the first).
     #[arg(long)]
     sheet: Option<String>,
@@ -292,10 +295,22 @@ async fn import(args: ImportArgs, config: &Config) -> anyhow::Result<ExitCode> {
     })?;
     let encoding =
         Encoding::from_name(&args.encoding).with_context(|| format!("unknown encoding `{}` (auto, utf-8, gbk, utf-16)", args.encoding))?;
+    let (measure, file) = match (kind, args.target.as_slice()) {
+        (Kind::Measures, [name, file]) => (Some(name.clone()), PathBuf::from(file)),
+        (_, [file]) => (None, PathBuf::from(file)),
+        _ => anyhow::bail!("give one file (for measures: the measure's name, then the file)"),
+    };
+    if let Some(name) = &measure {
+        anyhow::ensure!(
+            salescope_core::records::is_valid_measure_name(name),
+            "`{name}` cannot name a measure: use lower-case letters, digits and _, not a built-in measure's name"
+        );
+    }
     let db = open_store(config).await?;
     let zone = db.settings().await?.zone;
-    let source_name = args.file.display().to_string();
+    let source_name = file.display().to_string();
     let mut options = ImportOptions::new(kind, &source_name, salescope_web::local_now(&zone));
+    options.defaults = measure.map(|name| vec![("measure".to_string(), name)]).unwrap_or_default();
     options.strict = args.strict;
     options.lang = lang;
     options.rule_overrides = args.rules;
@@ -303,7 +318,7 @@ async fn import(args: ImportArgs, config: &Config) -> anyhow::Result<ExitCode> {
         options.mapping = salescope_import::read_mapping_file(mapping).map_err(|e| anyhow::anyhow!(e.message(lang)))?;
     }
     let progress = Arc::new(progress::Bar::bytes());
-    let result = salescope_import::import_file(&db, kind, &args.file, args.sheet.as_deref(), encoding, &options, progress).await;
+    let result = salescope_import::import_file(&db, kind, &file, args.sheet.as_deref(), encoding, &options, progress).await;
     db.close().await;
     let report = match result {
         Ok(report) => report,

@@ -157,6 +157,14 @@ impl<'a> RowReader<'a> {
         Some(value)
     }
 
+    /// A decimal number (`12`, `-3.5`, `1,200.5`).
+    pub fn number(&mut self, field: impl Into<usize>) -> Option<f64> {
+        self.convert(field, Rule::NumberInvalid, |t| {
+            let cleaned = t.trim().replace(',', "");
+            cleaned.parse::<f64>().ok().filter(|v| v.is_finite())
+        })
+    }
+
     /// An integer score that must lie in `range`.
     pub fn score(&mut self, field: impl Into<usize>, range: std::ops::RangeInclusive<i64>) -> Option<i64> {
         let field = field.into();
@@ -318,6 +326,10 @@ impl ValueCursor {
             Value::Int(v) => Some(Some(v)),
             _ => None,
         }
+    }
+
+    pub fn value(&mut self) -> Option<Value> {
+        self.0.next()
     }
 
     pub fn opt_bool(&mut self) -> Option<Option<bool>> {

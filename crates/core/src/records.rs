@@ -1222,3 +1222,82 @@ impl Record for DailyReport {
         add(Measure::ReportedDealCents, self.deal_amount);
     }
 }
+
+// ---------------------------------------------------------------------------------------------
+
+fields! {
+    pub enum MeasureField in MEASURE_FIELDS {
+        Measure = "measure", required, ["measure name", "指标", "度量"];
+        RepId = "rep_id", required, rep_synonyms!();
+        Date = "date", required, ["day", "日期"];
+        Value = "value", required, ["amount", "count", "数值", "数量", "值"];
+    }
+}
+
+table!(pub static CUSTOM_MEASURES = "custom_measures" key 3 {
+    "name": Text, "rep_id": Text, "day": Int, "value": Real,
+});
+
+/// One value of a measure that only arrives by import (线上线索量, say), per rep and day.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MeasureValue {
+    pub measure: String,
+    pub rep_id: String,
+    pub date: Day,
+    pub value: f64,
+    pub flags: String,
+}
+
+/// Whether a name can be a custom measure: an id that no built-in quantity already uses.
+pub fn is_valid_measure_name(name: &str) -> bool {
+    crate::kpi::is_valid_id(name)
+        && !crate::rollup::Measure::ALL.iter().any(|m| m.column() == name)
+        && !crate::formula::RESERVED_NAMES.contains(&name)
+        && crate::formula::FilteredMeasure::from_name(name).is_none()
+}
+
+impl Record for MeasureValue {
+    const FIELDS: &'static [crate::schema::FieldSpec] = MEASURE_FIELDS;
+    const TABLE: &'static crate::schema::Table = &CUSTOM_MEASURES;
+
+    fn parse(row: &mut RowReader) -> Option<Self> {
+        use MeasureField as F;
+        let measure = row.required_text(F::Measure);
+        row.check(!measure.is_empty() && !is_valid_measure_name(&measure), Rule::ValueInvalid, F::Measure, &measure);
+        let rep_id = row.rep(F::RepId);
+        let date = row.date(F::Date);
+        let value = row.number(F::Value);
+        Some(MeasureValue { measure, rep_id: rep_id?, date: date?, value: value?, flags: String::new() })
+    }
+
+    fn key_text(&self) -> Cow<'_, str> {
+        Cow::Owned(crate::schema::join_key(&[&self.measure, &self.rep_id, &self.date.0]))
+    }
+
+    fn key_values(&self) -> Vec<Value> {
+        vec![Value::Text(self.measure.clone()), Value::Text(self.rep_id.clone()), Value::Int(self.date.0 as i64)]
+    }
+
+    fn external_id(&self) -> String {
+        format!("{}/{}/{}", self.measure, self.rep_id, self.date)
+    }
+
+    fn flags_mut(&mut self) -> &mut String {
+        &mut self.flags
+    }
+
+    fn into_values(self) -> Vec<Value> {
+        vec![Value::Text(self.measure), Value::Text(self.rep_id), Value::Int(self.date.0 as i64), Value::Real(self.value)]
+    }
+
+    fn from_values(values: Vec<Value>) -> Option<Self> {
+        let mut c = ValueCursor::new(values);
+        let (measure, rep_id, date) = (c.text()?, c.text()?, c.day()?);
+        let value = match c.value()? {
+            Value::Real(v) => v,
+            Value::Int(v) => v as f64,
+            _ => return None,
+        };
+        Some(MeasureValue { measure, rep_id, date, value, flags: String::new() })
+    }
+}

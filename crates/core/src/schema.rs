@@ -24,10 +24,12 @@ pub enum Kind {
     DealStages,
     Feedback,
     DailyReports,
+    /// Values of a custom measure (`salescope import measure NAME`).
+    Measures,
 }
 
 impl Kind {
-    pub const ALL: [Kind; 9] = [
+    pub const ALL: [Kind; 10] = [
         Kind::Reps,
         Kind::Customers,
         Kind::Calls,
@@ -37,6 +39,7 @@ impl Kind {
         Kind::DealStages,
         Kind::Feedback,
         Kind::DailyReports,
+        Kind::Measures,
     ];
 
     /// The name used on the command line and in API routes.
@@ -51,6 +54,7 @@ impl Kind {
             Kind::DealStages => "deal-stages",
             Kind::Feedback => "feedback",
             Kind::DailyReports => "daily-reports",
+            Kind::Measures => "measures",
         }
     }
 

@@ -9,6 +9,7 @@
 //! pages only render its result.
 
 mod context;
+pub mod custom;
 mod data;
 pub mod kpis;
 

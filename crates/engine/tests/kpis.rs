@@ -483,3 +483,60 @@ fn every_builtin_kpi_is_documented_with_its_formula() {
         assert!(row.contains(&kpi.name_zh), "{}", kpi.id);
     }
 }
+
+#[tokio::test]
+async fn custom_kpis_over_filtered_deals_and_imported_measures_behave_like_built_ins() {
+    each_backend(async |store: &TestDb| {
+        let db = &store.db;
+        organisation(db).await;
+        let ctx = WriteContext { today: day(7, 31), counted: false };
+        let mut online = deal("D2", "R2", "K2", day(7, 1), day(7, 11), DealStatus::Won, 30_000);
+        online.source = Some("官网".into());
+        db.write(vec![online], &ctx).await.expect("deal");
+        let measure = |rep: &str, d: u32, value: f64| MeasureValue {
+            measure: "online_leads".into(),
+            rep_id: rep.into(),
+            date: day(7, d),
+            value,
+            flags: String::new(),
+        };
+        db.write(vec![measure("R1", 1, 3.0), measure("R2", 2, 4.0), measure("R3", 20, 1.0)], &ctx).await.expect("measures");
+
+        let define = |id: &str, formula: &str| salescope_store::CustomKpiRow {
+            id: id.into(),
+            name_en: "Online conversion".into(),
+            name_zh: "线上成交转化率".into(),
+            unit: "percent".into(),
+            direction: "higher".into(),
+            formula: formula.into(),
+        };
+        salescope_engine::custom::define(db, define("online_conversion", "won_deals[source=官网] / online_leads * 100"))
+            .await
+            .expect("define");
+        salescope_engine::custom::define(db, define("online_leads_total", "online_leads")).await.expect("define");
+        let query = |scope: &str| KpiQuery {
+            kpis: vec!["online_conversion".into(), "online_leads_total".into()],
+            scope: Scope::parse(scope).expect("scope"),
+            period: Period::parse("2024-07").expect("period"),
+            by: None,
+            today: day(7, 31),
+            lang: Lang::ZhCn,
+        };
+        let org = kpi_report(db, &query("org")).await.expect("report");
+        // One online win of 8 online leads.
+        assert_eq!((org.values[0].name.as_str(), org.values[0].value), ("线上成交转化率", Some(12.5)));
+        assert_eq!(org.values[1].value, Some(8.0));
+        // R3's lead on 20 July counts for 销售二部, where R3 was by then.
+        let two = kpi_report(db, &query("team:销售二部")).await.expect("report");
+        assert_eq!((two.values[0].value, two.values[1].value), (Some(0.0), Some(1.0)));
+        let r2 = kpi_report(db, &query("rep:R2")).await.expect("report");
+        assert_eq!((r2.values[0].value, r2.values[0].rank), (Some(25.0), Some(1)));
+
+        let err = salescope_engine::custom::define(db, define("broken", "won_deals / wins")).await.expect_err("bad formula");
+        assert_eq!(err.to_string(), "formula of `broken`: at character 13: unknown measure `wins`");
+        let err = salescope_engine::custom::define(db, define("revenue", "won_deals")).await.expect_err("built-in");
+        assert!(err.to_string().contains("built-in"));
+        assert!(salescope_engine::custom::remove(db, "online_leads_total").await.expect("remove"));
+    })
+    .await;
+}

@@ -14,7 +14,7 @@ pub use run::Importable;
 pub use source::{Encoding, Source};
 
 use salescope_core::i18n::Lang;
-use salescope_core::records::{Activity, Call, Customer, DailyReport, Deal, DealStage, Feedback, Lead, Rep};
+use salescope_core::records::{Activity, Call, Customer, DailyReport, Deal, DealStage, Feedback, Lead, MeasureValue, Rep};
 use salescope_core::schema::Kind;
 use salescope_core::time::{Day, LocalDateTime};
 use salescope_store::{Db, StoreError};
@@ -96,6 +96,8 @@ pub struct ImportOptions {
     pub mapping: Vec<(String, String)>,
     /// `rule_id=severity` overrides for this import only.
     pub rule_overrides: Vec<String>,
+    /// (field, value) for fields the input has no column for (the measure's name, say).
+    pub defaults: Vec<(String, String)>,
     /// The organisation's today (team changes without a date start today).
     pub today: Day,
     /// The organisation's local time now, recorded with the import.
@@ -112,6 +114,7 @@ impl ImportOptions {
             lang: Lang::En,
             mapping: Vec::new(),
             rule_overrides: Vec::new(),
+            defaults: Vec::new(),
             today: now.day(),
             now,
             source_name: source_name.to_string(),
@@ -138,6 +141,7 @@ pub async fn import(
         Kind::DealStages => run::run::<DealStage>(db, source, options, progress).await,
         Kind::Feedback => run::run::<Feedback>(db, source, options, progress).await,
         Kind::DailyReports => run::run::<DailyReport>(db, source, options, progress).await,
+        Kind::Measures => run::run::<MeasureValue>(db, source, options, progress).await,
     }
 }
 

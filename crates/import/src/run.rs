@@ -45,6 +45,7 @@ impl Importable for salescope_core::records::Lead {}
 impl Importable for Deal {}
 impl Importable for salescope_core::records::Feedback {}
 impl Importable for salescope_core::records::DailyReport {}
+impl Importable for salescope_core::records::MeasureValue {}
 
 impl Importable for DealStage {
     async fn check_references(tx: &mut Tx, batch: &[Self], policy: &RulePolicy) -> Result<Vec<Vec<Issue>>, StoreError> {
@@ -134,6 +135,8 @@ fn choose_header(
 /// Turns data rows into records and batches them.
 struct RowParser<'a, R> {
     ctx: &'a ParseContext,
+    /// (field index, text) for fields without a column.
+    defaults: &'a [(usize, String)],
     out: &'a mpsc::Sender<Message<R>>,
     batch: Batch<R>,
     /// Contributions of every record read so far: one delta for the whole input, merged with the
@@ -153,7 +156,12 @@ impl<R: Record> RowParser<'_, R> {
             return true;
         }
         batch.rows_read += 1;
-        let values = mapping.values(row.fields);
+        let mut values = mapping.values(row.fields);
+        for (field, text) in self.defaults {
+            if values[*field].is_none_or(|v| v.trim().is_empty()) {
+                values[*field] = Some(text.as_str());
+            }
+        }
         let mut parsed = parse_row::<R>(&values, self.ctx);
         if let Some(bad) = row.bad_encoding
             && let Some(field) = mapping.columns.iter().position(|c| *c == Some(bad))
@@ -200,10 +208,12 @@ fn read_rows<R: Record>(
     source: Source,
     ctx: &ParseContext,
     custom: &CustomMapping,
+    defaults: &[(usize, String)],
     out: &mpsc::Sender<Message<R>>,
     progress: &dyn Progress,
 ) {
     let mut parser = RowParser {
+        defaults,
         ctx,
         out,
         batch: Batch::new(),
@@ -226,7 +236,8 @@ fn read_rows<R: Record>(
         let chosen = choose_header(candidates, R::FIELDS, custom).ok_or(ImportError::EmptyFile)?;
         *rows_before_header += chosen as u64;
         let headers: Vec<&str> = candidates[chosen].1.iter().map(String::as_str).collect();
-        let m = map_headers(R::FIELDS, &headers, custom);
+        let mut m = map_headers(R::FIELDS, &headers, custom);
+        m.missing_required.retain(|field| !defaults.iter().any(|(i, _)| R::FIELDS[*i].name == *field));
         if !m.missing_required.is_empty() {
             return Err(ImportError::MissingColumns {
                 missing: m.missing_required.iter().map(|s| s.to_string()).collect(),
@@ -295,6 +306,14 @@ pub(crate) async fn run<R: Importable>(
     let custom = CustomMapping::new(options.mapping.iter().map(|(h, f)| (h.as_str(), f.as_str())), R::FIELDS)
         .map_err(|field| ImportError::BadMapping(format!("`{field}` is not a field of this kind")))?;
     let reps = db.rep_directory().await?;
+    let mut defaults = Vec::new();
+    for (field, text) in &options.defaults {
+        let index = R::FIELDS
+            .iter()
+            .position(|f| f.name == field)
+            .ok_or_else(|| ImportError::BadMapping(format!("`{field}` is not a field of this kind")))?;
+        defaults.push((index, text.clone()));
+    }
     let ctx = Arc::new(ParseContext { zone: settings.zone, policy: policy.clone(), reps });
 
     let mut report = ImportReport {
@@ -311,7 +330,7 @@ pub(crate) async fn run<R: Importable>(
     let reader = {
         let ctx = Arc::clone(&ctx);
         let progress = Arc::clone(&progress);
-        tokio::task::spawn_blocking(move || read_rows::<R>(source, &ctx, &custom, &sender, progress.as_ref()))
+        tokio::task::spawn_blocking(move || read_rows::<R>(source, &ctx, &custom, &defaults, &sender, progress.as_ref()))
     };
 
     let write_ctx = WriteContext { today: options.today, counted: true };

@@ -12,7 +12,7 @@ fn doc() -> String {
 #[test]
 fn every_field_and_synonym_is_documented() {
     let doc = doc();
-    let kinds: [(&str, &[FieldSpec]); 9] = [
+    let kinds: [(&str, &[FieldSpec]); 10] = [
         ("reps", Rep::FIELDS),
         ("customers", Customer::FIELDS),
         ("calls", Call::FIELDS),
@@ -22,6 +22,7 @@ fn every_field_and_synonym_is_documented() {
         ("deal-stages", DealStage::FIELDS),
         ("feedback", Feedback::FIELDS),
         ("daily-reports", DailyReport::FIELDS),
+        ("measures", MeasureValue::FIELDS),
     ];
     for (kind, fields) in kinds {
         let section_start = doc.find(&format!("### `{kind}`")).unwrap_or_else(|| panic!("no section for {kind}"));

@@ -68,6 +68,7 @@ impl Stored for Lead {}
 impl Stored for DealStage {}
 impl Stored for Feedback {}
 impl Stored for DailyReport {}
+impl Stored for salescope_core::records::MeasureValue {}
 
 impl Stored for Rep {
     async fn write_batch(tx: &mut Tx, batch: Vec<Self>, delta: &mut RollupDelta, ctx: &WriteContext) -> Result<BatchOutcome> {

@@ -218,13 +218,15 @@ impl Db {
     /// A filtered deal or lead measure per rep and day over `first..=last`.
     pub async fn filtered_by_rep_day(&self, filtered: &Filtered, first: Day, last: Day) -> Result<Vec<(String, Day, f64)>> {
         let backend = self.backend();
+        // A literal 1 is a 32-bit integer on PostgreSQL: say BIGINT so both backends agree.
+        let one = "CAST(1 AS BIGINT)";
         let (table, time_column, value, condition) = match filtered.measure {
-            FilteredMeasure::WonDeals => ("deals", "closed_at", "1", "status = 'won'"),
+            FilteredMeasure::WonDeals => ("deals", "closed_at", one, "status = 'won'"),
             FilteredMeasure::RevenueCents => ("deals", "closed_at", "amount_cents", "status = 'won'"),
-            FilteredMeasure::DealsCreated => ("deals", "created_at", "1", "1 = 1"),
-            FilteredMeasure::LostDeals => ("deals", "closed_at", "1", "status = 'lost'"),
-            FilteredMeasure::Leads => ("leads", "created_at", "1", "1 = 1"),
-            FilteredMeasure::LeadsResponded => ("leads", "created_at", "1", "first_response_at IS NOT NULL"),
+            FilteredMeasure::DealsCreated => ("deals", "created_at", one, "1 = 1"),
+            FilteredMeasure::LostDeals => ("deals", "closed_at", one, "status = 'lost'"),
+            FilteredMeasure::Leads => ("leads", "created_at", one, "1 = 1"),
+            FilteredMeasure::LeadsResponded => ("leads", "created_at", one, "first_response_at IS NOT NULL"),
         };
         let mut conditions =
             vec![condition.to_string(), format!("{time_column} >= {}", p(backend, 1)), format!("{time_column} < {}", p(backend, 2))];

@@ -206,10 +206,11 @@ impl Db {
     /// table every measure: catches a migration that drifted from the code.
     pub async fn verify_schema(&self) -> Result<()> {
         use salescope_core::records::*;
-        let mut queries: Vec<String> = [&REPS, &CUSTOMERS, &CALLS, &ACTIVITIES, &LEADS, &DEALS, &DEAL_STAGES, &FEEDBACK, &DAILY_REPORTS]
-            .iter()
-            .map(|t| format!("SELECT {} FROM {} WHERE 1 = 0", t.columns.iter().map(|c| c.name).collect::<Vec<_>>().join(", "), t.name))
-            .collect();
+        let mut queries: Vec<String> =
+            [&REPS, &CUSTOMERS, &CALLS, &ACTIVITIES, &LEADS, &DEALS, &DEAL_STAGES, &FEEDBACK, &DAILY_REPORTS, &CUSTOM_MEASURES]
+                .iter()
+                .map(|t| format!("SELECT {} FROM {} WHERE 1 = 0", t.columns.iter().map(|c| c.name).collect::<Vec<_>>().join(", "), t.name))
+                .collect();
         let measures: Vec<&str> = salescope_core::rollup::Measure::ALL.iter().map(|m| m.column()).collect();
         queries.push(format!("SELECT rep_id, day, {} FROM rollup_rep_day WHERE 1 = 0", measures.join(", ")));
         for sql in queries {
