@@ -7,6 +7,7 @@ mod demo;
 mod kpi_cmd;
 mod progress;
 mod table;
+mod targets_cmd;
 
 use anyhow::Context;
 use clap::{Args, CommandFactory, FromArgMatches, Parser, Subcommand};
@@ -52,6 +53,16 @@ enum Command {
     },
     /// KPI values for a scope and period, with target, pace, 环比, 同比 and rank.
     Kpi(kpi_cmd::KpiArgs),
+    /// Set, list and split targets (目标拆解).
+    Target {
+        #[command(subcommand)]
+        action: targets_cmd::TargetAction,
+    },
+    /// Daily tracking of reps whose pace falls short (升级为每日跟踪).
+    Tracking {
+        #[command(subcommand)]
+        action: targets_cmd::TrackingAction,
+    },
     /// Fill the store with the demo organisation.
     Demo(DemoArgs),
     /// Serve the HTTP API.
@@ -213,11 +224,19 @@ async fn run(command: Command, config: Config, today: Option<salescope_core::tim
         Command::Import(args) => import(args, &config).await,
         Command::Kpi(args) => {
             let db = open_store(&config).await?;
-            let today = match today {
-                Some(day) => day,
-                None => salescope_web::local_now(&db.settings().await?.zone).day(),
-            };
+            let today = today_of(&db, today).await?;
             kpi_cmd::run(args, &db, lang, today).await?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Target { action } => {
+            let db = open_store(&config).await?;
+            targets_cmd::target(action, &db, lang).await?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Tracking { action } => {
+            let db = open_store(&config).await?;
+            let today = today_of(&db, today).await?;
+            targets_cmd::tracking(action, &db, lang, today).await?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Rollup { rebuild } => {
@@ -285,6 +304,14 @@ async fn run(command: Command, config: Config, today: Option<salescope_core::tim
         }
         Command::Bench(args) => bench::run(args).await.map(|()| ExitCode::SUCCESS),
     }
+}
+
+/// `--today`, or the organisation's date now.
+async fn today_of(db: &Db, today: Option<salescope_core::time::Day>) -> anyhow::Result<salescope_core::time::Day> {
+    Ok(match today {
+        Some(day) => day,
+        None => salescope_web::local_now(&db.settings().await?.zone).day(),
+    })
 }
 
 async fn import(args: ImportArgs, config: &Config) -> anyhow::Result<ExitCode> {

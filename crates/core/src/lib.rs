@@ -24,5 +24,6 @@ pub mod schema;
 pub mod scope;
 pub mod settings;
 pub mod stats;
+pub mod targets;
 pub mod time;
 pub mod values;

@@ -12,6 +12,7 @@ mod context;
 pub mod custom;
 mod data;
 pub mod kpis;
+pub mod targets;
 
 pub use context::Context;
 pub use kpis::{KpiQuery, KpiReport, KpiValue, Pace, TrendPoint};

@@ -18,7 +18,7 @@ pub mod testing;
 
 pub use ingest::{BatchOutcome, Stored, WriteContext};
 pub use kpi_data::{Membership, OrgStructure, RepInfo};
-pub use management::{CustomKpiRow, TargetRow};
+pub use management::{CustomKpiRow, TargetRow, TrackingRow};
 pub use rollup::{RollupRow, TeamTotals};
 pub use sets::CustomerSetRow;
 pub use settings::{SettingError, Settings, TIMEZONE_KEY};

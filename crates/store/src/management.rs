@@ -118,3 +118,74 @@ impl Db {
         Ok(())
     }
 }
+
+/// A rep on daily tracking (升级为每日跟踪), from `started_on` until `ended_on`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TrackingRow {
+    pub id: i64,
+    pub rep_id: String,
+    pub kpi: String,
+    pub period: String,
+    pub started_on: Day,
+    pub ended_on: Option<Day>,
+    /// Projected attainment (%) when tracking started.
+    pub attainment: Option<f64>,
+    pub reason: String,
+}
+
+impl Db {
+    pub async fn tracking_rows(&self, open_only: bool) -> Result<Vec<TrackingRow>> {
+        let sql = if open_only {
+            "SELECT id, rep_id, kpi, period, started_on, ended_on, attainment, reason FROM tracking WHERE ended_on IS NULL ORDER BY started_on, rep_id"
+        } else {
+            "SELECT id, rep_id, kpi, period, started_on, ended_on, attainment, reason FROM tracking ORDER BY started_on, rep_id"
+        };
+        type Row = (i64, String, String, String, i64, Option<i64>, Option<f64>, String);
+        let rows: Vec<Row> = on_pool!(self, pool => sqlx::query_as(sql).fetch_all(pool).await?);
+        Ok(rows
+            .into_iter()
+            .map(|(id, rep_id, kpi, period, started, ended, attainment, reason)| TrackingRow {
+                id,
+                rep_id,
+                kpi,
+                period,
+                started_on: Day(started as i32),
+                ended_on: ended.map(|d| Day(d as i32)),
+                attainment,
+                reason,
+            })
+            .collect())
+    }
+
+    pub async fn start_tracking(
+        &self,
+        rep_id: &str,
+        kpi: &str,
+        period: &str,
+        on: Day,
+        attainment: Option<f64>,
+        reason: &str,
+    ) -> Result<()> {
+        let text = format!(
+            "INSERT INTO tracking (rep_id, kpi, period, started_on, ended_on, attainment, reason) VALUES ({}, {}, {}, {}, NULL, {}, {})",
+            p(self.backend(), 1),
+            p(self.backend(), 2),
+            p(self.backend(), 3),
+            p(self.backend(), 4),
+            p(self.backend(), 5),
+            p(self.backend(), 6)
+        );
+        on_pool!(self, pool => {
+            sqlx::query(&text).bind(rep_id).bind(kpi).bind(period).bind(on.0 as i64).bind(attainment).bind(reason).execute(pool).await?;
+        });
+        Ok(())
+    }
+
+    pub async fn end_tracking(&self, id: i64, on: Day) -> Result<()> {
+        let text = format!("UPDATE tracking SET ended_on = {} WHERE id = {}", p(self.backend(), 1), p(self.backend(), 2));
+        on_pool!(self, pool => {
+            sqlx::query(&text).bind(on.0 as i64).bind(id).execute(pool).await?;
+        });
+        Ok(())
+    }
+}

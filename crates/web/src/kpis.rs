@@ -1,14 +1,14 @@
 //! `GET /api/v1/kpis` and the KPI catalogue.
 
-use crate::{ApiError, AppState, local_now, request_lang};
+use crate::request::{ApiResult, OrApiError, today};
+use crate::{ApiError, AppState, request_lang};
 use axum::Json;
 use axum::extract::{Query, State};
 use axum::http::HeaderMap;
-use axum::response::{IntoResponse, Response};
 use salescope_core::period::{Granularity, Period};
 use salescope_core::scope::Scope;
-use salescope_engine::kpis::{KpiQuery, kpi_report_with};
-use salescope_engine::{Context, EngineError};
+use salescope_engine::Context;
+use salescope_engine::kpis::{KpiQuery, KpiReport, kpi_report_with};
 use serde::{Deserialize, Serialize};
 
 #[derive(Deserialize)]
@@ -24,41 +24,20 @@ pub struct KpiParams {
 }
 
 /// `GET /api/v1/kpis?kpi=revenue,connect_rate&scope=team:销售一部&period=2024-07&by=week`
-pub async fn values(State(state): State<AppState>, Query(params): Query<KpiParams>, headers: HeaderMap) -> Response {
+pub async fn values(State(state): State<AppState>, Query(params): Query<KpiParams>, headers: HeaderMap) -> ApiResult<Json<KpiReport>> {
     let lang = request_lang(params.lang.as_deref(), &headers);
-    let fail = |e: EngineError| ApiError::from_engine(&e, lang).into_response();
-    let ctx = match Context::load(&state.db).await {
-        Ok(ctx) => ctx,
-        Err(e) => return fail(e),
-    };
-    let today = match params.today.as_deref() {
-        Some(text) => match salescope_core::time::parse_date(text, &Default::default()) {
-            Some(day) => day,
-            None => return ApiError::bad_request("bad_date", lang.format("error.bad_date", &[("date", &text)])).into_response(),
-        },
-        None => match state.db.settings().await {
-            Ok(settings) => local_now(&settings.zone).day(),
-            Err(e) => return fail(e.into()),
-        },
-    };
-    let scope = match Scope::parse(params.scope.as_deref().unwrap_or("org")) {
-        Ok(scope) => scope,
-        Err(e) => return fail(e.into()),
-    };
+    let ctx = Context::load(&state.db).await.or_api(lang)?;
+    let today = today(&state, params.today.as_deref(), lang).await?;
+    let scope = Scope::parse(params.scope.as_deref().unwrap_or("org")).or_api(lang)?;
     let period = match params.period.as_deref() {
-        Some(text) => match Period::parse(text) {
-            Ok(period) => period,
-            Err(e) => return fail(e.into()),
-        },
+        Some(text) => Period::parse(text).or_api(lang)?,
         None => Period::month_of(today),
     };
     let by = match params.by.as_deref() {
-        Some(text) => match Granularity::parse(text) {
-            Some(by) => Some(by),
-            None => {
-                return ApiError::bad_request("bad_granularity", lang.format("error.bad_granularity", &[("by", &text)])).into_response();
-            }
-        },
+        Some(text) => Some(
+            Granularity::parse(text)
+                .ok_or_else(|| ApiError::bad_request("bad_granularity", lang.format("error.bad_granularity", &[("by", &text)])))?,
+        ),
         None => None,
     };
     let kpis: Vec<String> = match params.kpi.as_deref() {
@@ -68,14 +47,11 @@ pub async fn values(State(state): State<AppState>, Query(params): Query<KpiParam
         _ => ctx.catalogue.iter().map(|k| k.id.clone()).collect(),
     };
     let query = KpiQuery { kpis, scope, period, by, today, lang };
-    match kpi_report_with(&state.db, &ctx, &query).await {
-        Ok(report) => Json(report).into_response(),
-        Err(e) => fail(e),
-    }
+    Ok(Json(kpi_report_with(&state.db, &ctx, &query).await.or_api(lang)?))
 }
 
 #[derive(Serialize)]
-struct CatalogueEntry {
+pub struct CatalogueEntry {
     id: String,
     name: String,
     unit: &'static str,
@@ -85,23 +61,24 @@ struct CatalogueEntry {
 }
 
 /// `GET /api/v1/kpis/catalogue`: every KPI, built-in and custom.
-pub async fn catalogue(State(state): State<AppState>, headers: HeaderMap, Query(params): Query<KpiParams>) -> Response {
+pub async fn catalogue(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Query(params): Query<KpiParams>,
+) -> ApiResult<Json<Vec<CatalogueEntry>>> {
     let lang = request_lang(params.lang.as_deref(), &headers);
-    match Context::load(&state.db).await {
-        Ok(ctx) => Json(
-            ctx.catalogue
-                .iter()
-                .map(|k| CatalogueEntry {
-                    id: k.id.clone(),
-                    name: k.name(lang).to_string(),
-                    unit: k.unit.id(),
-                    direction: k.direction.id(),
-                    group: k.group.id(),
-                    formula: k.formula_text.clone(),
-                })
-                .collect::<Vec<_>>(),
-        )
-        .into_response(),
-        Err(e) => ApiError::from_engine(&e, lang).into_response(),
-    }
+    let ctx = Context::load(&state.db).await.or_api(lang)?;
+    Ok(Json(
+        ctx.catalogue
+            .iter()
+            .map(|k| CatalogueEntry {
+                id: k.id.clone(),
+                name: k.name(lang).to_string(),
+                unit: k.unit.id(),
+                direction: k.direction.id(),
+                group: k.group.id(),
+                formula: k.formula_text.clone(),
+            })
+            .collect(),
+    ))
 }

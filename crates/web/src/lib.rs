@@ -6,6 +6,8 @@
 
 mod error;
 mod kpis;
+mod request;
+mod targets;
 
 pub use error::ApiError;
 
@@ -37,6 +39,10 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/ingest/{kind}", post(ingest))
         .route("/api/v1/kpis", get(kpis::values))
         .route("/api/v1/kpis/catalogue", get(kpis::catalogue))
+        .route("/api/v1/targets", get(targets::list).put(targets::put))
+        .route("/api/v1/targets/split", post(targets::split_target))
+        .route("/api/v1/tracking", get(targets::tracking))
+        .route("/api/v1/tracking/update", post(targets::update))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .with_state(state)
 }

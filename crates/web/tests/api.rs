@@ -138,3 +138,56 @@ async fn kpis_are_served_for_a_scope_and_period_with_clear_errors() {
     })
     .await;
 }
+
+async fn send(request: reqwest::RequestBuilder) -> (u16, Value) {
+    let response = request.header("accept-language", "en").send().await.expect("request");
+    let status = response.status().as_u16();
+    (status, response.json().await.expect("JSON body"))
+}
+
+#[tokio::test]
+async fn targets_are_set_split_listed_and_drive_daily_tracking() {
+    each_backend(async |store: &TestDb| {
+        let base = start(store).await;
+        let client = reqwest::Client::new();
+        let reps = json!([{"rep_id": "R1", "name": "张三", "team": "销售一部"}, {"rep_id": "R2", "name": "李四", "team": "销售一部"}]);
+        post(&format!("{base}/api/v1/ingest/reps"), reps.to_string(), "en").await;
+        let deals = json!([
+            {"deal_id": "D1", "rep_id": "R1", "customer_id": "K1", "created_at": "2024-07-01", "closed_at": "2024-07-03", "status": "won", "amount": 9000, "contract_no": "HT1"},
+            {"deal_id": "D2", "rep_id": "R2", "customer_id": "K2", "created_at": "2024-07-01", "closed_at": "2024-07-04", "status": "won", "amount": 1000, "contract_no": "HT2"}
+        ]);
+        let (status, report) = post(&format!("{base}/api/v1/ingest/deals"), deals.to_string(), "en").await;
+        assert_eq!(status, 200, "{report}");
+
+        let target = json!({"kpi": "revenue", "scope": "team:销售一部", "period": "2024-07", "value": 40000});
+        let (status, body) = send(client.put(format!("{base}/api/v1/targets")).body(target.to_string())).await;
+        assert_eq!(status, 200, "{body}");
+        let split = json!({"kpi": "revenue", "scope": "team:销售一部", "period": "2024-07", "into": "reps", "by": "weights", "weights": {"R1": 3, "R2": 1}});
+        let (status, parts) = send(client.post(format!("{base}/api/v1/targets/split")).body(split.to_string())).await;
+        assert_eq!(status, 200, "{parts}");
+        assert_eq!(parts, json!([
+            {"kpi": "revenue", "scope": "rep:R1", "period": "2024-07", "value": 30000.0},
+            {"kpi": "revenue", "scope": "rep:R2", "period": "2024-07", "value": 10000.0}
+        ]));
+        let (status, listed) = send(client.get(format!("{base}/api/v1/targets?scope=rep:R2"))).await;
+        assert_eq!((status, listed.as_array().map(Vec::len)), (200, Some(1)));
+
+        // On 5 July, 4 of 23 working days have passed: R1 projects 9,000 × 23 / 4 = 172 % of
+        // 30,000; R2 1,000 × 23 / 4 = 57.5 % of 10,000 and goes on daily tracking.
+        let (status, changes) = send(client.post(format!("{base}/api/v1/tracking/update")).body(r#"{"today": "2024-07-05"}"#)).await;
+        assert_eq!(status, 200, "{changes}");
+        assert_eq!(changes.as_array().map(Vec::len), Some(1), "{changes}");
+        assert_eq!((changes[0]["rep_id"].as_str(), changes[0]["change"].as_str()), (Some("R2"), Some("started")));
+        let (_, tracked) = send(client.get(format!("{base}/api/v1/tracking"))).await;
+        assert_eq!(tracked[0]["rep_id"], "R2");
+        assert_eq!(tracked[0]["started_on"], "2024-07-05");
+
+        let bad = json!({"kpi": "revenue", "scope": "team:销售一部", "period": "2024-07", "into": "centuries"});
+        let (status, body) = send(client.post(format!("{base}/api/v1/targets/split")).body(bad.to_string())).await;
+        assert_eq!((status, body["code"].as_str()), (400, Some("bad_split")));
+        let unknown = json!({"kpi": "revenue", "scope": "team:销售九部", "period": "2024-07", "value": 1});
+        let (status, body) = send(client.put(format!("{base}/api/v1/targets")).body(unknown.to_string())).await;
+        assert_eq!((status, body["code"].as_str()), (404, Some("unknown_team")));
+    })
+    .await;
+}

@@ -1,0 +1,204 @@
+//! Setting and splitting targets (目标拆解), and the daily tracking of reps whose pace falls
+//! short (升级为每日跟踪).
+
+use crate::context::Context;
+use crate::data::{Detail, Needs, PeriodData};
+use crate::kpis::{attainment, pace};
+use crate::{EngineError, Result};
+use salescope_core::fxhash::FxHashMap;
+use salescope_core::kpi::KpiDef;
+use salescope_core::period::{Period, PeriodKind};
+use salescope_core::scope::Scope;
+use salescope_core::targets::{Share, split_among, split_over_time};
+use salescope_core::time::Day;
+use salescope_store::{Db, TargetRow, TrackingRow};
+use serde::Serialize;
+
+/// Sets the target of a KPI for a scope and period.
+pub async fn set(db: &Db, ctx: &Context, kpi: &str, scope: &Scope, period: &Period, value: f64) -> Result<TargetRow> {
+    let def = ctx.kpi(kpi)?;
+    ctx.check_scope(scope)?;
+    if !value.is_finite() {
+        return Err(EngineError::Invalid("a target must be a number".into()));
+    }
+    let row = TargetRow { kpi: def.id.clone(), scope: scope.label(), period: period.label(), value };
+    db.set_targets(std::slice::from_ref(&row)).await?;
+    Ok(row)
+}
+
+/// What a target is split into.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SplitInto {
+    /// The reps who sell in the scope during the period.
+    Reps,
+    /// The sub-teams of a team, or the top-level teams of the organisation.
+    Teams,
+    /// Shorter periods: quarters, months, weeks or working days.
+    Periods(PeriodKind),
+}
+
+/// How a split shares a target among reps or teams.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ShareBy {
+    Even,
+    Weights(Vec<(String, f64)>),
+    /// In proportion to the KPI in the period before.
+    LastPeriod,
+}
+
+/// Values of KPIs per scope for one period, read once.
+pub(crate) async fn values_of(db: &Db, ctx: &Context, kpis: &[&KpiDef], scopes: &[Scope], period: Period) -> Result<Vec<Vec<Option<f64>>>> {
+    let data = PeriodData::load(db, ctx, period, &Needs::of(kpis.iter().copied()), Detail::PerRep).await?;
+    Ok(scopes
+        .iter()
+        .map(|scope| {
+            let q = data.quantities(ctx, scope);
+            kpis.iter().map(|k| q.evaluate(k)).collect()
+        })
+        .collect())
+}
+
+/// Splits the target of a KPI for a scope and period, stores the parts and returns them.
+pub async fn split(
+    db: &Db,
+    ctx: &Context,
+    kpi: &str,
+    scope: &Scope,
+    period: &Period,
+    into: SplitInto,
+    share: &ShareBy,
+) -> Result<Vec<TargetRow>> {
+    let def = ctx.kpi(kpi)?;
+    ctx.check_scope(scope)?;
+    let total =
+        ctx.target(def, scope, period).ok_or_else(|| EngineError::Invalid(format!("no {} target for {} in {}", def.id, scope, period)))?;
+    let rows: Vec<TargetRow> = match into {
+        SplitInto::Periods(kind) => split_over_time(total, period, kind, &ctx.calendar, def.is_additive())
+            .into_iter()
+            .map(|(p, value)| TargetRow { kpi: def.id.clone(), scope: scope.label(), period: p.label(), value })
+            .collect(),
+        SplitInto::Reps | SplitInto::Teams => {
+            let members: Vec<Scope> = match (into, scope) {
+                (SplitInto::Reps, Scope::Rep(_)) => return Err(EngineError::Invalid("a rep's target has no reps to split into".into())),
+                (SplitInto::Reps, _) => ctx.sellers_in(scope, period).into_iter().map(|r| Scope::Rep(r.rep_id.clone())).collect(),
+                (SplitInto::Teams, Scope::Org) => ctx.tree.roots().into_iter().map(Scope::Team).collect(),
+                (SplitInto::Teams, Scope::Team(team)) => ctx.tree.children(team).into_iter().map(Scope::Team).collect(),
+                (SplitInto::Teams, Scope::Rep(_)) => return Err(EngineError::Invalid("a rep's target has no teams to split into".into())),
+                (SplitInto::Periods(_), _) => Vec::new(),
+            };
+            if members.is_empty() {
+                return Err(EngineError::Invalid(format!("{scope} has nobody to split its target among in {period}")));
+            }
+            let labels: Vec<String> = members.iter().map(Scope::label).collect();
+            let share = match share {
+                ShareBy::Even => Share::Even,
+                ShareBy::Weights(weights) => {
+                    // Weights may name reps or teams plainly (R001) or as scopes (rep:R001).
+                    let by_label = weights
+                        .iter()
+                        .map(|(name, w)| {
+                            let label = labels.iter().find(|l| *l == name || l.split_once(':').is_some_and(|(_, n)| n == name)).cloned();
+                            label
+                                .map(|l| (l, *w))
+                                .ok_or_else(|| EngineError::Invalid(format!("`{name}` is not among {}", labels.join(", "))))
+                        })
+                        .collect::<Result<Vec<_>>>()?;
+                    Share::Weights(by_label)
+                }
+                ShareBy::LastPeriod => {
+                    let values = values_of(db, ctx, &[def], &members, period.previous()).await?;
+                    Share::LastPeriod(labels.iter().cloned().zip(values.into_iter().map(|v| v[0].unwrap_or(0.0))).collect())
+                }
+            };
+            split_among(total, &labels, &share, def.is_additive())
+                .into_iter()
+                .map(|(label, value)| TargetRow { kpi: def.id.clone(), scope: label, period: period.label(), value })
+                .collect()
+        }
+    };
+    db.set_targets(&rows).await?;
+    Ok(rows)
+}
+
+/// Whether a rep's tracking began, continues or ended with this update.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TrackingChange {
+    Started,
+    Continues,
+    Ended,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct TrackingEntry {
+    pub rep_id: String,
+    pub name: String,
+    pub team: String,
+    pub kpi: String,
+    pub period: String,
+    pub value: Option<f64>,
+    pub target: Option<f64>,
+    pub projected_attainment: Option<f64>,
+    pub change: TrackingChange,
+    pub since: String,
+}
+
+/// Puts on daily tracking every rep whose projected attainment of the KPI for the period
+/// containing `today` is below `threshold` %, and takes off those who recovered. Reps without a
+/// target are left alone. The history is kept.
+pub async fn update_tracking(
+    db: &Db,
+    ctx: &Context,
+    today: Day,
+    kpi: &str,
+    period_kind: PeriodKind,
+    threshold: f64,
+) -> Result<Vec<TrackingEntry>> {
+    let def = ctx.kpi(kpi)?;
+    let period = Period::containing(period_kind, today);
+    let reps: Vec<_> = ctx.sellers_in(&Scope::Org, &period);
+    let scopes: Vec<Scope> = reps.iter().map(|r| Scope::Rep(r.rep_id.clone())).collect();
+    let values = values_of(db, ctx, &[def], &scopes, period).await?;
+    let open: FxHashMap<String, TrackingRow> =
+        db.tracking_rows(true).await?.into_iter().filter(|t| t.kpi == def.id).map(|t| (t.rep_id.clone(), t)).collect();
+    let mut entries = Vec::new();
+    for ((rep, scope), value) in reps.iter().zip(&scopes).zip(values) {
+        let value = value[0];
+        let Some(target) = ctx.target(def, scope, &period) else { continue };
+        let projected = pace(ctx, def, &period, today, value, Some(target))
+            .and_then(|p| p.projected_attainment)
+            .or_else(|| attainment(def.direction, value, Some(target)));
+        let behind = projected.is_none_or(|a| a < threshold);
+        let change = match (behind, open.get(&rep.rep_id)) {
+            (true, None) => {
+                let reason = format!(
+                    "projected {} attainment {} < {threshold}% in {period}",
+                    def.id,
+                    projected.map_or("—".into(), |a| format!("{a:.1}%"))
+                );
+                db.start_tracking(&rep.rep_id, &def.id, &period.label(), today, projected, &reason).await?;
+                TrackingChange::Started
+            }
+            (true, Some(_)) => TrackingChange::Continues,
+            (false, Some(row)) => {
+                db.end_tracking(row.id, today).await?;
+                TrackingChange::Ended
+            }
+            (false, None) => continue,
+        };
+        let since = open.get(&rep.rep_id).map_or(today, |r| r.started_on);
+        entries.push(TrackingEntry {
+            rep_id: rep.rep_id.clone(),
+            name: rep.name.clone(),
+            team: ctx.team_on(&rep.rep_id, today).unwrap_or(&rep.team).to_string(),
+            kpi: def.id.clone(),
+            period: period.label(),
+            value,
+            target: Some(target),
+            projected_attainment: projected,
+            change,
+            since: since.to_string(),
+        });
+    }
+    Ok(entries)
+}

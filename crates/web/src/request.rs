@@ -1,0 +1,49 @@
+//! What every handler needs from a request: its language, a JSON body, the day it is asked
+//! about, and errors turned into [`ApiError`]s in that language.
+
+use crate::{ApiError, AppState, local_now};
+use salescope_core::i18n::Lang;
+use salescope_core::time::Day;
+use salescope_engine::EngineError;
+use serde::de::DeserializeOwned;
+
+pub(crate) type ApiResult<T> = Result<T, ApiError>;
+
+/// Engine, store and parse errors as API errors in the request's language.
+pub(crate) trait OrApiError<T> {
+    fn or_api(self, lang: Lang) -> ApiResult<T>;
+}
+
+impl<T, E: Into<EngineError>> OrApiError<T> for Result<T, E> {
+    fn or_api(self, lang: Lang) -> ApiResult<T> {
+        self.map_err(|e| ApiError::from_engine(&e.into(), lang))
+    }
+}
+
+/// The request body as `T`; an empty body is `T::default()` when `empty_is_default`.
+pub(crate) fn json_body<T: DeserializeOwned + Default>(body: &[u8], empty_is_default: bool, lang: Lang) -> ApiResult<T> {
+    if empty_is_default && body.iter().all(u8::is_ascii_whitespace) {
+        return Ok(T::default());
+    }
+    serde_json::from_slice(body).map_err(|e| ApiError::bad_request("bad_json", lang.format("error.bad_body", &[("detail", &e)])))
+}
+
+/// The `today` parameter, else today in the organisation's time zone.
+pub(crate) async fn today(state: &AppState, text: Option<&str>, lang: Lang) -> ApiResult<Day> {
+    match text {
+        Some(text) => salescope_core::time::parse_date(text, &Default::default())
+            .ok_or_else(|| ApiError::bad_request("bad_date", lang.format("error.bad_date", &[("date", &text)]))),
+        None => Ok(local_now(&state.db.settings().await.or_api(lang)?.zone).day()),
+    }
+}
+
+/// One of a fixed set of named options, or a 400 listing them.
+pub(crate) fn choice<T: Clone>(value: &str, field: &str, options: &[(&str, T)], code: &'static str, lang: Lang) -> ApiResult<T> {
+    options.iter().find(|(name, _)| *name == value).map(|(_, v)| v.clone()).ok_or_else(|| {
+        let names: Vec<&str> = options.iter().map(|(name, _)| *name).collect();
+        ApiError::bad_request(
+            code,
+            lang.format("error.bad_choice", &[("value", &value), ("field", &field), ("choices", &names.join(", "))]),
+        )
+    })
+}

@@ -1,0 +1,176 @@
+//! Targets and daily tracking over HTTP.
+
+use crate::request::{ApiResult, OrApiError, choice, json_body, today};
+use crate::{AppState, request_lang};
+use axum::Json;
+use axum::body::Bytes;
+use axum::extract::{Query, State};
+use axum::http::HeaderMap;
+use salescope_core::period::{Period, PeriodKind};
+use salescope_core::scope::Scope;
+use salescope_engine::Context;
+use salescope_engine::targets::{ShareBy, SplitInto, TrackingEntry, set, split, update_tracking};
+use salescope_store::{TargetRow, TrackingRow};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+#[derive(Deserialize)]
+pub struct Filter {
+    lang: Option<String>,
+    kpi: Option<String>,
+    scope: Option<String>,
+    period: Option<String>,
+    /// Tracking: include ended tracking, not only who is on it now.
+    #[serde(default)]
+    all: bool,
+}
+
+#[derive(Serialize, Deserialize, Default)]
+pub struct TargetBody {
+    kpi: String,
+    scope: String,
+    period: String,
+    value: f64,
+}
+
+impl From<TargetRow> for TargetBody {
+    fn from(t: TargetRow) -> TargetBody {
+        TargetBody { kpi: t.kpi, scope: t.scope, period: t.period, value: t.value }
+    }
+}
+
+/// `GET /api/v1/targets?kpi=&scope=&period=`: stored targets, optionally filtered.
+pub async fn list(State(state): State<AppState>, Query(q): Query<Filter>, headers: HeaderMap) -> ApiResult<Json<Vec<TargetBody>>> {
+    let lang = request_lang(q.lang.as_deref(), &headers);
+    let wanted = |filter: &Option<String>, value: &str| filter.as_deref().is_none_or(|f| f == value);
+    let rows = state.db.targets().await.or_api(lang)?;
+    Ok(Json(
+        rows.into_iter()
+            .filter(|t| wanted(&q.kpi, &t.kpi) && wanted(&q.scope, &t.scope) && wanted(&q.period, &t.period))
+            .map(TargetBody::from)
+            .collect(),
+    ))
+}
+
+/// `PUT /api/v1/targets` with `{kpi, scope, period, value}`.
+pub async fn put(State(state): State<AppState>, headers: HeaderMap, Query(q): Query<Filter>, body: Bytes) -> ApiResult<Json<TargetBody>> {
+    let lang = request_lang(q.lang.as_deref(), &headers);
+    let body: TargetBody = json_body(&body, false, lang)?;
+    let ctx = Context::load(&state.db).await.or_api(lang)?;
+    let scope = Scope::parse(&body.scope).or_api(lang)?;
+    let period = Period::parse(&body.period).or_api(lang)?;
+    Ok(Json(set(&state.db, &ctx, &body.kpi, &scope, &period, body.value).await.or_api(lang)?.into()))
+}
+
+#[derive(Deserialize, Default)]
+pub struct SplitBody {
+    kpi: String,
+    scope: String,
+    period: String,
+    /// reps, teams, quarters, months, weeks or days.
+    into: String,
+    /// even (default), last-period or weights.
+    by: Option<String>,
+    /// With `by: weights`: rep id or team name → weight.
+    #[serde(default)]
+    weights: BTreeMap<String, f64>,
+}
+
+/// `POST /api/v1/targets/split`: splits a stored target and stores the parts.
+pub async fn split_target(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Query(q): Query<Filter>,
+    body: Bytes,
+) -> ApiResult<Json<Vec<TargetBody>>> {
+    let lang = request_lang(q.lang.as_deref(), &headers);
+    let body: SplitBody = json_body(&body, false, lang)?;
+    let into = choice(
+        &body.into,
+        "into",
+        &[
+            ("reps", SplitInto::Reps),
+            ("teams", SplitInto::Teams),
+            ("quarters", SplitInto::Periods(PeriodKind::Quarter)),
+            ("months", SplitInto::Periods(PeriodKind::Month)),
+            ("weeks", SplitInto::Periods(PeriodKind::Week)),
+            ("days", SplitInto::Periods(PeriodKind::Day)),
+        ],
+        "bad_split",
+        lang,
+    )?;
+    let weights = ShareBy::Weights(body.weights.into_iter().collect());
+    let share = choice(
+        body.by.as_deref().unwrap_or("even"),
+        "by",
+        &[("even", ShareBy::Even), ("last-period", ShareBy::LastPeriod), ("weights", weights)],
+        "bad_split",
+        lang,
+    )?;
+    let ctx = Context::load(&state.db).await.or_api(lang)?;
+    let scope = Scope::parse(&body.scope).or_api(lang)?;
+    let period = Period::parse(&body.period).or_api(lang)?;
+    let rows = split(&state.db, &ctx, &body.kpi, &scope, &period, into, &share).await.or_api(lang)?;
+    Ok(Json(rows.into_iter().map(TargetBody::from).collect()))
+}
+
+#[derive(Serialize)]
+pub struct TrackingBody {
+    rep_id: String,
+    kpi: String,
+    period: String,
+    started_on: String,
+    ended_on: Option<String>,
+    attainment: Option<f64>,
+    reason: String,
+}
+
+impl From<TrackingRow> for TrackingBody {
+    fn from(t: TrackingRow) -> TrackingBody {
+        TrackingBody {
+            rep_id: t.rep_id,
+            kpi: t.kpi,
+            period: t.period,
+            started_on: t.started_on.to_string(),
+            ended_on: t.ended_on.map(|d| d.to_string()),
+            attainment: t.attainment,
+            reason: t.reason,
+        }
+    }
+}
+
+/// `GET /api/v1/tracking?all=true`: who is on daily tracking (with `all`, the history too).
+pub async fn tracking(State(state): State<AppState>, Query(q): Query<Filter>, headers: HeaderMap) -> ApiResult<Json<Vec<TrackingBody>>> {
+    let lang = request_lang(q.lang.as_deref(), &headers);
+    Ok(Json(state.db.tracking_rows(!q.all).await.or_api(lang)?.into_iter().map(TrackingBody::from).collect()))
+}
+
+#[derive(Deserialize, Default)]
+pub struct TrackingUpdate {
+    kpi: Option<String>,
+    period: Option<String>,
+    threshold: Option<f64>,
+    today: Option<String>,
+}
+
+/// `POST /api/v1/tracking/update`: re-evaluates who is on daily tracking.
+pub async fn update(
+    State(state): State<AppState>,
+    Query(q): Query<Filter>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> ApiResult<Json<Vec<TrackingEntry>>> {
+    let lang = request_lang(q.lang.as_deref(), &headers);
+    let body: TrackingUpdate = json_body(&body, true, lang)?;
+    let ctx = Context::load(&state.db).await.or_api(lang)?;
+    let today = today(&state, body.today.as_deref(), lang).await?;
+    let kind = choice(
+        body.period.as_deref().unwrap_or("month"),
+        "period",
+        &[("week", PeriodKind::Week), ("month", PeriodKind::Month), ("quarter", PeriodKind::Quarter), ("year", PeriodKind::Year)],
+        "bad_period",
+        lang,
+    )?;
+    let kpi = body.kpi.as_deref().unwrap_or("revenue");
+    Ok(Json(update_tracking(&state.db, &ctx, today, kpi, kind, body.threshold.unwrap_or(80.0)).await.or_api(lang)?))
+}
