@@ -47,6 +47,7 @@ pub async fn load(db: &Db, params: DemoParams, lang: Lang, always_summarise: boo
         entry.0 += report.inserted + report.updated + report.unchanged;
         entry.1 += report.warned;
     }
+    set_targets(db, params, lang).await?;
     db.set_internal("demo", &marker).await?;
     println!("{}", lang.format("demo.loaded", &[("seconds", &format!("{:.1}", started.elapsed().as_secs_f64()))]));
     println!("{}", lang.format("demo.period", &[("from", &params.first_day()), ("to", &params.until)]));
@@ -59,6 +60,65 @@ pub async fn load(db: &Db, params: DemoParams, lang: Lang, always_summarise: boo
         }
     }
     print_teams(db, lang).await
+}
+
+/// Sets the targets a sales manager would: for each team and month of the demo (and the next),
+/// 10 % above the team's run rate per working day, so that holidays lower the month's target;
+/// each team's month split among its reps by their share of the month before; the
+/// organisation's the sum of its teams'. Then puts reps behind pace on daily tracking.
+async fn set_targets(db: &Db, params: DemoParams, lang: Lang) -> anyhow::Result<()> {
+    use salescope_core::period::{Period, PeriodKind};
+    use salescope_core::scope::Scope;
+    use salescope_engine::targets::{ShareBy, SplitInto, set, split, update_tracking};
+    use salescope_engine::{Context, KpiQuery, kpis::kpi_report_with};
+    let fail = crate::args::fail::<salescope_engine::EngineError>(lang);
+    let ctx = Context::load(db).await.map_err(&fail)?;
+    let Some(span) = Period::range(params.first_day(), params.until) else { return Ok(()) };
+    let mut months = span.covering(PeriodKind::Month);
+    months.push(Period::month_of(Period::month_of(params.until).end.plus_days(1)));
+    months.sort_by_key(|m| m.start);
+    months.dedup();
+    let span_working_days = ctx.calendar.working_days(span.start, span.end).max(1) as f64;
+    let selling_teams: Vec<String> = ctx
+        .tree
+        .teams()
+        .filter(|t| ctx.tree.children(t).is_empty() && !ctx.sellers_in(&Scope::Team(t.to_string()), &span).is_empty())
+        .map(str::to_string)
+        .collect();
+    let mut org_totals = vec![0.0; months.len()];
+    for team in &selling_teams {
+        let scope = Scope::Team(team.clone());
+        let query = KpiQuery {
+            kpis: vec!["revenue".into(), "new_customers".into()],
+            scope: scope.clone(),
+            period: span,
+            by: None,
+            today: params.until,
+            lang,
+        };
+        let report = kpi_report_with(db, &ctx, &query).await.map_err(&fail)?;
+        let per_day = |i: usize| report.values[i].value.unwrap_or(0.0) / span_working_days;
+        for (i, month) in months.iter().enumerate() {
+            let working_days = ctx.calendar.working_days(month.start, month.end) as f64;
+            let revenue = (per_day(0) * working_days * 1.1 / 10_000.0).round() * 10_000.0;
+            let new_customers = (per_day(1) * working_days * 1.1).ceil();
+            set(db, &ctx, "revenue", &scope, month, revenue).await.map_err(&fail)?;
+            set(db, &ctx, "new_customers", &scope, month, new_customers).await.map_err(&fail)?;
+            org_totals[i] += revenue;
+        }
+    }
+    for (month, total) in months.iter().zip(org_totals) {
+        set(db, &ctx, "revenue", &Scope::Org, month, total).await.map_err(&fail)?;
+    }
+    let ctx = Context::load(db).await.map_err(&fail)?;
+    for team in &selling_teams {
+        for month in &months {
+            split(db, &ctx, "revenue", &Scope::Team(team.clone()), month, SplitInto::Reps, &ShareBy::LastPeriod).await.map_err(&fail)?;
+        }
+    }
+    let ctx = Context::load(db).await.map_err(&fail)?;
+    update_tracking(db, &ctx, params.until, "revenue", PeriodKind::Month, 80.0).await.map_err(&fail)?;
+    Ok(())
 }
 
 async fn print_teams(db: &Db, lang: Lang) -> anyhow::Result<()> {

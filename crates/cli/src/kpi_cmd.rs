@@ -6,9 +6,8 @@ use salescope_core::format::{format_change, format_value};
 use salescope_core::i18n::Lang;
 use salescope_core::kpi::Unit;
 use salescope_core::period::{Granularity, Period};
-use salescope_core::scope::Scope;
+use salescope_engine::Context;
 use salescope_engine::kpis::{KpiQuery, KpiReport, kpi_report_with};
-use salescope_engine::{Context, EngineError};
 use salescope_store::Db;
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
@@ -117,18 +116,18 @@ pub async fn run(args: KpiArgs, db: &Db, lang: Lang, today: salescope_core::time
     match args.action {
         Some(KpiAction::Define { id, name_en, name_zh, unit, direction, formula }) => {
             let row = salescope_store::CustomKpiRow { id, name_en, name_zh, unit, direction, formula };
-            let def = salescope_engine::custom::define(db, row).await.map_err(|e| anyhow::anyhow!(e.message(lang)))?;
+            let def = salescope_engine::custom::define(db, row).await.map_err(crate::args::fail(lang))?;
             println!("{} = {}", def.id, def.formula);
             return Ok(());
         }
         Some(KpiAction::Remove { id }) => {
-            let removed = salescope_engine::custom::remove(db, &id).await.map_err(|e| anyhow::anyhow!(e.message(lang)))?;
+            let removed = salescope_engine::custom::remove(db, &id).await.map_err(crate::args::fail(lang))?;
             anyhow::ensure!(removed, "no custom KPI `{id}`");
             return Ok(());
         }
         None => {}
     }
-    let ctx = Context::load(db).await.map_err(|e| anyhow::anyhow!(e.message(lang)))?;
+    let ctx = Context::load(db).await.map_err(crate::args::fail(lang))?;
     if args.list {
         let rows: Vec<Vec<String>> = ctx
             .catalogue
@@ -142,22 +141,21 @@ pub async fn run(args: KpiArgs, db: &Db, lang: Lang, today: salescope_core::time
         print!("{}", table::render(&headings, &rows));
         return Ok(());
     }
-    let fail = |e: EngineError| anyhow::anyhow!(e.message(lang));
     let kpis: Vec<String> = if args.kpis.is_empty() || args.kpis.iter().any(|k| k == "all") {
         ctx.catalogue.iter().map(|k| k.id.clone()).collect()
     } else {
         args.kpis.iter().flat_map(|k| k.split(',')).map(|k| k.trim().to_string()).filter(|k| !k.is_empty()).collect()
     };
     let period = match &args.period {
-        Some(text) => Period::parse(text).map_err(|e| fail(e.into()))?,
+        Some(text) => crate::args::period(text, lang)?,
         None => Period::month_of(today),
     };
     let by = match &args.by {
         Some(text) => Some(Granularity::parse(text).ok_or_else(|| anyhow::anyhow!("`{text}` is not day, week or month"))?),
         None => None,
     };
-    let query = KpiQuery { kpis, scope: Scope::parse(&args.scope).map_err(|e| fail(e.into()))?, period, by, today, lang };
-    let report = kpi_report_with(db, &ctx, &query).await.map_err(fail)?;
+    let query = KpiQuery { kpis, scope: crate::args::scope(&args.scope, lang)?, period, by, today, lang };
+    let report = kpi_report_with(db, &ctx, &query).await.map_err(crate::args::fail(lang))?;
     match args.format {
         Format::Json => println!("{}", serde_json::to_string_pretty(&report)?),
         Format::Csv => print!("{}", table::csv(&headings(lang), &rows(&report, lang, true))?),

@@ -1,11 +1,13 @@
 //! The `salescope` command: import data, load the demo organisation, serve the API, maintain the
 //! store, run the benchmarks.
 
+mod args;
 mod bench;
 mod config;
 mod demo;
 mod kpi_cmd;
 mod progress;
+mod report_cmd;
 mod table;
 mod targets_cmd;
 
@@ -62,6 +64,11 @@ enum Command {
     Tracking {
         #[command(subcommand)]
         action: targets_cmd::TrackingAction,
+    },
+    /// The review sheets: daily tracking, weekly summary, monthly review (JSON, CSV, XLSX).
+    Report {
+        #[command(subcommand)]
+        action: report_cmd::ReportAction,
     },
     /// Fill the store with the demo organisation.
     Demo(DemoArgs),
@@ -237,6 +244,12 @@ async fn run(command: Command, config: Config, today: Option<salescope_core::tim
             let db = open_store(&config).await?;
             let today = today_of(&db, today).await?;
             targets_cmd::tracking(action, &db, lang, today).await?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Report { action } => {
+            let db = open_store(&config).await?;
+            let today = today_of(&db, today).await?;
+            report_cmd::run(action, &db, lang, today).await?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Rollup { rebuild } => {

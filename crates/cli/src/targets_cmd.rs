@@ -1,11 +1,11 @@
 //! `salescope target` and `salescope tracking`.
 
+use crate::args::{self, fail};
 use crate::table;
 use clap::Subcommand;
 use salescope_core::format::format_value;
 use salescope_core::i18n::Lang;
-use salescope_core::period::{Period, PeriodKind};
-use salescope_core::scope::Scope;
+use salescope_core::period::PeriodKind;
 use salescope_core::time::Day;
 use salescope_engine::Context;
 use salescope_engine::targets::{ShareBy, SplitInto, set, split, update_tracking};
@@ -63,10 +63,6 @@ pub enum TrackingAction {
     },
 }
 
-fn fail(lang: Lang) -> impl Fn(salescope_engine::EngineError) -> anyhow::Error {
-    move |e| anyhow::anyhow!(e.message(lang))
-}
-
 fn period_kind(text: &str) -> anyhow::Result<PeriodKind> {
     Ok(match text.trim() {
         "quarters" | "quarter" => PeriodKind::Quarter,
@@ -80,8 +76,8 @@ fn period_kind(text: &str) -> anyhow::Result<PeriodKind> {
 
 pub async fn target(action: TargetAction, db: &Db, lang: Lang) -> anyhow::Result<()> {
     let ctx = Context::load(db).await.map_err(fail(lang))?;
-    let parse_scope = |s: &str| Scope::parse(s).map_err(|e| anyhow::anyhow!(salescope_engine::EngineError::from(e).message(lang)));
-    let parse_period = |p: &str| Period::parse(p).map_err(|e| anyhow::anyhow!(salescope_engine::EngineError::from(e).message(lang)));
+    let parse_scope = |s: &str| args::scope(s, lang);
+    let parse_period = |p: &str| args::period(p, lang);
     match action {
         TargetAction::Set { kpi, scope, period, value } => {
             let row = set(db, &ctx, &kpi, &parse_scope(&scope)?, &parse_period(&period)?, value).await.map_err(fail(lang))?;
@@ -189,13 +185,14 @@ pub async fn tracking(action: TrackingAction, db: &Db, lang: Lang, today: Day) -
                 .into_iter()
                 .map(|t| {
                     let name = ctx.rep(&t.rep_id).map(|r| r.name.clone()).unwrap_or_default();
+                    let reason = salescope_engine::targets::tracking_reason(&t, lang);
                     vec![
                         format!("{} {name}", t.rep_id),
                         t.kpi,
                         t.period,
                         t.started_on.to_string(),
                         t.ended_on.map(|d| d.to_string()).unwrap_or_default(),
-                        t.reason,
+                        reason,
                     ]
                 })
                 .collect();

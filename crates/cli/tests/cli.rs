@@ -133,3 +133,51 @@ fn config_shows_where_each_value_comes_from() {
     assert!(text.contains("lang = \"zh-CN\"  # environment"), "{text}");
     assert!(!text.contains("secret"));
 }
+
+#[tokio::test]
+async fn review_sheets_open_in_a_spreadsheet_with_the_seed_headings() {
+    use calamine::{Data, Reader, Xlsx};
+    each_backend(async |store: &TestDb| {
+        let dir = temp_dir("cli-report");
+        let out = salescope(store, &["import", "reps", &write(&dir, "reps.csv", REPS.as_bytes())]);
+        assert!(out.status.success(), "{}", stderr(&out));
+        let reports = "日期,销售人员,新客户开发数量,意向客户跟进次数,跟进要点,成交金额,合同编号,未完成目标原因,次日核心计划\n\
+            2024-07-08,张三,2,3,A客户报价,25000,HT-001,,跟进A客户审批进度\n";
+        let out = salescope(store, &["import", "daily-reports", &write(&dir, "daily.csv", reports.as_bytes())]);
+        assert!(out.status.success(), "{}", stderr(&out));
+        let out = salescope(store, &["report", "note", "daily", "rep:R002", "2024-07-08", "missed_reason", "重点客户出差"]);
+        assert!(out.status.success(), "{}", stderr(&out));
+
+        let file = dir.join("daily.xlsx");
+        let args = ["--lang", "zh-CN", "report", "daily", "--scope", "team:销售一部", "--period", "2024-07-08", "-o"];
+        let out = salescope(store, &[&args[..], &[file.to_str().expect("path")]].concat());
+        assert!(out.status.success(), "{}", stderr(&out));
+        assert!(stdout(&out).contains("每日业绩跟踪表（2 行）"), "{}", stdout(&out));
+        let mut workbook: Xlsx<_> = calamine::open_workbook(&file).expect("workbook");
+        let range = workbook.worksheet_range("每日业绩跟踪表").expect("sheet");
+        let headings: Vec<String> = (0..7).map(|c| range.get((0, c)).map(|d| d.to_string()).unwrap_or_default()).collect();
+        assert_eq!(
+            headings,
+            [
+                "日期",
+                "销售人员",
+                "新客户开发数量（个）",
+                "意向客户跟进次数（次）",
+                "成交金额（元）",
+                "未完成目标原因（若有）",
+                "次日核心计划"
+            ]
+        );
+        assert_eq!(range.get((1, 1)), Some(&Data::String("张三".into())));
+        assert_eq!(range.get((1, 4)), Some(&Data::Float(25_000.0)));
+        assert_eq!(range.get((2, 5)), Some(&Data::String("重点客户出差".into())));
+
+        let out = salescope(store, &["report", "weekly", "--period", "2024-W28", "--format", "csv"]);
+        assert!(out.status.success(), "{}", stderr(&out));
+        assert!(stdout(&out).starts_with("\u{feff}Week,Rep,Weekly target (CNY)"), "{}", stdout(&out));
+        let out = salescope(store, &["report", "monthly", "--format", "xlsx"]);
+        assert_eq!(out.status.code(), Some(1));
+        assert!(stderr(&out).contains("-o FILE.xlsx"), "{}", stderr(&out));
+    })
+    .await;
+}

@@ -23,6 +23,7 @@ pub mod rules;
 pub mod schema;
 pub mod scope;
 pub mod settings;
+pub mod sheet;
 pub mod stats;
 pub mod targets;
 pub mod time;

@@ -136,6 +136,19 @@ impl Period {
         }
     }
 
+    /// The whole periods of `kind` that overlap this one, in order (ISO weeks may reach past
+    /// its ends).
+    pub fn covering(&self, kind: PeriodKind) -> Vec<Period> {
+        let mut periods = Vec::new();
+        let mut day = self.start;
+        while day <= self.end {
+            let period = Period::containing(kind, day);
+            day = period.end.plus_days(1);
+            periods.push(period);
+        }
+        periods
+    }
+
     /// Reads `2024-07-08`, `2024-W28`, `2024-07`, `2024-Q3`, `2024`, `2024-07-01..2024-07-15`.
     pub fn parse(text: &str) -> Result<Period, PeriodError> {
         let t = text.trim();
@@ -370,5 +383,15 @@ mod tests {
             assert_eq!(p(&p(text).label()), p(text));
         }
         assert_eq!(month_of_index(month_index(2024, 7)), (2024, 7));
+    }
+
+    #[test]
+    fn covering_periods_are_whole_and_in_order() {
+        let july = Period::parse("2024-07").expect("month");
+        let weeks: Vec<String> = july.covering(PeriodKind::Week).iter().map(Period::label).collect();
+        assert_eq!(weeks, ["2024-W27", "2024-W28", "2024-W29", "2024-W30", "2024-W31"]);
+        let q3: Vec<String> = Period::parse("2024-Q3").expect("quarter").covering(PeriodKind::Month).iter().map(Period::label).collect();
+        assert_eq!(q3, ["2024-07", "2024-08", "2024-09"]);
+        assert_eq!(Period::parse("2024-07-08").expect("day").covering(PeriodKind::Day).len(), 1);
     }
 }

@@ -14,18 +14,27 @@ pub enum Share {
     LastPeriod(Vec<(String, f64)>),
 }
 
-/// Rounds to cents, giving the rounding remainder to the last part so the parts add up to the
-/// whole exactly.
-fn to_cents(whole: f64, parts: Vec<f64>) -> Vec<f64> {
+/// Rounds the parts of `whole` so that they add up to it exactly (largest remainders get the
+/// spare units): to whole units when the whole is whole and large enough for every part to get
+/// ten or more, as managers set them (¥33,334, not ¥33,333.33); to cents otherwise.
+fn round_parts(whole: f64, parts: Vec<f64>) -> Vec<f64> {
     if parts.is_empty() {
         return parts;
     }
-    let mut rounded: Vec<f64> = parts.iter().map(|p| (p * 100.0).round() / 100.0).collect();
-    let assigned: f64 = rounded[..rounded.len() - 1].iter().sum();
-    if let Some(last) = rounded.last_mut() {
-        *last = ((whole - assigned) * 100.0).round() / 100.0;
+    let unit = if whole.fract() == 0.0 && whole >= 10.0 * parts.len() as f64 { 1.0 } else { 0.01 };
+    let units = (whole / unit).round() as i64;
+    let floors: Vec<i64> = parts.iter().map(|p| (p / unit + 1e-9).floor() as i64).collect();
+    let spare = units - floors.iter().sum::<i64>();
+    let mut order: Vec<usize> = (0..parts.len()).collect();
+    order.sort_by(|&a, &b| {
+        let remainder = |i: usize| parts[i] / unit - floors[i] as f64;
+        remainder(b).total_cmp(&remainder(a)).then(a.cmp(&b))
+    });
+    let mut rounded = floors;
+    for i in order.into_iter().cycle().take(spare.unsigned_abs() as usize) {
+        rounded[i] += spare.signum();
     }
-    rounded
+    rounded.into_iter().map(|u| u as f64 * unit).map(|v| (v * 100.0).round() / 100.0).collect()
 }
 
 /// Splits `total` among `members` (for KPIs that add up; a rate's target applies to each member
@@ -45,7 +54,7 @@ pub fn split_among(total: f64, members: &[String], share: &Share, additive: bool
     let sum: f64 = weights.iter().sum();
     let weights = if sum > 0.0 { weights } else { vec![1.0; members.len()] };
     let sum: f64 = weights.iter().sum();
-    let parts = to_cents(total, weights.iter().map(|w| total * w / sum).collect());
+    let parts = round_parts(total, weights.iter().map(|w| total * w / sum).collect());
     members.iter().cloned().zip(parts).collect()
 }
 
@@ -82,7 +91,7 @@ pub fn split_over_time(total: f64, period: &Period, into: PeriodKind, calendar: 
     if all == 0 {
         return Vec::new();
     }
-    let values = to_cents(total, days.iter().map(|d| total * *d as f64 / all as f64).collect());
+    let values = round_parts(total, days.iter().map(|d| total * *d as f64 / all as f64).collect());
     parts.into_iter().zip(values).filter(|(p, _)| calendar.working_days(p.start, p.end) > 0).collect()
 }
 
@@ -95,9 +104,18 @@ mod tests {
     }
 
     #[test]
-    fn even_and_weighted_splits_add_up_to_the_cent() {
+    fn splits_add_up_exactly_in_whole_units_or_cents() {
         let even = split_among(100_000.0, &names(&["A", "B", "C"]), &Share::Even, true);
-        assert_eq!(even.iter().map(|(_, v)| *v).collect::<Vec<_>>(), vec![33_333.33, 33_333.33, 33_333.34]);
+        assert_eq!(even.iter().map(|(_, v)| *v).collect::<Vec<_>>(), vec![33_334.0, 33_333.0, 33_333.0]);
+        let small = split_among(10.0, &names(&["A", "B", "C"]), &Share::Even, true);
+        assert_eq!(small.iter().map(|(_, v)| *v).collect::<Vec<_>>(), vec![3.34, 3.33, 3.33]);
+        let uneven = split_among(
+            1_000.0,
+            &names(&["A", "B", "C"]),
+            &Share::Weights(vec![("A".into(), 1.0), ("B".into(), 1.0), ("C".into(), 1.0)]),
+            true,
+        );
+        assert_eq!(uneven.iter().map(|(_, v)| *v).sum::<f64>(), 1_000.0);
         let weighted = split_among(300_000.0, &names(&["A", "B"]), &Share::Weights(vec![("A".into(), 2.0), ("B".into(), 1.0)]), true);
         assert_eq!(weighted, vec![("A".to_string(), 200_000.0), ("B".to_string(), 100_000.0)]);
     }

@@ -12,6 +12,7 @@ mod context;
 pub mod custom;
 mod data;
 pub mod kpis;
+pub mod reports;
 pub mod targets;
 
 pub use context::Context;
@@ -37,8 +38,9 @@ pub enum EngineError {
     Scope(#[from] ScopeError),
     #[error("formula of `{kpi}`: {error}")]
     Formula { kpi: String, error: FormulaError },
-    #[error("{0}")]
-    Invalid(String),
+    /// A request that cannot be carried out, explained by a catalogue message.
+    #[error("{}", .0.text(Lang::En))]
+    Invalid(Message),
     #[error(transparent)]
     Store(#[from] StoreError),
 }
@@ -71,9 +73,31 @@ impl EngineError {
             EngineError::Period(e) => lang.format("error.bad_period", &[("period", &e.0)]),
             EngineError::Scope(e) => lang.format("error.bad_scope", &[("scope", &e.0)]),
             EngineError::Formula { kpi, error } => lang.format("error.bad_formula", &[("kpi", kpi), ("detail", error)]),
-            EngineError::Invalid(detail) => detail.clone(),
+            EngineError::Invalid(message) => message.text(lang),
             EngineError::Store(e) => lang.format("error.store", &[("detail", e)]),
         }
+    }
+}
+
+/// A catalogue message with its placeholders filled, rendered in the reader's language.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Message {
+    pub key: &'static str,
+    pub args: Vec<(&'static str, String)>,
+}
+
+impl Message {
+    pub fn text(&self, lang: Lang) -> String {
+        let args: Vec<(&str, &dyn std::fmt::Display)> =
+            self.args.iter().map(|(name, value)| (*name, value as &dyn std::fmt::Display)).collect();
+        lang.format(self.key, &args)
+    }
+}
+
+impl EngineError {
+    /// An invalid request, explained by the catalogue message `key`.
+    pub fn invalid(key: &'static str, args: &[(&'static str, &dyn std::fmt::Display)]) -> EngineError {
+        EngineError::Invalid(Message { key, args: args.iter().map(|(name, value)| (*name, value.to_string())).collect() })
     }
 }
 

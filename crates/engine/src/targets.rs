@@ -19,7 +19,7 @@ pub async fn set(db: &Db, ctx: &Context, kpi: &str, scope: &Scope, period: &Peri
     let def = ctx.kpi(kpi)?;
     ctx.check_scope(scope)?;
     if !value.is_finite() {
-        return Err(EngineError::Invalid("a target must be a number".into()));
+        return Err(EngineError::invalid("error.target_not_number", &[]));
     }
     let row = TargetRow { kpi: def.id.clone(), scope: scope.label(), period: period.label(), value };
     db.set_targets(std::slice::from_ref(&row)).await?;
@@ -70,8 +70,9 @@ pub async fn split(
 ) -> Result<Vec<TargetRow>> {
     let def = ctx.kpi(kpi)?;
     ctx.check_scope(scope)?;
-    let total =
-        ctx.target(def, scope, period).ok_or_else(|| EngineError::Invalid(format!("no {} target for {} in {}", def.id, scope, period)))?;
+    let total = ctx
+        .target(def, scope, period)
+        .ok_or_else(|| EngineError::invalid("error.no_target", &[("kpi", &def.id), ("scope", scope), ("period", period)]))?;
     let rows: Vec<TargetRow> = match into {
         SplitInto::Periods(kind) => split_over_time(total, period, kind, &ctx.calendar, def.is_additive())
             .into_iter()
@@ -79,15 +80,15 @@ pub async fn split(
             .collect(),
         SplitInto::Reps | SplitInto::Teams => {
             let members: Vec<Scope> = match (into, scope) {
-                (SplitInto::Reps, Scope::Rep(_)) => return Err(EngineError::Invalid("a rep's target has no reps to split into".into())),
+                (SplitInto::Reps, Scope::Rep(_)) => return Err(EngineError::invalid("error.rep_target_split", &[])),
                 (SplitInto::Reps, _) => ctx.sellers_in(scope, period).into_iter().map(|r| Scope::Rep(r.rep_id.clone())).collect(),
                 (SplitInto::Teams, Scope::Org) => ctx.tree.roots().into_iter().map(Scope::Team).collect(),
                 (SplitInto::Teams, Scope::Team(team)) => ctx.tree.children(team).into_iter().map(Scope::Team).collect(),
-                (SplitInto::Teams, Scope::Rep(_)) => return Err(EngineError::Invalid("a rep's target has no teams to split into".into())),
+                (SplitInto::Teams, Scope::Rep(_)) => return Err(EngineError::invalid("error.rep_target_split", &[])),
                 (SplitInto::Periods(_), _) => Vec::new(),
             };
             if members.is_empty() {
-                return Err(EngineError::Invalid(format!("{scope} has nobody to split its target among in {period}")));
+                return Err(EngineError::invalid("error.nobody_to_split", &[("scope", scope), ("period", period)]));
             }
             let labels: Vec<String> = members.iter().map(Scope::label).collect();
             let share = match share {
@@ -100,7 +101,7 @@ pub async fn split(
                             let label = labels.iter().find(|l| *l == name || l.split_once(':').is_some_and(|(_, n)| n == name)).cloned();
                             label
                                 .map(|l| (l, *w))
-                                .ok_or_else(|| EngineError::Invalid(format!("`{name}` is not among {}", labels.join(", "))))
+                                .ok_or_else(|| EngineError::invalid("error.not_among", &[("name", name), ("choices", &labels.join(", "))]))
                         })
                         .collect::<Result<Vec<_>>>()?;
                     Share::Weights(by_label)
@@ -118,6 +119,24 @@ pub async fn split(
     };
     db.set_targets(&rows).await?;
     Ok(rows)
+}
+
+/// The reason code of tracking that began because projected attainment fell below the threshold.
+pub const BELOW_THRESHOLD: &str = "below_threshold";
+
+/// Why a rep is on daily tracking, in the reader's language.
+pub fn tracking_reason(row: &TrackingRow, lang: salescope_core::i18n::Lang) -> String {
+    match (row.reason.as_str(), row.threshold) {
+        (BELOW_THRESHOLD, Some(threshold)) => lang.format(
+            "tracking.below_threshold",
+            &[
+                ("attainment", &row.attainment.map_or_else(|| "—".to_string(), |a| format!("{a:.1}%"))),
+                ("threshold", &format!("{threshold}%")),
+                ("period", &row.period),
+            ],
+        ),
+        (reason, _) => reason.to_string(),
+    }
 }
 
 /// Whether a rep's tracking began, continues or ended with this update.
@@ -171,12 +190,18 @@ pub async fn update_tracking(
         let behind = projected.is_none_or(|a| a < threshold);
         let change = match (behind, open.get(&rep.rep_id)) {
             (true, None) => {
-                let reason = format!(
-                    "projected {} attainment {} < {threshold}% in {period}",
-                    def.id,
-                    projected.map_or("—".into(), |a| format!("{a:.1}%"))
-                );
-                db.start_tracking(&rep.rep_id, &def.id, &period.label(), today, projected, &reason).await?;
+                let row = TrackingRow {
+                    id: 0,
+                    rep_id: rep.rep_id.clone(),
+                    kpi: def.id.clone(),
+                    period: period.label(),
+                    started_on: today,
+                    ended_on: None,
+                    attainment: projected,
+                    reason: BELOW_THRESHOLD.to_string(),
+                    threshold: Some(threshold),
+                };
+                db.start_tracking(&row).await?;
                 TrackingChange::Started
             }
             (true, Some(_)) => TrackingChange::Continues,

@@ -325,10 +325,7 @@ impl Tx {
     /// Keeps the team table and the rep's membership history in step with the rep record.
     async fn record_team_membership(&mut self, rep: &Rep, today: Day) -> Result<()> {
         let backend = self.backend();
-        let p = |n: usize| match backend {
-            crate::Backend::Sqlite => "?".to_string(),
-            crate::Backend::Postgres => format!("${n}"),
-        };
+        let p = |n: usize| crate::sql::placeholder(backend, n);
         let upsert_team = format!(
             "INSERT INTO teams (name, parent) VALUES ({}, {}) ON CONFLICT (name) DO UPDATE SET parent = COALESCE(excluded.parent, teams.parent)",
             p(1),

@@ -2,7 +2,7 @@
 //! lead response times, filtered deal and lead counts, custom measures.
 
 use crate::sets::value_tuples_from;
-use crate::{Backend, Db, Result, on_pool};
+use crate::{Db, Result, on_pool};
 use salescope_core::formula::{Filtered, FilteredMeasure};
 use salescope_core::fxhash::FxHashMap;
 use salescope_core::rollup::{MEASURE_COUNT, Measure, Totals};
@@ -42,12 +42,7 @@ pub struct OrgStructure {
     pub memberships: Vec<Membership>,
 }
 
-fn p(backend: Backend, n: usize) -> String {
-    match backend {
-        Backend::Sqlite => "?".to_string(),
-        Backend::Postgres => format!("${n}"),
-    }
-}
+use crate::sql::placeholder as p;
 
 fn measure_sums() -> String {
     // PostgreSQL sums BIGINT into NUMERIC; cast back so both backends return integers.

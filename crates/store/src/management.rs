@@ -1,7 +1,7 @@
 //! What managers set and write: targets, custom KPIs, calendar days.
 
 use crate::sql::value_tuples;
-use crate::{Backend, Db, Result, on_pool};
+use crate::{Db, Result, on_pool};
 use salescope_core::time::Day;
 
 #[derive(Debug, Clone, PartialEq)]
@@ -24,12 +24,7 @@ pub struct CustomKpiRow {
     pub formula: String,
 }
 
-fn p(backend: Backend, n: usize) -> String {
-    match backend {
-        Backend::Sqlite => "?".to_string(),
-        Backend::Postgres => format!("${n}"),
-    }
-}
+use crate::sql::placeholder as p;
 
 impl Db {
     pub async fn targets(&self) -> Result<Vec<TargetRow>> {
@@ -130,21 +125,24 @@ pub struct TrackingRow {
     pub ended_on: Option<Day>,
     /// Projected attainment (%) when tracking started.
     pub attainment: Option<f64>,
+    /// Why: `below_threshold` (projected attainment under `threshold` %).
     pub reason: String,
+    pub threshold: Option<f64>,
 }
 
 impl Db {
     pub async fn tracking_rows(&self, open_only: bool) -> Result<Vec<TrackingRow>> {
         let sql = if open_only {
-            "SELECT id, rep_id, kpi, period, started_on, ended_on, attainment, reason FROM tracking WHERE ended_on IS NULL ORDER BY started_on, rep_id"
+            "SELECT id, rep_id, kpi, period, started_on, ended_on, attainment, reason, threshold FROM tracking WHERE ended_on IS NULL \
+             ORDER BY started_on, rep_id"
         } else {
-            "SELECT id, rep_id, kpi, period, started_on, ended_on, attainment, reason FROM tracking ORDER BY started_on, rep_id"
+            "SELECT id, rep_id, kpi, period, started_on, ended_on, attainment, reason, threshold FROM tracking ORDER BY started_on, rep_id"
         };
-        type Row = (i64, String, String, String, i64, Option<i64>, Option<f64>, String);
+        type Row = (i64, String, String, String, i64, Option<i64>, Option<f64>, String, Option<f64>);
         let rows: Vec<Row> = on_pool!(self, pool => sqlx::query_as(sql).fetch_all(pool).await?);
         Ok(rows
             .into_iter()
-            .map(|(id, rep_id, kpi, period, started, ended, attainment, reason)| TrackingRow {
+            .map(|(id, rep_id, kpi, period, started, ended, attainment, reason, threshold)| TrackingRow {
                 id,
                 rep_id,
                 kpi,
@@ -153,30 +151,29 @@ impl Db {
                 ended_on: ended.map(|d| Day(d as i32)),
                 attainment,
                 reason,
+                threshold,
             })
             .collect())
     }
 
-    pub async fn start_tracking(
-        &self,
-        rep_id: &str,
-        kpi: &str,
-        period: &str,
-        on: Day,
-        attainment: Option<f64>,
-        reason: &str,
-    ) -> Result<()> {
+    /// Puts a rep on daily tracking (`row.id`, `row.ended_on` are ignored).
+    pub async fn start_tracking(&self, row: &TrackingRow) -> Result<()> {
         let text = format!(
-            "INSERT INTO tracking (rep_id, kpi, period, started_on, ended_on, attainment, reason) VALUES ({}, {}, {}, {}, NULL, {}, {})",
-            p(self.backend(), 1),
-            p(self.backend(), 2),
-            p(self.backend(), 3),
-            p(self.backend(), 4),
-            p(self.backend(), 5),
-            p(self.backend(), 6)
+            "INSERT INTO tracking (rep_id, kpi, period, started_on, ended_on, attainment, reason, threshold) VALUES {}",
+            value_tuples(self.backend(), 1, 8)
         );
         on_pool!(self, pool => {
-            sqlx::query(&text).bind(rep_id).bind(kpi).bind(period).bind(on.0 as i64).bind(attainment).bind(reason).execute(pool).await?;
+            sqlx::query(&text)
+                .bind(&row.rep_id)
+                .bind(&row.kpi)
+                .bind(&row.period)
+                .bind(row.started_on.0 as i64)
+                .bind(None::<i64>)
+                .bind(row.attainment)
+                .bind(&row.reason)
+                .bind(row.threshold)
+                .execute(pool)
+                .await?;
         });
         Ok(())
     }

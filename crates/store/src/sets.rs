@@ -1,7 +1,7 @@
 //! Customer sets per rep and day / month (see `salescope_core::customers`): keeping them up to
 //! date on ingest and reading their unions.
 
-use crate::sql::value_tuples;
+use crate::sql::{placeholder, value_tuples};
 use crate::{Backend, Db, Result, Tx, on_conn, on_pool};
 use salescope_core::customers::{
     CustomerBits, Family, apply_changes, decode_counts, decode_keys, encode_counts, encode_keys, merge_sorted,
@@ -11,13 +11,6 @@ use salescope_core::period::{month_index, month_of_index};
 use salescope_core::rollup::SetChange;
 use salescope_core::time::Day;
 use std::collections::{BTreeMap, BTreeSet};
-
-fn placeholder(backend: Backend, n: usize) -> String {
-    match backend {
-        Backend::Sqlite => "?".to_string(),
-        Backend::Postgres => format!("${n}"),
-    }
-}
 
 fn month_of_day(day: Day) -> i64 {
     let (y, m, _) = day.ymd();

@@ -11,6 +11,14 @@ pub(crate) fn rows_per_statement(columns: usize) -> usize {
     (MAX_PARAMS / columns.max(1)).clamp(1, 1000)
 }
 
+/// The `n`th (1-based) bound parameter: `?` for SQLite, `$n` for PostgreSQL.
+pub(crate) fn placeholder(backend: Backend, n: usize) -> String {
+    match backend {
+        Backend::Sqlite => "?".to_string(),
+        Backend::Postgres => format!("${n}"),
+    }
+}
+
 /// `(?,?),(?,?)` for SQLite or `($1,$2),($3,$4)` for PostgreSQL.
 pub(crate) fn value_tuples(backend: Backend, rows: usize, columns: usize) -> String {
     let mut sql = String::with_capacity(rows * columns * 5);

@@ -6,6 +6,7 @@
 
 mod error;
 mod kpis;
+mod reports;
 mod request;
 mod targets;
 
@@ -16,7 +17,7 @@ use axum::body::Bytes;
 use axum::extract::{DefaultBodyLimit, Path, Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
+use axum::routing::{get, post, put};
 use salescope_core::i18n::Lang;
 use salescope_core::schema::Kind;
 use salescope_core::time::LocalDateTime;
@@ -39,6 +40,8 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/ingest/{kind}", post(ingest))
         .route("/api/v1/kpis", get(kpis::values))
         .route("/api/v1/kpis/catalogue", get(kpis::catalogue))
+        .route("/api/v1/reports/{sheet}", get(reports::sheet))
+        .route("/api/v1/reports/{sheet}/notes", put(reports::note))
         .route("/api/v1/targets", get(targets::list).put(targets::put))
         .route("/api/v1/targets/split", post(targets::split_target))
         .route("/api/v1/tracking", get(targets::tracking))

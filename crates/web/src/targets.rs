@@ -6,10 +6,11 @@ use axum::Json;
 use axum::body::Bytes;
 use axum::extract::{Query, State};
 use axum::http::HeaderMap;
+use salescope_core::i18n::Lang;
 use salescope_core::period::{Period, PeriodKind};
 use salescope_core::scope::Scope;
 use salescope_engine::Context;
-use salescope_engine::targets::{ShareBy, SplitInto, TrackingEntry, set, split, update_tracking};
+use salescope_engine::targets::{ShareBy, SplitInto, TrackingEntry, set, split, tracking_reason, update_tracking};
 use salescope_store::{TargetRow, TrackingRow};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -122,12 +123,18 @@ pub struct TrackingBody {
     started_on: String,
     ended_on: Option<String>,
     attainment: Option<f64>,
+    /// `below_threshold`.
     reason: String,
+    threshold: Option<f64>,
+    /// The reason in the request's language.
+    reason_text: String,
 }
 
-impl From<TrackingRow> for TrackingBody {
-    fn from(t: TrackingRow) -> TrackingBody {
+impl TrackingBody {
+    fn new(t: TrackingRow, lang: Lang) -> TrackingBody {
         TrackingBody {
+            reason_text: tracking_reason(&t, lang),
+            threshold: t.threshold,
             rep_id: t.rep_id,
             kpi: t.kpi,
             period: t.period,
@@ -142,7 +149,7 @@ impl From<TrackingRow> for TrackingBody {
 /// `GET /api/v1/tracking?all=true`: who is on daily tracking (with `all`, the history too).
 pub async fn tracking(State(state): State<AppState>, Query(q): Query<Filter>, headers: HeaderMap) -> ApiResult<Json<Vec<TrackingBody>>> {
     let lang = request_lang(q.lang.as_deref(), &headers);
-    Ok(Json(state.db.tracking_rows(!q.all).await.or_api(lang)?.into_iter().map(TrackingBody::from).collect()))
+    Ok(Json(state.db.tracking_rows(!q.all).await.or_api(lang)?.into_iter().map(|t| TrackingBody::new(t, lang)).collect()))
 }
 
 #[derive(Deserialize, Default)]

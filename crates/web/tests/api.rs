@@ -191,3 +191,46 @@ async fn targets_are_set_split_listed_and_drive_daily_tracking() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn review_sheets_are_served_as_json_csv_and_xlsx_and_take_written_cells() {
+    each_backend(async |store: &TestDb| {
+        let base = start(store).await;
+        let client = reqwest::Client::new();
+        let reps = json!([{"rep_id": "R1", "name": "张三", "team": "销售一部"}, {"rep_id": "R2", "name": "李四", "team": "销售一部"}]);
+        post(&format!("{base}/api/v1/ingest/reps"), reps.to_string(), "en").await;
+        let deals = json!([
+            {"deal_id": "D1", "rep_id": "R1", "customer_id": "K1", "created_at": "2024-07-01", "closed_at": "2024-07-03", "status": "won", "amount": 9000, "contract_no": "HT1"}
+        ]);
+        post(&format!("{base}/api/v1/ingest/deals"), deals.to_string(), "en").await;
+        let note = json!({"scope": "team:销售一部", "period": "2024-07", "field": "problems", "value": "新客户开发未达标"});
+        let (status, body) = send(client.put(format!("{base}/api/v1/reports/monthly/notes")).body(note.to_string())).await;
+        assert_eq!(status, 200, "{body}");
+
+        let url = format!("{base}/api/v1/reports/monthly?scope=team:销售一部&period=2024-07&lang=zh-CN");
+        let (status, sheet) = send(client.get(&url)).await;
+        assert_eq!(status, 200, "{sheet}");
+        assert_eq!(sheet["title"], "月度业绩复盘表");
+        assert_eq!(sheet["columns"][0]["heading"], "月份");
+        assert_eq!(sheet["rows"][0]["cells"]["actual"], 9000.0);
+        assert_eq!(sheet["rows"][0]["cells"]["problems"], "新客户开发未达标");
+        assert_eq!(sheet["rows"][1]["scope"], "rep:R1");
+
+        let response = client.get(format!("{url}&format=xlsx")).send().await.expect("xlsx");
+        assert_eq!(response.status().as_u16(), 200);
+        let headers = response.headers().clone();
+        assert!(headers[reqwest::header::CONTENT_TYPE].to_str().unwrap_or_default().contains("spreadsheetml"));
+        assert!(headers[reqwest::header::CONTENT_DISPOSITION].to_str().unwrap_or_default().contains("filename*=UTF-8''monthly-team-%E9%94%80"));
+        let bytes = response.bytes().await.expect("body");
+        assert!(bytes.starts_with(b"PK"), "an XLSX file is a zip archive");
+        let csv = client.get(format!("{url}&format=csv")).send().await.expect("csv").bytes().await.expect("body");
+        assert!(String::from_utf8_lossy(&csv).starts_with("\u{feff}月份,销售人员/团队,月度目标（元）"));
+
+        let (status, body) = send(client.get(format!("{base}/api/v1/reports/quarterly"))).await;
+        assert_eq!((status, body["code"].as_str()), (404, Some("unknown_sheet")));
+        let bad = json!({"scope": "rep:R1", "period": "2024-07", "field": "actual", "value": "1"});
+        let (status, body) = send(client.put(format!("{base}/api/v1/reports/monthly/notes")).body(bad.to_string())).await;
+        assert_eq!((status, body["code"].as_str()), (400, Some("invalid_request")));
+    })
+    .await;
+}

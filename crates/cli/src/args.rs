@@ -1,0 +1,20 @@
+//! Reading the scope and period arguments every management command takes, with errors in the
+//! user's language.
+
+use salescope_core::i18n::Lang;
+use salescope_core::period::Period;
+use salescope_core::scope::Scope;
+use salescope_engine::EngineError;
+
+/// An engine error as a command error, in the user's language.
+pub fn fail<E: Into<EngineError>>(lang: Lang) -> impl Fn(E) -> anyhow::Error {
+    move |e| anyhow::anyhow!(e.into().message(lang))
+}
+
+pub fn scope(text: &str, lang: Lang) -> anyhow::Result<Scope> {
+    Scope::parse(text).map_err(fail(lang))
+}
+
+pub fn period(text: &str, lang: Lang) -> anyhow::Result<Period> {
+    Period::parse(text).map_err(fail(lang))
+}

@@ -1,0 +1,113 @@
+//! The review sheets over HTTP: as JSON, or as CSV and XLSX downloads; and the cells people
+//! write.
+
+use crate::request::{ApiResult, OrApiError, choice, json_body, today};
+use crate::{ApiError, AppState, request_lang};
+use axum::Json;
+use axum::body::Bytes;
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, HeaderValue, header};
+use axum::response::{IntoResponse, Response};
+use salescope_core::i18n::Lang;
+use salescope_core::period::Period;
+use salescope_core::scope::Scope;
+use salescope_engine::Context;
+use salescope_engine::reports::{SheetKind, review_sheet, write_note};
+use salescope_export::OutputFormat;
+use serde::Deserialize;
+
+#[derive(Deserialize)]
+pub struct SheetParams {
+    scope: Option<String>,
+    period: Option<String>,
+    /// json (default), csv or xlsx.
+    format: Option<String>,
+    today: Option<String>,
+    lang: Option<String>,
+}
+
+fn sheet_kind(id: &str, lang: Lang) -> ApiResult<SheetKind> {
+    SheetKind::from_id(id).ok_or_else(|| {
+        let mut error = ApiError::bad_request(
+            "unknown_sheet",
+            lang.format("error.bad_choice", &[("value", &id), ("field", &"sheet"), ("choices", &"daily, weekly, monthly")]),
+        );
+        error.status = axum::http::StatusCode::NOT_FOUND;
+        error
+    })
+}
+
+/// `GET /api/v1/reports/{sheet}?scope=&period=&format=json|csv|xlsx`
+pub async fn sheet(
+    State(state): State<AppState>,
+    Path(sheet): Path<String>,
+    Query(q): Query<SheetParams>,
+    headers: HeaderMap,
+) -> ApiResult<Response> {
+    let lang = request_lang(q.lang.as_deref(), &headers);
+    let kind = sheet_kind(&sheet, lang)?;
+    let format = choice(
+        q.format.as_deref().unwrap_or("json"),
+        "format",
+        &[("json", OutputFormat::Json), ("csv", OutputFormat::Csv), ("xlsx", OutputFormat::Xlsx)],
+        "bad_format",
+        lang,
+    )?;
+    let ctx = Context::load(&state.db).await.or_api(lang)?;
+    let today = today(&state, q.today.as_deref(), lang).await?;
+    let scope = Scope::parse(q.scope.as_deref().unwrap_or("org")).or_api(lang)?;
+    let period = match q.period.as_deref() {
+        Some(text) => Period::parse(text).or_api(lang)?,
+        None => Period::containing(kind.row_period(), today),
+    };
+    let sheet = review_sheet(&state.db, &ctx, kind, &scope, &period, today, lang).await.or_api(lang)?;
+    if format == OutputFormat::Json {
+        return Ok(Json(salescope_export::to_json(&sheet)).into_response());
+    }
+    let bytes = salescope_export::render(&sheet, format).map_err(|e| {
+        tracing::error!("rendering {}: {e}", sheet.id);
+        ApiError { status: axum::http::StatusCode::INTERNAL_SERVER_ERROR, code: "render_failed", message: e.to_string() }
+    })?;
+    let file = format!("{}-{}-{}.{}", sheet.id, sheet.scope.replace(':', "-"), sheet.period, format.extension());
+    let mut response = bytes.into_response();
+    response.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static(format.content_type()));
+    // RFC 6266 with an RFC 5987 UTF-8 name: team names are Chinese.
+    let ascii: String = file.chars().map(|c| if c.is_ascii_alphanumeric() || "-._".contains(c) { c } else { '_' }).collect();
+    let encoded: String = file
+        .bytes()
+        .map(|b| if b.is_ascii_alphanumeric() || b"-._".contains(&b) { (b as char).to_string() } else { format!("%{b:02X}") })
+        .collect();
+    if let Ok(value) = HeaderValue::from_str(&format!("attachment; filename=\"{ascii}\"; filename*=UTF-8''{encoded}")) {
+        response.headers_mut().insert(header::CONTENT_DISPOSITION, value);
+    }
+    Ok(response)
+}
+
+#[derive(Deserialize, Default)]
+pub struct NoteBody {
+    scope: String,
+    period: String,
+    field: String,
+    value: String,
+}
+
+/// `PUT /api/v1/reports/{sheet}/notes` with `{scope, period, field, value}`; an empty value
+/// clears the cell.
+pub async fn note(
+    State(state): State<AppState>,
+    Path(sheet): Path<String>,
+    Query(q): Query<SheetParams>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> ApiResult<Json<serde_json::Value>> {
+    let lang = request_lang(q.lang.as_deref(), &headers);
+    let kind = sheet_kind(&sheet, lang)?;
+    let body: NoteBody = json_body(&body, false, lang)?;
+    let ctx = Context::load(&state.db).await.or_api(lang)?;
+    let scope = Scope::parse(&body.scope).or_api(lang)?;
+    let period = Period::parse(&body.period).or_api(lang)?;
+    write_note(&state.db, &ctx, kind, &scope, &period, &body.field, &body.value).await.or_api(lang)?;
+    Ok(Json(
+        serde_json::json!({"sheet": kind.id(), "scope": scope.label(), "period": period.label(), "field": body.field, "value": body.value.trim()}),
+    ))
+}
