@@ -4,6 +4,7 @@
 use salescope_core::i18n::Lang;
 use salescope_core::period::Period;
 use salescope_core::scope::Scope;
+use salescope_core::time::Day;
 use salescope_engine::EngineError;
 
 /// An engine error as a command error, in the user's language.
@@ -17,4 +18,9 @@ pub fn scope(text: &str, lang: Lang) -> anyhow::Result<Scope> {
 
 pub fn period(text: &str, lang: Lang) -> anyhow::Result<Period> {
     Period::parse(text).map_err(fail(lang))
+}
+
+pub fn date(text: &str, lang: Lang) -> anyhow::Result<Day> {
+    salescope_core::time::parse_date(text, &Default::default())
+        .ok_or_else(|| anyhow::anyhow!(lang.format("error.bad_date", &[("date", &text)])))
 }

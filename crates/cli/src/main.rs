@@ -1,6 +1,7 @@
 //! The `salescope` command: import data, load the demo organisation, serve the API, maintain the
 //! store, run the benchmarks.
 
+mod actions_cmd;
 mod args;
 mod bench;
 mod config;
@@ -69,6 +70,11 @@ enum Command {
     Report {
         #[command(subcommand)]
         action: report_cmd::ReportAction,
+    },
+    /// Problems and improvement actions, verified against the data (问题分析与改进表).
+    Actions {
+        #[command(subcommand)]
+        action: actions_cmd::ActionsAction,
     },
     /// Fill the store with the demo organisation.
     Demo(DemoArgs),
@@ -250,6 +256,12 @@ async fn run(command: Command, config: Config, today: Option<salescope_core::tim
             let db = open_store(&config).await?;
             let today = today_of(&db, today).await?;
             report_cmd::run(action, &db, lang, today).await?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Actions { action } => {
+            let db = open_store(&config).await?;
+            let today = today_of(&db, today).await?;
+            actions_cmd::run(action, &db, lang, today).await?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Rollup { rebuild } => {

@@ -45,12 +45,33 @@ pub struct SheetArgs {
     /// The day, week or month (default: the current one), or a longer span for several.
     #[arg(long)]
     period: Option<String>,
+    #[command(flatten)]
+    output: Output,
+}
+
+/// Where and how a sheet is written.
+#[derive(Args)]
+pub struct Output {
     /// table, json, csv or xlsx (default: from the extension of -o, else table).
     #[arg(long)]
     format: Option<String>,
     /// Write to this file instead of the terminal.
     #[arg(short, long)]
     output: Option<PathBuf>,
+}
+
+impl Output {
+    /// Whether the sheet goes to the terminal as a table.
+    pub fn is_table(&self) -> bool {
+        match self.format.as_deref() {
+            Some(format) => format == "table",
+            None => self.file_format().is_none(),
+        }
+    }
+
+    fn file_format(&self) -> Option<OutputFormat> {
+        self.output.as_ref().and_then(|p| p.extension()).and_then(|e| e.to_str()).and_then(OutputFormat::from_id)
+    }
 }
 
 /// A cell as the terminal shows it: money and counts grouped.
@@ -88,18 +109,22 @@ pub async fn run(action: ReportAction, db: &Db, lang: Lang, today: Day) -> anyho
         None => Period::containing(kind.row_period(), today),
     };
     let sheet = review_sheet(db, &ctx, kind, &scope, &period, today, lang).await.map_err(fail(lang))?;
-    let extension = sheet_args.output.as_ref().and_then(|p| p.extension()).and_then(|e| e.to_str()).and_then(OutputFormat::from_id);
-    let format = match sheet_args.format.as_deref() {
+    output(&sheet, &sheet_args.output, lang)
+}
+
+/// Writes a sheet as a table, JSON, CSV or XLSX, to the terminal or a file.
+pub fn output(sheet: &Sheet, out: &Output, lang: Lang) -> anyhow::Result<()> {
+    let format = match out.format.as_deref() {
         Some("table") => None,
         Some(text) => Some(OutputFormat::from_id(text).ok_or_else(|| {
             anyhow::anyhow!(
                 lang.format("error.bad_choice", &[("value", &text), ("field", &"--format"), ("choices", &"table, json, csv, xlsx")])
             )
         })?),
-        None => extension,
+        None => out.file_format(),
     };
     let bytes = match format {
-        Some(format) => salescope_export::render(&sheet, format)?,
+        Some(format) => salescope_export::render(sheet, format)?,
         None => {
             let headings: Vec<String> = sheet.columns.iter().map(|c| c.heading.clone()).collect();
             let rows: Vec<Vec<String>> =
@@ -107,7 +132,7 @@ pub async fn run(action: ReportAction, db: &Db, lang: Lang, today: Day) -> anyho
             format!("{}\n{}", sheet.title, table::render(&headings, &rows)).into_bytes()
         }
     };
-    match &sheet_args.output {
+    match &out.output {
         Some(path) => {
             std::fs::write(path, &bytes)
                 .map_err(|e| anyhow::anyhow!(lang.format("error.file_unwritable", &[("file", &path.display()), ("detail", &e)])))?;

@@ -181,3 +181,63 @@ async fn review_sheets_open_in_a_spreadsheet_with_the_seed_headings() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn an_improvement_action_on_the_demo_data_verifies_against_the_kpi_engine() {
+    each_backend(async |store: &TestDb| {
+        let out = salescope(store, &["demo", "--reps", "8", "--months", "1", "--until", "2025-03-31", "--seed", "7"]);
+        assert!(out.status.success(), "{}", stderr(&out));
+        // Due Monday 24 March: the week checked is 2025-W12.
+        let add = [
+            "actions",
+            "add",
+            "--raised",
+            "2025-03-10",
+            "--problem",
+            "新客户开发不足",
+            "--people",
+            "销售一部",
+            "--category",
+            "ability",
+            "--cause-kind",
+            "subjective",
+            "--cause",
+            "开拓技巧不足",
+            "--measures",
+            "专项培训",
+            "--owner",
+            "销售经理",
+            "--deadline",
+            "2025-03-24",
+            "--criterion",
+            "new_customers per rep per week >= 0.5 for team:销售一部",
+        ];
+        let out = salescope(store, &add);
+        assert!(out.status.success(), "{}", stderr(&out));
+        assert!(stdout(&out).contains("Recorded action 1"), "{}", stdout(&out));
+        let out = salescope(store, &["--today", "2025-03-24", "actions", "check"]);
+        assert!(out.status.success(), "{}", stderr(&out));
+        let out = salescope(store, &["--today", "2025-03-25", "actions", "list", "--format", "json"]);
+        let sheet: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON sheet");
+        let verification = sheet["rows"][0]["cells"]["verification"].as_str().unwrap_or_default().to_string();
+
+        // The same figure from the KPI engine: the team's new customers in that week, per rep.
+        let out = salescope(store, &["kpi", "new_customers", "--scope", "team:销售一部", "--period", "2025-W12", "--format", "json"]);
+        let report: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON report");
+        let total = report["values"][0]["value"].as_f64().unwrap_or(0.0);
+        let out = salescope(store, &["report", "weekly", "--scope", "team:销售一部", "--period", "2025-W12", "--format", "json"]);
+        let weekly: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON sheet");
+        let reps = weekly["rows"].as_array().map_or(0, |rows| rows.len() - 1) as f64;
+        assert!(reps > 0.0);
+        let per_rep = total / reps;
+        let verdict = if per_rep >= 0.5 { "met" } else { "not met" };
+        let expected = format!(
+            "2025-W12: {} (>= 0.5: {verdict})",
+            salescope_core::format::format_value(Some(per_rep), salescope_core::kpi::Unit::Count, salescope_core::i18n::Lang::En)
+        );
+        assert!(verification.contains(&expected), "{verification} should contain {expected}");
+        let status = sheet["rows"][0]["cells"]["status"].as_str().unwrap_or_default();
+        assert_eq!(status, if per_rep >= 0.5 { "verified" } else { "not met" });
+    })
+    .await;
+}

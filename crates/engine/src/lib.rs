@@ -8,6 +8,7 @@
 //! **Architecture invariant:** every report is one computation here; the API, the CLI and the
 //! pages only render its result.
 
+pub mod actions;
 mod context;
 pub mod custom;
 mod data;
@@ -36,8 +37,13 @@ pub enum EngineError {
     Period(#[from] PeriodError),
     #[error(transparent)]
     Scope(#[from] ScopeError),
+    #[error(transparent)]
+    Criterion(salescope_core::criterion::CriterionError),
     #[error("formula of `{kpi}`: {error}")]
     Formula { kpi: String, error: FormulaError },
+    /// Something asked for by id that does not exist, explained by a catalogue message.
+    #[error("{}", .0.text(Lang::En))]
+    NotFound(Message),
     /// A request that cannot be carried out, explained by a catalogue message.
     #[error("{}", .0.text(Lang::En))]
     Invalid(Message),
@@ -55,7 +61,9 @@ impl EngineError {
             EngineError::Period(_) => "bad_period",
             EngineError::Scope(_) => "bad_scope",
             EngineError::Formula { .. } => "bad_formula",
+            EngineError::Criterion(_) => "bad_criterion",
             EngineError::Invalid(_) => "invalid_request",
+            EngineError::NotFound(_) => "not_found",
             EngineError::Store(_) => "store_error",
         }
     }
@@ -72,8 +80,9 @@ impl EngineError {
             EngineError::UnknownRep(rep) => lang.format("error.unknown_rep", &[("rep", rep)]),
             EngineError::Period(e) => lang.format("error.bad_period", &[("period", &e.0)]),
             EngineError::Scope(e) => lang.format("error.bad_scope", &[("scope", &e.0)]),
+            EngineError::Criterion(e) => e.message(lang),
             EngineError::Formula { kpi, error } => lang.format("error.bad_formula", &[("kpi", kpi), ("detail", error)]),
-            EngineError::Invalid(message) => message.text(lang),
+            EngineError::Invalid(message) | EngineError::NotFound(message) => message.text(lang),
             EngineError::Store(e) => lang.format("error.store", &[("detail", e)]),
         }
     }
@@ -87,6 +96,10 @@ pub struct Message {
 }
 
 impl Message {
+    pub fn new(key: &'static str, args: &[(&'static str, &dyn std::fmt::Display)]) -> Message {
+        Message { key, args: args.iter().map(|(name, value)| (*name, value.to_string())).collect() }
+    }
+
     pub fn text(&self, lang: Lang) -> String {
         let args: Vec<(&str, &dyn std::fmt::Display)> =
             self.args.iter().map(|(name, value)| (*name, value as &dyn std::fmt::Display)).collect();
@@ -95,9 +108,14 @@ impl Message {
 }
 
 impl EngineError {
+    /// Something that does not exist, explained by the catalogue message `key`.
+    pub fn not_found(key: &'static str, args: &[(&'static str, &dyn std::fmt::Display)]) -> EngineError {
+        EngineError::NotFound(Message::new(key, args))
+    }
+
     /// An invalid request, explained by the catalogue message `key`.
     pub fn invalid(key: &'static str, args: &[(&'static str, &dyn std::fmt::Display)]) -> EngineError {
-        EngineError::Invalid(Message { key, args: args.iter().map(|(name, value)| (*name, value.to_string())).collect() })
+        EngineError::Invalid(Message::new(key, args))
     }
 }
 

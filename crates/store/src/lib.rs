@@ -4,6 +4,7 @@
 //! the URL; every public operation exists for both backends and is tested on both. Records are
 //! written through [`Tx::write_batch`], which keeps the per-rep daily totals exact.
 
+mod actions;
 pub mod admin;
 mod dictionary;
 mod ingest;
@@ -17,6 +18,7 @@ mod sql;
 #[cfg(feature = "testing")]
 pub mod testing;
 
+pub use actions::ActionRow;
 pub use ingest::{BatchOutcome, Stored, WriteContext};
 pub use kpi_data::{Membership, OrgStructure, RepInfo};
 pub use management::{CustomKpiRow, TargetRow, TrackingRow};

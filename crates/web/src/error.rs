@@ -60,6 +60,7 @@ impl ApiError {
             salescope_engine::EngineError::UnknownKpi(_)
                 | salescope_engine::EngineError::UnknownTeam(_)
                 | salescope_engine::EngineError::UnknownRep(_)
+                | salescope_engine::EngineError::NotFound(_)
         ) {
             StatusCode::NOT_FOUND
         } else {

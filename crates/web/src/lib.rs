@@ -4,6 +4,7 @@
 //! import, store or (later) KPI APIs, and render their results as JSON or pages; they compute
 //! nothing themselves.
 
+mod actions;
 mod error;
 mod kpis;
 mod reports;
@@ -17,7 +18,7 @@ use axum::body::Bytes;
 use axum::extract::{DefaultBodyLimit, Path, Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post, put};
+use axum::routing::{get, patch, post, put};
 use salescope_core::i18n::Lang;
 use salescope_core::schema::Kind;
 use salescope_core::time::LocalDateTime;
@@ -40,6 +41,9 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/ingest/{kind}", post(ingest))
         .route("/api/v1/kpis", get(kpis::values))
         .route("/api/v1/kpis/catalogue", get(kpis::catalogue))
+        .route("/api/v1/actions", get(actions::list_actions).post(actions::create_action))
+        .route("/api/v1/actions/check", post(actions::check_actions))
+        .route("/api/v1/actions/{id}", patch(actions::update_action))
         .route("/api/v1/reports/{sheet}", get(reports::sheet))
         .route("/api/v1/reports/{sheet}/notes", put(reports::note))
         .route("/api/v1/targets", get(targets::list).put(targets::put))

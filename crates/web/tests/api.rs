@@ -234,3 +234,49 @@ async fn review_sheets_are_served_as_json_csv_and_xlsx_and_take_written_cells() 
     })
     .await;
 }
+
+#[tokio::test]
+async fn improvement_actions_are_recorded_checked_and_changed() {
+    each_backend(async |store: &TestDb| {
+        let base = start(store).await;
+        let client = reqwest::Client::new();
+        let reps = json!([{"rep_id": "R1", "name": "张三", "team": "销售一部"}, {"rep_id": "R2", "name": "李四", "team": "销售一部"}]);
+        post(&format!("{base}/api/v1/ingest/reps"), reps.to_string(), "en").await;
+        let deals = json!([
+            {"deal_id": "D1", "rep_id": "R1", "customer_id": "K1", "created_at": "2024-07-01", "closed_at": "2024-07-30", "status": "won", "amount": 9000, "contract_no": "HT1"},
+            {"deal_id": "D2", "rep_id": "R2", "customer_id": "K2", "created_at": "2024-07-01", "closed_at": "2024-08-01", "status": "won", "amount": 1000, "contract_no": "HT2"}
+        ]);
+        post(&format!("{base}/api/v1/ingest/deals"), deals.to_string(), "en").await;
+        let action = json!({
+            "raised_on": "2024-07-25", "problem": "新客户开发数量连续2周不达标", "people": "销售一部全体",
+            "cause_category": "ability", "cause_kind": "subjective", "cause": "新员工客户开拓技巧不足",
+            "measures": "专项培训", "owner": "销售经理", "deadline": "2024-08-05",
+            "criterion": "new_customers per rep per week >= 1 for team:销售一部"
+        });
+        let (status, created) = send(client.post(format!("{base}/api/v1/actions")).body(action.to_string())).await;
+        assert_eq!(status, 200, "{created}");
+        assert_eq!(created["status"], "open");
+        let id = created["id"].as_i64().expect("id");
+
+        // Week 31 (29 July – 4 August): K1 and K2 were won as new customers by the team's 2 reps.
+        let (status, checked) = send(client.post(format!("{base}/api/v1/actions/check")).body(r#"{"today": "2024-08-05"}"#)).await;
+        assert_eq!(status, 200, "{checked}");
+        assert_eq!(checked[0]["stored"], true);
+        assert_eq!(checked[0]["action"]["status"], "verified");
+        assert_eq!(checked[0]["action"]["evidence"]["window"], "2024-W31");
+        assert_eq!(checked[0]["action"]["evidence"]["value"], 1.0);
+        let (_, verified) = send(client.get(format!("{base}/api/v1/actions?status=verified&today=2024-08-06"))).await;
+        assert_eq!(verified.as_array().map(Vec::len), Some(1));
+
+        let (status, changed) = send(client.patch(format!("{base}/api/v1/actions/{id}")).body(r#"{"owner": "张主管"}"#)).await;
+        assert_eq!((status, changed["owner"].as_str()), (200, Some("张主管")));
+        let (status, body) = send(client.patch(format!("{base}/api/v1/actions/999")).body("{}")).await;
+        assert_eq!((status, body["code"].as_str()), (404, Some("not_found")));
+        let mut bad = action.clone();
+        bad["criterion"] = json!("new_customers per rep 3");
+        let (status, body) = send(client.post(format!("{base}/api/v1/actions")).body(bad.to_string())).await;
+        assert_eq!((status, body["code"].as_str()), (400, Some("bad_criterion")));
+        assert!(body["message"].as_str().is_some_and(|m| m.contains("at character 23")), "{body}");
+    })
+    .await;
+}

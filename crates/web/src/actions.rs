@@ -1,0 +1,141 @@
+//! Improvement actions over HTTP.
+
+use crate::request::{ApiResult, OrApiError, json_body, today};
+use crate::{ApiError, AppState, request_lang};
+use axum::Json;
+use axum::body::Bytes;
+use axum::extract::{Path, Query, State};
+use axum::http::HeaderMap;
+use salescope_core::i18n::Lang;
+use salescope_core::time::Day;
+use salescope_engine::Context;
+use salescope_engine::actions::{ActionChanges, ActionView, CheckOutcome, NewAction, check, create, list, update};
+use serde::Deserialize;
+
+#[derive(Deserialize)]
+pub struct Params {
+    lang: Option<String>,
+    /// open, verified, not_met, cancelled or overdue.
+    status: Option<String>,
+    today: Option<String>,
+}
+
+fn date(text: &str, lang: Lang) -> Result<Day, ApiError> {
+    salescope_core::time::parse_date(text, &Default::default())
+        .ok_or_else(|| ApiError::bad_request("bad_date", lang.format("error.bad_date", &[("date", &text)])))
+}
+
+/// `GET /api/v1/actions?status=`
+pub async fn list_actions(State(state): State<AppState>, Query(q): Query<Params>, headers: HeaderMap) -> ApiResult<Json<Vec<ActionView>>> {
+    let lang = request_lang(q.lang.as_deref(), &headers);
+    let today = today(&state, q.today.as_deref(), lang).await?;
+    let mut actions = list(&state.db, today).await.or_api(lang)?;
+    if let Some(status) = q.status.as_deref() {
+        actions.retain(|a| if status == "overdue" { a.overdue } else { a.status.id() == status });
+    }
+    Ok(Json(actions))
+}
+
+#[derive(Deserialize, Default)]
+pub struct NewBody {
+    raised_on: Option<String>,
+    problem: String,
+    #[serde(default)]
+    people: String,
+    cause_category: String,
+    #[serde(default)]
+    cause_kind: Option<String>,
+    #[serde(default)]
+    cause: String,
+    measures: String,
+    owner: String,
+    deadline: String,
+    criterion: String,
+}
+
+/// `POST /api/v1/actions`
+pub async fn create_action(
+    State(state): State<AppState>,
+    Query(q): Query<Params>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> ApiResult<Json<ActionView>> {
+    let lang = request_lang(q.lang.as_deref(), &headers);
+    let body: NewBody = json_body(&body, false, lang)?;
+    let ctx = Context::load(&state.db).await.or_api(lang)?;
+    let new = NewAction {
+        raised_on: body.raised_on.as_deref().map(|d| date(d, lang)).transpose()?,
+        problem: body.problem,
+        people: body.people,
+        cause_category: body.cause_category,
+        cause_kind: body.cause_kind.unwrap_or_else(|| "both".into()),
+        cause: body.cause,
+        measures: body.measures,
+        owner: body.owner,
+        deadline: date(&body.deadline, lang)?,
+        criterion: body.criterion,
+    };
+    let today = today(&state, q.today.as_deref(), lang).await?;
+    Ok(Json(create(&state.db, &ctx, new, today).await.or_api(lang)?))
+}
+
+#[derive(Deserialize, Default)]
+pub struct ChangesBody {
+    problem: Option<String>,
+    people: Option<String>,
+    cause_category: Option<String>,
+    cause_kind: Option<String>,
+    cause: Option<String>,
+    measures: Option<String>,
+    owner: Option<String>,
+    deadline: Option<String>,
+    criterion: Option<String>,
+    status: Option<String>,
+}
+
+/// `PATCH /api/v1/actions/{id}` with the fields to change.
+pub async fn update_action(
+    State(state): State<AppState>,
+    Path(id): Path<i64>,
+    Query(q): Query<Params>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> ApiResult<Json<ActionView>> {
+    let lang = request_lang(q.lang.as_deref(), &headers);
+    let body: ChangesBody = json_body(&body, false, lang)?;
+    let ctx = Context::load(&state.db).await.or_api(lang)?;
+    let changes = ActionChanges {
+        problem: body.problem,
+        people: body.people,
+        cause_category: body.cause_category,
+        cause_kind: body.cause_kind,
+        cause: body.cause,
+        measures: body.measures,
+        owner: body.owner,
+        deadline: body.deadline.as_deref().map(|d| date(d, lang)).transpose()?,
+        criterion: body.criterion,
+        status: body.status,
+    };
+    let today = today(&state, q.today.as_deref(), lang).await?;
+    Ok(Json(update(&state.db, &ctx, id, changes, today).await.or_api(lang)?))
+}
+
+#[derive(Deserialize, Default)]
+pub struct CheckBody {
+    ids: Option<Vec<i64>>,
+    today: Option<String>,
+}
+
+/// `POST /api/v1/actions/check` (`{"ids": [..]}` to re-check those).
+pub async fn check_actions(
+    State(state): State<AppState>,
+    Query(q): Query<Params>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> ApiResult<Json<Vec<CheckOutcome>>> {
+    let lang = request_lang(q.lang.as_deref(), &headers);
+    let body: CheckBody = json_body(&body, true, lang)?;
+    let ctx = Context::load(&state.db).await.or_api(lang)?;
+    let today = today(&state, body.today.as_deref().or(q.today.as_deref()), lang).await?;
+    Ok(Json(check(&state.db, &ctx, today, body.ids.as_deref()).await.or_api(lang)?))
+}
