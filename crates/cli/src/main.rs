@@ -3,6 +3,7 @@
 
 mod actions_cmd;
 mod args;
+mod audit_cmd;
 mod bench;
 mod config;
 mod demo;
@@ -75,6 +76,11 @@ enum Command {
     Actions {
         #[command(subcommand)]
         action: actions_cmd::ActionsAction,
+    },
+    /// The data-quality audit: sample daily reports, record checks, reconcile with the records.
+    Audit {
+        #[command(subcommand)]
+        action: audit_cmd::AuditAction,
     },
     /// Fill the store with the demo organisation.
     Demo(DemoArgs),
@@ -262,6 +268,12 @@ async fn run(command: Command, config: Config, today: Option<salescope_core::tim
             let db = open_store(&config).await?;
             let today = today_of(&db, today).await?;
             actions_cmd::run(action, &db, lang, today).await?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Audit { action } => {
+            let db = open_store(&config).await?;
+            let today = today_of(&db, today).await?;
+            audit_cmd::run(action, &db, lang, today).await?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Rollup { rebuild } => {

@@ -82,6 +82,16 @@ impl Context {
         self.memberships_of(rep_id).iter().find(|m| m.covers(day)).map(|m| m.team.as_str())
     }
 
+    /// Whether a rep belonged to the scope on a day (a rep with no team history belongs to the
+    /// organisation always).
+    pub fn rep_in_scope_on(&self, scope: &Scope, rep_id: &str, day: Day) -> bool {
+        match scope {
+            Scope::Org => self.memberships_of(rep_id).is_empty() || self.team_on(rep_id, day).is_some(),
+            Scope::Rep(id) => id == rep_id,
+            Scope::Team(team) => self.team_on(rep_id, day).is_some_and(|t| self.tree.with_descendants(team).contains(t)),
+        }
+    }
+
     /// Teams of a scope (a team and its sub-teams), or `None` for org and rep scopes.
     pub fn scope_teams(&self, scope: &Scope) -> Option<BTreeSet<String>> {
         match scope {

@@ -9,6 +9,7 @@
 //! pages only render its result.
 
 pub mod actions;
+pub mod audit;
 mod context;
 pub mod custom;
 mod data;

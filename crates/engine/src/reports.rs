@@ -15,7 +15,6 @@ use salescope_core::scope::Scope;
 use salescope_core::sheet::{Cell, CellKind, Sheet, SheetColumn, SheetRow};
 use salescope_core::time::Day;
 use salescope_store::{Db, RepInfo, ReviewNote};
-use std::collections::BTreeSet;
 
 /// The KPI the sheets' money columns (target, actual, attainment) are about.
 const SHEET_KPI: &str = "revenue";
@@ -179,15 +178,6 @@ fn note(notes: &Notes, scope: &str, period: &str, field: &str) -> Option<String>
     notes.get(&(scope.to_string(), period.to_string(), field.to_string())).cloned()
 }
 
-/// Whether a rep was in the scope on a day; `teams` are the scope's teams, for a team scope.
-fn in_scope_on(ctx: &Context, scope: &Scope, teams: Option<&BTreeSet<String>>, rep: &RepInfo, day: Day) -> bool {
-    match (scope, teams) {
-        (Scope::Rep(id), _) => *id == rep.rep_id,
-        (Scope::Team(_), Some(teams)) => ctx.team_on(&rep.rep_id, day).is_some_and(|t| teams.contains(t)),
-        _ => ctx.memberships_of(&rep.rep_id).is_empty() || ctx.team_on(&rep.rep_id, day).is_some(),
-    }
-}
-
 /// The team a rep was last in during a period.
 fn team_in(ctx: &Context, rep: &RepInfo, period: &Period) -> String {
     ctx.team_on(&rep.rep_id, period.end)
@@ -217,14 +207,13 @@ async fn daily_rows(
     let reports: FxHashMap<(String, Day), DailyReport> =
         db.daily_reports_between(first.start, last).await?.into_iter().map(|r| ((r.rep_id.clone(), r.date), r)).collect();
     let sellers = ctx.sellers_in(scope, &Period { kind: PeriodKind::Range, start: first.start, end: last.max(first.start) });
-    let teams = ctx.scope_teams(scope);
     let mut rows = Vec::new();
     let mut day = first.start;
     while day <= last {
         let working = ctx.calendar.is_working_day(day);
         let mut reps: Vec<(String, &RepInfo)> = sellers
             .iter()
-            .filter(|r| in_scope_on(ctx, scope, teams.as_ref(), r, day))
+            .filter(|r| ctx.rep_in_scope_on(scope, &r.rep_id, day))
             .filter(|r| r.hire_date.is_none_or(|h| h <= day))
             .map(|r| (ctx.team_on(&r.rep_id, day).unwrap_or(&r.team).to_string(), *r))
             .collect();

@@ -6,6 +6,7 @@
 
 mod actions;
 pub mod admin;
+mod audit;
 mod dictionary;
 mod ingest;
 mod kpi_data;
@@ -19,6 +20,7 @@ mod sql;
 pub mod testing;
 
 pub use actions::ActionRow;
+pub use audit::AuditCheck;
 pub use ingest::{BatchOutcome, Stored, WriteContext};
 pub use kpi_data::{Membership, OrgStructure, RepInfo};
 pub use management::{CustomKpiRow, TargetRow, TrackingRow};

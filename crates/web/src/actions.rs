@@ -1,13 +1,11 @@
 //! Improvement actions over HTTP.
 
-use crate::request::{ApiResult, OrApiError, json_body, today};
-use crate::{ApiError, AppState, request_lang};
+use crate::request::{ApiResult, OrApiError, date, json_body, today};
+use crate::{AppState, request_lang};
 use axum::Json;
 use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
 use axum::http::HeaderMap;
-use salescope_core::i18n::Lang;
-use salescope_core::time::Day;
 use salescope_engine::Context;
 use salescope_engine::actions::{ActionChanges, ActionView, CheckOutcome, NewAction, check, create, list, update};
 use serde::Deserialize;
@@ -18,11 +16,6 @@ pub struct Params {
     /// open, verified, not_met, cancelled or overdue.
     status: Option<String>,
     today: Option<String>,
-}
-
-fn date(text: &str, lang: Lang) -> Result<Day, ApiError> {
-    salescope_core::time::parse_date(text, &Default::default())
-        .ok_or_else(|| ApiError::bad_request("bad_date", lang.format("error.bad_date", &[("date", &text)])))
 }
 
 /// `GET /api/v1/actions?status=`

@@ -5,6 +5,7 @@
 //! nothing themselves.
 
 mod actions;
+mod audit;
 mod error;
 mod kpis;
 mod reports;
@@ -44,6 +45,9 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/actions", get(actions::list_actions).post(actions::create_action))
         .route("/api/v1/actions/check", post(actions::check_actions))
         .route("/api/v1/actions/{id}", patch(actions::update_action))
+        .route("/api/v1/audit/sample", get(audit::sample_reports))
+        .route("/api/v1/audit/reconcile", get(audit::reconcile_reports))
+        .route("/api/v1/audit/checks", post(audit::record))
         .route("/api/v1/reports/{sheet}", get(reports::sheet))
         .route("/api/v1/reports/{sheet}/notes", put(reports::note))
         .route("/api/v1/targets", get(targets::list).put(targets::put))

@@ -28,11 +28,16 @@ pub(crate) fn json_body<T: DeserializeOwned + Default>(body: &[u8], empty_is_def
     serde_json::from_slice(body).map_err(|e| ApiError::bad_request("bad_json", lang.format("error.bad_body", &[("detail", &e)])))
 }
 
+/// A `YYYY-MM-DD` date.
+pub(crate) fn date(text: &str, lang: Lang) -> ApiResult<Day> {
+    salescope_core::time::parse_date(text, &Default::default())
+        .ok_or_else(|| ApiError::bad_request("bad_date", lang.format("error.bad_date", &[("date", &text)])))
+}
+
 /// The `today` parameter, else today in the organisation's time zone.
 pub(crate) async fn today(state: &AppState, text: Option<&str>, lang: Lang) -> ApiResult<Day> {
     match text {
-        Some(text) => salescope_core::time::parse_date(text, &Default::default())
-            .ok_or_else(|| ApiError::bad_request("bad_date", lang.format("error.bad_date", &[("date", &text)]))),
+        Some(text) => date(text, lang),
         None => Ok(local_now(&state.db.settings().await.or_api(lang)?.zone).day()),
     }
 }

@@ -280,3 +280,42 @@ async fn improvement_actions_are_recorded_checked_and_changed() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn the_audit_samples_reconciles_and_records_checks() {
+    each_backend(async |store: &TestDb| {
+        let base = start(store).await;
+        let client = reqwest::Client::new();
+        let reps = json!([{"rep_id": "R1", "name": "张三", "team": "销售一部"}]);
+        post(&format!("{base}/api/v1/ingest/reps"), reps.to_string(), "en").await;
+        let calls = json!([
+            {"call_id": "C1", "rep_id": "R1", "customer_id": "K1", "direction": "outbound", "started_at": "2024-07-08 10:00:00", "talk_seconds": 95, "outcome": "connected"},
+            {"call_id": "C2", "rep_id": "R1", "customer_id": "K1", "direction": "outbound", "started_at": "2024-07-09 10:00:00", "talk_seconds": 60, "outcome": "connected"}
+        ]);
+        post(&format!("{base}/api/v1/ingest/calls"), calls.to_string(), "en").await;
+        let reports = json!([
+            {"rep_id": "R1", "date": "2024-07-08", "new_customers": 1, "followups": 0, "deal_amount": 0},
+            {"rep_id": "R1", "date": "2024-07-09", "new_customers": 0, "followups": 6, "followup_notes": "回访", "deal_amount": 0}
+        ]);
+        let (status, report) = post(&format!("{base}/api/v1/ingest/daily-reports"), reports.to_string(), "en").await;
+        assert_eq!(status, 200, "{report}");
+
+        let (status, rows) = send(client.get(format!("{base}/api/v1/audit/reconcile?scope=team:销售一部&period=2024-W28"))).await;
+        assert_eq!(status, 200, "{rows}");
+        assert_eq!(rows[0]["new_customers"]["recorded"], 1.0);
+        assert_eq!(rows[0]["followups"]["recorded"], 1.0, "C2 followed K1 up");
+        assert_eq!(rows[0]["followups"]["flagged"], true);
+
+        let (status, drawn) = send(client.get(format!("{base}/api/v1/audit/sample?scope=team:销售一部&period=2024-W28&percent=100"))).await;
+        assert_eq!((status, drawn.as_array().map(Vec::len)), (200, Some(2)));
+        let check = json!({"rep_id": "R1", "date": "2024-07-09", "result": "discrepancy", "checked_by": "张主管", "note": "只有一次回访"});
+        let (status, body) = send(client.post(format!("{base}/api/v1/audit/checks")).body(check.to_string())).await;
+        assert_eq!(status, 200, "{body}");
+        let (_, drawn) = send(client.get(format!("{base}/api/v1/audit/sample?scope=team:销售一部&period=2024-W28&percent=100"))).await;
+        assert_eq!(drawn[1]["result"], "discrepancy");
+        let missing = json!({"rep_id": "R1", "date": "2024-07-10", "result": "confirmed", "checked_by": "张主管"});
+        let (status, body) = send(client.post(format!("{base}/api/v1/audit/checks")).body(missing.to_string())).await;
+        assert_eq!((status, body["code"].as_str()), (404, Some("not_found")));
+    })
+    .await;
+}

@@ -1,0 +1,80 @@
+//! The data-quality audit over HTTP.
+
+use crate::request::{ApiResult, OrApiError, date, json_body, today};
+use crate::{AppState, request_lang};
+use axum::Json;
+use axum::body::Bytes;
+use axum::extract::{Query, State};
+use axum::http::HeaderMap;
+use axum::response::{IntoResponse, Response};
+use salescope_core::i18n::Lang;
+use salescope_core::period::Period;
+use salescope_core::scope::Scope;
+use salescope_engine::Context;
+use salescope_engine::audit::{DEFAULT_SAMPLE_PERCENT, DEFAULT_TOLERANCE_PERCENT, reconcile, record_check, sample};
+use serde::Deserialize;
+
+#[derive(Deserialize)]
+pub struct AuditParams {
+    scope: Option<String>,
+    /// Default: last week.
+    period: Option<String>,
+    percent: Option<f64>,
+    tolerance: Option<f64>,
+    today: Option<String>,
+    lang: Option<String>,
+}
+
+async fn scope_and_period(state: &AppState, q: &AuditParams, lang: Lang) -> ApiResult<(Context, Scope, Period)> {
+    let ctx = Context::load(&state.db).await.or_api(lang)?;
+    let scope = Scope::parse(q.scope.as_deref().unwrap_or("org")).or_api(lang)?;
+    let period = match q.period.as_deref() {
+        Some(text) => Period::parse(text).or_api(lang)?,
+        None => Period::week_of(today(state, q.today.as_deref(), lang).await?).previous(),
+    };
+    Ok((ctx, scope, period))
+}
+
+/// `GET /api/v1/audit/sample?scope=&period=&percent=`: daily reports drawn for checking.
+pub async fn sample_reports(State(state): State<AppState>, Query(q): Query<AuditParams>, headers: HeaderMap) -> ApiResult<Response> {
+    let lang = request_lang(q.lang.as_deref(), &headers);
+    let (ctx, scope, period) = scope_and_period(&state, &q, lang).await?;
+    let drawn = sample(&state.db, &ctx, &scope, &period, q.percent.unwrap_or(DEFAULT_SAMPLE_PERCENT)).await.or_api(lang)?;
+    Ok(Json(drawn).into_response())
+}
+
+/// `GET /api/v1/audit/reconcile?scope=&period=&tolerance=`: reported against recorded, per rep.
+pub async fn reconcile_reports(State(state): State<AppState>, Query(q): Query<AuditParams>, headers: HeaderMap) -> ApiResult<Response> {
+    let lang = request_lang(q.lang.as_deref(), &headers);
+    let (ctx, scope, period) = scope_and_period(&state, &q, lang).await?;
+    let rows = reconcile(&state.db, &ctx, &scope, &period, q.tolerance.unwrap_or(DEFAULT_TOLERANCE_PERCENT)).await.or_api(lang)?;
+    Ok(Json(rows).into_response())
+}
+
+#[derive(Deserialize, Default)]
+pub struct CheckBody {
+    rep_id: String,
+    date: String,
+    /// confirmed or discrepancy.
+    result: String,
+    checked_by: String,
+    #[serde(default)]
+    note: String,
+}
+
+/// `POST /api/v1/audit/checks` with `{rep_id, date, result, checked_by, note}`.
+pub async fn record(
+    State(state): State<AppState>,
+    Query(q): Query<AuditParams>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> ApiResult<Json<serde_json::Value>> {
+    let lang = request_lang(q.lang.as_deref(), &headers);
+    let body: CheckBody = json_body(&body, false, lang)?;
+    let day = date(&body.date, lang)?;
+    let ctx = Context::load(&state.db).await.or_api(lang)?;
+    record_check(&state.db, &ctx, &body.rep_id, day, &body.result, &body.checked_by, &body.note).await.or_api(lang)?;
+    Ok(Json(
+        serde_json::json!({"rep_id": body.rep_id, "date": day.to_string(), "result": body.result, "checked_by": body.checked_by.trim()}),
+    ))
+}
