@@ -24,3 +24,15 @@ pub fn date(text: &str, lang: Lang) -> anyhow::Result<Day> {
     salescope_core::time::parse_date(text, &Default::default())
         .ok_or_else(|| anyhow::anyhow!(lang.format("error.bad_date", &[("date", &text)])))
 }
+
+/// `NAME=WEIGHT,NAME=WEIGHT`, as target splits and scorecards take them.
+pub fn weights(text: &str, lang: Lang) -> anyhow::Result<Vec<(String, f64)>> {
+    text.split(',')
+        .filter(|pair| !pair.trim().is_empty())
+        .map(|pair| {
+            let bad = || anyhow::anyhow!(lang.format("error.bad_weight_pair", &[("pair", &pair.trim())]));
+            let (name, weight) = pair.split_once('=').ok_or_else(bad)?;
+            Ok((name.trim().to_string(), weight.trim().parse::<f64>().map_err(|_| bad())?))
+        })
+        .collect()
+}

@@ -10,6 +10,7 @@ mod demo;
 mod kpi_cmd;
 mod progress;
 mod report_cmd;
+mod scoring_cmd;
 mod table;
 mod targets_cmd;
 
@@ -82,6 +83,15 @@ enum Command {
         #[command(subcommand)]
         action: audit_cmd::AuditAction,
     },
+    /// Weighted KPI sets per role, for composite scores.
+    Scorecard {
+        #[command(subcommand)]
+        action: scoring_cmd::ScorecardAction,
+    },
+    /// Composite scores of reps (or teams) for a period.
+    Scores(scoring_cmd::ScoresArgs),
+    /// Reps (or teams) ranked by a KPI or the composite score (月度销冠).
+    Leaderboard(scoring_cmd::LeaderboardArgs),
     /// Fill the store with the demo organisation.
     Demo(DemoArgs),
     /// Serve the HTTP API.
@@ -274,6 +284,23 @@ async fn run(command: Command, config: Config, today: Option<salescope_core::tim
             let db = open_store(&config).await?;
             let today = today_of(&db, today).await?;
             audit_cmd::run(action, &db, lang, today).await?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Scorecard { action } => {
+            let db = open_store(&config).await?;
+            scoring_cmd::scorecard_cmd(action, &db, lang).await?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Scores(args) => {
+            let db = open_store(&config).await?;
+            let today = today_of(&db, today).await?;
+            scoring_cmd::scores_cmd(args, &db, lang, today).await?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Leaderboard(args) => {
+            let db = open_store(&config).await?;
+            let today = today_of(&db, today).await?;
+            scoring_cmd::leaderboard_cmd(args, &db, lang, today).await?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Rollup { rebuild } => {

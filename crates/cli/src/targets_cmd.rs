@@ -116,18 +116,8 @@ pub async fn target(action: TargetAction, db: &Db, lang: Lang) -> anyhow::Result
                 "even" => ShareBy::Even,
                 "last-period" | "last_period" => ShareBy::LastPeriod,
                 "weights" => {
-                    let text = weights.ok_or_else(|| anyhow::anyhow!("--by weights needs --weights NAME=WEIGHT,…"))?;
-                    let pairs = text
-                        .split(',')
-                        .map(|pair| {
-                            let (name, weight) = pair.split_once('=').ok_or_else(|| anyhow::anyhow!("`{pair}` is not NAME=WEIGHT"))?;
-                            Ok((
-                                name.trim().to_string(),
-                                weight.trim().parse::<f64>().map_err(|_| anyhow::anyhow!("`{weight}` is not a number"))?,
-                            ))
-                        })
-                        .collect::<anyhow::Result<Vec<_>>>()?;
-                    ShareBy::Weights(pairs)
+                    let text = weights.ok_or_else(|| anyhow::anyhow!(lang.tr("error.weights_needed")))?;
+                    ShareBy::Weights(args::weights(&text, lang)?)
                 }
                 other => anyhow::bail!("`{other}` is not even, last-period or weights"),
             };

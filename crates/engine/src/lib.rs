@@ -15,6 +15,7 @@ pub mod custom;
 mod data;
 pub mod kpis;
 pub mod reports;
+pub mod scoring;
 pub mod targets;
 
 pub use context::Context;

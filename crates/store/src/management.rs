@@ -186,3 +186,25 @@ impl Db {
         Ok(())
     }
 }
+
+impl Db {
+    /// Scorecard weights: (role, KPI id, weight), by role and KPI.
+    pub async fn scorecard_rows(&self) -> Result<Vec<(String, String, f64)>> {
+        Ok(on_pool!(self, pool => sqlx::query_as("SELECT role, kpi, weight FROM scorecards ORDER BY role, kpi").fetch_all(pool).await?))
+    }
+
+    /// Replaces the scorecard of a role; no entries removes it.
+    pub async fn set_scorecard(&self, role: &str, entries: &[(String, f64)]) -> Result<()> {
+        let backend = self.backend();
+        let delete = format!("DELETE FROM scorecards WHERE role = {}", p(backend, 1));
+        let insert = format!("INSERT INTO scorecards (role, kpi, weight) VALUES {}", value_tuples(backend, 1, 3));
+        let mut tx = self.begin().await?;
+        crate::on_conn!(tx, conn => {
+            sqlx::query(&delete).bind(role).execute(&mut *conn).await?;
+            for (kpi, weight) in entries {
+                sqlx::query(&insert).bind(role).bind(kpi).bind(weight).execute(&mut *conn).await?;
+            }
+        });
+        tx.commit().await
+    }
+}

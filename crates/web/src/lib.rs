@@ -10,6 +10,7 @@ mod error;
 mod kpis;
 mod reports;
 mod request;
+mod scoring;
 mod targets;
 
 pub use error::ApiError;
@@ -50,6 +51,10 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/audit/checks", post(audit::record))
         .route("/api/v1/reports/{sheet}", get(reports::sheet))
         .route("/api/v1/reports/{sheet}/notes", put(reports::note))
+        .route("/api/v1/scorecards", get(scoring::list))
+        .route("/api/v1/scorecards/{role}", put(scoring::put))
+        .route("/api/v1/scores", get(scoring::scores))
+        .route("/api/v1/leaderboard", get(scoring::leaderboard))
         .route("/api/v1/targets", get(targets::list).put(targets::put))
         .route("/api/v1/targets/split", post(targets::split_target))
         .route("/api/v1/tracking", get(targets::tracking))

@@ -319,3 +319,43 @@ async fn the_audit_samples_reconciles_and_records_checks() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn scorecards_scores_and_leaderboards_are_served() {
+    each_backend(async |store: &TestDb| {
+        let base = start(store).await;
+        let client = reqwest::Client::new();
+        let reps = json!([
+            {"rep_id": "R1", "name": "张三", "team": "销售一部"}, {"rep_id": "R2", "name": "李四", "team": "销售一部"},
+            {"rep_id": "R3", "name": "王五", "team": "销售二部"}
+        ]);
+        post(&format!("{base}/api/v1/ingest/reps"), reps.to_string(), "en").await;
+        let deal = |id: &str, rep: &str, amount: i64| {
+            json!({"deal_id": id, "rep_id": rep, "customer_id": format!("K{id}"), "created_at": "2024-07-01", "closed_at": "2024-07-03", "status": "won", "amount": amount, "contract_no": id})
+        };
+        let deals = json!([deal("D1", "R1", 5000), deal("D2", "R2", 5000), deal("D3", "R3", 2000)]);
+        post(&format!("{base}/api/v1/ingest/deals"), deals.to_string(), "en").await;
+
+        let (status, card) = send(client.put(format!("{base}/api/v1/scorecards/rep")).body(r#"{"revenue": 1}"#)).await;
+        assert_eq!(status, 200, "{card}");
+        assert_eq!(card["entries"], json!([["revenue", 1.0]]));
+        let (_, cards) = send(client.get(format!("{base}/api/v1/scorecards"))).await;
+        assert_eq!(cards[1]["role"], "team_lead");
+        assert_eq!(cards[1]["inherited"], true);
+
+        let (status, board) = send(client.get(format!("{base}/api/v1/leaderboard?kpi=revenue&period=2024-07"))).await;
+        assert_eq!(status, 200, "{board}");
+        let ranks: Vec<(i64, bool)> =
+            board["entries"].as_array().map(|e| e.iter().map(|x| (x["rank"].as_i64().unwrap_or(0), x["champion"] == true)).collect()).unwrap_or_default();
+        assert_eq!(ranks, [(1, true), (1, true), (3, false)], "R1 and R2 tie for first");
+        let (_, teams) = send(client.get(format!("{base}/api/v1/leaderboard?kpi=revenue&period=2024-07&level=teams"))).await;
+        assert_eq!(teams["entries"][0]["scope"], "team:销售一部");
+        let (status, scores) = send(client.get(format!("{base}/api/v1/scores?period=2024-07&scope=team:销售一部"))).await;
+        assert_eq!(status, 200, "{scores}");
+        assert_eq!(scores.as_array().map(Vec::len), Some(2));
+        assert_eq!(scores[0]["score"], 75.0, "tied for the top of three: (1 + 0.5) ÷ 2");
+        let (status, body) = send(client.get(format!("{base}/api/v1/leaderboard?level=squads"))).await;
+        assert_eq!((status, body["code"].as_str()), (400, Some("bad_level")));
+    })
+    .await;
+}

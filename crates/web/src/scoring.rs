@@ -1,0 +1,88 @@
+//! Scorecards, composite scores and leaderboards over HTTP.
+
+use crate::request::{ApiResult, OrApiError, json_body, today};
+use crate::{AppState, request_lang};
+use axum::Json;
+use axum::body::Bytes;
+use axum::extract::{Path, Query, State};
+use axum::http::HeaderMap;
+use salescope_core::period::Period;
+use salescope_core::scope::Scope;
+use salescope_engine::Context;
+use salescope_engine::scoring::{
+    Leaderboard, LeaderboardQuery, Level, SCORECARD_ROLES, Score, Scorecard, leaderboard as rank_by, scorecard, scores as score_all,
+    set_scorecard,
+};
+use serde::Deserialize;
+use std::collections::BTreeMap;
+
+#[derive(Deserialize)]
+pub struct Params {
+    lang: Option<String>,
+    scope: Option<String>,
+    period: Option<String>,
+    /// A KPI id or `score` (leaderboards).
+    kpi: Option<String>,
+    /// `teams` to compare teams instead of reps.
+    level: Option<String>,
+    top: Option<usize>,
+    today: Option<String>,
+}
+
+async fn inputs(state: &AppState, q: &Params, lang: salescope_core::i18n::Lang) -> ApiResult<(Context, Scope, Period, Level)> {
+    let ctx = Context::load(&state.db).await.or_api(lang)?;
+    let scope = Scope::parse(q.scope.as_deref().unwrap_or("org")).or_api(lang)?;
+    let period = match q.period.as_deref() {
+        Some(text) => Period::parse(text).or_api(lang)?,
+        None => Period::month_of(today(state, q.today.as_deref(), lang).await?),
+    };
+    let level = crate::request::choice(
+        q.level.as_deref().unwrap_or("reps"),
+        "level",
+        &[("reps", Level::Reps), ("teams", Level::Teams)],
+        "bad_level",
+        lang,
+    )?;
+    Ok((ctx, scope, period, level))
+}
+
+/// `GET /api/v1/scorecards`: every role's weighted KPIs.
+pub async fn list(State(state): State<AppState>, Query(q): Query<Params>, headers: HeaderMap) -> ApiResult<Json<Vec<Scorecard>>> {
+    let lang = request_lang(q.lang.as_deref(), &headers);
+    let mut cards = Vec::new();
+    for role in SCORECARD_ROLES {
+        cards.push(scorecard(&state.db, role).await.or_api(lang)?);
+    }
+    Ok(Json(cards))
+}
+
+/// `PUT /api/v1/scorecards/{role}` with `{"revenue": 40, "csat": 10}`; `{}` restores the default.
+pub async fn put(
+    State(state): State<AppState>,
+    Path(role): Path<String>,
+    Query(q): Query<Params>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> ApiResult<Json<Scorecard>> {
+    let lang = request_lang(q.lang.as_deref(), &headers);
+    let weights: BTreeMap<String, f64> = json_body(&body, true, lang)?;
+    let ctx = Context::load(&state.db).await.or_api(lang)?;
+    let entries: Vec<(String, f64)> = weights.into_iter().collect();
+    Ok(Json(set_scorecard(&state.db, &ctx, &role, &entries).await.or_api(lang)?))
+}
+
+/// `GET /api/v1/scores?scope=&period=&level=reps|teams`
+pub async fn scores(State(state): State<AppState>, Query(q): Query<Params>, headers: HeaderMap) -> ApiResult<Json<Vec<Score>>> {
+    let lang = request_lang(q.lang.as_deref(), &headers);
+    let (ctx, scope, period, level) = inputs(&state, &q, lang).await?;
+    Ok(Json(score_all(&state.db, &ctx, level, &scope, &period, lang).await.or_api(lang)?))
+}
+
+/// `GET /api/v1/leaderboard?kpi=revenue|score&scope=&period=&level=&top=`
+pub async fn leaderboard(State(state): State<AppState>, Query(q): Query<Params>, headers: HeaderMap) -> ApiResult<Json<Leaderboard>> {
+    let lang = request_lang(q.lang.as_deref(), &headers);
+    let (ctx, scope, period, level) = inputs(&state, &q, lang).await?;
+    let metric = q.kpi.clone().unwrap_or_else(|| "revenue".into());
+    let query = LeaderboardQuery { metric, level, scope, period, top: q.top.unwrap_or(10), lang };
+    Ok(Json(rank_by(&state.db, &ctx, &query).await.or_api(lang)?))
+}
