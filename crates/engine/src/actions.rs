@@ -16,7 +16,7 @@ use serde::{Deserialize, Serialize};
 pub const CAUSE_CATEGORIES: [&str; 3] = ["ability", "resource", "strategy"];
 pub const CAUSE_KINDS: [&str; 3] = ["subjective", "objective", "both"];
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum ActionStatus {
     Open,
@@ -74,7 +74,7 @@ pub struct ActionChanges {
 }
 
 /// One rep's value in a check of an `each rep` criterion.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, utoipa::ToSchema)]
 pub struct RepEvidence {
     pub rep_id: String,
     pub name: String,
@@ -83,7 +83,7 @@ pub struct RepEvidence {
 }
 
 /// What a check found: the value over the window against the threshold.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, utoipa::ToSchema)]
 pub struct Evidence {
     pub criterion: String,
     pub window: String,
@@ -100,7 +100,7 @@ pub struct Evidence {
     pub met: bool,
 }
 
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, PartialEq, utoipa::ToSchema)]
 pub struct ActionView {
     pub id: i64,
     pub raised_on: String,
@@ -291,7 +291,7 @@ pub async fn evaluate(db: &Db, ctx: &Context, criterion: &Criterion, raised_on: 
 }
 
 /// The outcome of checking one action: stored when the action was due, a preview otherwise.
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, PartialEq, utoipa::ToSchema)]
 pub struct CheckOutcome {
     pub action: ActionView,
     pub stored: bool,

@@ -33,14 +33,14 @@ const SAMPLE_SEED: u64 = 0x5a17_a0d1_7000_0001;
 const MAX_AUDIT_DAYS: i32 = 31;
 
 /// What the records show for a rep on a day, to set against the daily report.
-#[derive(Debug, Clone, Copy, Default, Serialize, PartialEq)]
+#[derive(Debug, Clone, Copy, Default, Serialize, PartialEq, utoipa::ToSchema)]
 pub struct RecordedFigures {
     pub new_customers: i64,
     pub followups: i64,
     pub deal_amount: f64,
 }
 
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, PartialEq, utoipa::ToSchema)]
 pub struct ReportedFigures {
     pub new_customers: i64,
     pub followups: i64,
@@ -48,7 +48,7 @@ pub struct ReportedFigures {
     pub contract_nos: Option<String>,
 }
 
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, PartialEq, utoipa::ToSchema)]
 pub struct SampledReport {
     pub rep_id: String,
     pub name: String,
@@ -178,7 +178,7 @@ pub async fn record_check(db: &Db, ctx: &Context, rep_id: &str, day: Day, result
 }
 
 /// One measure, reported against recorded.
-#[derive(Debug, Clone, Copy, Serialize, PartialEq)]
+#[derive(Debug, Clone, Copy, Serialize, PartialEq, utoipa::ToSchema)]
 pub struct MeasureCheck {
     pub reported: f64,
     pub recorded: f64,
@@ -202,7 +202,7 @@ impl MeasureCheck {
     }
 }
 
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, PartialEq, utoipa::ToSchema)]
 pub struct Reconciliation {
     pub rep_id: String,
     pub name: String,

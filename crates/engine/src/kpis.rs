@@ -23,7 +23,7 @@ pub struct KpiQuery {
     pub lang: Lang,
 }
 
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, PartialEq, utoipa::ToSchema)]
 pub struct Pace {
     pub working_days: i64,
     pub elapsed_working_days: i64,
@@ -33,7 +33,7 @@ pub struct Pace {
     pub projected_attainment: Option<f64>,
 }
 
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, PartialEq, utoipa::ToSchema)]
 pub struct TrendPoint {
     pub period: String,
     pub start: String,
@@ -41,7 +41,7 @@ pub struct TrendPoint {
     pub value: Option<f64>,
 }
 
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, PartialEq, utoipa::ToSchema)]
 pub struct KpiValue {
     pub kpi: String,
     pub name: String,
@@ -71,7 +71,7 @@ pub struct KpiValue {
     pub trend: Vec<TrendPoint>,
 }
 
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, PartialEq, utoipa::ToSchema)]
 pub struct KpiReport {
     pub scope: String,
     pub scope_name: String,

@@ -29,7 +29,7 @@ pub const DEFAULT_SCORECARD: [(&str, f64); 5] =
 /// The metric a leaderboard ranks by when it is the composite score rather than a KPI.
 pub const SCORE: &str = "score";
 
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, PartialEq, utoipa::ToSchema)]
 pub struct Scorecard {
     pub role: String,
     pub entries: Vec<(String, f64)>,
@@ -69,7 +69,7 @@ pub async fn set_scorecard(db: &Db, ctx: &Context, role: &str, entries: &[(Strin
     scorecard(db, role).await
 }
 
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, PartialEq, utoipa::ToSchema)]
 pub struct KpiScore {
     pub kpi: String,
     pub weight: f64,
@@ -78,7 +78,7 @@ pub struct KpiScore {
     pub score: Option<f64>,
 }
 
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, PartialEq, utoipa::ToSchema)]
 pub struct Score {
     pub scope: String,
     pub name: String,
@@ -218,7 +218,7 @@ pub async fn scores(db: &Db, ctx: &Context, level: Level, scope: &Scope, period:
     Ok(out)
 }
 
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, PartialEq, utoipa::ToSchema)]
 pub struct LeaderboardEntry {
     pub rank: usize,
     pub scope: String,
@@ -229,7 +229,7 @@ pub struct LeaderboardEntry {
     pub champion: bool,
 }
 
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, PartialEq, utoipa::ToSchema)]
 pub struct Leaderboard {
     /// A KPI id, or `score`.
     pub metric: String,

@@ -140,7 +140,7 @@ pub fn tracking_reason(row: &TrackingRow, lang: salescope_core::i18n::Lang) -> S
 }
 
 /// Whether a rep's tracking began, continues or ended with this update.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum TrackingChange {
     Started,
@@ -148,7 +148,7 @@ pub enum TrackingChange {
     Ended,
 }
 
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, PartialEq, utoipa::ToSchema)]
 pub struct TrackingEntry {
     pub rep_id: String,
     pub name: String,

@@ -10,7 +10,7 @@ use std::collections::BTreeMap;
 /// per rule are always complete.
 pub const LISTED_ISSUES: usize = 1000;
 
-#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Serialize, PartialEq, Eq, utoipa::ToSchema)]
 pub struct ColumnMapping {
     /// The header as written in the file.
     pub header: String,
@@ -18,7 +18,7 @@ pub struct ColumnMapping {
     pub field: String,
 }
 
-#[derive(Debug, Clone, Default, Serialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, Serialize, PartialEq, Eq, utoipa::ToSchema)]
 pub struct ColumnReport {
     pub mapped: Vec<ColumnMapping>,
     /// Headers that name no field of the kind; their values were not read.
@@ -28,7 +28,7 @@ pub struct ColumnReport {
 }
 
 /// One broken rule on one row.
-#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Serialize, PartialEq, Eq, utoipa::ToSchema)]
 pub struct RowIssue {
     /// Row number as the user sees it (see [`crate::source::RowRef::number`]).
     pub row: u64,
@@ -43,7 +43,7 @@ pub struct RowIssue {
     pub message: String,
 }
 
-#[derive(Debug, Clone, Default, Serialize, PartialEq)]
+#[derive(Debug, Clone, Default, Serialize, PartialEq, utoipa::ToSchema)]
 pub struct ImportReport {
     pub kind: String,
     pub source: String,

@@ -1,5 +1,6 @@
 //! Improvement actions over HTTP.
 
+use crate::ErrorBody;
 use crate::request::{ApiResult, OrApiError, date, json_body, today};
 use crate::{AppState, request_lang};
 use axum::Json;
@@ -10,7 +11,8 @@ use salescope_engine::Context;
 use salescope_engine::actions::{ActionChanges, ActionView, CheckOutcome, NewAction, check, create, list, update};
 use serde::Deserialize;
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct Params {
     lang: Option<String>,
     /// open, verified, not_met, cancelled or overdue.
@@ -18,6 +20,14 @@ pub struct Params {
     today: Option<String>,
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/actions",
+    tag = "actions",
+    summary = "Improvement actions by deadline",
+    params(Params),
+    responses((status = 200, description = "Actions", body = Vec<ActionView>))
+)]
 /// `GET /api/v1/actions?status=`
 pub async fn list_actions(State(state): State<AppState>, Query(q): Query<Params>, headers: HeaderMap) -> ApiResult<Json<Vec<ActionView>>> {
     let lang = request_lang(q.lang.as_deref(), &headers);
@@ -29,7 +39,7 @@ pub async fn list_actions(State(state): State<AppState>, Query(q): Query<Params>
     Ok(Json(actions))
 }
 
-#[derive(Deserialize, Default)]
+#[derive(Deserialize, Default, utoipa::ToSchema)]
 pub struct NewBody {
     raised_on: Option<String>,
     problem: String,
@@ -46,6 +56,15 @@ pub struct NewBody {
     criterion: String,
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/v1/actions",
+    tag = "actions",
+    summary = "Record a problem and the action taken, with a verification criterion",
+    params(Params),
+    request_body = NewBody,
+    responses((status = 200, description = "The action recorded", body = ActionView), (status = 400, description = "The request is invalid; the message says why", body = ErrorBody), (status = 404, description = "An unknown KPI, team, rep or id", body = ErrorBody))
+)]
 /// `POST /api/v1/actions`
 pub async fn create_action(
     State(state): State<AppState>,
@@ -72,7 +91,7 @@ pub async fn create_action(
     Ok(Json(create(&state.db, &ctx, new, today).await.or_api(lang)?))
 }
 
-#[derive(Deserialize, Default)]
+#[derive(Deserialize, Default, utoipa::ToSchema)]
 pub struct ChangesBody {
     problem: Option<String>,
     people: Option<String>,
@@ -86,6 +105,15 @@ pub struct ChangesBody {
     status: Option<String>,
 }
 
+#[utoipa::path(
+    patch,
+    path = "/api/v1/actions/{id}",
+    tag = "actions",
+    summary = "Change an action",
+    params(("id" = i64, Path, description = "The action's number"), Params),
+    request_body = ChangesBody,
+    responses((status = 200, description = "The action changed", body = ActionView), (status = 400, description = "The request is invalid; the message says why", body = ErrorBody), (status = 404, description = "An unknown KPI, team, rep or id", body = ErrorBody))
+)]
 /// `PATCH /api/v1/actions/{id}` with the fields to change.
 pub async fn update_action(
     State(state): State<AppState>,
@@ -113,12 +141,21 @@ pub async fn update_action(
     Ok(Json(update(&state.db, &ctx, id, changes, today).await.or_api(lang)?))
 }
 
-#[derive(Deserialize, Default)]
+#[derive(Deserialize, Default, utoipa::ToSchema)]
 pub struct CheckBody {
     ids: Option<Vec<i64>>,
     today: Option<String>,
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/v1/actions/check",
+    tag = "actions",
+    summary = "Check actions: those due are marked verified or not met with the evidence",
+    params(Params),
+    request_body = CheckBody,
+    responses((status = 200, description = "What each check found", body = Vec<CheckOutcome>), (status = 400, description = "The request is invalid; the message says why", body = ErrorBody), (status = 404, description = "An unknown KPI, team, rep or id", body = ErrorBody))
+)]
 /// `POST /api/v1/actions/check` (`{"ids": [..]}` to re-check those).
 pub async fn check_actions(
     State(state): State<AppState>,

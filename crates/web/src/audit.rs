@@ -1,5 +1,6 @@
 //! The data-quality audit over HTTP.
 
+use crate::ErrorBody;
 use crate::request::{ApiResult, OrApiError, date, json_body, today};
 use crate::{AppState, request_lang};
 use axum::Json;
@@ -11,10 +12,13 @@ use salescope_core::i18n::Lang;
 use salescope_core::period::Period;
 use salescope_core::scope::Scope;
 use salescope_engine::Context;
-use salescope_engine::audit::{DEFAULT_SAMPLE_PERCENT, DEFAULT_TOLERANCE_PERCENT, reconcile, record_check, sample};
+use salescope_engine::audit::{
+    DEFAULT_SAMPLE_PERCENT, DEFAULT_TOLERANCE_PERCENT, Reconciliation, SampledReport, reconcile, record_check, sample,
+};
 use serde::Deserialize;
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct AuditParams {
     scope: Option<String>,
     /// Default: last week.
@@ -35,6 +39,14 @@ async fn scope_and_period(state: &AppState, q: &AuditParams, lang: Lang) -> ApiR
     Ok((ctx, scope, period))
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/audit/sample",
+    tag = "audit",
+    summary = "A reproducible sample of daily reports to check",
+    params(AuditParams),
+    responses((status = 200, description = "The reports drawn, with what the records show", body = Vec<SampledReport>), (status = 400, description = "The request is invalid; the message says why", body = ErrorBody), (status = 404, description = "An unknown KPI, team, rep or id", body = ErrorBody))
+)]
 /// `GET /api/v1/audit/sample?scope=&period=&percent=`: daily reports drawn for checking.
 pub async fn sample_reports(State(state): State<AppState>, Query(q): Query<AuditParams>, headers: HeaderMap) -> ApiResult<Response> {
     let lang = request_lang(q.lang.as_deref(), &headers);
@@ -43,6 +55,14 @@ pub async fn sample_reports(State(state): State<AppState>, Query(q): Query<Audit
     Ok(Json(drawn).into_response())
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/audit/reconcile",
+    tag = "audit",
+    summary = "Reported figures against the records, per rep",
+    params(AuditParams),
+    responses((status = 200, description = "One row per rep", body = Vec<Reconciliation>), (status = 400, description = "The request is invalid; the message says why", body = ErrorBody), (status = 404, description = "An unknown KPI, team, rep or id", body = ErrorBody))
+)]
 /// `GET /api/v1/audit/reconcile?scope=&period=&tolerance=`: reported against recorded, per rep.
 pub async fn reconcile_reports(State(state): State<AppState>, Query(q): Query<AuditParams>, headers: HeaderMap) -> ApiResult<Response> {
     let lang = request_lang(q.lang.as_deref(), &headers);
@@ -51,7 +71,7 @@ pub async fn reconcile_reports(State(state): State<AppState>, Query(q): Query<Au
     Ok(Json(rows).into_response())
 }
 
-#[derive(Deserialize, Default)]
+#[derive(Deserialize, Default, utoipa::ToSchema)]
 pub struct CheckBody {
     rep_id: String,
     date: String,
@@ -62,6 +82,15 @@ pub struct CheckBody {
     note: String,
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/v1/audit/checks",
+    tag = "audit",
+    summary = "Record the check of a daily report",
+    params(AuditParams),
+    request_body = CheckBody,
+    responses((status = 200, description = "The check recorded", body = serde_json::Value), (status = 400, description = "The request is invalid; the message says why", body = ErrorBody), (status = 404, description = "An unknown KPI, team, rep or id", body = ErrorBody))
+)]
 /// `POST /api/v1/audit/checks` with `{rep_id, date, result, checked_by, note}`.
 pub async fn record(
     State(state): State<AppState>,

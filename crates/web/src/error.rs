@@ -14,12 +14,16 @@ pub struct ApiError {
     pub message: String,
 }
 
-#[derive(Serialize)]
-struct Body<'a> {
-    message: &'a str,
-    code: &'a str,
+/// The body of every error response.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct ErrorBody {
+    /// What was wrong, in the request's language.
+    message: String,
+    /// A stable code: bad_json, bad_period, unknown_kpi, unknown_team, not_found, …
+    code: String,
+    /// invalid_request or internal.
     #[serde(rename = "type")]
-    kind: &'a str,
+    kind: String,
 }
 
 impl ApiError {
@@ -76,7 +80,7 @@ impl ApiError {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        let body = Body { message: &self.message, code: self.code, kind: self.kind() };
+        let body = ErrorBody { message: self.message.clone(), code: self.code.to_string(), kind: self.kind().to_string() };
         (self.status, Json(body)).into_response()
     }
 }

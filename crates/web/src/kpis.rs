@@ -1,5 +1,6 @@
 //! `GET /api/v1/kpis` and the KPI catalogue.
 
+use crate::ErrorBody;
 use crate::request::{ApiResult, OrApiError, today};
 use crate::{ApiError, AppState, request_lang};
 use axum::Json;
@@ -11,7 +12,8 @@ use salescope_engine::Context;
 use salescope_engine::kpis::{KpiQuery, KpiReport, kpi_report_with};
 use serde::{Deserialize, Serialize};
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct KpiParams {
     /// Comma-separated KPI ids; all when absent.
     kpi: Option<String>,
@@ -23,6 +25,14 @@ pub struct KpiParams {
     lang: Option<String>,
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/kpis",
+    tag = "kpis",
+    summary = "KPI values with target, pace, 环比, 同比, rank and trend",
+    params(KpiParams),
+    responses((status = 200, description = "The KPIs of the scope and period", body = KpiReport), (status = 400, description = "The request is invalid; the message says why", body = ErrorBody), (status = 404, description = "An unknown KPI, team, rep or id", body = ErrorBody))
+)]
 /// `GET /api/v1/kpis?kpi=revenue,connect_rate&scope=team:销售一部&period=2024-07&by=week`
 pub async fn values(State(state): State<AppState>, Query(params): Query<KpiParams>, headers: HeaderMap) -> ApiResult<Json<KpiReport>> {
     let lang = request_lang(params.lang.as_deref(), &headers);
@@ -50,7 +60,7 @@ pub async fn values(State(state): State<AppState>, Query(params): Query<KpiParam
     Ok(Json(kpi_report_with(&state.db, &ctx, &query).await.or_api(lang)?))
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct CatalogueEntry {
     id: String,
     name: String,
@@ -60,6 +70,14 @@ pub struct CatalogueEntry {
     formula: String,
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/kpis/catalogue",
+    tag = "kpis",
+    summary = "Every KPI, built-in and custom",
+    params(KpiParams),
+    responses((status = 200, description = "The catalogue", body = Vec<CatalogueEntry>))
+)]
 /// `GET /api/v1/kpis/catalogue`: every KPI, built-in and custom.
 pub async fn catalogue(
     State(state): State<AppState>,

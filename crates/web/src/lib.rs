@@ -13,14 +13,14 @@ mod request;
 mod scoring;
 mod targets;
 
-pub use error::ApiError;
+pub use error::{ApiError, ErrorBody};
 
 use axum::Router;
 use axum::body::Bytes;
 use axum::extract::{DefaultBodyLimit, Path, Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, patch, post, put};
+use axum::routing::get;
 use salescope_core::i18n::Lang;
 use salescope_core::schema::Kind;
 use salescope_core::time::LocalDateTime;
@@ -37,30 +37,78 @@ pub struct AppState {
     pub db: Db,
 }
 
+#[derive(utoipa::OpenApi)]
+#[openapi(
+    info(title = "Salescope API", description = "Sales performance, targets, reviews, improvement actions and audit. \
+Every error is `{message, code, type}`; `?lang=zh-CN` or `Accept-Language` chooses the language of messages and headings."),
+    tags(
+        (name = "ingest", description = "Records in, validated like file imports"),
+        (name = "kpis", description = "KPI values and the catalogue"),
+        (name = "targets", description = "Targets, their splits, and daily tracking"),
+        (name = "reports", description = "Review sheets: daily, weekly, monthly"),
+        (name = "actions", description = "Problems and improvement actions"),
+        (name = "audit", description = "Data-quality audit of daily reports"),
+        (name = "scoring", description = "Scorecards, composite scores, leaderboards"),
+        (name = "system", description = "Health and this document"),
+    )
+)]
+struct ApiDoc;
+
+/// The routes and the OpenAPI document describing them, built together so they cannot drift.
+fn routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
+    use utoipa::OpenApi;
+    use utoipa_axum::router::OpenApiRouter;
+    use utoipa_axum::routes;
+    OpenApiRouter::with_openapi(ApiDoc::openapi())
+        .routes(routes!(healthz))
+        .routes(routes!(ingest))
+        .routes(routes!(kpis::values))
+        .routes(routes!(kpis::catalogue))
+        .routes(routes!(actions::list_actions, actions::create_action))
+        .routes(routes!(actions::check_actions))
+        .routes(routes!(actions::update_action))
+        .routes(routes!(audit::sample_reports))
+        .routes(routes!(audit::reconcile_reports))
+        .routes(routes!(audit::record))
+        .routes(routes!(reports::sheet))
+        .routes(routes!(reports::note))
+        .routes(routes!(scoring::list))
+        .routes(routes!(scoring::put))
+        .routes(routes!(scoring::scores))
+        .routes(routes!(scoring::leaderboard))
+        .routes(routes!(targets::list, targets::put))
+        .routes(routes!(targets::split_target))
+        .routes(routes!(targets::tracking))
+        .routes(routes!(targets::update))
+        .split_for_parts()
+}
+
+/// The OpenAPI document of the API.
+pub fn openapi() -> utoipa::openapi::OpenApi {
+    routes().1
+}
+
 pub fn router(state: AppState) -> Router {
-    Router::new()
-        .route("/healthz", get(healthz))
-        .route("/api/v1/ingest/{kind}", post(ingest))
-        .route("/api/v1/kpis", get(kpis::values))
-        .route("/api/v1/kpis/catalogue", get(kpis::catalogue))
-        .route("/api/v1/actions", get(actions::list_actions).post(actions::create_action))
-        .route("/api/v1/actions/check", post(actions::check_actions))
-        .route("/api/v1/actions/{id}", patch(actions::update_action))
-        .route("/api/v1/audit/sample", get(audit::sample_reports))
-        .route("/api/v1/audit/reconcile", get(audit::reconcile_reports))
-        .route("/api/v1/audit/checks", post(audit::record))
-        .route("/api/v1/reports/{sheet}", get(reports::sheet))
-        .route("/api/v1/reports/{sheet}/notes", put(reports::note))
-        .route("/api/v1/scorecards", get(scoring::list))
-        .route("/api/v1/scorecards/{role}", put(scoring::put))
-        .route("/api/v1/scores", get(scoring::scores))
-        .route("/api/v1/leaderboard", get(scoring::leaderboard))
-        .route("/api/v1/targets", get(targets::list).put(targets::put))
-        .route("/api/v1/targets/split", post(targets::split_target))
-        .route("/api/v1/tracking", get(targets::tracking))
-        .route("/api/v1/tracking/update", post(targets::update))
+    let (router, mut document) = routes();
+    document.paths.paths.insert("/api/v1/openapi.json".to_string(), openapi_path());
+    let document = Arc::new(document);
+    router
+        .route("/api/v1/openapi.json", get(move || async move { axum::Json(document.as_ref().clone()) }))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .with_state(state)
+}
+
+/// The document's own entry.
+fn openapi_path() -> utoipa::openapi::path::PathItem {
+    use utoipa::openapi::HttpMethod;
+    use utoipa::openapi::path::{OperationBuilder, PathItem};
+    use utoipa::openapi::response::ResponseBuilder;
+    let operation = OperationBuilder::new()
+        .tag("system")
+        .summary(Some("This OpenAPI document"))
+        .response("200", ResponseBuilder::new().description("OpenAPI 3.1 JSON"))
+        .build();
+    PathItem::new(HttpMethod::Get, operation)
 }
 
 /// Serves until Ctrl-C or SIGTERM, then finishes the requests in flight.
@@ -100,6 +148,10 @@ pub fn local_now(zone: &salescope_core::time::OrgZone) -> LocalDateTime {
     zone.local_from_utc(utc).unwrap_or(LocalDateTime(utc))
 }
 
+/// `GET /healthz`: whether the server and its database answer.
+#[utoipa::path(get, path = "/healthz", tag = "system", summary = "Health of the server and its database",
+    responses((status = 200, description = "`{status: ok, database, version}`", body = serde_json::Value),
+              (status = 503, description = "The database does not answer", body = serde_json::Value)))]
 async fn healthz(State(state): State<AppState>) -> Response {
     match state.db.ping().await {
         Ok(()) => {
@@ -117,16 +169,26 @@ async fn healthz(State(state): State<AppState>) -> Response {
     }
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 struct IngestQuery {
+    /// Store nothing if any record is rejected.
     #[serde(default)]
     strict: bool,
+    /// en or zh-CN (default: Accept-Language).
     lang: Option<String>,
 }
 
 /// `POST /api/v1/ingest/{kind}`: a JSON array of records, validated and stored like a file
 /// import. Answers with the import report: 200 when the valid records were stored, 422 when a
 /// strict request stored nothing because some record was rejected.
+#[utoipa::path(post, path = "/api/v1/ingest/{kind}", tag = "ingest", summary = "Validate and store a JSON array of records",
+    params(("kind" = String, Path, description = "reps, customers, calls, activities, leads, deals, deal-stages, feedback, daily-reports"), IngestQuery),
+    request_body(content = Vec<serde_json::Value>, description = "Records with the same fields (or header synonyms) as a file import"),
+    responses((status = 200, description = "The valid records were stored", body = salescope_import::ImportReport),
+              (status = 422, description = "A strict request stored nothing", body = salescope_import::ImportReport),
+              (status = 400, description = "The body is not a JSON array of records", body = ErrorBody),
+              (status = 404, description = "Unknown record kind", body = ErrorBody)))]
 async fn ingest(
     State(state): State<AppState>,
     Path(kind): Path<String>,

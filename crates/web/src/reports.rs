@@ -1,6 +1,7 @@
 //! The review sheets over HTTP: as JSON, or as CSV and XLSX downloads; and the cells people
 //! write.
 
+use crate::ErrorBody;
 use crate::request::{ApiResult, OrApiError, choice, json_body, today};
 use crate::{ApiError, AppState, request_lang};
 use axum::Json;
@@ -16,7 +17,8 @@ use salescope_engine::reports::{SheetKind, review_sheet, write_note};
 use salescope_export::OutputFormat;
 use serde::Deserialize;
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct SheetParams {
     scope: Option<String>,
     period: Option<String>,
@@ -37,6 +39,14 @@ fn sheet_kind(id: &str, lang: Lang) -> ApiResult<SheetKind> {
     })
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/reports/{sheet}",
+    tag = "reports",
+    summary = "A review sheet: daily, weekly or monthly, as JSON, CSV or XLSX",
+    params(("sheet" = String, Path, description = "daily, weekly or monthly"), SheetParams),
+    responses((status = 200, description = "The sheet: JSON {sheet, title, scope, period, columns, rows}, or a CSV or XLSX file", body = serde_json::Value), (status = 400, description = "The request is invalid; the message says why", body = ErrorBody), (status = 404, description = "An unknown KPI, team, rep or id", body = ErrorBody))
+)]
 /// `GET /api/v1/reports/{sheet}?scope=&period=&format=json|csv|xlsx`
 pub async fn sheet(
     State(state): State<AppState>,
@@ -83,7 +93,7 @@ pub async fn sheet(
     Ok(response)
 }
 
-#[derive(Deserialize, Default)]
+#[derive(Deserialize, Default, utoipa::ToSchema)]
 pub struct NoteBody {
     scope: String,
     period: String,
@@ -91,6 +101,15 @@ pub struct NoteBody {
     value: String,
 }
 
+#[utoipa::path(
+    put,
+    path = "/api/v1/reports/{sheet}/notes",
+    tag = "reports",
+    summary = "Write a cell people fill in (an empty value clears it)",
+    params(("sheet" = String, Path, description = "daily, weekly or monthly"), SheetParams),
+    request_body = NoteBody,
+    responses((status = 200, description = "The cell written", body = serde_json::Value), (status = 400, description = "The request is invalid; the message says why", body = ErrorBody), (status = 404, description = "An unknown KPI, team, rep or id", body = ErrorBody))
+)]
 /// `PUT /api/v1/reports/{sheet}/notes` with `{scope, period, field, value}`; an empty value
 /// clears the cell.
 pub async fn note(

@@ -1,5 +1,6 @@
 //! Scorecards, composite scores and leaderboards over HTTP.
 
+use crate::ErrorBody;
 use crate::request::{ApiResult, OrApiError, json_body, today};
 use crate::{AppState, request_lang};
 use axum::Json;
@@ -16,7 +17,8 @@ use salescope_engine::scoring::{
 use serde::Deserialize;
 use std::collections::BTreeMap;
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct Params {
     lang: Option<String>,
     scope: Option<String>,
@@ -46,6 +48,14 @@ async fn inputs(state: &AppState, q: &Params, lang: salescope_core::i18n::Lang) 
     Ok((ctx, scope, period, level))
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/scorecards",
+    tag = "scoring",
+    summary = "Every role's weighted KPIs",
+    params(Params),
+    responses((status = 200, description = "Scorecards of rep, team_lead and team", body = Vec<Scorecard>))
+)]
 /// `GET /api/v1/scorecards`: every role's weighted KPIs.
 pub async fn list(State(state): State<AppState>, Query(q): Query<Params>, headers: HeaderMap) -> ApiResult<Json<Vec<Scorecard>>> {
     let lang = request_lang(q.lang.as_deref(), &headers);
@@ -56,6 +66,15 @@ pub async fn list(State(state): State<AppState>, Query(q): Query<Params>, header
     Ok(Json(cards))
 }
 
+#[utoipa::path(
+    put,
+    path = "/api/v1/scorecards/{role}",
+    tag = "scoring",
+    summary = "Set a role's scorecard",
+    params(("role" = String, Path, description = "rep, team_lead or team"), Params),
+    request_body = std::collections::BTreeMap<String, f64>,
+    responses((status = 200, description = "The scorecard", body = Scorecard), (status = 400, description = "The request is invalid; the message says why", body = ErrorBody), (status = 404, description = "An unknown KPI, team, rep or id", body = ErrorBody))
+)]
 /// `PUT /api/v1/scorecards/{role}` with `{"revenue": 40, "csat": 10}`; `{}` restores the default.
 pub async fn put(
     State(state): State<AppState>,
@@ -71,6 +90,14 @@ pub async fn put(
     Ok(Json(set_scorecard(&state.db, &ctx, &role, &entries).await.or_api(lang)?))
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/scores",
+    tag = "scoring",
+    summary = "Composite scores of reps or teams",
+    params(Params),
+    responses((status = 200, description = "Scores, best first", body = Vec<Score>), (status = 400, description = "The request is invalid; the message says why", body = ErrorBody), (status = 404, description = "An unknown KPI, team, rep or id", body = ErrorBody))
+)]
 /// `GET /api/v1/scores?scope=&period=&level=reps|teams`
 pub async fn scores(State(state): State<AppState>, Query(q): Query<Params>, headers: HeaderMap) -> ApiResult<Json<Vec<Score>>> {
     let lang = request_lang(q.lang.as_deref(), &headers);
@@ -78,6 +105,14 @@ pub async fn scores(State(state): State<AppState>, Query(q): Query<Params>, head
     Ok(Json(score_all(&state.db, &ctx, level, &scope, &period, lang).await.or_api(lang)?))
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/leaderboard",
+    tag = "scoring",
+    summary = "Reps or teams ranked by a KPI or the composite score",
+    params(Params),
+    responses((status = 200, description = "The leaderboard", body = Leaderboard), (status = 400, description = "The request is invalid; the message says why", body = ErrorBody), (status = 404, description = "An unknown KPI, team, rep or id", body = ErrorBody))
+)]
 /// `GET /api/v1/leaderboard?kpi=revenue|score&scope=&period=&level=&top=`
 pub async fn leaderboard(State(state): State<AppState>, Query(q): Query<Params>, headers: HeaderMap) -> ApiResult<Json<Leaderboard>> {
     let lang = request_lang(q.lang.as_deref(), &headers);

@@ -1,5 +1,6 @@
 //! Targets and daily tracking over HTTP.
 
+use crate::ErrorBody;
 use crate::request::{ApiResult, OrApiError, choice, json_body, today};
 use crate::{AppState, request_lang};
 use axum::Json;
@@ -15,7 +16,8 @@ use salescope_store::{TargetRow, TrackingRow};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct Filter {
     lang: Option<String>,
     kpi: Option<String>,
@@ -26,7 +28,7 @@ pub struct Filter {
     all: bool,
 }
 
-#[derive(Serialize, Deserialize, Default)]
+#[derive(Serialize, Deserialize, Default, utoipa::ToSchema)]
 pub struct TargetBody {
     kpi: String,
     scope: String,
@@ -40,6 +42,14 @@ impl From<TargetRow> for TargetBody {
     }
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/targets",
+    tag = "targets",
+    summary = "Stored targets",
+    params(Filter),
+    responses((status = 200, description = "Targets", body = Vec<TargetBody>))
+)]
 /// `GET /api/v1/targets?kpi=&scope=&period=`: stored targets, optionally filtered.
 pub async fn list(State(state): State<AppState>, Query(q): Query<Filter>, headers: HeaderMap) -> ApiResult<Json<Vec<TargetBody>>> {
     let lang = request_lang(q.lang.as_deref(), &headers);
@@ -53,6 +63,15 @@ pub async fn list(State(state): State<AppState>, Query(q): Query<Filter>, header
     ))
 }
 
+#[utoipa::path(
+    put,
+    path = "/api/v1/targets",
+    tag = "targets",
+    summary = "Set the target of a KPI for a scope and period",
+    params(Filter),
+    request_body = TargetBody,
+    responses((status = 200, description = "The target stored", body = TargetBody), (status = 400, description = "The request is invalid; the message says why", body = ErrorBody), (status = 404, description = "An unknown KPI, team, rep or id", body = ErrorBody))
+)]
 /// `PUT /api/v1/targets` with `{kpi, scope, period, value}`.
 pub async fn put(State(state): State<AppState>, headers: HeaderMap, Query(q): Query<Filter>, body: Bytes) -> ApiResult<Json<TargetBody>> {
     let lang = request_lang(q.lang.as_deref(), &headers);
@@ -63,7 +82,7 @@ pub async fn put(State(state): State<AppState>, headers: HeaderMap, Query(q): Qu
     Ok(Json(set(&state.db, &ctx, &body.kpi, &scope, &period, body.value).await.or_api(lang)?.into()))
 }
 
-#[derive(Deserialize, Default)]
+#[derive(Deserialize, Default, utoipa::ToSchema)]
 pub struct SplitBody {
     kpi: String,
     scope: String,
@@ -77,6 +96,15 @@ pub struct SplitBody {
     weights: BTreeMap<String, f64>,
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/v1/targets/split",
+    tag = "targets",
+    summary = "Split a target among reps or teams, or over time by working days",
+    params(Filter),
+    request_body = SplitBody,
+    responses((status = 200, description = "The parts stored", body = Vec<TargetBody>), (status = 400, description = "The request is invalid; the message says why", body = ErrorBody), (status = 404, description = "An unknown KPI, team, rep or id", body = ErrorBody))
+)]
 /// `POST /api/v1/targets/split`: splits a stored target and stores the parts.
 pub async fn split_target(
     State(state): State<AppState>,
@@ -115,7 +143,7 @@ pub async fn split_target(
     Ok(Json(rows.into_iter().map(TargetBody::from).collect()))
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct TrackingBody {
     rep_id: String,
     kpi: String,
@@ -146,13 +174,21 @@ impl TrackingBody {
     }
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/tracking",
+    tag = "targets",
+    summary = "Reps on daily tracking",
+    params(Filter),
+    responses((status = 200, description = "Tracking, open (or all with all=true)", body = Vec<TrackingBody>))
+)]
 /// `GET /api/v1/tracking?all=true`: who is on daily tracking (with `all`, the history too).
 pub async fn tracking(State(state): State<AppState>, Query(q): Query<Filter>, headers: HeaderMap) -> ApiResult<Json<Vec<TrackingBody>>> {
     let lang = request_lang(q.lang.as_deref(), &headers);
     Ok(Json(state.db.tracking_rows(!q.all).await.or_api(lang)?.into_iter().map(|t| TrackingBody::new(t, lang)).collect()))
 }
 
-#[derive(Deserialize, Default)]
+#[derive(Deserialize, Default, utoipa::ToSchema)]
 pub struct TrackingUpdate {
     kpi: Option<String>,
     period: Option<String>,
@@ -160,6 +196,15 @@ pub struct TrackingUpdate {
     today: Option<String>,
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/v1/tracking/update",
+    tag = "targets",
+    summary = "Put reps behind pace on daily tracking and take off those who recovered",
+    params(Filter),
+    request_body = TrackingUpdate,
+    responses((status = 200, description = "Who started, continues or ended tracking", body = Vec<TrackingEntry>), (status = 400, description = "The request is invalid; the message says why", body = ErrorBody), (status = 404, description = "An unknown KPI, team, rep or id", body = ErrorBody))
+)]
 /// `POST /api/v1/tracking/update`: re-evaluates who is on daily tracking.
 pub async fn update(
     State(state): State<AppState>,

@@ -359,3 +359,63 @@ async fn scorecards_scores_and_leaderboards_are_served() {
     })
     .await;
 }
+
+/// Every `$ref` in a JSON value.
+fn refs(value: &Value, out: &mut Vec<String>) {
+    match value {
+        Value::Object(map) => {
+            for (key, v) in map {
+                match (key.as_str(), v) {
+                    ("$ref", Value::String(r)) => out.push(r.clone()),
+                    _ => refs(v, out),
+                }
+            }
+        }
+        Value::Array(items) => items.iter().for_each(|v| refs(v, out)),
+        _ => {}
+    }
+}
+
+#[tokio::test]
+async fn the_openapi_document_describes_every_route_and_resolves_every_schema() {
+    each_backend(async |store: &TestDb| {
+        let base = start(store).await;
+        let doc: Value = reqwest::get(format!("{base}/api/v1/openapi.json")).await.expect("get").json().await.expect("json");
+        assert!(doc["openapi"].as_str().is_some_and(|v| v.starts_with("3.")), "{}", doc["openapi"]);
+        let paths: Vec<&str> = doc["paths"].as_object().map(|p| p.keys().map(String::as_str).collect()).unwrap_or_default();
+        for expected in [
+            "/healthz",
+            "/api/v1/ingest/{kind}",
+            "/api/v1/kpis",
+            "/api/v1/kpis/catalogue",
+            "/api/v1/targets",
+            "/api/v1/targets/split",
+            "/api/v1/tracking",
+            "/api/v1/tracking/update",
+            "/api/v1/reports/{sheet}",
+            "/api/v1/reports/{sheet}/notes",
+            "/api/v1/actions",
+            "/api/v1/actions/{id}",
+            "/api/v1/actions/check",
+            "/api/v1/audit/sample",
+            "/api/v1/audit/reconcile",
+            "/api/v1/audit/checks",
+            "/api/v1/scorecards",
+            "/api/v1/scorecards/{role}",
+            "/api/v1/scores",
+            "/api/v1/leaderboard",
+            "/api/v1/openapi.json",
+        ] {
+            assert!(paths.contains(&expected), "{expected} is not in the document: {paths:?}");
+        }
+        assert!(doc["paths"]["/api/v1/targets"]["put"]["requestBody"].is_object());
+        let mut all = Vec::new();
+        refs(&doc, &mut all);
+        assert!(all.iter().any(|r| r.ends_with("/KpiReport")), "{all:?}");
+        for reference in all {
+            let name = reference.trim_start_matches("#/components/schemas/");
+            assert!(doc["components"]["schemas"][name].is_object(), "{reference} does not resolve");
+        }
+    })
+    .await;
+}
