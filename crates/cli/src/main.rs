@@ -5,6 +5,7 @@ mod actions_cmd;
 mod args;
 mod audit_cmd;
 mod bench;
+mod calendar_cmd;
 mod config;
 mod demo;
 mod kpi_cmd;
@@ -62,6 +63,11 @@ enum Command {
     Target {
         #[command(subcommand)]
         action: targets_cmd::TargetAction,
+    },
+    /// The working-day calendar: Chinese public holidays, make-up working days, your changes.
+    Calendar {
+        #[command(subcommand)]
+        action: calendar_cmd::CalendarAction,
     },
     /// Daily tracking of reps whose pace falls short (升级为每日跟踪).
     Tracking {
@@ -260,6 +266,12 @@ async fn run(command: Command, config: Config, today: Option<salescope_core::tim
         Command::Target { action } => {
             let db = open_store(&config).await?;
             targets_cmd::target(action, &db, lang).await?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Calendar { action } => {
+            let db = open_store(&config).await?;
+            let today = today_of(&db, today).await?;
+            calendar_cmd::run(action, &db, lang, today).await?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Tracking { action } => {

@@ -10,6 +10,7 @@
 
 pub mod actions;
 pub mod audit;
+pub mod calendar;
 mod context;
 pub mod custom;
 mod data;

@@ -102,6 +102,15 @@ impl Db {
         Ok(rows.into_iter().map(|(d, kind, name)| (Day(d as i32), kind, name)).collect())
     }
 
+    /// Returns a day to what the built-in calendar says.
+    pub async fn remove_calendar_day(&self, day: Day) -> Result<()> {
+        let text = format!("DELETE FROM calendar_days WHERE day = {}", p(self.backend(), 1));
+        on_pool!(self, pool => {
+            sqlx::query(&text).bind(day.0 as i64).execute(pool).await?;
+        });
+        Ok(())
+    }
+
     pub async fn set_calendar_day(&self, day: Day, kind: &str, name: &str) -> Result<()> {
         let text = format!(
             "INSERT INTO calendar_days (day, kind, name) VALUES {} ON CONFLICT (day) DO UPDATE SET kind = excluded.kind, name = excluded.name",

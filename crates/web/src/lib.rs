@@ -6,6 +6,7 @@
 
 mod actions;
 mod audit;
+mod calendar;
 mod error;
 mod kpis;
 mod reports;
@@ -78,6 +79,7 @@ fn routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(scoring::leaderboard))
         .routes(routes!(targets::list, targets::put))
         .routes(routes!(targets::split_target))
+        .routes(routes!(calendar::show, calendar::change))
         .routes(routes!(targets::tracking))
         .routes(routes!(targets::update))
         .split_for_parts()

@@ -361,6 +361,32 @@ async fn scorecards_scores_and_leaderboards_are_served() {
 }
 
 /// Every `$ref` in a JSON value.
+#[tokio::test]
+async fn the_calendar_takes_a_new_years_holidays_and_refuses_bad_changes() {
+    each_backend(async |store: &TestDb| {
+        let base = start(store).await;
+        let client = reqwest::Client::new();
+        let (status, before) = send(client.get(format!("{base}/api/v1/calendar?year=2027"))).await;
+        assert_eq!((status, before["has_holidays"].as_bool()), (200, Some(false)), "{before}");
+        let holiday = json!({"days": "2027-02-06..2027-02-12", "kind": "holiday", "name": "春节"});
+        let (status, body) = send(client.put(format!("{base}/api/v1/calendar")).body(holiday.to_string())).await;
+        assert_eq!((status, body["changed"].as_u64()), (200, Some(7)), "{body}");
+        let (_, after) = send(client.get(format!("{base}/api/v1/calendar?year=2027"))).await;
+        let february = after["months"].as_array().and_then(|m| m.iter().find(|m| m["month"] == "2027-02")).cloned();
+        assert_eq!(february.map(|m| m["working_days"].clone()), Some(json!(15)), "{after}");
+        assert_eq!(after["days"][0], json!({"date": "2027-02-06", "weekday": 6, "kind": "holiday", "name": "春节", "custom": true}));
+
+        let nameless = json!({"days": "2027-10-01", "kind": "holiday"});
+        let (status, body) = send(client.put(format!("{base}/api/v1/calendar?lang=zh-CN")).body(nameless.to_string())).await;
+        assert_eq!(status, 400);
+        assert!(body["message"].as_str().is_some_and(|m| m.contains("节假日需要名称")), "{body}");
+        let bad_day = json!({"days": "2027-02-30", "kind": "workday"});
+        let (status, body) = send(client.put(format!("{base}/api/v1/calendar")).body(bad_day.to_string())).await;
+        assert_eq!((status, body["code"].as_str()), (400, Some("bad_period")), "{body}");
+    })
+    .await;
+}
+
 fn refs(value: &Value, out: &mut Vec<String>) {
     match value {
         Value::Object(map) => {
@@ -404,6 +430,7 @@ async fn the_openapi_document_describes_every_route_and_resolves_every_schema() 
             "/api/v1/scorecards/{role}",
             "/api/v1/scores",
             "/api/v1/leaderboard",
+            "/api/v1/calendar",
             "/api/v1/openapi.json",
         ] {
             assert!(paths.contains(&expected), "{expected} is not in the document: {paths:?}");
