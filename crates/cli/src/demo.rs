@@ -65,11 +65,12 @@ pub async fn load(db: &Db, params: DemoParams, lang: Lang, always_summarise: boo
 /// Sets the targets a sales manager would: for each team and month of the demo (and the next),
 /// 10 % above the team's run rate per working day, so that holidays lower the month's target;
 /// each team's month split among its reps by their share of the month before; the
-/// organisation's the sum of its teams'. Then puts reps behind pace on daily tracking.
+/// organisation's the sum of its teams'. Raises two improvement actions, then runs the daily
+/// routine: reps behind pace go on daily tracking and the action that fell due is checked.
 async fn set_targets(db: &Db, params: DemoParams, lang: Lang) -> anyhow::Result<()> {
     use salescope_core::period::{Period, PeriodKind};
     use salescope_core::scope::Scope;
-    use salescope_engine::targets::{ShareBy, SplitInto, set, split, update_tracking};
+    use salescope_engine::targets::{ShareBy, SplitInto, set, split};
     use salescope_engine::{Context, KpiQuery, kpis::kpi_report_with};
     let fail = crate::args::fail::<salescope_engine::EngineError>(lang);
     let ctx = Context::load(db).await.map_err(&fail)?;
@@ -86,10 +87,11 @@ async fn set_targets(db: &Db, params: DemoParams, lang: Lang) -> anyhow::Result<
         .map(str::to_string)
         .collect();
     let mut org_totals = vec![0.0; months.len()];
+    let mut team_rates = Vec::new();
     for team in &selling_teams {
         let scope = Scope::Team(team.clone());
         let query = KpiQuery {
-            kpis: vec!["revenue".into(), "new_customers".into()],
+            kpis: vec!["revenue".into(), "new_customers".into(), "connect_rate".into()],
             scope: scope.clone(),
             period: span,
             by: None,
@@ -98,6 +100,10 @@ async fn set_targets(db: &Db, params: DemoParams, lang: Lang) -> anyhow::Result<
         };
         let report = kpi_report_with(db, &ctx, &query).await.map_err(&fail)?;
         let per_day = |i: usize| report.values[i].value.unwrap_or(0.0) / span_working_days;
+        let sellers = ctx.sellers_in(&scope, &span).len().max(1) as f64;
+        let weeks = (span.end.0 - span.start.0 + 1) as f64 / 7.0;
+        let weekly_new_per_rep = report.values[1].value.unwrap_or(0.0) / sellers / weeks;
+        team_rates.push((team.clone(), weekly_new_per_rep, report.values[2].value.unwrap_or(0.0)));
         for (i, month) in months.iter().enumerate() {
             let working_days = ctx.calendar.working_days(month.start, month.end) as f64;
             let revenue = (per_day(0) * working_days * 1.1 / 10_000.0).round() * 10_000.0;
@@ -116,8 +122,52 @@ async fn set_targets(db: &Db, params: DemoParams, lang: Lang) -> anyhow::Result<
             split(db, &ctx, "revenue", &Scope::Team(team.clone()), month, SplitInto::Reps, &ShareBy::LastPeriod).await.map_err(&fail)?;
         }
     }
-    let ctx = Context::load(db).await.map_err(&fail)?;
-    update_tracking(db, &ctx, params.until, "revenue", PeriodKind::Month, 80.0).await.map_err(&fail)?;
+    raise_actions(db, &team_rates, params.until, lang).await?;
+    salescope_engine::routine::run_daily(db, params.until).await.map_err(&fail)?;
+    Ok(())
+}
+
+/// Two actions a sales manager would raise (问题分析与改进表): six weeks ago, for the team
+/// winning the fewest new customers per rep, a stretch of 15 % due two weeks ago — so the
+/// routine checks it against the data; last week, for the team connecting the fewest calls,
+/// three points more, due in three weeks.
+async fn raise_actions(db: &Db, team_rates: &[(String, f64, f64)], until: salescope_core::time::Day, lang: Lang) -> anyhow::Result<()> {
+    use salescope_engine::actions::{NewAction, create};
+    let fail = crate::args::fail::<salescope_engine::EngineError>(lang);
+    let fewest = |by: fn(&(String, f64, f64)) -> f64| team_rates.iter().min_by(|a, b| by(a).total_cmp(&by(b))).cloned();
+    let (Some((slow_team, weekly_new, _)), Some((quiet_team, _, connect_rate))) = (fewest(|t| t.1), fewest(|t| t.2)) else {
+        return Ok(());
+    };
+    let actions = [
+        NewAction {
+            raised_on: Some(until.plus_days(-42)),
+            problem: "新客户开发数量连续两周低于团队平均".into(),
+            people: format!("{slow_team}全体"),
+            cause_category: "ability".into(),
+            cause_kind: "subjective".into(),
+            cause: "新客户开拓话术不熟练，首次通话转化低".into(),
+            measures: "每周两次话术演练，老员工一对一带教".into(),
+            owner: format!("{slow_team}主管"),
+            deadline: until.plus_days(-14),
+            criterion: format!("new_customers per rep per week >= {:.1} for team:{slow_team}", weekly_new * 1.15),
+        },
+        NewAction {
+            raised_on: Some(until.plus_days(-7)),
+            problem: "接通率偏低，有效通话不足".into(),
+            people: format!("{quiet_team}全体"),
+            cause_category: "strategy".into(),
+            cause_kind: "objective".into(),
+            cause: "外呼集中在客户忙碌时段".into(),
+            measures: "按接通率热力图调整外呼时段，清洗无效号码".into(),
+            owner: format!("{quiet_team}主管"),
+            deadline: until.plus_days(21),
+            criterion: format!("connect_rate >= {:.0} for team:{quiet_team}", connect_rate + 3.0),
+        },
+    ];
+    let ctx = salescope_engine::Context::load(db).await.map_err(&fail)?;
+    for action in actions {
+        create(db, &ctx, action, until).await.map_err(&fail)?;
+    }
     Ok(())
 }
 

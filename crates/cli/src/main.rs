@@ -18,6 +18,7 @@ mod targets_cmd;
 use anyhow::Context;
 use clap::{Args, CommandFactory, FromArgMatches, Parser, Subcommand};
 use config::{Config, Given};
+use salescope_core::i18n::Lang;
 use salescope_core::schema::Kind;
 use salescope_import::{Encoding, ImportError, ImportOptions};
 use salescope_store::Db;
@@ -249,6 +250,33 @@ async fn open_store(config: &Config) -> anyhow::Result<Db> {
     Db::open(url).await.with_context(|| format!("cannot open the store at {}", salescope_store::redact_url(url)))
 }
 
+/// While the server runs: daily tracking and the check of improvement actions that fell due,
+/// once a day in the organisation's time zone (looked at every quarter of an hour).
+async fn daily_routine(db: Db) {
+    let mut ticker = tokio::time::interval(std::time::Duration::from_secs(15 * 60));
+    loop {
+        ticker.tick().await;
+        let today = match db.settings().await {
+            Ok(settings) => salescope_web::local_now(&settings.zone).day(),
+            Err(e) => {
+                tracing::warn!("daily routine: cannot read the settings: {e}");
+                continue;
+            }
+        };
+        match salescope_engine::routine::run_daily(&db, today).await {
+            Ok(Some(run)) => tracing::info!(
+                day = %run.day,
+                tracking_changes = run.tracking.iter().filter(|t| t.change != salescope_engine::targets::TrackingChange::Continues).count(),
+                on_tracking = run.tracking.iter().filter(|t| t.change != salescope_engine::targets::TrackingChange::Ended).count(),
+                actions_marked = run.actions.len(),
+                "daily routine ran"
+            ),
+            Ok(None) => {}
+            Err(e) => tracing::warn!("daily routine failed: {}", e.message(Lang::En)),
+        }
+    }
+}
+
 async fn run(command: Command, config: Config, today: Option<salescope_core::time::Day>) -> anyhow::Result<ExitCode> {
     let lang = config.lang.value;
     match command {
@@ -351,7 +379,9 @@ async fn run(command: Command, config: Config, today: Option<salescope_core::tim
             println!("  health:    http://{address}/healthz");
             println!("  ingestion: POST http://{address}/api/v1/ingest/{{kind}} with a JSON array of records");
             println!("Press Ctrl-C to stop.");
+            let routine = tokio::spawn(daily_routine(db.clone()));
             salescope_web::serve(listener, salescope_web::AppState { db: db.clone() }).await?;
+            routine.abort();
             db.close().await;
             Ok(ExitCode::SUCCESS)
         }

@@ -46,15 +46,17 @@ pub enum TargetAction {
 #[derive(Subcommand)]
 pub enum TrackingAction {
     /// Put reps whose pace falls short on daily tracking, and take off those who recovered.
+    /// Without options, by the organisation's rule (settings tracking.kpi, tracking.period,
+    /// tracking.threshold: revenue, month and 80 unless changed), as the server does daily.
     Update {
-        #[arg(long, default_value = "revenue")]
-        kpi: String,
+        #[arg(long)]
+        kpi: Option<String>,
         /// The period whose target the pace is measured against: week, month, quarter or year.
-        #[arg(long, default_value = "month")]
-        period: String,
+        #[arg(long)]
+        period: Option<String>,
         /// Projected attainment (%) below which a rep is tracked daily.
-        #[arg(long, default_value_t = 80.0)]
-        threshold: f64,
+        #[arg(long)]
+        threshold: Option<f64>,
     },
     /// Reps on daily tracking now (--all: the whole history).
     List {
@@ -137,7 +139,11 @@ pub async fn tracking(action: TrackingAction, db: &Db, lang: Lang, today: Day) -
     let ctx = Context::load(db).await.map_err(fail(lang))?;
     match action {
         TrackingAction::Update { kpi, period, threshold } => {
-            let entries = update_tracking(db, &ctx, today, &kpi, period_kind(&period)?, threshold).await.map_err(fail(lang))?;
+            let rule = db.settings().await?.tracking;
+            let kpi = kpi.unwrap_or(rule.kpi);
+            let period = period.as_deref().map_or(Ok(rule.period), period_kind)?;
+            let threshold = threshold.unwrap_or(rule.threshold);
+            let entries = update_tracking(db, &ctx, today, &kpi, period, threshold).await.map_err(fail(lang))?;
             let headings: Vec<String> =
                 ["tracking.rep", "tracking.team", "kpi.value", "kpi.target", "tracking.projected", "tracking.change"]
                     .iter()

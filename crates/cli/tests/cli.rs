@@ -214,12 +214,15 @@ async fn an_improvement_action_on_the_demo_data_verifies_against_the_kpi_engine(
         ];
         let out = salescope(store, &add);
         assert!(out.status.success(), "{}", stderr(&out));
-        assert!(stdout(&out).contains("Recorded action 1"), "{}", stdout(&out));
+        // The demo raised two actions of its own.
+        assert!(stdout(&out).contains("Recorded action 3"), "{}", stdout(&out));
         let out = salescope(store, &["--today", "2025-03-24", "actions", "check"]);
         assert!(out.status.success(), "{}", stderr(&out));
         let out = salescope(store, &["--today", "2025-03-25", "actions", "list", "--format", "json"]);
         let sheet: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON sheet");
-        let verification = sheet["rows"][0]["cells"]["verification"].as_str().unwrap_or_default().to_string();
+        let rows = sheet["rows"].as_array().cloned().unwrap_or_default();
+        let ours = rows.iter().find(|r| r["cells"]["id"] == "3").cloned().expect("action 3 listed");
+        let verification = ours["cells"]["verification"].as_str().unwrap_or_default().to_string();
 
         // The same figure from the KPI engine: the team's new customers in that week, per rep.
         let out = salescope(store, &["kpi", "new_customers", "--scope", "team:销售一部", "--period", "2025-W12", "--format", "json"]);
@@ -236,7 +239,7 @@ async fn an_improvement_action_on_the_demo_data_verifies_against_the_kpi_engine(
             salescope_core::format::format_value(Some(per_rep), salescope_core::kpi::Unit::Count, salescope_core::i18n::Lang::En)
         );
         assert!(verification.contains(&expected), "{verification} should contain {expected}");
-        let status = sheet["rows"][0]["cells"]["status"].as_str().unwrap_or_default();
+        let status = ours["cells"]["status"].as_str().unwrap_or_default();
         assert_eq!(status, if per_rep >= 0.5 { "verified" } else { "not met" });
     })
     .await;

@@ -1,16 +1,37 @@
-//! The organisation's settings: its time zone and the severity of each entry rule.
+//! The organisation's settings: its time zone, the severity of each entry rule, and when a rep
+//! is put on daily tracking.
 
+use crate::period::PeriodKind;
 use crate::rules::{PolicyError, Rule, RulePolicy, Severity};
 use crate::time::OrgZone;
 use std::fmt;
 
 pub const TIMEZONE_KEY: &str = "timezone";
 const RULE_PREFIX: &str = "rule.";
+const TRACKING_KPI_KEY: &str = "tracking.kpi";
+const TRACKING_PERIOD_KEY: &str = "tracking.period";
+const TRACKING_THRESHOLD_KEY: &str = "tracking.threshold";
 
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct OrgSettings {
     pub zone: OrgZone,
     pub policy: RulePolicy,
+    pub tracking: TrackingRule,
+}
+
+/// Reps whose projected attainment of `kpi` over the current `period` falls below `threshold`
+/// per cent go on daily tracking (升级为每日跟踪); the server applies this every day.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TrackingRule {
+    pub kpi: String,
+    pub period: PeriodKind,
+    pub threshold: f64,
+}
+
+impl Default for TrackingRule {
+    fn default() -> TrackingRule {
+        TrackingRule { kpi: "revenue".to_string(), period: PeriodKind::Month, threshold: 80.0 }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -18,18 +39,25 @@ pub enum SettingError {
     UnknownKey(String),
     UnknownZone(String),
     Rule(PolicyError),
+    /// A value of the wrong shape: the key, the value, and what it should be.
+    BadValue {
+        key: String,
+        value: String,
+        expected: &'static str,
+    },
 }
 
 impl fmt::Display for SettingError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             SettingError::UnknownKey(k) => {
-                write!(f, "unknown setting `{k}` (known: timezone, rule.<rule id>)")
+                write!(f, "unknown setting `{k}` (known: timezone, rule.<rule id>, tracking.kpi, tracking.period, tracking.threshold)")
             }
             SettingError::UnknownZone(z) => {
                 write!(f, "`{z}` is not an IANA time zone such as Asia/Shanghai")
             }
             SettingError::Rule(e) => e.fmt(f),
+            SettingError::BadValue { key, value, expected } => write!(f, "`{value}` is not a valid {key}: {expected}"),
         }
     }
 }
@@ -49,7 +77,27 @@ impl OrgSettings {
             let severity = Severity::from_id(value).ok_or_else(|| SettingError::Rule(PolicyError::UnknownSeverity(value.to_string())))?;
             return self.policy.set(rule, severity).map_err(SettingError::Rule);
         }
-        Err(SettingError::UnknownKey(key.to_string()))
+        let bad = |expected| SettingError::BadValue { key: key.to_string(), value: value.to_string(), expected };
+        let value = value.trim();
+        match key {
+            TRACKING_KPI_KEY if crate::kpi::is_valid_id(value) => self.tracking.kpi = value.to_string(),
+            TRACKING_KPI_KEY => return Err(bad("a KPI id such as revenue")),
+            TRACKING_PERIOD_KEY => {
+                self.tracking.period = match value {
+                    "week" => PeriodKind::Week,
+                    "month" => PeriodKind::Month,
+                    "quarter" => PeriodKind::Quarter,
+                    "year" => PeriodKind::Year,
+                    _ => return Err(bad("week, month, quarter or year")),
+                }
+            }
+            TRACKING_THRESHOLD_KEY => {
+                self.tracking.threshold =
+                    value.parse::<f64>().ok().filter(|t| *t > 0.0 && *t <= 200.0).ok_or_else(|| bad("a percentage above 0, such as 80"))?
+            }
+            _ => return Err(SettingError::UnknownKey(key.to_string())),
+        }
+        Ok(())
     }
 
     /// Every setting with its value in force, defaults included.
@@ -58,6 +106,9 @@ impl OrgSettings {
         for rule in Rule::ALL.into_iter().filter(|r| r.is_configurable()) {
             out.push((format!("{RULE_PREFIX}{}", rule.id()), self.policy.severity(rule).id().to_string()));
         }
+        out.push((TRACKING_KPI_KEY.to_string(), self.tracking.kpi.clone()));
+        out.push((TRACKING_PERIOD_KEY.to_string(), self.tracking.period.id().to_string()));
+        out.push((TRACKING_THRESHOLD_KEY.to_string(), self.tracking.threshold.to_string()));
         out
     }
 }
@@ -77,5 +128,19 @@ mod tests {
         assert!(matches!(s.apply("rule.rep_unknown", "off"), Err(SettingError::Rule(PolicyError::NotConfigurable(_)))));
         assert!(matches!(s.apply("colour", "blue"), Err(SettingError::UnknownKey(_))));
         assert!(s.entries().contains(&("rule.won_deal_without_contract".to_string(), "off".to_string())));
+    }
+
+    #[test]
+    fn the_tracking_rule_takes_a_kpi_id_a_period_and_a_positive_threshold() {
+        let mut s = OrgSettings::default();
+        assert_eq!(s.tracking, TrackingRule::default());
+        s.apply("tracking.kpi", "new_customers").expect("kpi");
+        s.apply("tracking.period", "week").expect("period");
+        s.apply("tracking.threshold", "75").expect("threshold");
+        assert_eq!(s.tracking, TrackingRule { kpi: "new_customers".into(), period: PeriodKind::Week, threshold: 75.0 });
+        assert!(matches!(s.apply("tracking.period", "day"), Err(SettingError::BadValue { .. })));
+        assert!(matches!(s.apply("tracking.threshold", "-5"), Err(SettingError::BadValue { .. })));
+        assert!(matches!(s.apply("tracking.kpi", "Revenue!"), Err(SettingError::BadValue { .. })));
+        assert!(s.entries().contains(&("tracking.threshold".to_string(), "75".to_string())));
     }
 }

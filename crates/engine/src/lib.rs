@@ -16,6 +16,7 @@ pub mod custom;
 mod data;
 pub mod kpis;
 pub mod reports;
+pub mod routine;
 pub mod scoring;
 pub mod targets;
 

@@ -142,3 +142,35 @@ async fn actions_are_updated_cancelled_and_their_criteria_checked_when_written()
     })
     .await;
 }
+
+#[tokio::test]
+async fn the_daily_routine_checks_due_actions_and_tracks_reps_once_a_day() {
+    use salescope_core::period::Period;
+    use salescope_core::scope::Scope;
+    use salescope_engine::routine::run_daily;
+    use salescope_engine::targets::{TrackingChange, set};
+    each_backend(async |store: &TestDb| {
+        let db = &store.db;
+        organisation(db).await;
+        // 一部's July revenue is 47,000: verified on its deadline, 19 July.
+        let due = add(db, "revenue >= 40000 for team:销售一部 in 2024-07", day(7, 1), day(7, 19)).await;
+        let later = add(db, "won_deals >= 3", day(7, 1), day(7, 31)).await;
+        let ctx = Context::load(db).await.expect("context");
+        set(db, &ctx, "revenue", &Scope::Rep("R1".into()), &Period::parse("2024-07").expect("period"), 100_000.0).await.expect("set");
+
+        let run = run_daily(db, day(7, 19)).await.expect("routine").expect("first run of the day");
+        assert_eq!(run.actions.len(), 1, "only the action due is marked");
+        assert_eq!((run.actions[0].action.id, run.actions[0].action.status), (due, ActionStatus::Verified));
+        // R1 has 12,000 of a 100,000 target with 15 of 23 working days gone: far behind pace.
+        assert_eq!(run.tracking.len(), 1);
+        assert_eq!((run.tracking[0].rep_id.as_str(), run.tracking[0].change), ("R1", TrackingChange::Started));
+
+        assert!(run_daily(db, day(7, 19)).await.expect("routine").is_none(), "once a day");
+        assert!(run_daily(db, day(7, 18)).await.expect("routine").is_none(), "never for an earlier day");
+        let next = run_daily(db, day(7, 22)).await.expect("routine").expect("the next working day");
+        assert_eq!(next.tracking[0].change, TrackingChange::Continues);
+        let open: Vec<i64> = db.actions().await.expect("actions").iter().filter(|a| a.status == "open").map(|a| a.id).collect();
+        assert_eq!(open, vec![later]);
+    })
+    .await;
+}
