@@ -47,6 +47,7 @@ pub async fn load(db: &Db, params: DemoParams, lang: Lang, always_summarise: boo
         entry.0 += report.inserted + report.updated + report.unchanged;
         entry.1 += report.warned;
     }
+    define_custom_kpis(db, lang).await?;
     set_targets(db, params, lang).await?;
     db.set_internal("demo", &marker).await?;
     println!("{}", lang.format("demo.loaded", &[("seconds", &format!("{:.1}", started.elapsed().as_secs_f64()))]));
@@ -60,6 +61,28 @@ pub async fn load(db: &Db, params: DemoParams, lang: Lang, always_summarise: boo
         }
     }
     print_teams(db, lang).await
+}
+
+/// Two KPIs an administrator would add: the conversion of leads from the website, and how many
+/// of the customers reached were added on WeChat (the demo's custom measure).
+async fn define_custom_kpis(db: &Db, lang: Lang) -> anyhow::Result<()> {
+    use salescope_store::CustomKpiRow;
+    let custom = [
+        ("online_conversion", "Website lead conversion", "官网线索转化率", "won_deals[source=官网] / leads[source=官网] * 100"),
+        ("wechat_add_rate", "WeChat add rate", "微信添加率", "wechat_adds / contacted_customers * 100"),
+    ];
+    for (id, name_en, name_zh, formula) in custom {
+        let row = CustomKpiRow {
+            id: id.into(),
+            name_en: name_en.into(),
+            name_zh: name_zh.into(),
+            unit: "percent".into(),
+            direction: "higher".into(),
+            formula: formula.into(),
+        };
+        salescope_engine::custom::define(db, row).await.map_err(crate::args::fail(lang))?;
+    }
+    Ok(())
 }
 
 /// Sets the targets a sales manager would: for each team and month of the demo (and the next),

@@ -107,6 +107,30 @@ async fn the_demo_loads_once_and_summarises_the_organisation() {
 }
 
 #[tokio::test]
+async fn the_demo_answers_every_kpi_for_every_scope() {
+    each_backend(async |store: &TestDb| {
+        let out = salescope(store, &["demo", "--reps", "8", "--months", "1", "--until", "2025-03-31", "--seed", "7"]);
+        assert!(out.status.success(), "{}", stderr(&out));
+        let reps = (1..=8).map(|n| format!("rep:R{n:03}"));
+        let teams = ["销售一部", "销售二部", "销售三部", "大客户部"].map(|t| format!("team:{t}"));
+        for scope in std::iter::once("org".to_string()).chain(teams).chain(reps) {
+            let out = salescope(store, &["kpi", "all", "--scope", &scope, "--period", "2025-03", "--format", "json"]);
+            assert!(out.status.success(), "{scope}: {}", stderr(&out));
+            let report: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON report");
+            let values = report["values"].as_array().cloned().unwrap_or_default();
+            assert!(values.len() >= 45, "{scope}: {} KPIs", values.len());
+            // Retention and churn compare with the customers won the period before, which a
+            // one-month demo does not have.
+            let missing: Vec<&str> = values.iter().filter(|v| v["value"].is_null()).filter_map(|v| v["kpi"].as_str()).collect();
+            assert_eq!(missing, ["retention_rate", "churn_rate"], "{scope}");
+            let custom = values.iter().find(|v| v["kpi"] == "wechat_add_rate").expect("the demo's custom KPI");
+            assert!(custom["value"].as_f64().is_some_and(|v| v > 0.0), "{scope}: {custom}");
+        }
+    })
+    .await;
+}
+
+#[tokio::test]
 async fn settings_are_listed_and_checked() {
     each_backend(async |store: &TestDb| {
         let out = salescope(store, &["settings", "set", "rule.won_deal_without_contract", "warning"]);
