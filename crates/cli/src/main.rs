@@ -7,6 +7,7 @@ mod audit_cmd;
 mod bench;
 mod calendar_cmd;
 mod config;
+mod conversation_cmd;
 mod demo;
 mod kpi_cmd;
 mod progress;
@@ -90,6 +91,11 @@ enum Command {
         #[command(subcommand)]
         action: audit_cmd::AuditAction,
     },
+    /// Conversation analytics: behaviour metrics of transcribed calls.
+    Conversation {
+        #[command(subcommand)]
+        action: conversation_cmd::ConversationAction,
+    },
     /// Weighted KPI sets per role, for composite scores.
     Scorecard {
         #[command(subcommand)]
@@ -119,7 +125,7 @@ enum Command {
 #[derive(Args)]
 struct ImportArgs {
     /// reps, customers, calls, activities, leads, deals, deal-stages, feedback, daily-reports,
-    /// or `measure NAME` for the values of a custom measure.
+    /// `measure NAME` for the values of a custom measure, or `transcripts FILE|FOLDER`.
     kind: String,
     /// The file; for `measure`, the measure's name and then the file.
     #[arg(num_args = 1..=2, required = true)]
@@ -142,6 +148,9 @@ struct ImportArgs {
     /// Severity of a rule for this import only, e.g. --rule won_deal_without_contract=warning.
     #[arg(long = "rule", value_name = "RULE=SEVERITY")]
     rules: Vec<String>,
+    /// Transcripts from speech recognition: the channel that is the agent (0 or 1).
+    #[arg(long, default_value_t = 0, value_parser = clap::value_parser!(u8).range(0..=1))]
+    agent_channel: u8,
 }
 
 #[derive(Args, Clone)]
@@ -326,6 +335,12 @@ async fn run(command: Command, config: Config, today: Option<salescope_core::tim
             audit_cmd::run(action, &db, lang, today).await?;
             Ok(ExitCode::SUCCESS)
         }
+        Command::Conversation { action } => {
+            let db = open_store(&config).await?;
+            let today = today_of(&db, today).await?;
+            conversation_cmd::run(action, &db, lang, today).await?;
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Scorecard { action } => {
             let db = open_store(&config).await?;
             scoring_cmd::scorecard_cmd(action, &db, lang).await?;
@@ -378,6 +393,8 @@ async fn run(command: Command, config: Config, today: Option<salescope_core::tim
             println!("Salescope {} is serving the {} store at http://{address}", env!("CARGO_PKG_VERSION"), db.backend().name());
             println!("  health:    http://{address}/healthz");
             println!("  ingestion: POST http://{address}/api/v1/ingest/{{kind}} with a JSON array of records");
+            println!("  API:       http://{address}/api/v1/openapi.json describes every route");
+            println!("  try:       http://{address}/api/v1/kpis?kpi=revenue,connect_rate&scope=org&lang=zh-CN");
             println!("Press Ctrl-C to stop.");
             let routine = tokio::spawn(daily_routine(db.clone()));
             salescope_web::serve(listener, salescope_web::AppState { db: db.clone() }).await?;
@@ -422,6 +439,9 @@ async fn today_of(db: &Db, today: Option<salescope_core::time::Day>) -> anyhow::
 
 async fn import(args: ImportArgs, config: &Config) -> anyhow::Result<ExitCode> {
     let lang = config.lang.value;
+    if matches!(args.kind.trim(), "transcripts" | "transcript") {
+        return import_transcripts(args, config).await;
+    }
     let kind = Kind::from_id(&args.kind).with_context(|| {
         let kinds: Vec<&str> = Kind::ALL.iter().map(|k| k.id()).collect();
         lang.format("error.unknown_kind", &[("kind", &args.kind), ("kinds", &kinds.join(", "))])
@@ -467,6 +487,33 @@ async fn import(args: ImportArgs, config: &Config) -> anyhow::Result<ExitCode> {
         print!("{}", report.render_text());
     }
     Ok(if report.committed { ExitCode::SUCCESS } else { ExitCode::from(EXIT_STRICT_REJECTED) })
+}
+
+/// `import transcripts FILE|FOLDER`: every transcript file, a folder read recursively.
+async fn import_transcripts(args: ImportArgs, config: &Config) -> anyhow::Result<ExitCode> {
+    let lang = config.lang.value;
+    let [target] = args.target.as_slice() else { anyhow::bail!("give one file or folder of transcripts") };
+    let path = PathBuf::from(target);
+    let mut files = Vec::new();
+    let paths = salescope_import::transcripts::transcript_files(&path)
+        .map_err(|e| anyhow::anyhow!(lang.format("error.file_unreadable", &[("file", &path.display()), ("detail", &e)])))?;
+    for file in paths {
+        let bytes = std::fs::read(&file)
+            .map_err(|e| anyhow::anyhow!(lang.format("error.file_unreadable", &[("file", &file.display()), ("detail", &e)])))?;
+        files.push((file.display().to_string(), bytes));
+    }
+    let db = open_store(config).await?;
+    let now = salescope_web::local_now(&db.settings().await?.zone);
+    let report = salescope_import::transcripts::import_transcripts(&db, target, files, args.agent_channel, now, lang)
+        .await
+        .map_err(|e| anyhow::anyhow!(e.message(lang)))?;
+    db.close().await;
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&report)?);
+    } else {
+        print!("{}", report.render_text());
+    }
+    Ok(ExitCode::SUCCESS)
 }
 
 async fn demo_params(args: &DemoArgs, db: &Db) -> anyhow::Result<salescope_demo::DemoParams> {

@@ -54,10 +54,10 @@ pub struct SheetArgs {
 pub struct Output {
     /// table, json, csv or xlsx (default: from the extension of -o, else table).
     #[arg(long)]
-    format: Option<String>,
+    pub format: Option<String>,
     /// Write to this file instead of the terminal.
     #[arg(short, long)]
-    output: Option<PathBuf>,
+    pub output: Option<PathBuf>,
 }
 
 impl Output {

@@ -7,6 +7,7 @@
 //! is passed in, so every function here is deterministic and cheap to test.
 
 pub mod calendar;
+pub mod conversation;
 pub mod criterion;
 pub mod customers;
 pub mod format;

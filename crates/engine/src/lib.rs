@@ -12,6 +12,7 @@ pub mod actions;
 pub mod audit;
 pub mod calendar;
 mod context;
+pub mod conversation;
 pub mod custom;
 mod data;
 pub mod kpis;

@@ -8,6 +8,7 @@
 mod report;
 mod run;
 pub mod source;
+pub mod transcripts;
 
 pub use report::{ColumnMapping, ColumnReport, ImportReport, LISTED_ISSUES, RowIssue};
 pub use run::Importable;

@@ -18,6 +18,7 @@ mod settings;
 mod sql;
 #[cfg(feature = "testing")]
 pub mod testing;
+mod transcripts;
 
 pub use actions::ActionRow;
 pub use audit::AuditCheck;
@@ -28,6 +29,7 @@ pub use reviews::ReviewNote;
 pub use rollup::{RollupRow, TeamTotals};
 pub use sets::CustomerSetRow;
 pub use settings::{SettingError, Settings, TIMEZONE_KEY};
+pub use transcripts::{OUTCOME_WINDOW_SECONDS, TranscribedCall, TranscriptRow, TranscriptsStored};
 
 use sqlx::ConnectOptions;
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};

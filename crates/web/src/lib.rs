@@ -7,6 +7,7 @@
 mod actions;
 mod audit;
 mod calendar;
+mod conversation;
 mod error;
 mod kpis;
 mod reports;
@@ -50,6 +51,7 @@ Every error is `{message, code, type}`; `?lang=zh-CN` or `Accept-Language` choos
         (name = "actions", description = "Problems and improvement actions"),
         (name = "audit", description = "Data-quality audit of daily reports"),
         (name = "scoring", description = "Scorecards, composite scores, leaderboards"),
+        (name = "conversation", description = "Call transcripts and behaviour metrics"),
         (name = "system", description = "Health and this document"),
     )
 )]
@@ -63,6 +65,7 @@ fn routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
     OpenApiRouter::with_openapi(ApiDoc::openapi())
         .routes(routes!(healthz))
         .routes(routes!(ingest))
+        .routes(routes!(ingest_transcripts))
         .routes(routes!(kpis::values))
         .routes(routes!(kpis::catalogue))
         .routes(routes!(actions::list_actions, actions::create_action))
@@ -80,6 +83,7 @@ fn routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(targets::list, targets::put))
         .routes(routes!(targets::split_target))
         .routes(routes!(calendar::show, calendar::change))
+        .routes(routes!(conversation::list))
         .routes(routes!(targets::tracking))
         .routes(routes!(targets::update))
         .split_for_parts()
@@ -218,6 +222,49 @@ async fn ingest(
             let status = if report.committed { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
             (status, axum::Json(report)).into_response()
         }
+        Err(e) => ApiError::from_import(&e, lang).into_response(),
+    }
+}
+
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+struct TranscriptQuery {
+    /// Speech-recognition results: the channel that is the agent (0, the default, or 1).
+    #[serde(default)]
+    agent_channel: u8,
+    /// en or zh-CN (default: Accept-Language).
+    lang: Option<String>,
+}
+
+/// `POST /api/v1/ingest/transcripts`: a JSON array of transcripts (Salescope JSON or
+/// speech-recognition results), each naming a stored call; the report lists problems by the
+/// transcript's position in the array.
+#[utoipa::path(post, path = "/api/v1/ingest/transcripts", tag = "ingest", summary = "Store call transcripts and their behaviour metrics",
+    params(TranscriptQuery),
+    request_body(content = Vec<serde_json::Value>, description = "`{call_id, turns: [{speaker, start, end, text}]}` or `{TaskId, Result: {Sentences: […]}}` objects"),
+    responses((status = 200, description = "The good transcripts were stored", body = salescope_import::transcripts::TranscriptReport),
+              (status = 400, description = "The body is not JSON", body = ErrorBody)))]
+async fn ingest_transcripts(
+    State(state): State<AppState>,
+    Query(query): Query<TranscriptQuery>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let lang = request_lang(query.lang.as_deref(), &headers);
+    let items = match serde_json::from_slice::<serde_json::Value>(&body) {
+        Ok(serde_json::Value::Array(items)) => items,
+        Ok(single) => vec![single],
+        Err(e) => return ApiError::bad_request("bad_json", lang.format("error.bad_body", &[("detail", &e)])).into_response(),
+    };
+    // One transcript per line: problems then name the transcript's position in the array.
+    let lines: Vec<String> = items.iter().map(serde_json::Value::to_string).collect();
+    let files = vec![("api.jsonl".to_string(), lines.join("\n").into_bytes())];
+    let now = match state.db.settings().await {
+        Ok(settings) => local_now(&settings.zone),
+        Err(e) => return ApiError::from_import(&e.into(), lang).into_response(),
+    };
+    match salescope_import::transcripts::import_transcripts(&state.db, "api", files, query.agent_channel, now, lang).await {
+        Ok(report) => axum::Json(report).into_response(),
         Err(e) => ApiError::from_import(&e, lang).into_response(),
     }
 }

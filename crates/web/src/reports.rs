@@ -2,12 +2,12 @@
 //! write.
 
 use crate::ErrorBody;
-use crate::request::{ApiResult, OrApiError, choice, json_body, today};
+use crate::request::{ApiResult, OrApiError, download, json_body, output_format, today};
 use crate::{ApiError, AppState, request_lang};
 use axum::Json;
 use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
-use axum::http::{HeaderMap, HeaderValue, header};
+use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Response};
 use salescope_core::i18n::Lang;
 use salescope_core::period::Period;
@@ -56,13 +56,7 @@ pub async fn sheet(
 ) -> ApiResult<Response> {
     let lang = request_lang(q.lang.as_deref(), &headers);
     let kind = sheet_kind(&sheet, lang)?;
-    let format = choice(
-        q.format.as_deref().unwrap_or("json"),
-        "format",
-        &[("json", OutputFormat::Json), ("csv", OutputFormat::Csv), ("xlsx", OutputFormat::Xlsx)],
-        "bad_format",
-        lang,
-    )?;
+    let format = output_format(q.format.as_deref(), lang)?;
     let ctx = Context::load(&state.db).await.or_api(lang)?;
     let today = today(&state, q.today.as_deref(), lang).await?;
     let scope = Scope::parse(q.scope.as_deref().unwrap_or("org")).or_api(lang)?;
@@ -74,23 +68,7 @@ pub async fn sheet(
     if format == OutputFormat::Json {
         return Ok(Json(salescope_export::to_json(&sheet)).into_response());
     }
-    let bytes = salescope_export::render(&sheet, format).map_err(|e| {
-        tracing::error!("rendering {}: {e}", sheet.id);
-        ApiError { status: axum::http::StatusCode::INTERNAL_SERVER_ERROR, code: "render_failed", message: e.to_string() }
-    })?;
-    let file = format!("{}-{}-{}.{}", sheet.id, sheet.scope.replace(':', "-"), sheet.period, format.extension());
-    let mut response = bytes.into_response();
-    response.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static(format.content_type()));
-    // RFC 6266 with an RFC 5987 UTF-8 name: team names are Chinese.
-    let ascii: String = file.chars().map(|c| if c.is_ascii_alphanumeric() || "-._".contains(c) { c } else { '_' }).collect();
-    let encoded: String = file
-        .bytes()
-        .map(|b| if b.is_ascii_alphanumeric() || b"-._".contains(&b) { (b as char).to_string() } else { format!("%{b:02X}") })
-        .collect();
-    if let Ok(value) = HeaderValue::from_str(&format!("attachment; filename=\"{ascii}\"; filename*=UTF-8''{encoded}")) {
-        response.headers_mut().insert(header::CONTENT_DISPOSITION, value);
-    }
-    Ok(response)
+    download(&sheet, format)
 }
 
 #[derive(Deserialize, Default, utoipa::ToSchema)]

@@ -2,9 +2,13 @@
 //! about, and errors turned into [`ApiError`]s in that language.
 
 use crate::{ApiError, AppState, local_now};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
 use salescope_core::i18n::Lang;
+use salescope_core::sheet::Sheet;
 use salescope_core::time::Day;
 use salescope_engine::EngineError;
+use salescope_export::OutputFormat;
 use serde::de::DeserializeOwned;
 
 pub(crate) type ApiResult<T> = Result<T, ApiError>;
@@ -51,4 +55,36 @@ pub(crate) fn choice<T: Clone>(value: &str, field: &str, options: &[(&str, T)], 
             lang.format("error.bad_choice", &[("value", &value), ("field", &field), ("choices", &names.join(", "))]),
         )
     })
+}
+
+/// The `format` parameter: json (the default), csv or xlsx.
+pub(crate) fn output_format(text: Option<&str>, lang: Lang) -> ApiResult<OutputFormat> {
+    choice(
+        text.unwrap_or("json"),
+        "format",
+        &[("json", OutputFormat::Json), ("csv", OutputFormat::Csv), ("xlsx", OutputFormat::Xlsx)],
+        "bad_format",
+        lang,
+    )
+}
+
+/// A sheet as a CSV or XLSX download, named after its id, scope and period.
+pub(crate) fn download(sheet: &Sheet, format: OutputFormat) -> ApiResult<Response> {
+    let bytes = salescope_export::render(sheet, format).map_err(|e| {
+        tracing::error!("rendering {}: {e}", sheet.id);
+        ApiError { status: StatusCode::INTERNAL_SERVER_ERROR, code: "render_failed", message: e.to_string() }
+    })?;
+    let file = format!("{}-{}-{}.{}", sheet.id, sheet.scope.replace(':', "-"), sheet.period, format.extension());
+    let mut response = bytes.into_response();
+    response.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static(format.content_type()));
+    // RFC 6266 with an RFC 5987 UTF-8 name: team names are Chinese.
+    let ascii: String = file.chars().map(|c| if c.is_ascii_alphanumeric() || "-._".contains(c) { c } else { '_' }).collect();
+    let encoded: String = file
+        .bytes()
+        .map(|b| if b.is_ascii_alphanumeric() || b"-._".contains(&b) { (b as char).to_string() } else { format!("%{b:02X}") })
+        .collect();
+    if let Ok(value) = HeaderValue::from_str(&format!("attachment; filename=\"{ascii}\"; filename*=UTF-8''{encoded}")) {
+        response.headers_mut().insert(header::CONTENT_DISPOSITION, value);
+    }
+    Ok(response)
 }

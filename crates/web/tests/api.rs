@@ -387,6 +387,40 @@ async fn the_calendar_takes_a_new_years_holidays_and_refuses_bad_changes() {
     .await;
 }
 
+#[tokio::test]
+async fn transcripts_are_ingested_with_their_metrics_and_problems_by_position() {
+    each_backend(async |store: &TestDb| {
+        let base = start(store).await;
+        let reps = json!([{"rep_id": "R001", "name": "张三", "team": "销售一部"}]);
+        assert_eq!(post(&format!("{base}/api/v1/ingest/reps"), reps.to_string(), "en").await.0, 200);
+        let calls = json!([{"call_id": "C1", "rep_id": "R001", "direction": "outbound", "started_at": "2024-07-08 10:00:00", "talk_seconds": 30, "outcome": "connected"}]);
+        assert_eq!(post(&format!("{base}/api/v1/ingest/calls"), calls.to_string(), "en").await.0, 200);
+        let transcripts = json!([
+            {"TaskId": "C1", "Result": {"Sentences": [
+                {"ChannelId": 1, "BeginTime": 0, "EndTime": 4000, "Text": "喂？"},
+                {"ChannelId": 0, "BeginTime": 5000, "EndTime": 9000, "Text": "您好，我是小李。"}]}},
+            {"call_id": "C9", "turns": [{"speaker": "agent", "text": "hi"}]}
+        ]);
+        let (status, report) = post(&format!("{base}/api/v1/ingest/transcripts?agent_channel=0"), transcripts.to_string(), "zh-CN").await;
+        assert_eq!((status, report["inserted"].as_u64(), report["rejected"].as_u64()), (200, Some(1), Some(1)), "{report}");
+        assert_eq!((report["errors"][0]["line"].as_u64(), report["errors"][0]["rule"].as_str()), (Some(2), Some("unknown_call")));
+        assert!(report["errors"][0]["message"].as_str().is_some_and(|m| m.contains("C9")), "{report}");
+        let (status, body) = post(&format!("{base}/api/v1/ingest/transcripts"), "not json".to_string(), "en").await;
+        assert_eq!((status, body["code"].as_str()), (400, Some("bad_json")));
+
+        // Customer 0–4 s, agent 5–9 s: half the talk, a one-second wait, one change in 9 s.
+        let (status, calls) = send(reqwest::Client::new().get(format!("{base}/api/v1/conversation/calls?scope=team:销售一部&period=2024-07"))).await;
+        assert_eq!(status, 200, "{calls}");
+        assert_eq!((calls[0]["call_id"].as_str(), calls[0]["basis"].as_str()), (Some("C1"), Some("time")));
+        assert_eq!((calls[0]["talk_ratio"].as_f64(), calls[0]["patience_seconds"].as_f64()), (Some(0.5), Some(1.0)));
+        assert!(calls[0]["outcome"].is_null(), "no deal closed");
+        let csv = reqwest::get(format!("{base}/api/v1/conversation/calls?period=2024-07&format=csv&lang=zh-CN")).await.expect("get");
+        assert_eq!(csv.status().as_u16(), 200);
+        assert!(csv.text().await.expect("body").contains("通话编号"));
+    })
+    .await;
+}
+
 fn refs(value: &Value, out: &mut Vec<String>) {
     match value {
         Value::Object(map) => {
@@ -431,6 +465,8 @@ async fn the_openapi_document_describes_every_route_and_resolves_every_schema() 
             "/api/v1/scores",
             "/api/v1/leaderboard",
             "/api/v1/calendar",
+            "/api/v1/ingest/transcripts",
+            "/api/v1/conversation/calls",
             "/api/v1/openapi.json",
         ] {
             assert!(paths.contains(&expected), "{expected} is not in the document: {paths:?}");

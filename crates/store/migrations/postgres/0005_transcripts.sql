@@ -1,0 +1,14 @@
+-- Call transcripts (C8): the turns as JSON, and the call's behaviour metrics computed on import.
+CREATE TABLE transcripts (
+    call_id                        TEXT COLLATE "C" PRIMARY KEY,
+    source                         TEXT NOT NULL,
+    basis                          TEXT NOT NULL,
+    turns                          TEXT NOT NULL,
+    talk_ratio                     DOUBLE PRECISION,
+    longest_monologue_seconds      DOUBLE PRECISION,
+    longest_customer_story_seconds DOUBLE PRECISION,
+    interactivity_per_minute       DOUBLE PRECISION,
+    patience_seconds               DOUBLE PRECISION,
+    questions                      BIGINT NOT NULL,
+    imported_at                    BIGINT NOT NULL
+);

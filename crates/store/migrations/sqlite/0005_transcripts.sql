@@ -1,0 +1,14 @@
+-- Call transcripts (C8): the turns as JSON, and the call's behaviour metrics computed on import.
+CREATE TABLE transcripts (
+    call_id                        TEXT PRIMARY KEY,
+    source                         TEXT NOT NULL,
+    basis                          TEXT NOT NULL,
+    turns                          TEXT NOT NULL,
+    talk_ratio                     REAL,
+    longest_monologue_seconds      REAL,
+    longest_customer_story_seconds REAL,
+    interactivity_per_minute       REAL,
+    patience_seconds               REAL,
+    questions                      BIGINT NOT NULL,
+    imported_at                    BIGINT NOT NULL
+) WITHOUT ROWID;

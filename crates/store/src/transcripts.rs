@@ -1,0 +1,165 @@
+//! Call transcripts with their behaviour metrics, and the calls they belong to.
+
+use crate::sql::{placeholder as p, value_tuples};
+use crate::{Db, Result, on_pool};
+use salescope_core::fxhash::FxHashMap;
+use salescope_core::time::LocalDateTime;
+
+/// A transcript as stored: its turns as JSON, and the metrics computed from them.
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
+pub struct TranscriptRow {
+    pub call_id: String,
+    /// The file (and line) it came from, or `api`.
+    pub source: String,
+    /// `time` or `characters`: what the talk ratio is measured in.
+    pub basis: String,
+    pub turns: String,
+    pub talk_ratio: Option<f64>,
+    pub longest_monologue_seconds: Option<f64>,
+    pub longest_customer_story_seconds: Option<f64>,
+    pub interactivity_per_minute: Option<f64>,
+    pub patience_seconds: Option<f64>,
+    pub questions: i64,
+}
+
+/// What storing a batch of transcripts did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct TranscriptsStored {
+    pub inserted: u64,
+    /// Calls whose transcript was replaced by a different one.
+    pub updated: u64,
+    pub unchanged: u64,
+}
+
+/// A transcribed call with what the metrics are compared by: its rep, its time, and the outcome
+/// of the customer's deal with that rep closed within 30 days after it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TranscribedCall {
+    pub row: TranscriptRow,
+    pub rep_id: String,
+    pub started_at: LocalDateTime,
+    /// `won`, `lost`, or `None` when no such deal closed.
+    pub outcome: Option<String>,
+}
+
+/// How long after a call a closed deal still counts as its outcome.
+pub const OUTCOME_WINDOW_SECONDS: i64 = 30 * 86_400;
+
+/// Ids per `IN (…)` list: well under both databases' limits on bound parameters.
+const IDS_PER_QUERY: usize = 500;
+
+impl Db {
+    /// Which of `call_ids` name stored calls.
+    pub async fn known_calls(&self, call_ids: &[String]) -> Result<std::collections::HashSet<String>> {
+        let mut known = std::collections::HashSet::new();
+        for chunk in call_ids.chunks(IDS_PER_QUERY) {
+            let list: Vec<String> = (1..=chunk.len()).map(|n| p(self.backend(), n)).collect();
+            let text = format!("SELECT call_id FROM calls WHERE call_id IN ({})", list.join(", "));
+            let found: Vec<String> = on_pool!(self, pool => {
+                let mut query = sqlx::query_scalar(&text);
+                for id in chunk {
+                    query = query.bind(id);
+                }
+                query.fetch_all(pool).await?
+            });
+            known.extend(found);
+        }
+        Ok(known)
+    }
+
+    /// Stores transcripts, replacing a call's earlier transcript; one transaction.
+    pub async fn store_transcripts(&self, rows: &[TranscriptRow], imported_at: LocalDateTime) -> Result<TranscriptsStored> {
+        let mut stored = TranscriptsStored::default();
+        let mut existing: FxHashMap<String, String> = FxHashMap::default();
+        for chunk in rows.chunks(IDS_PER_QUERY) {
+            let list: Vec<String> = (1..=chunk.len()).map(|n| p(self.backend(), n)).collect();
+            let text = format!("SELECT call_id, turns FROM transcripts WHERE call_id IN ({})", list.join(", "));
+            let found: Vec<(String, String)> = on_pool!(self, pool => {
+                let mut query = sqlx::query_as(&text);
+                for row in chunk {
+                    query = query.bind(&row.call_id);
+                }
+                query.fetch_all(pool).await?
+            });
+            existing.extend(found);
+        }
+        let upsert = format!(
+            "INSERT INTO transcripts (call_id, source, basis, turns, talk_ratio, longest_monologue_seconds, \
+             longest_customer_story_seconds, interactivity_per_minute, patience_seconds, questions, imported_at) VALUES {} \
+             ON CONFLICT (call_id) DO UPDATE SET source = excluded.source, basis = excluded.basis, turns = excluded.turns, \
+             talk_ratio = excluded.talk_ratio, longest_monologue_seconds = excluded.longest_monologue_seconds, \
+             longest_customer_story_seconds = excluded.longest_customer_story_seconds, \
+             interactivity_per_minute = excluded.interactivity_per_minute, patience_seconds = excluded.patience_seconds, \
+             questions = excluded.questions, imported_at = excluded.imported_at",
+            value_tuples(self.backend(), 1, 11)
+        );
+        let mut tx = self.begin().await?;
+        for row in rows {
+            match existing.get(&row.call_id) {
+                Some(turns) if *turns == row.turns => {
+                    stored.unchanged += 1;
+                    continue;
+                }
+                Some(_) => stored.updated += 1,
+                None => stored.inserted += 1,
+            }
+            existing.insert(row.call_id.clone(), row.turns.clone());
+            crate::on_conn!(tx, conn => {
+                sqlx::query(&upsert)
+                    .bind(&row.call_id)
+                    .bind(&row.source)
+                    .bind(&row.basis)
+                    .bind(&row.turns)
+                    .bind(row.talk_ratio)
+                    .bind(row.longest_monologue_seconds)
+                    .bind(row.longest_customer_story_seconds)
+                    .bind(row.interactivity_per_minute)
+                    .bind(row.patience_seconds)
+                    .bind(row.questions)
+                    .bind(imported_at.0)
+                    .execute(&mut *conn)
+                    .await?;
+            });
+        }
+        tx.commit().await?;
+        Ok(stored)
+    }
+
+    /// Transcribed calls started in `[from, to)`, in time order, with their outcomes.
+    pub async fn transcribed_calls(&self, from: LocalDateTime, to: LocalDateTime) -> Result<Vec<TranscribedCall>> {
+        let text = format!(
+            "SELECT {TRANSCRIPT_COLUMNS}, c.rep_id, c.started_at, \
+             (SELECT d.status FROM deals d WHERE d.customer_id = c.customer_id AND d.rep_id = c.rep_id \
+              AND d.status IN ('won', 'lost') AND d.closed_at >= c.started_at AND d.closed_at <= c.started_at + {window} \
+              ORDER BY d.closed_at, d.deal_id LIMIT 1) AS outcome \
+             FROM transcripts t JOIN calls c ON c.call_id = t.call_id \
+             WHERE c.started_at >= {} AND c.started_at < {} ORDER BY c.started_at, t.call_id",
+            p(self.backend(), 1),
+            p(self.backend(), 2),
+            window = OUTCOME_WINDOW_SECONDS,
+        );
+        let rows: Vec<CallRecord> = on_pool!(self, pool => sqlx::query_as(&text).bind(from.0).bind(to.0).fetch_all(pool).await?);
+        Ok(rows
+            .into_iter()
+            .map(|r| TranscribedCall { row: r.transcript, rep_id: r.rep_id, started_at: LocalDateTime(r.started_at), outcome: r.outcome })
+            .collect())
+    }
+
+    /// The stored transcript of a call.
+    pub async fn transcript(&self, call_id: &str) -> Result<Option<TranscriptRow>> {
+        let text = format!("SELECT {TRANSCRIPT_COLUMNS} FROM transcripts t WHERE t.call_id = {}", p(self.backend(), 1));
+        Ok(on_pool!(self, pool => sqlx::query_as(&text).bind(call_id).fetch_optional(pool).await?))
+    }
+}
+
+const TRANSCRIPT_COLUMNS: &str = "t.call_id, t.source, t.basis, t.turns, t.talk_ratio, t.longest_monologue_seconds, \
+     t.longest_customer_story_seconds, t.interactivity_per_minute, t.patience_seconds, t.questions";
+
+#[derive(sqlx::FromRow)]
+struct CallRecord {
+    #[sqlx(flatten)]
+    transcript: TranscriptRow,
+    rep_id: String,
+    started_at: i64,
+    outcome: Option<String>,
+}

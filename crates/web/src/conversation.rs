@@ -1,0 +1,53 @@
+//! Conversation analytics over HTTP: transcribed calls with their behaviour metrics.
+
+use crate::ErrorBody;
+use crate::request::{ApiResult, OrApiError, download, output_format, today};
+use crate::{AppState, request_lang};
+use axum::Json;
+use axum::extract::{Query, State};
+use axum::http::HeaderMap;
+use axum::response::{IntoResponse, Response};
+use salescope_core::period::Period;
+use salescope_core::scope::Scope;
+use salescope_engine::Context;
+use salescope_engine::conversation::{CallBehaviour, calls, calls_sheet};
+use salescope_export::OutputFormat;
+use serde::Deserialize;
+
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct CallsParams {
+    /// org (default), team:<name> or rep:<rep id>.
+    scope: Option<String>,
+    /// Default: this month.
+    period: Option<String>,
+    /// json (default: one object per call), csv or xlsx.
+    format: Option<String>,
+    today: Option<String>,
+    lang: Option<String>,
+}
+
+#[utoipa::path(
+    get,
+    path = "/api/v1/conversation/calls",
+    tag = "conversation",
+    summary = "Transcribed calls with their behaviour metrics and outcomes",
+    params(CallsParams),
+    responses((status = 200, description = "One object per call (or a CSV or XLSX file)", body = Vec<CallBehaviour>), (status = 400, description = "The request is invalid; the message says why", body = ErrorBody), (status = 404, description = "An unknown team or rep", body = ErrorBody))
+)]
+/// `GET /api/v1/conversation/calls?scope=&period=&format=`
+pub async fn list(State(state): State<AppState>, Query(q): Query<CallsParams>, headers: HeaderMap) -> ApiResult<Response> {
+    let lang = request_lang(q.lang.as_deref(), &headers);
+    let format = output_format(q.format.as_deref(), lang)?;
+    let scope = Scope::parse(q.scope.as_deref().unwrap_or("org")).or_api(lang)?;
+    let period = match q.period.as_deref() {
+        Some(text) => Period::parse(text).or_api(lang)?,
+        None => Period::month_of(today(&state, q.today.as_deref(), lang).await?),
+    };
+    let ctx = Context::load(&state.db).await.or_api(lang)?;
+    let found = calls(&state.db, &ctx, &scope, &period).await.or_api(lang)?;
+    if format == OutputFormat::Json {
+        return Ok(Json(found).into_response());
+    }
+    download(&calls_sheet(&found, &scope, &period, lang), format)
+}
