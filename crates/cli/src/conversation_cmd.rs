@@ -7,7 +7,7 @@ use salescope_core::i18n::Lang;
 use salescope_core::period::Period;
 use salescope_core::time::Day;
 use salescope_engine::Context;
-use salescope_engine::conversation::{calls, calls_sheet};
+use salescope_engine::conversation::{CompareBy, calls, calls_sheet, compare, comparison_sheet};
 use salescope_store::Db;
 
 #[derive(Subcommand)]
@@ -23,20 +23,57 @@ pub enum ConversationAction {
         #[command(flatten)]
         output: Output,
     },
+    /// Each metric's difference between won and lost calls (`--by outcome`) or between the top
+    /// quartile of reps by win rate and the rest (`--by performer`), with its 95% interval.
+    Compare {
+        #[arg(long, default_value = "org")]
+        scope: String,
+        /// Default: this month.
+        #[arg(long)]
+        period: Option<String>,
+        /// outcome or performer.
+        #[arg(long, default_value = "outcome")]
+        by: String,
+        #[command(flatten)]
+        output: Output,
+    },
 }
 
 pub async fn run(action: ConversationAction, db: &Db, lang: Lang, today: Day) -> anyhow::Result<()> {
-    let ConversationAction::Calls { scope, period, output: out } = action;
     let ctx = Context::load(db).await.map_err(fail(lang))?;
-    let scope = args::scope(&scope, lang)?;
-    let period = match period {
-        Some(text) => args::period(&text, lang)?,
-        None => Period::month_of(today),
+    let scope_and_period = |scope: &str, period: Option<String>| -> anyhow::Result<_> {
+        let period = match period {
+            Some(text) => args::period(&text, lang)?,
+            None => Period::month_of(today),
+        };
+        Ok((args::scope(scope, lang)?, period))
     };
-    let found = calls(db, &ctx, &scope, &period).await.map_err(fail(lang))?;
-    if out.format.as_deref() == Some("json") && out.output.is_none() {
-        println!("{}", serde_json::to_string_pretty(&found)?);
-        return Ok(());
+    match action {
+        ConversationAction::Calls { scope, period, output: out } => {
+            let (scope, period) = scope_and_period(&scope, period)?;
+            let found = calls(db, &ctx, &scope, &period).await.map_err(fail(lang))?;
+            if prints_json(&out) {
+                println!("{}", serde_json::to_string_pretty(&found)?);
+                return Ok(());
+            }
+            output(&calls_sheet(&found, &scope, &period, lang), &out, lang)
+        }
+        ConversationAction::Compare { scope, period, by, output: out } => {
+            let (scope, period) = scope_and_period(&scope, period)?;
+            let by = CompareBy::from_id(&by).ok_or_else(|| {
+                anyhow::anyhow!(lang.format("error.bad_choice", &[("value", &by), ("field", &"--by"), ("choices", &"outcome, performer")]))
+            })?;
+            let comparison = compare(db, &ctx, &scope, &period, by, lang).await.map_err(fail(lang))?;
+            if prints_json(&out) {
+                println!("{}", serde_json::to_string_pretty(&comparison.metrics)?);
+                return Ok(());
+            }
+            output(&comparison_sheet(&comparison, lang), &out, lang)
+        }
     }
-    output(&calls_sheet(&found, &scope, &period, lang), &out, lang)
+}
+
+/// JSON to the terminal is the records themselves, not a sheet.
+fn prints_json(out: &Output) -> bool {
+    out.format.as_deref() == Some("json") && out.output.is_none()
 }

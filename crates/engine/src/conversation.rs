@@ -115,3 +115,222 @@ pub fn calls_sheet(calls: &[CallBehaviour], scope: &Scope, period: &Period, lang
         rows,
     }
 }
+
+/// The metrics compared between groups of calls, in the order they are shown.
+pub const COMPARED_METRICS: [&str; 6] = [
+    "talk_ratio",
+    "longest_monologue_seconds",
+    "longest_customer_story_seconds",
+    "interactivity_per_minute",
+    "patience_seconds",
+    "questions",
+];
+
+fn metric_value(call: &CallBehaviour, metric: &str) -> Option<f64> {
+    match metric {
+        "talk_ratio" => call.talk_ratio,
+        "longest_monologue_seconds" => call.longest_monologue_seconds,
+        "longest_customer_story_seconds" => call.longest_customer_story_seconds,
+        "interactivity_per_minute" => call.interactivity_per_minute,
+        "patience_seconds" => call.patience_seconds,
+        "questions" => Some(call.questions as f64),
+        _ => None,
+    }
+}
+
+/// How calls are split into the two groups compared.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CompareBy {
+    /// Calls whose outcome is won against those lost; calls without an outcome take no part.
+    Outcome,
+    /// Calls of the top quartile of reps by win rate in the period against the other reps';
+    /// reps without a closed deal (no win rate) take no part.
+    Performer,
+}
+
+impl CompareBy {
+    pub fn from_id(id: &str) -> Option<CompareBy> {
+        match id.trim() {
+            "outcome" => Some(CompareBy::Outcome),
+            "performer" => Some(CompareBy::Performer),
+            _ => None,
+        }
+    }
+
+    fn groups(self) -> (&'static str, &'static str) {
+        match self {
+            CompareBy::Outcome => ("won", "lost"),
+            CompareBy::Performer => ("top", "rest"),
+        }
+    }
+}
+
+/// One metric compared between the groups: `difference` is group a − group b, with Welch's 95%
+/// interval and p-value.
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
+pub struct MetricComparison {
+    pub metric: String,
+    pub metric_name: String,
+    /// `won` or `top`: the group whose mean is `mean_a`.
+    pub group_a: String,
+    /// `lost` or `rest`.
+    pub group_b: String,
+    pub mean_a: Option<f64>,
+    pub n_a: usize,
+    pub mean_b: Option<f64>,
+    pub n_b: usize,
+    pub difference: Option<f64>,
+    pub ci_low: Option<f64>,
+    pub ci_high: Option<f64>,
+    pub p_value: Option<f64>,
+    /// Whether the interval excludes zero.
+    pub detectable: bool,
+    /// The finding in words, in the reader's language.
+    pub verdict: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
+pub struct Comparison {
+    pub scope: String,
+    pub period: String,
+    /// `outcome` or `performer`.
+    pub by: String,
+    /// `won` / `lost`, or `top` / `rest`.
+    pub group_a: String,
+    pub group_b: String,
+    pub calls_a: usize,
+    pub calls_b: usize,
+    /// With `performer`: the reps of the top quartile.
+    pub top_reps: Vec<String>,
+    pub metrics: Vec<MetricComparison>,
+}
+
+/// Compares the behaviour metrics of two groups of the scope's transcribed calls.
+pub async fn compare(db: &Db, ctx: &Context, scope: &Scope, period: &Period, by: CompareBy, lang: Lang) -> Result<Comparison> {
+    let all = calls(db, ctx, scope, period).await?;
+    let mut top_reps = Vec::new();
+    let (a, b): (Vec<&CallBehaviour>, Vec<&CallBehaviour>) = match by {
+        CompareBy::Outcome => (
+            all.iter().filter(|c| c.outcome.as_deref() == Some("won")).collect(),
+            all.iter().filter(|c| c.outcome.as_deref() == Some("lost")).collect(),
+        ),
+        CompareBy::Performer => {
+            let mut reps: Vec<String> = all.iter().map(|c| c.rep_id.clone()).collect();
+            reps.sort();
+            reps.dedup();
+            let scopes: Vec<Scope> = reps.iter().map(|r| Scope::Rep(r.clone())).collect();
+            let win_rate = ctx.kpi("win_rate")?;
+            let values = crate::targets::values_of(db, ctx, &[win_rate], &scopes, *period).await?;
+            let mut ranked: Vec<(String, f64)> = reps.into_iter().zip(values).filter_map(|(rep, v)| Some((rep, v[0]?))).collect();
+            ranked.sort_by(|x, y| y.1.total_cmp(&x.1).then_with(|| x.0.cmp(&y.0)));
+            let cut = ranked.len().div_ceil(4);
+            let threshold = ranked.get(cut.saturating_sub(1)).map(|r| r.1);
+            top_reps = ranked.iter().filter(|r| threshold.is_some_and(|t| r.1 >= t)).map(|r| r.0.clone()).collect();
+            let rest: Vec<&String> = ranked.iter().map(|r| &r.0).filter(|r| !top_reps.contains(r)).collect();
+            (all.iter().filter(|c| top_reps.contains(&c.rep_id)).collect(), all.iter().filter(|c| rest.contains(&&c.rep_id)).collect())
+        }
+    };
+    let (group_a, group_b) = by.groups();
+    let metrics = COMPARED_METRICS
+        .iter()
+        .map(|&metric| {
+            let values = |group: &[&CallBehaviour]| group.iter().filter_map(|c| metric_value(c, metric)).collect::<Vec<f64>>();
+            let (va, vb) = (values(&a), values(&b));
+            let welch = salescope_core::stats::Welch::test(&va, &vb);
+            let metric_name = lang.tr(&format!("sheet.calls.{metric}")).to_string();
+            let name_a = lang.tr(&format!("conversation.group.{group_a}")).to_string();
+            let name_b = lang.tr(&format!("conversation.group.{group_b}")).to_string();
+            let verdict = match &welch {
+                None => lang.tr("conversation.verdict.too_few").to_string(),
+                Some(w) if !w.is_detectable() => lang.tr("conversation.verdict.no_difference").to_string(),
+                Some(w) => {
+                    let key = if w.difference > 0.0 { "conversation.verdict.higher" } else { "conversation.verdict.lower" };
+                    lang.format(key, &[("a", &name_a), ("b", &name_b), ("metric", &metric_name)])
+                }
+            };
+            MetricComparison {
+                metric: metric.to_string(),
+                metric_name,
+                group_a: group_a.to_string(),
+                group_b: group_b.to_string(),
+                mean_a: salescope_core::stats::mean(&va),
+                n_a: va.len(),
+                mean_b: salescope_core::stats::mean(&vb),
+                n_b: vb.len(),
+                difference: welch.as_ref().map(|w| w.difference),
+                ci_low: welch.as_ref().map(|w| w.ci_low),
+                ci_high: welch.as_ref().map(|w| w.ci_high),
+                p_value: welch.as_ref().map(|w| w.p_value),
+                detectable: welch.as_ref().is_some_and(|w| w.is_detectable()),
+                verdict,
+            }
+        })
+        .collect();
+    Ok(Comparison {
+        scope: scope.to_string(),
+        period: period.label(),
+        by: match by {
+            CompareBy::Outcome => "outcome",
+            CompareBy::Performer => "performer",
+        }
+        .to_string(),
+        group_a: group_a.to_string(),
+        group_b: group_b.to_string(),
+        calls_a: a.len(),
+        calls_b: b.len(),
+        top_reps,
+        metrics,
+    })
+}
+
+/// A comparison as a sheet, for the terminal, CSV and XLSX.
+pub fn comparison_sheet(comparison: &Comparison, lang: Lang) -> Sheet {
+    use CellKind::{Count, Number, Text};
+    let a = lang.tr(&format!("conversation.group.{}", comparison.group_a)).to_string();
+    let b = lang.tr(&format!("conversation.group.{}", comparison.group_b)).to_string();
+    let heading = |id: &str| lang.format(&format!("sheet.compare.{id}"), &[("a", &a), ("b", &b)]);
+    let ids: [(&'static str, CellKind); 10] = [
+        ("metric", Text),
+        ("mean_a", Number),
+        ("n_a", Count),
+        ("mean_b", Number),
+        ("n_b", Count),
+        ("difference", Number),
+        ("ci_low", Number),
+        ("ci_high", Number),
+        ("p_value", Number),
+        ("verdict", Text),
+    ];
+    let columns = ids.iter().map(|(id, kind)| SheetColumn { id, heading: heading(id), kind: *kind, editable: false }).collect();
+    let rows = comparison
+        .metrics
+        .iter()
+        .map(|m| SheetRow {
+            scope: comparison.scope.clone(),
+            period: comparison.period.clone(),
+            cells: vec![
+                Cell::text(m.metric_name.clone()),
+                Cell::number(m.mean_a),
+                Cell::Number(m.n_a as f64),
+                Cell::number(m.mean_b),
+                Cell::Number(m.n_b as f64),
+                Cell::number(m.difference),
+                Cell::number(m.ci_low),
+                Cell::number(m.ci_high),
+                Cell::number(m.p_value),
+                Cell::text(m.verdict.clone()),
+            ],
+        })
+        .collect();
+    Sheet {
+        id: "compare",
+        title: lang.format(
+            "sheet.compare.title",
+            &[("a", &a), ("b", &b), ("calls_a", &comparison.calls_a), ("calls_b", &comparison.calls_b), ("period", &comparison.period)],
+        ),
+        scope: comparison.scope.clone(),
+        period: comparison.period.clone(),
+        columns,
+        rows,
+    }
+}

@@ -10,7 +10,7 @@ use salescope_core::i18n::Lang;
 use salescope_core::period::Period;
 use salescope_core::scope::Scope;
 use salescope_engine::Context;
-use salescope_engine::conversation::{calls, calls_sheet};
+use salescope_engine::conversation::{CompareBy, calls, calls_sheet, compare, comparison_sheet};
 use salescope_store::testing::{TestDb, each_backend};
 use salescope_store::{Db, TranscriptRow};
 
@@ -75,6 +75,77 @@ async fn calls_carry_their_metrics_the_team_of_the_day_and_the_deal_outcome() {
         assert_eq!(sheet.columns[0].heading, "通话编号");
         assert_eq!(sheet.cell(&sheet.rows[3], "outcome").and_then(|c| c.as_text()), Some("输单"));
         assert!(calls(db, &ctx, &Scope::Team("无此团队".into()), &july).await.is_err());
+    })
+    .await;
+}
+
+/// Won calls: C1, C3 (R1 → D1), C5 (R2 → D2), C7 (R3 → D3); lost: C8, C9 (R3 → D4). Only the
+/// talk ratio and the questions are set; the other metrics are null.
+async fn with_compared_calls(db: &Db) {
+    organisation(db).await;
+    let set = |call_id: &str, talk: f64, questions: i64| TranscriptRow {
+        talk_ratio: Some(talk),
+        longest_monologue_seconds: None,
+        longest_customer_story_seconds: None,
+        interactivity_per_minute: None,
+        patience_seconds: None,
+        questions,
+        basis: "time".into(),
+        ..row(call_id, true)
+    };
+    let rows = vec![set("C1", 0.40, 3), set("C3", 0.45, 4), set("C5", 0.50, 5), set("C7", 0.42, 4), set("C8", 0.70, 4), set("C9", 0.75, 4)];
+    db.store_transcripts(&rows, at(7, 31, 18)).await.expect("store");
+}
+
+fn close(x: Option<f64>, y: f64) -> bool {
+    x.is_some_and(|x| (x - y).abs() < 1e-9)
+}
+
+#[tokio::test]
+async fn won_and_lost_calls_are_compared_with_welch_intervals_and_plain_verdicts() {
+    each_backend(async |store: &TestDb| {
+        let db = &store.db;
+        with_compared_calls(db).await;
+        let ctx = Context::load(db).await.expect("context");
+        let july = Period::parse("2024-07").expect("period");
+        let c = compare(db, &ctx, &Scope::Org, &july, CompareBy::Outcome, Lang::En).await.expect("compare");
+        assert_eq!((c.calls_a, c.calls_b), (4, 2));
+        // scipy.stats.ttest_ind([.40, .45, .50, .42], [.70, .75], equal_var=False).
+        let talk = &c.metrics[0];
+        assert_eq!((talk.metric.as_str(), talk.n_a, talk.n_b), ("talk_ratio", 4, 2));
+        assert!(close(talk.difference, -0.2825));
+        assert!(close(talk.ci_low, -0.3980116630064411) && close(talk.ci_high, -0.16698833699355886), "{talk:?}");
+        assert!(close(talk.p_value, 0.005790264465188894), "{talk:?}");
+        assert_eq!(talk.verdict, "won calls have less Talk ratio than lost calls");
+        // Questions: 4 on average in both groups; the interval (−1.299, 1.299) crosses zero.
+        let questions = &c.metrics[5];
+        assert!(close(questions.difference, 0.0) && close(questions.ci_high, 1.299228263625111), "{questions:?}");
+        assert_eq!((questions.detectable, questions.verdict.as_str()), (false, "no detectable difference"));
+        let patience = &c.metrics[4];
+        assert_eq!((patience.n_a, patience.difference, patience.verdict.as_str()), (0, None, "too few calls to tell"));
+        let sheet = comparison_sheet(&c, Lang::ZhCn);
+        assert_eq!(sheet.columns[1].heading, "均值：赢单通话");
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn top_quartile_reps_by_win_rate_are_compared_with_the_rest() {
+    each_backend(async |store: &TestDb| {
+        let db = &store.db;
+        with_compared_calls(db).await;
+        let ctx = Context::load(db).await.expect("context");
+        let july = Period::parse("2024-07").expect("period");
+        // Win rates: R1 2 of 2, R2 1 of 1, R3 1 of 2. The top quarter of three reps is one place,
+        // which R1 and R2 share.
+        let c = compare(db, &ctx, &Scope::Org, &july, CompareBy::Performer, Lang::En).await.expect("compare");
+        assert_eq!(c.top_reps, ["R1", "R2"]);
+        assert_eq!((c.calls_a, c.calls_b), (3, 3));
+        // scipy: ttest_ind([.40, .45, .50], [.42, .70, .75], equal_var=False).
+        let talk = &c.metrics[0];
+        assert!(close(talk.difference, -0.17333333333333328));
+        assert!(close(talk.ci_low, -0.5774554661305966) && close(talk.p_value, 0.2286581953267969), "{talk:?}");
+        assert_eq!(talk.verdict, "no detectable difference");
     })
     .await;
 }

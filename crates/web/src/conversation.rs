@@ -1,7 +1,7 @@
 //! Conversation analytics over HTTP: transcribed calls with their behaviour metrics.
 
 use crate::ErrorBody;
-use crate::request::{ApiResult, OrApiError, download, output_format, today};
+use crate::request::{ApiResult, OrApiError, choice, download, output_format, today};
 use crate::{AppState, request_lang};
 use axum::Json;
 use axum::extract::{Query, State};
@@ -10,7 +10,7 @@ use axum::response::{IntoResponse, Response};
 use salescope_core::period::Period;
 use salescope_core::scope::Scope;
 use salescope_engine::Context;
-use salescope_engine::conversation::{CallBehaviour, calls, calls_sheet};
+use salescope_engine::conversation::{CallBehaviour, CompareBy, Comparison, calls, calls_sheet, compare, comparison_sheet};
 use salescope_export::OutputFormat;
 use serde::Deserialize;
 
@@ -50,4 +50,52 @@ pub async fn list(State(state): State<AppState>, Query(q): Query<CallsParams>, h
         return Ok(Json(found).into_response());
     }
     download(&calls_sheet(&found, &scope, &period, lang), format)
+}
+
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct CompareParams {
+    /// org (default), team:<name> or rep:<rep id>.
+    scope: Option<String>,
+    /// Default: this month.
+    period: Option<String>,
+    /// outcome (won against lost calls, the default) or performer (top quartile of reps by win
+    /// rate against the rest).
+    by: Option<String>,
+    /// json (default), csv or xlsx.
+    format: Option<String>,
+    today: Option<String>,
+    lang: Option<String>,
+}
+
+#[utoipa::path(
+    get,
+    path = "/api/v1/conversation/compare",
+    tag = "conversation",
+    summary = "What separates won from lost calls, or top performers from the rest",
+    params(CompareParams),
+    responses((status = 200, description = "Each metric's difference with Welch's 95% interval, p-value and verdict", body = Comparison), (status = 400, description = "The request is invalid; the message says why", body = ErrorBody), (status = 404, description = "An unknown team or rep", body = ErrorBody))
+)]
+/// `GET /api/v1/conversation/compare?scope=&period=&by=outcome|performer&format=`
+pub async fn compare_calls(State(state): State<AppState>, Query(q): Query<CompareParams>, headers: HeaderMap) -> ApiResult<Response> {
+    let lang = request_lang(q.lang.as_deref(), &headers);
+    let format = output_format(q.format.as_deref(), lang)?;
+    let by = choice(
+        q.by.as_deref().unwrap_or("outcome"),
+        "by",
+        &[("outcome", CompareBy::Outcome), ("performer", CompareBy::Performer)],
+        "bad_choice",
+        lang,
+    )?;
+    let scope = Scope::parse(q.scope.as_deref().unwrap_or("org")).or_api(lang)?;
+    let period = match q.period.as_deref() {
+        Some(text) => Period::parse(text).or_api(lang)?,
+        None => Period::month_of(today(&state, q.today.as_deref(), lang).await?),
+    };
+    let ctx = Context::load(&state.db).await.or_api(lang)?;
+    let comparison = compare(&state.db, &ctx, &scope, &period, by, lang).await.or_api(lang)?;
+    if format == OutputFormat::Json {
+        return Ok(Json(comparison).into_response());
+    }
+    download(&comparison_sheet(&comparison, lang), format)
 }

@@ -84,6 +84,7 @@ fn routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(targets::split_target))
         .routes(routes!(calendar::show, calendar::change))
         .routes(routes!(conversation::list))
+        .routes(routes!(conversation::compare_calls))
         .routes(routes!(targets::tracking))
         .routes(routes!(targets::update))
         .split_for_parts()

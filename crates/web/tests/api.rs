@@ -417,6 +417,11 @@ async fn transcripts_are_ingested_with_their_metrics_and_problems_by_position() 
         let csv = reqwest::get(format!("{base}/api/v1/conversation/calls?period=2024-07&format=csv&lang=zh-CN")).await.expect("get");
         assert_eq!(csv.status().as_u16(), 200);
         assert!(csv.text().await.expect("body").contains("通话编号"));
+        let (status, comparison) = send(reqwest::Client::new().get(format!("{base}/api/v1/conversation/compare?period=2024-07&by=outcome"))).await;
+        assert_eq!((status, comparison["calls_a"].as_u64()), (200, Some(0)), "{comparison}");
+        assert_eq!(comparison["metrics"][0]["verdict"].as_str(), Some("too few calls to tell"));
+        let (status, body) = send(reqwest::Client::new().get(format!("{base}/api/v1/conversation/compare?by=mood"))).await;
+        assert_eq!((status, body["code"].as_str()), (400, Some("bad_choice")), "{body}");
     })
     .await;
 }
@@ -467,6 +472,7 @@ async fn the_openapi_document_describes_every_route_and_resolves_every_schema() 
             "/api/v1/calendar",
             "/api/v1/ingest/transcripts",
             "/api/v1/conversation/calls",
+            "/api/v1/conversation/compare",
             "/api/v1/openapi.json",
         ] {
             assert!(paths.contains(&expected), "{expected} is not in the document: {paths:?}");
