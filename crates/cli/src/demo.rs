@@ -48,6 +48,7 @@ pub async fn load(db: &Db, params: DemoParams, lang: Lang, always_summarise: boo
         entry.1 += report.warned;
     }
     define_custom_kpis(db, lang).await?;
+    let transcripts = load_transcripts(db, params, now, lang).await?;
     set_targets(db, params, lang).await?;
     db.set_internal("demo", &marker).await?;
     println!("{}", lang.format("demo.loaded", &[("seconds", &format!("{:.1}", started.elapsed().as_secs_f64()))]));
@@ -60,7 +61,37 @@ pub async fn load(db: &Db, params: DemoParams, lang: Lang, always_summarise: boo
             println!("  {:<14} {records:>9}", kind.id());
         }
     }
+    println!("  {:<14} {transcripts:>9}", "transcripts");
     print_teams(db, lang).await
+}
+
+/// Transcribes recent conversations — of the connected calls of a minute or more in the last four
+/// months, the latest 1,500 with a won outcome, 1,500 lost and 500 without — and imports them
+/// through the transcript importer, as files of every format.
+async fn load_transcripts(db: &Db, params: DemoParams, now: salescope_core::time::LocalDateTime, lang: Lang) -> anyhow::Result<u64> {
+    use salescope_demo::transcripts::{CallToTranscribe, transcript_files};
+    let candidates = db.conversations_since(params.until.plus_days(-120).start(), 60).await?;
+    let latest = |outcome: Option<&str>, count: usize| {
+        let matching: Vec<&(String, i64, Option<String>)> = candidates.iter().filter(|c| c.2.as_deref() == outcome).collect();
+        matching[matching.len().saturating_sub(count)..]
+            .iter()
+            .map(|(call_id, talk_seconds, outcome)| CallToTranscribe {
+                call_id: call_id.clone(),
+                talk_seconds: *talk_seconds,
+                won: outcome.as_deref().map(|o| o == "won"),
+            })
+            .collect::<Vec<_>>()
+    };
+    let mut calls = latest(Some("won"), 1_500);
+    calls.extend(latest(Some("lost"), 1_500));
+    calls.extend(latest(None, 500));
+    calls.sort_by(|a, b| a.call_id.cmp(&b.call_id));
+    let files = transcript_files(&calls, params.seed);
+    let report = salescope_import::transcripts::import_transcripts(db, "demo", files, 0, now, lang)
+        .await
+        .map_err(|e| anyhow::anyhow!("loading the demo transcripts: {}", e.message(lang)))?;
+    anyhow::ensure!(report.rejected == 0, "the demo's transcripts were refused:\n{}", report.render_text());
+    Ok(report.inserted + report.updated + report.unchanged)
 }
 
 /// Two KPIs an administrator would add: the conversion of leads from the website, and how many

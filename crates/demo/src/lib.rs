@@ -14,6 +14,7 @@
 //! **Architecture invariant:** pure generation; no I/O.
 
 mod names;
+pub mod transcripts;
 
 use salescope_core::calendar::WorkCalendar;
 use salescope_core::random::Rng;

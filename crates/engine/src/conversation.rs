@@ -245,7 +245,8 @@ pub async fn compare(db: &Db, ctx: &Context, scope: &Scope, period: &Period, by:
                 Some(w) if !w.is_detectable() => lang.tr("conversation.verdict.no_difference").to_string(),
                 Some(w) => {
                     let key = if w.difference > 0.0 { "conversation.verdict.higher" } else { "conversation.verdict.lower" };
-                    lang.format(key, &[("a", &name_a), ("b", &name_b), ("metric", &metric_name)])
+                    let metric_words = lang.tr(&format!("conversation.metric.{metric}")).to_string();
+                    lang.format(key, &[("a", &name_a), ("b", &name_b), ("metric", &metric_words)])
                 }
             };
             MetricComparison {
@@ -283,6 +284,11 @@ pub async fn compare(db: &Db, ctx: &Context, scope: &Scope, period: &Period, by:
     })
 }
 
+/// A p-value as people read it: three decimals, or `< 0.001`.
+fn p_value_text(p: f64) -> String {
+    if p < 0.001 { "< 0.001".to_string() } else { format!("{p:.3}") }
+}
+
 /// A comparison as a sheet, for the terminal, CSV and XLSX.
 pub fn comparison_sheet(comparison: &Comparison, lang: Lang) -> Sheet {
     use CellKind::{Count, Number, Text};
@@ -298,7 +304,7 @@ pub fn comparison_sheet(comparison: &Comparison, lang: Lang) -> Sheet {
         ("difference", Number),
         ("ci_low", Number),
         ("ci_high", Number),
-        ("p_value", Number),
+        ("p_value", Text),
         ("verdict", Text),
     ];
     let columns = ids.iter().map(|(id, kind)| SheetColumn { id, heading: heading(id), kind: *kind, editable: false }).collect();
@@ -317,7 +323,7 @@ pub fn comparison_sheet(comparison: &Comparison, lang: Lang) -> Sheet {
                 Cell::number(m.difference),
                 Cell::number(m.ci_low),
                 Cell::number(m.ci_high),
-                Cell::number(m.p_value),
+                Cell::text(m.p_value.map(p_value_text).unwrap_or_default()),
                 Cell::text(m.verdict.clone()),
             ],
         })

@@ -116,7 +116,7 @@ async fn won_and_lost_calls_are_compared_with_welch_intervals_and_plain_verdicts
         assert!(close(talk.difference, -0.2825));
         assert!(close(talk.ci_low, -0.3980116630064411) && close(talk.ci_high, -0.16698833699355886), "{talk:?}");
         assert!(close(talk.p_value, 0.005790264465188894), "{talk:?}");
-        assert_eq!(talk.verdict, "won calls have less Talk ratio than lost calls");
+        assert_eq!(talk.verdict, "talk ratio: lower for won calls than for lost calls");
         // Questions: 4 on average in both groups; the interval (−1.299, 1.299) crosses zero.
         let questions = &c.metrics[5];
         assert!(close(questions.difference, 0.0) && close(questions.ci_high, 1.299228263625111), "{questions:?}");

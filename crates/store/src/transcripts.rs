@@ -145,6 +145,22 @@ impl Db {
             .collect())
     }
 
+    /// Connected calls of at least `min_talk_seconds` started from `from` on, with their outcomes
+    /// (as for transcribed calls): (call id, talk seconds, won/lost/none). What the demo transcribes.
+    pub async fn conversations_since(&self, from: LocalDateTime, min_talk_seconds: i64) -> Result<Vec<(String, i64, Option<String>)>> {
+        let text = format!(
+            "SELECT c.call_id, c.talk_seconds, \
+             (SELECT d.status FROM deals d WHERE d.customer_id = c.customer_id AND d.rep_id = c.rep_id \
+              AND d.status IN ('won', 'lost') AND d.closed_at >= c.started_at AND d.closed_at <= c.started_at + {window} \
+              ORDER BY d.closed_at, d.deal_id LIMIT 1) AS outcome \
+             FROM calls c WHERE c.outcome = 'connected' AND c.talk_seconds >= {} AND c.started_at >= {} ORDER BY c.started_at, c.call_id",
+            p(self.backend(), 1),
+            p(self.backend(), 2),
+            window = OUTCOME_WINDOW_SECONDS,
+        );
+        Ok(on_pool!(self, pool => sqlx::query_as(&text).bind(min_talk_seconds).bind(from.0).fetch_all(pool).await?))
+    }
+
     /// The stored transcript of a call.
     pub async fn transcript(&self, call_id: &str) -> Result<Option<TranscriptRow>> {
         let text = format!("SELECT {TRANSCRIPT_COLUMNS} FROM transcripts t WHERE t.call_id = {}", p(self.backend(), 1));
