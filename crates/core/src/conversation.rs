@@ -107,6 +107,23 @@ pub struct CallMetrics {
     pub questions: u32,
 }
 
+/// Per rep and day, the sums and counts of the call metrics, kept as measures the KPI engine reads
+/// (conversation KPIs are ratios of them, so a team's value is the mean over its calls).
+pub const MEASURES: [&str; 12] = [
+    "conv_calls",
+    "conv_talk_ratio_sum",
+    "conv_talk_ratio_calls",
+    "conv_monologue_sum",
+    "conv_monologue_calls",
+    "conv_story_sum",
+    "conv_story_calls",
+    "conv_interactivity_sum",
+    "conv_interactivity_calls",
+    "conv_patience_sum",
+    "conv_patience_calls",
+    "conv_questions_sum",
+];
+
 /// Characters that carry speech: not whitespace, not punctuation (general category P*).
 pub fn spoken_characters(text: &str) -> usize {
     text.chars().filter(|c| !c.is_whitespace() && c.general_category_group() != GeneralCategoryGroup::Punctuation).count()

@@ -75,6 +75,8 @@ pub enum Group {
     Results,
     Activity,
     Service,
+    /// Behaviour in transcribed calls.
+    Conversation,
     Custom,
 }
 
@@ -84,6 +86,7 @@ impl Group {
             Group::Results => "results",
             Group::Activity => "activity",
             Group::Service => "service",
+            Group::Conversation => "conversation",
             Group::Custom => "custom",
         }
     }
@@ -126,7 +129,7 @@ impl KpiDef {
 type Builtin = (&'static str, &'static str, &'static str, Unit, Direction, Group, &'static str);
 
 use Direction::{HigherIsBetter as Up, LowerIsBetter as Down};
-use Group::{Activity, Results, Service};
+use Group::{Activity, Conversation, Results, Service};
 
 static BUILTINS: &[Builtin] = &[
     ("revenue", "Revenue", "销售额", Unit::Money, Up, Results, "revenue_cents / 100"),
@@ -204,6 +207,29 @@ static BUILTINS: &[Builtin] = &[
     ),
     ("complaints", "Complaints", "投诉数", Unit::Count, Down, Service, "complaints"),
     ("complaint_rate", "Complaint rate", "投诉率", Unit::Percent, Down, Service, "complaints / contacted_customers * 100"),
+    ("transcribed_calls", "Transcribed calls", "转写通话数", Unit::Count, Up, Conversation, "conv_calls"),
+    (
+        "talk_ratio",
+        "Agent talk ratio",
+        "坐席说话占比",
+        Unit::Percent,
+        Down,
+        Conversation,
+        "conv_talk_ratio_sum / conv_talk_ratio_calls * 100",
+    ),
+    ("questions_per_call", "Questions per call", "每通提问数", Unit::Score, Up, Conversation, "conv_questions_sum / conv_calls"),
+    ("longest_monologue", "Longest monologue", "最长独白", Unit::Seconds, Down, Conversation, "conv_monologue_sum / conv_monologue_calls"),
+    ("customer_story", "Longest customer story", "客户最长陈述", Unit::Seconds, Up, Conversation, "conv_story_sum / conv_story_calls"),
+    (
+        "interactivity",
+        "Speaker changes per minute",
+        "每分钟交互次数",
+        Unit::Score,
+        Up,
+        Conversation,
+        "conv_interactivity_sum / conv_interactivity_calls",
+    ),
+    ("patience", "Patience", "等待时长", Unit::Seconds, Up, Conversation, "conv_patience_sum / conv_patience_calls"),
 ];
 
 /// Every built-in KPI, in catalogue order.
@@ -211,7 +237,7 @@ pub fn builtins() -> Vec<KpiDef> {
     BUILTINS
         .iter()
         .filter_map(|(id, en, zh, unit, direction, group, formula)| {
-            let expr = Expr::parse(formula, &|_| false).ok()?;
+            let expr = Expr::parse(formula, &|name| crate::conversation::MEASURES.contains(&name)).ok()?;
             Some(KpiDef {
                 id: id.to_string(),
                 name_en: en.to_string(),

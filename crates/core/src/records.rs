@@ -1253,6 +1253,7 @@ pub fn is_valid_measure_name(name: &str) -> bool {
     crate::kpi::is_valid_id(name)
         && !crate::rollup::Measure::ALL.iter().any(|m| m.column() == name)
         && !crate::formula::RESERVED_NAMES.contains(&name)
+        && !crate::conversation::MEASURES.contains(&name)
         && crate::formula::FilteredMeasure::from_name(name).is_none()
 }
 

@@ -149,3 +149,33 @@ async fn top_quartile_reps_by_win_rate_are_compared_with_the_rest() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn behaviour_metrics_are_kpis_averaged_over_the_calls_of_a_scope() {
+    use salescope_engine::{KpiQuery, kpis::kpi_report_with};
+    each_backend(async |store: &TestDb| {
+        let db = &store.db;
+        with_compared_calls(db).await;
+        let ctx = Context::load(db).await.expect("context");
+        let value = async |scope: Scope, kpi: &str| {
+            let query = KpiQuery {
+                kpis: vec![kpi.into()],
+                scope,
+                period: Period::parse("2024-07").expect("period"),
+                by: None,
+                today: day(7, 31),
+                lang: Lang::En,
+            };
+            kpi_report_with(db, &ctx, &query).await.expect("report").values[0].value
+        };
+        // 一部 in July: C1, C3, C5 and C7 (R3 before the move): talk .40, .45, .50, .42.
+        let first = || Scope::Team("销售一部".into());
+        assert!(close(value(first(), "talk_ratio").await, 44.25));
+        assert!(close(value(first(), "questions_per_call").await, 4.0));
+        // 二部: C8 and C9 (R3 after the move).
+        assert!(close(value(Scope::Team("销售二部".into()), "talk_ratio").await, 72.5));
+        assert!(close(value(Scope::Org, "transcribed_calls").await, 6.0));
+        assert_eq!(value(Scope::Org, "patience").await, None, "no call has a patience value");
+    })
+    .await;
+}

@@ -121,6 +121,9 @@ impl Db {
                     .await?;
             });
         }
+        if stored.inserted + stored.updated > 0 {
+            refresh_conversation_measures(&mut tx).await?;
+        }
         tx.commit().await?;
         Ok(stored)
     }
@@ -166,6 +169,43 @@ impl Db {
         let text = format!("SELECT {TRANSCRIPT_COLUMNS} FROM transcripts t WHERE t.call_id = {}", p(self.backend(), 1));
         Ok(on_pool!(self, pool => sqlx::query_as(&text).bind(call_id).fetch_optional(pool).await?))
     }
+}
+
+/// Recomputes the per-rep per-day conversation measures (`salescope_core::conversation::MEASURES`)
+/// from the transcripts and their calls, so the conversation KPIs read them like any measure.
+async fn refresh_conversation_measures(tx: &mut crate::Tx) -> Result<()> {
+    use salescope_core::conversation::MEASURES;
+    let quoted: Vec<String> = MEASURES.iter().map(|m| format!("'{m}'")).collect();
+    let delete = format!("DELETE FROM custom_measures WHERE name IN ({})", quoted.join(", "));
+    // (measure, aggregate, the metric that must be present)
+    let sources: [(&str, &str, Option<&str>); 12] = [
+        ("conv_calls", "COUNT(*)", None),
+        ("conv_talk_ratio_sum", "SUM(t.talk_ratio)", Some("t.talk_ratio")),
+        ("conv_talk_ratio_calls", "COUNT(*)", Some("t.talk_ratio")),
+        ("conv_monologue_sum", "SUM(t.longest_monologue_seconds)", Some("t.longest_monologue_seconds")),
+        ("conv_monologue_calls", "COUNT(*)", Some("t.longest_monologue_seconds")),
+        ("conv_story_sum", "SUM(t.longest_customer_story_seconds)", Some("t.longest_customer_story_seconds")),
+        ("conv_story_calls", "COUNT(*)", Some("t.longest_customer_story_seconds")),
+        ("conv_interactivity_sum", "SUM(t.interactivity_per_minute)", Some("t.interactivity_per_minute")),
+        ("conv_interactivity_calls", "COUNT(*)", Some("t.interactivity_per_minute")),
+        ("conv_patience_sum", "SUM(t.patience_seconds)", Some("t.patience_seconds")),
+        ("conv_patience_calls", "COUNT(*)", Some("t.patience_seconds")),
+        ("conv_questions_sum", "SUM(t.questions)", None),
+    ];
+    debug_assert!(sources.iter().map(|s| s.0).eq(MEASURES));
+    crate::on_conn!(tx, conn => {
+        sqlx::query(&delete).execute(&mut *conn).await?;
+        for (name, aggregate, present) in sources {
+            let filter = present.map(|column| format!("WHERE {column} IS NOT NULL")).unwrap_or_default();
+            let insert = format!(
+                "INSERT INTO custom_measures (name, rep_id, day, value) \
+                 SELECT '{name}', c.rep_id, c.started_at / 86400, {aggregate} \
+                 FROM transcripts t JOIN calls c ON c.call_id = t.call_id {filter} GROUP BY c.rep_id, c.started_at / 86400"
+            );
+            sqlx::query(&insert).execute(&mut *conn).await?;
+        }
+    });
+    Ok(())
 }
 
 const TRANSCRIPT_COLUMNS: &str = "t.call_id, t.source, t.basis, t.turns, t.talk_ratio, t.longest_monologue_seconds, \
