@@ -37,6 +37,39 @@ pub enum ConversationAction {
         #[command(flatten)]
         output: Output,
     },
+    /// Customer sentiment of each line read on stdin: a JSON list of `{"score": s}`, s > 0
+    /// positive, s < 0 negative (offline model, see docs/conversation.md).
+    Sentiment {
+        /// json (one object per input line) or table.
+        #[arg(long, default_value = "json")]
+        format: String,
+    },
+}
+
+/// `conversation sentiment`: needs no store.
+pub fn sentiment(format: &str, lang: Lang) -> anyhow::Result<()> {
+    use std::io::BufRead;
+    let mut scores = Vec::new();
+    let mut texts = Vec::new();
+    for line in std::io::stdin().lock().lines() {
+        let line = line?;
+        scores.push(serde_json::json!({"score": salescope_core::sentiment::score(&line)}));
+        texts.push(line);
+    }
+    match format {
+        "json" => println!("{}", serde_json::Value::Array(scores)),
+        "table" => {
+            let headings = vec![lang.tr("sentiment.score").to_string(), lang.tr("sentiment.text").to_string()];
+            let rows: Vec<Vec<String>> = scores
+                .iter()
+                .zip(&texts)
+                .map(|(s, t)| vec![format!("{:+.2}", s["score"].as_f64().unwrap_or_default()), t.clone()])
+                .collect();
+            print!("{}", crate::table::render(&headings, &rows));
+        }
+        other => anyhow::bail!(lang.format("error.bad_choice", &[("value", &other), ("field", &"--format"), ("choices", &"json, table")])),
+    }
+    Ok(())
 }
 
 pub async fn run(action: ConversationAction, db: &Db, lang: Lang, today: Day) -> anyhow::Result<()> {
@@ -70,6 +103,7 @@ pub async fn run(action: ConversationAction, db: &Db, lang: Lang, today: Day) ->
             }
             output(&comparison_sheet(&comparison, lang), &out, lang)
         }
+        ConversationAction::Sentiment { format } => sentiment(&format, lang),
     }
 }
 

@@ -335,6 +335,10 @@ async fn run(command: Command, config: Config, today: Option<salescope_core::tim
             audit_cmd::run(action, &db, lang, today).await?;
             Ok(ExitCode::SUCCESS)
         }
+        Command::Conversation { action: conversation_cmd::ConversationAction::Sentiment { format } } => {
+            conversation_cmd::sentiment(&format, lang)?;
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Conversation { action } => {
             let db = open_store(&config).await?;
             let today = today_of(&db, today).await?;

@@ -130,6 +130,24 @@ async fn the_demo_answers_every_kpi_for_every_scope() {
     .await;
 }
 
+#[test]
+fn sentiment_scores_each_line_of_stdin_as_json() {
+    use std::io::Write;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_salescope"))
+        .args(["conversation", "sentiment", "--format", "json"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .expect("runs");
+    child.stdin.take().expect("stdin").write_all("服务很好，非常满意\n\n太差了，我要投诉\n".as_bytes()).expect("write");
+    let out = child.wait_with_output().expect("output");
+    assert!(out.status.success());
+    let scores: Vec<serde_json::Value> = serde_json::from_slice(&out.stdout).expect("a JSON list");
+    let values: Vec<f64> = scores.iter().filter_map(|s| s["score"].as_f64()).collect();
+    assert_eq!(values.len(), 3);
+    assert!(values[0] > 0.0 && values[1] == 0.0 && values[2] < 0.0, "{values:?}");
+}
+
 #[tokio::test]
 async fn settings_are_listed_and_checked() {
     each_backend(async |store: &TestDb| {

@@ -24,6 +24,7 @@ pub mod rollup;
 pub mod rules;
 pub mod schema;
 pub mod scope;
+pub mod sentiment;
 pub mod settings;
 pub mod sheet;
 pub mod stats;
