@@ -11,6 +11,9 @@
 //! - `patience_seconds`: the mean of max(0, agent start − previous customer end) over the
 //!   customer → agent changes.
 //! - `questions`: maximal runs of `？` and `?` in the agent's turns.
+//! - `customer_sentiment_start` / `_end`: the sentiment score (`crate::sentiment`) of the
+//!   customer's first two turns together, and of their last two; null when the customer never
+//!   speaks.
 
 use unicode_properties::{GeneralCategoryGroup, UnicodeGeneralCategory};
 
@@ -105,6 +108,21 @@ pub struct CallMetrics {
     pub interactivity_per_minute: Option<f64>,
     pub patience_seconds: Option<f64>,
     pub questions: u32,
+    pub customer_sentiment_start: Option<f64>,
+    pub customer_sentiment_end: Option<f64>,
+}
+
+/// How many of the customer's turns make the start and the end of a call for sentiment.
+const SENTIMENT_TURNS: usize = 2;
+
+fn customer_sentiment(turns: &[Turn]) -> (Option<f64>, Option<f64>) {
+    let customer: Vec<&str> = turns.iter().filter(|t| t.speaker == Speaker::Customer).map(|t| t.text.as_str()).collect();
+    if customer.is_empty() {
+        return (None, None);
+    }
+    let start = customer[..customer.len().min(SENTIMENT_TURNS)].join("");
+    let end = customer[customer.len().saturating_sub(SENTIMENT_TURNS)..].join("");
+    (Some(crate::sentiment::score(&start)), Some(crate::sentiment::score(&end)))
 }
 
 /// Per rep and day, the sums and counts of the call metrics, kept as measures the KPI engine reads
@@ -147,6 +165,7 @@ pub fn metrics(transcript: &Transcript) -> CallMetrics {
     let turns = &transcript.turns;
     let basis = transcript.basis();
     let questions = turns.iter().filter(|t| t.speaker == Speaker::Agent).map(|t| question_runs(&t.text)).sum();
+    let (customer_sentiment_start, customer_sentiment_end) = customer_sentiment(turns);
     let agent_share = |amount: &dyn Fn(&Turn) -> f64| {
         let all: f64 = turns.iter().map(amount).sum();
         let agent: f64 = turns.iter().filter(|t| t.speaker == Speaker::Agent).map(amount).sum();
@@ -161,6 +180,8 @@ pub fn metrics(transcript: &Transcript) -> CallMetrics {
             interactivity_per_minute: None,
             patience_seconds: None,
             questions,
+            customer_sentiment_start,
+            customer_sentiment_end,
         };
     }
     let start = |t: &Turn| t.start.unwrap_or(0.0);
@@ -182,6 +203,8 @@ pub fn metrics(transcript: &Transcript) -> CallMetrics {
         interactivity_per_minute: (span > 0.0).then(|| changes.len() as f64 / span * 60.0),
         patience_seconds: (!waits.is_empty()).then(|| waits.iter().sum::<f64>() / waits.len() as f64),
         questions,
+        customer_sentiment_start,
+        customer_sentiment_end,
     }
 }
 
@@ -278,6 +301,27 @@ mod tests {
     fn punctuation_is_every_p_category_and_symbols_are_speech() {
         assert_eq!(spoken_characters("“价格”、（折扣）《合同》【报价】——！"), 8);
         assert_eq!(spoken_characters("¥500 + 20%"), 7, "¥ and + are symbols, % is punctuation");
+    }
+
+    #[test]
+    fn customer_sentiment_compares_the_first_two_and_last_two_customer_turns() {
+        let t = Transcript::new(
+            "C3",
+            vec![
+                untimed(C, "你们上次的服务太差了"),
+                untimed(A, "非常抱歉，我来处理"),
+                untimed(C, "一直没人管，我很生气"),
+                untimed(C, "嗯"),
+                untimed(C, "好的，谢谢，这次很满意"),
+            ],
+        );
+        let m = metrics(&t);
+        let start = crate::sentiment::score("你们上次的服务太差了一直没人管，我很生气");
+        let end = crate::sentiment::score("嗯好的，谢谢，这次很满意");
+        assert_eq!((m.customer_sentiment_start, m.customer_sentiment_end), (Some(start), Some(end)));
+        assert!(start < 0.0 && end > 0.0, "{start} {end}");
+        let silent = Transcript::new("C4", vec![untimed(A, "喂？")]);
+        assert_eq!(metrics(&silent).customer_sentiment_end, None);
     }
 
     #[test]

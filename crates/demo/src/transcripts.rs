@@ -1,7 +1,8 @@
 //! Transcripts of the demo's calls, in the five formats Salescope reads, mostly Chinese and some
 //! English. Won calls really differ from lost ones — the agent asks more, talks less and lets the
-//! customer tell more — while the pause before the agent answers (patience) is drawn the same way
-//! for both, so the comparison pages show a real finding and a real non-finding.
+//! customer tell more, and the customer ends warmer — while the pause before the agent answers
+//! (patience) is drawn the same way for both, so the comparison pages show real findings and a
+//! real non-finding.
 
 use salescope_core::random::Rng;
 use serde_json::json;
@@ -61,6 +62,10 @@ const CUSTOMER_ZH: [&str; 10] = [
     "主要是新人上手慢，转化率一直上不去",
     "行，那你先发方案吧",
 ];
+const CLOSING_WON_ZH: [&str; 3] = ["好的，你把资料发我看看", "我们下个月有预算，可以考虑", "挺好的，这个方案我们很满意"];
+const CLOSING_LOST_ZH: [&str; 3] = ["这个要跟老板商量一下", "之前用过一个，后来没推下去", "太贵了，暂时不考虑"];
+const CLOSING_WON_EN: [&str; 2] = ["Sounds good, send me the proposal", "Great, we have budget next month"];
+const CLOSING_LOST_EN: [&str; 2] = ["It is too expensive for us", "We are not interested for now"];
 const AGENT_EN: [&str; 6] = [
     "Hi, this is Li from Galaxy Tech",
     "We help sales teams track their daily follow-ups",
@@ -101,7 +106,10 @@ fn conversation(call: &CallToTranscribe, english: bool, rng: &mut Rng) -> Vec<Li
             (Who::Agent, false) => rng.pick(&AGENT_ZH).copied(),
             (Who::Agent, true) if i > 0 && rng.chance(question_rate) => rng.pick(&QUESTIONS_EN).copied(),
             (Who::Agent, true) => rng.pick(&AGENT_EN).copied(),
+            // Towards the end, customers who will buy sound like it; the others hedge.
+            (Who::Customer, false) if i + 4 >= turns => rng.pick(if won { &CLOSING_WON_ZH } else { &CLOSING_LOST_ZH }).copied(),
             (Who::Customer, false) => rng.pick(&CUSTOMER_ZH).copied(),
+            (Who::Customer, true) if i + 4 >= turns => rng.pick(if won { &CLOSING_WON_EN } else { &CLOSING_LOST_EN }).copied(),
             (Who::Customer, true) => rng.pick(&CUSTOMER_EN).copied(),
         }
         .unwrap_or_default();

@@ -28,6 +28,9 @@ pub struct CallBehaviour {
     pub interactivity_per_minute: Option<f64>,
     pub patience_seconds: Option<f64>,
     pub questions: i64,
+    /// Sentiment of the customer's first two and last two turns: above 0 positive.
+    pub customer_sentiment_start: Option<f64>,
+    pub customer_sentiment_end: Option<f64>,
     /// `won` or `lost`: the customer's deal with this rep closed within 30 days after the call;
     /// null when none closed.
     pub outcome: Option<String>,
@@ -56,6 +59,8 @@ pub async fn calls(db: &Db, ctx: &Context, scope: &Scope, period: &Period) -> Re
                 interactivity_per_minute: t.interactivity_per_minute,
                 patience_seconds: t.patience_seconds,
                 questions: t.questions,
+                customer_sentiment_start: t.customer_sentiment_start,
+                customer_sentiment_end: t.customer_sentiment_end,
                 outcome: c.outcome,
             }
         })
@@ -65,7 +70,7 @@ pub async fn calls(db: &Db, ctx: &Context, scope: &Scope, period: &Period) -> Re
 /// The calls as a sheet, for CSV and XLSX.
 pub fn calls_sheet(calls: &[CallBehaviour], scope: &Scope, period: &Period, lang: Lang) -> Sheet {
     use CellKind::{Count, Number, Text};
-    let ids: [(&'static str, CellKind); 13] = [
+    let ids: [(&'static str, CellKind); 15] = [
         ("call_id", Text),
         ("started_at", Text),
         ("rep", Text),
@@ -77,6 +82,8 @@ pub fn calls_sheet(calls: &[CallBehaviour], scope: &Scope, period: &Period, lang
         ("interactivity_per_minute", Number),
         ("patience_seconds", Number),
         ("questions", Count),
+        ("customer_sentiment_start", Number),
+        ("customer_sentiment_end", Number),
         ("outcome", Text),
         ("rep_id", Text),
     ];
@@ -101,6 +108,8 @@ pub fn calls_sheet(calls: &[CallBehaviour], scope: &Scope, period: &Period, lang
                 Cell::number(c.interactivity_per_minute),
                 Cell::number(c.patience_seconds),
                 Cell::Number(c.questions as f64),
+                Cell::number(c.customer_sentiment_start),
+                Cell::number(c.customer_sentiment_end),
                 Cell::text(c.outcome.as_deref().map(|o| lang.tr(&format!("conversation.outcome.{o}")).to_string()).unwrap_or_default()),
                 Cell::text(c.rep_id.clone()),
             ],
@@ -117,13 +126,15 @@ pub fn calls_sheet(calls: &[CallBehaviour], scope: &Scope, period: &Period, lang
 }
 
 /// The metrics compared between groups of calls, in the order they are shown.
-pub const COMPARED_METRICS: [&str; 6] = [
+pub const COMPARED_METRICS: [&str; 8] = [
     "talk_ratio",
     "longest_monologue_seconds",
     "longest_customer_story_seconds",
     "interactivity_per_minute",
     "patience_seconds",
     "questions",
+    "customer_sentiment_start",
+    "customer_sentiment_end",
 ];
 
 fn metric_value(call: &CallBehaviour, metric: &str) -> Option<f64> {
@@ -134,6 +145,8 @@ fn metric_value(call: &CallBehaviour, metric: &str) -> Option<f64> {
         "interactivity_per_minute" => call.interactivity_per_minute,
         "patience_seconds" => call.patience_seconds,
         "questions" => Some(call.questions as f64),
+        "customer_sentiment_start" => call.customer_sentiment_start,
+        "customer_sentiment_end" => call.customer_sentiment_end,
         _ => None,
     }
 }

@@ -32,6 +32,8 @@ fn row(call_id: &str, timed: bool) -> TranscriptRow {
         interactivity_per_minute: m.interactivity_per_minute,
         patience_seconds: m.patience_seconds,
         questions: i64::from(m.questions),
+        customer_sentiment_start: m.customer_sentiment_start,
+        customer_sentiment_end: m.customer_sentiment_end,
     }
 }
 

@@ -515,6 +515,8 @@ pub fn transcript_row(transcript: &Transcript, source: &str) -> TranscriptRow {
         interactivity_per_minute: m.interactivity_per_minute,
         patience_seconds: m.patience_seconds,
         questions: i64::from(m.questions),
+        customer_sentiment_start: m.customer_sentiment_start,
+        customer_sentiment_end: m.customer_sentiment_end,
     }
 }
 

@@ -20,6 +20,8 @@ pub struct TranscriptRow {
     pub interactivity_per_minute: Option<f64>,
     pub patience_seconds: Option<f64>,
     pub questions: i64,
+    pub customer_sentiment_start: Option<f64>,
+    pub customer_sentiment_end: Option<f64>,
 }
 
 /// What storing a batch of transcripts did.
@@ -85,13 +87,15 @@ impl Db {
         }
         let upsert = format!(
             "INSERT INTO transcripts (call_id, source, basis, turns, talk_ratio, longest_monologue_seconds, \
-             longest_customer_story_seconds, interactivity_per_minute, patience_seconds, questions, imported_at) VALUES {} \
+             longest_customer_story_seconds, interactivity_per_minute, patience_seconds, questions, customer_sentiment_start, \
+             customer_sentiment_end, imported_at) VALUES {} \
              ON CONFLICT (call_id) DO UPDATE SET source = excluded.source, basis = excluded.basis, turns = excluded.turns, \
              talk_ratio = excluded.talk_ratio, longest_monologue_seconds = excluded.longest_monologue_seconds, \
              longest_customer_story_seconds = excluded.longest_customer_story_seconds, \
              interactivity_per_minute = excluded.interactivity_per_minute, patience_seconds = excluded.patience_seconds, \
-             questions = excluded.questions, imported_at = excluded.imported_at",
-            value_tuples(self.backend(), 1, 11)
+             questions = excluded.questions, customer_sentiment_start = excluded.customer_sentiment_start, \
+             customer_sentiment_end = excluded.customer_sentiment_end, imported_at = excluded.imported_at",
+            value_tuples(self.backend(), 1, 13)
         );
         let mut tx = self.begin().await?;
         for row in rows {
@@ -116,6 +120,8 @@ impl Db {
                     .bind(row.interactivity_per_minute)
                     .bind(row.patience_seconds)
                     .bind(row.questions)
+                    .bind(row.customer_sentiment_start)
+                    .bind(row.customer_sentiment_end)
                     .bind(imported_at.0)
                     .execute(&mut *conn)
                     .await?;
@@ -209,7 +215,8 @@ async fn refresh_conversation_measures(tx: &mut crate::Tx) -> Result<()> {
 }
 
 const TRANSCRIPT_COLUMNS: &str = "t.call_id, t.source, t.basis, t.turns, t.talk_ratio, t.longest_monologue_seconds, \
-     t.longest_customer_story_seconds, t.interactivity_per_minute, t.patience_seconds, t.questions";
+     t.longest_customer_story_seconds, t.interactivity_per_minute, t.patience_seconds, t.questions, \
+     t.customer_sentiment_start, t.customer_sentiment_end";
 
 #[derive(sqlx::FromRow)]
 struct CallRecord {

@@ -10,5 +10,7 @@ CREATE TABLE transcripts (
     interactivity_per_minute       DOUBLE PRECISION,
     patience_seconds               DOUBLE PRECISION,
     questions                      BIGINT NOT NULL,
+    customer_sentiment_start       DOUBLE PRECISION,
+    customer_sentiment_end         DOUBLE PRECISION,
     imported_at                    BIGINT NOT NULL
 );

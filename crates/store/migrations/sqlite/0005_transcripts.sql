@@ -10,5 +10,7 @@ CREATE TABLE transcripts (
     interactivity_per_minute       REAL,
     patience_seconds               REAL,
     questions                      BIGINT NOT NULL,
+    customer_sentiment_start       REAL,
+    customer_sentiment_end         REAL,
     imported_at                    BIGINT NOT NULL
 ) WITHOUT ROWID;
