@@ -37,6 +37,12 @@ pub enum ConversationAction {
         #[command(flatten)]
         output: Output,
     },
+    /// The phrases calls are read for: key messages (关键话术), objections by category,
+    /// competitors, fillers.
+    Config {
+        #[command(subcommand)]
+        action: ConfigAction,
+    },
     /// Customer sentiment of each line read on stdin: a JSON list of `{"score": s}`, s > 0
     /// positive, s < 0 negative (offline model, see docs/conversation.md).
     Sentiment {
@@ -68,6 +74,45 @@ pub fn sentiment(format: &str, lang: Lang) -> anyhow::Result<()> {
             print!("{}", crate::table::render(&headings, &rows));
         }
         other => anyhow::bail!(lang.format("error.bad_choice", &[("value", &other), ("field", &"--format"), ("choices", &"json, table")])),
+    }
+    Ok(())
+}
+
+#[derive(Subcommand)]
+pub enum ConfigAction {
+    /// Print the configuration in force (the defaults until one is imported), as TOML.
+    Show,
+    /// Replace the configuration with a TOML file: `[key_messages]` and `[objections]` tables of
+    /// id = [phrases], `competitors = [...]`, `fillers = [...]`.
+    Import { file: std::path::PathBuf },
+}
+
+async fn config(action: ConfigAction, db: &Db, lang: Lang) -> anyhow::Result<()> {
+    use salescope_import::transcripts::{PHRASE_CONFIG_KEY, parse_phrase_config, phrase_config, phrase_config_toml};
+    match action {
+        ConfigAction::Show => {
+            let config = phrase_config(db).await.map_err(|e| anyhow::anyhow!(e.message(lang)))?;
+            print!("{}", phrase_config_toml(&config));
+        }
+        ConfigAction::Import { file } => {
+            let text = std::fs::read_to_string(&file)
+                .map_err(|e| anyhow::anyhow!(lang.format("error.file_unreadable", &[("file", &file.display()), ("detail", &e)])))?;
+            let config =
+                parse_phrase_config(&text).map_err(|e| anyhow::anyhow!(lang.format("error.bad_phrase_config", &[("detail", &e)])))?;
+            db.set_internal(PHRASE_CONFIG_KEY, &text).await?;
+            println!(
+                "{}",
+                lang.format(
+                    "conversation.config_saved",
+                    &[
+                        ("key_messages", &config.key_messages.len()),
+                        ("objections", &config.objections.len()),
+                        ("competitors", &config.competitors.len()),
+                        ("fillers", &config.fillers.len()),
+                    ]
+                )
+            );
+        }
     }
     Ok(())
 }
@@ -104,6 +149,7 @@ pub async fn run(action: ConversationAction, db: &Db, lang: Lang, today: Day) ->
             output(&comparison_sheet(&comparison, lang), &out, lang)
         }
         ConversationAction::Sentiment { format } => sentiment(&format, lang),
+        ConversationAction::Config { action } => config(action, db, lang).await,
     }
 }
 

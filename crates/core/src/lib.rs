@@ -18,6 +18,7 @@ pub mod i18n;
 pub mod kpi;
 pub mod parse;
 pub mod period;
+pub mod phrases;
 pub mod random;
 pub mod records;
 pub mod rollup;

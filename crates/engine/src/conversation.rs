@@ -31,6 +31,17 @@ pub struct CallBehaviour {
     /// Sentiment of the customer's first two and last two turns: above 0 positive.
     pub customer_sentiment_start: Option<f64>,
     pub customer_sentiment_end: Option<f64>,
+    /// Ids of the key messages (关键话术) the agent covered.
+    pub key_messages: Vec<String>,
+    /// How many key messages the agent covered.
+    pub key_messages_covered: i64,
+    /// Objection categories the customer raised (one per category and turn).
+    pub objections: Vec<String>,
+    pub objections_raised: i64,
+    /// Of them, answered in the agent's next turn.
+    pub objections_answered: i64,
+    pub filler_words: i64,
+    pub competitor_mentions: i64,
     /// `won` or `lost`: the customer's deal with this rep closed within 30 days after the call;
     /// null when none closed.
     pub outcome: Option<String>,
@@ -61,16 +72,27 @@ pub async fn calls(db: &Db, ctx: &Context, scope: &Scope, period: &Period) -> Re
                 questions: t.questions,
                 customer_sentiment_start: t.customer_sentiment_start,
                 customer_sentiment_end: t.customer_sentiment_end,
+                key_messages_covered: list(&t.key_messages).len() as i64,
+                key_messages: list(&t.key_messages),
+                objections: list(&t.objections).iter().map(|o| o.split(':').next().unwrap_or_default().to_string()).collect(),
+                objections_raised: t.objections_raised,
+                objections_answered: t.objections_answered,
+                filler_words: t.filler_words,
+                competitor_mentions: t.competitor_mentions,
                 outcome: c.outcome,
             }
         })
         .collect())
 }
 
+fn list(text: &str) -> Vec<String> {
+    text.split(',').filter(|s| !s.is_empty()).map(str::to_string).collect()
+}
+
 /// The calls as a sheet, for CSV and XLSX.
 pub fn calls_sheet(calls: &[CallBehaviour], scope: &Scope, period: &Period, lang: Lang) -> Sheet {
     use CellKind::{Count, Number, Text};
-    let ids: [(&'static str, CellKind); 15] = [
+    let ids: [(&'static str, CellKind); 21] = [
         ("call_id", Text),
         ("started_at", Text),
         ("rep", Text),
@@ -84,6 +106,12 @@ pub fn calls_sheet(calls: &[CallBehaviour], scope: &Scope, period: &Period, lang
         ("questions", Count),
         ("customer_sentiment_start", Number),
         ("customer_sentiment_end", Number),
+        ("key_messages", Text),
+        ("objections", Text),
+        ("objections_raised", Count),
+        ("objections_answered", Count),
+        ("filler_words", Count),
+        ("competitor_mentions", Count),
         ("outcome", Text),
         ("rep_id", Text),
     ];
@@ -110,6 +138,12 @@ pub fn calls_sheet(calls: &[CallBehaviour], scope: &Scope, period: &Period, lang
                 Cell::Number(c.questions as f64),
                 Cell::number(c.customer_sentiment_start),
                 Cell::number(c.customer_sentiment_end),
+                Cell::text(c.key_messages.join(", ")),
+                Cell::text(c.objections.join(", ")),
+                Cell::Number(c.objections_raised as f64),
+                Cell::Number(c.objections_answered as f64),
+                Cell::Number(c.filler_words as f64),
+                Cell::Number(c.competitor_mentions as f64),
                 Cell::text(c.outcome.as_deref().map(|o| lang.tr(&format!("conversation.outcome.{o}")).to_string()).unwrap_or_default()),
                 Cell::text(c.rep_id.clone()),
             ],
@@ -126,7 +160,7 @@ pub fn calls_sheet(calls: &[CallBehaviour], scope: &Scope, period: &Period, lang
 }
 
 /// The metrics compared between groups of calls, in the order they are shown.
-pub const COMPARED_METRICS: [&str; 8] = [
+pub const COMPARED_METRICS: [&str; 12] = [
     "talk_ratio",
     "longest_monologue_seconds",
     "longest_customer_story_seconds",
@@ -135,6 +169,10 @@ pub const COMPARED_METRICS: [&str; 8] = [
     "questions",
     "customer_sentiment_start",
     "customer_sentiment_end",
+    "key_messages_covered",
+    "objections_raised",
+    "filler_words",
+    "competitor_mentions",
 ];
 
 fn metric_value(call: &CallBehaviour, metric: &str) -> Option<f64> {
@@ -147,6 +185,10 @@ fn metric_value(call: &CallBehaviour, metric: &str) -> Option<f64> {
         "questions" => Some(call.questions as f64),
         "customer_sentiment_start" => call.customer_sentiment_start,
         "customer_sentiment_end" => call.customer_sentiment_end,
+        "key_messages_covered" => Some(call.key_messages_covered as f64),
+        "objections_raised" => Some(call.objections_raised as f64),
+        "filler_words" => Some(call.filler_words as f64),
+        "competitor_mentions" => Some(call.competitor_mentions as f64),
         _ => None,
     }
 }

@@ -34,6 +34,12 @@ fn row(call_id: &str, timed: bool) -> TranscriptRow {
         questions: i64::from(m.questions),
         customer_sentiment_start: m.customer_sentiment_start,
         customer_sentiment_end: m.customer_sentiment_end,
+        key_messages: "introduction,next_step".into(),
+        objections: "price:answered".into(),
+        objections_raised: 1,
+        objections_answered: 1,
+        filler_words: 2,
+        competitor_mentions: 0,
     }
 }
 

@@ -14,10 +14,12 @@
 use crate::ImportError;
 use salescope_core::conversation::{Speaker, Transcript, Turn, metrics};
 use salescope_core::i18n::Lang;
+use salescope_core::phrases::{PhraseConfig, PhraseSet, Segmenter, find};
 use salescope_core::time::LocalDateTime;
 use salescope_store::{Db, TranscriptRow};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -468,6 +470,7 @@ pub async fn import_transcripts(
     let ids: Vec<String> = read.iter().map(|r| r.transcript.call_id.clone()).collect();
     let known = db.known_calls(&ids).await?;
     let mut rows: Vec<TranscriptRow> = Vec::with_capacity(read.len());
+    let mut kept: Vec<Transcript> = Vec::with_capacity(read.len());
     for item in read {
         let call_id = item.transcript.call_id.clone();
         if !known.contains(&call_id) {
@@ -484,10 +487,19 @@ pub async fn import_transcripts(
         let place = item.line.map_or_else(|| item.file.clone(), |line| format!("{}:{line}", item.file));
         let row = transcript_row(&item.transcript, &place);
         // A call given twice in one import: the later transcript wins.
-        rows.retain(|r| r.call_id != row.call_id);
+        if let Some(earlier) = rows.iter().position(|r| r.call_id == row.call_id) {
+            rows.remove(earlier);
+            kept.remove(earlier);
+        }
         rows.push(row);
+        kept.push(item.transcript);
     }
     report.rejected = report.errors.len() as u64;
+    let config = phrase_config(db).await?;
+    let segmenter = Segmenter::new(&config);
+    for (row, transcript) in rows.iter_mut().zip(&kept) {
+        add_findings(row, transcript, &segmenter, &config);
+    }
     let stored = db.store_transcripts(&rows, now).await?;
     report.inserted = stored.inserted;
     report.updated = stored.updated;
@@ -517,7 +529,101 @@ pub fn transcript_row(transcript: &Transcript, source: &str) -> TranscriptRow {
         questions: i64::from(m.questions),
         customer_sentiment_start: m.customer_sentiment_start,
         customer_sentiment_end: m.customer_sentiment_end,
+        key_messages: String::new(),
+        objections: String::new(),
+        objections_raised: 0,
+        objections_answered: 0,
+        filler_words: 0,
+        competitor_mentions: 0,
     }
+}
+
+/// Fills in what the phrase configuration finds in a transcript.
+pub fn add_findings(row: &mut TranscriptRow, transcript: &Transcript, segmenter: &Segmenter, config: &PhraseConfig) {
+    let found = find(segmenter, config, transcript);
+    row.key_messages = found.key_messages.join(",");
+    row.objections = found
+        .objections
+        .iter()
+        .map(|o| format!("{}:{}", o.category, if o.answered { "answered" } else { "unanswered" }))
+        .collect::<Vec<_>>()
+        .join(",");
+    row.objections_raised = found.objections.len() as i64;
+    row.objections_answered = found.objections.iter().filter(|o| o.answered).count() as i64;
+    row.filler_words = i64::from(found.filler_words);
+    row.competitor_mentions = i64::from(found.competitor_mentions);
+}
+
+/// Where the organisation's phrase configuration is kept (as the TOML it was imported as).
+pub const PHRASE_CONFIG_KEY: &str = "conversation_phrases";
+
+/// The phrase configuration as a file holds it.
+#[derive(Debug, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PhraseFile {
+    #[serde(default)]
+    key_messages: BTreeMap<String, Vec<String>>,
+    #[serde(default)]
+    objections: BTreeMap<String, Vec<String>>,
+    #[serde(default)]
+    competitors: Vec<String>,
+    #[serde(default)]
+    fillers: Vec<String>,
+}
+
+/// Reads a phrase configuration (TOML: `[key_messages]` and `[objections]` tables of id → phrases,
+/// `competitors` and `fillers` lists); the error says what is wrong.
+pub fn parse_phrase_config(text: &str) -> Result<PhraseConfig, String> {
+    let file: PhraseFile = toml::from_str(text).map_err(|e| e.to_string())?;
+    let sets = |table: BTreeMap<String, Vec<String>>| -> Result<Vec<PhraseSet>, String> {
+        table
+            .into_iter()
+            .map(|(id, phrases)| {
+                if !salescope_core::kpi::is_valid_id(&id) {
+                    return Err(format!("`{id}` cannot be an id: use lower-case letters, digits and _"));
+                }
+                if phrases.iter().any(|p| p.trim().is_empty()) {
+                    return Err(format!("`{id}` has an empty phrase"));
+                }
+                Ok(PhraseSet { id, phrases: phrases.into_iter().map(|p| p.trim().to_string()).collect() })
+            })
+            .collect()
+    };
+    let words = |list: Vec<String>, what: &str| -> Result<Vec<String>, String> {
+        if list.iter().any(|p| p.trim().is_empty()) {
+            return Err(format!("an empty phrase in {what}"));
+        }
+        Ok(list.into_iter().map(|p| p.trim().to_string()).collect())
+    };
+    Ok(PhraseConfig {
+        key_messages: sets(file.key_messages)?,
+        objections: sets(file.objections)?,
+        competitors: words(file.competitors, "competitors")?,
+        fillers: words(file.fillers, "fillers")?,
+    })
+}
+
+/// A phrase configuration as TOML, as `parse_phrase_config` reads it.
+pub fn phrase_config_toml(config: &PhraseConfig) -> String {
+    let table = |sets: &[PhraseSet]| sets.iter().map(|s| (s.id.clone(), s.phrases.clone())).collect();
+    let file = PhraseFile {
+        key_messages: table(&config.key_messages),
+        objections: table(&config.objections),
+        competitors: config.competitors.clone(),
+        fillers: config.fillers.clone(),
+    };
+    toml::to_string(&file).unwrap_or_default()
+}
+
+/// The organisation's phrase configuration, or the defaults.
+pub async fn phrase_config(db: &Db) -> Result<PhraseConfig, ImportError> {
+    Ok(match db.internal(PHRASE_CONFIG_KEY).await? {
+        Some(text) => parse_phrase_config(&text).unwrap_or_else(|e| {
+            tracing::warn!("the stored phrase configuration is unusable ({e}); using the defaults");
+            PhraseConfig::defaults()
+        }),
+        None => PhraseConfig::defaults(),
+    })
 }
 
 #[cfg(test)]
@@ -626,6 +732,17 @@ mod tests {
         assert_eq!(rules("C1.txt", "\n\n"), [(None, "no_turns".to_string())]);
         let (_, issues) = read_file("C1.txt", &[0xff, 0xfe, 0x00, 0x01], 0, Lang::En);
         assert_eq!(issues[0].rule, "unreadable");
+    }
+
+    #[test]
+    fn phrase_configurations_round_trip_and_bad_ones_are_refused() {
+        let config = PhraseConfig::defaults();
+        let again = parse_phrase_config(&phrase_config_toml(&config)).expect("parses");
+        assert_eq!(again.competitors, config.competitors);
+        assert_eq!(again.objections.len(), config.objections.len());
+        assert!(parse_phrase_config("[objections]\nPrice = [\"贵\"]\n").is_err(), "ids are lower case");
+        assert!(parse_phrase_config("fillers = [\" \"]\n").is_err());
+        assert!(parse_phrase_config("colours = [\"red\"]\n").is_err(), "unknown keys are refused");
     }
 
     #[test]

@@ -86,3 +86,24 @@ fn a_folder_is_read_recursively_for_transcript_files_only() {
         transcript_files(&dir).expect("walk").iter().filter_map(|p| p.strip_prefix(&dir).ok().map(|p| p.display().to_string())).collect();
     assert_eq!(found, ["2024/07/c.vtt", "2024/07/d.json", "2024/b.jsonl", "a.txt"]);
 }
+
+#[tokio::test]
+async fn phrases_are_found_with_the_organisations_configuration_of_the_time() {
+    use salescope_import::transcripts::PHRASE_CONFIG_KEY;
+    each_backend(async |store: &TestDb| {
+        let db = &store.db;
+        with_calls(db).await;
+        let call = || vec![("C1.txt".to_string(), "坐席：嗯，我是小李，给您介绍一下星河助手\n客户：太贵了\n坐席：我们有分期方案可以选择\n".as_bytes().to_vec())];
+        import_transcripts(db, "t", call(), 0, now(), Lang::En).await.expect("import");
+        let c1 = db.transcript("C1").await.expect("read").expect("stored");
+        assert_eq!((c1.key_messages.as_str(), c1.objections.as_str()), ("introduction", "price:answered"));
+        assert_eq!((c1.filler_words, c1.competitor_mentions), (1, 0));
+
+        db.set_internal(PHRASE_CONFIG_KEY, "competitors = [\"星河助手\"]\n[objections]\nprice = [\"太贵\"]\n").await.expect("config");
+        let again = import_transcripts(db, "t", call(), 0, now(), Lang::En).await.expect("import");
+        assert_eq!(again.updated, 1, "the same words read under a new configuration");
+        let c1 = db.transcript("C1").await.expect("read").expect("stored");
+        assert_eq!((c1.key_messages.as_str(), c1.filler_words, c1.competitor_mentions), ("", 0, 1));
+    })
+    .await;
+}

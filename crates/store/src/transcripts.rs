@@ -22,6 +22,22 @@ pub struct TranscriptRow {
     pub questions: i64,
     pub customer_sentiment_start: Option<f64>,
     pub customer_sentiment_end: Option<f64>,
+    /// Ids of the key messages the agent covered, comma-separated.
+    pub key_messages: String,
+    /// Objections raised, `category:answered` or `category:unanswered`, comma-separated.
+    pub objections: String,
+    pub objections_raised: i64,
+    pub objections_answered: i64,
+    pub filler_words: i64,
+    pub competitor_mentions: i64,
+}
+
+impl TranscriptRow {
+    /// What decides whether a re-imported transcript changed: its turns, and what was found in
+    /// them under the phrase configuration of the time.
+    fn fingerprint(&self) -> String {
+        format!("{}|{}|{}|{}|{}", self.turns, self.key_messages, self.objections, self.filler_words, self.competitor_mentions)
+    }
 }
 
 /// What storing a batch of transcripts did.
@@ -75,7 +91,11 @@ impl Db {
         let mut existing: FxHashMap<String, String> = FxHashMap::default();
         for chunk in rows.chunks(IDS_PER_QUERY) {
             let list: Vec<String> = (1..=chunk.len()).map(|n| p(self.backend(), n)).collect();
-            let text = format!("SELECT call_id, turns FROM transcripts WHERE call_id IN ({})", list.join(", "));
+            let text = format!(
+                "SELECT call_id, turns || '|' || key_messages || '|' || objections || '|' || CAST(filler_words AS TEXT) || '|' || \
+                 CAST(competitor_mentions AS TEXT) FROM transcripts WHERE call_id IN ({})",
+                list.join(", ")
+            );
             let found: Vec<(String, String)> = on_pool!(self, pool => {
                 let mut query = sqlx::query_as(&text);
                 for row in chunk {
@@ -88,26 +108,30 @@ impl Db {
         let upsert = format!(
             "INSERT INTO transcripts (call_id, source, basis, turns, talk_ratio, longest_monologue_seconds, \
              longest_customer_story_seconds, interactivity_per_minute, patience_seconds, questions, customer_sentiment_start, \
-             customer_sentiment_end, imported_at) VALUES {} \
+             customer_sentiment_end, key_messages, objections, objections_raised, objections_answered, filler_words, \
+             competitor_mentions, imported_at) VALUES {} \
              ON CONFLICT (call_id) DO UPDATE SET source = excluded.source, basis = excluded.basis, turns = excluded.turns, \
              talk_ratio = excluded.talk_ratio, longest_monologue_seconds = excluded.longest_monologue_seconds, \
              longest_customer_story_seconds = excluded.longest_customer_story_seconds, \
              interactivity_per_minute = excluded.interactivity_per_minute, patience_seconds = excluded.patience_seconds, \
              questions = excluded.questions, customer_sentiment_start = excluded.customer_sentiment_start, \
-             customer_sentiment_end = excluded.customer_sentiment_end, imported_at = excluded.imported_at",
-            value_tuples(self.backend(), 1, 13)
+             customer_sentiment_end = excluded.customer_sentiment_end, key_messages = excluded.key_messages, \
+             objections = excluded.objections, objections_raised = excluded.objections_raised, \
+             objections_answered = excluded.objections_answered, filler_words = excluded.filler_words, \
+             competitor_mentions = excluded.competitor_mentions, imported_at = excluded.imported_at",
+            value_tuples(self.backend(), 1, 19)
         );
         let mut tx = self.begin().await?;
         for row in rows {
             match existing.get(&row.call_id) {
-                Some(turns) if *turns == row.turns => {
+                Some(stored_row) if *stored_row == row.fingerprint() => {
                     stored.unchanged += 1;
                     continue;
                 }
                 Some(_) => stored.updated += 1,
                 None => stored.inserted += 1,
             }
-            existing.insert(row.call_id.clone(), row.turns.clone());
+            existing.insert(row.call_id.clone(), row.fingerprint());
             crate::on_conn!(tx, conn => {
                 sqlx::query(&upsert)
                     .bind(&row.call_id)
@@ -122,6 +146,12 @@ impl Db {
                     .bind(row.questions)
                     .bind(row.customer_sentiment_start)
                     .bind(row.customer_sentiment_end)
+                    .bind(&row.key_messages)
+                    .bind(&row.objections)
+                    .bind(row.objections_raised)
+                    .bind(row.objections_answered)
+                    .bind(row.filler_words)
+                    .bind(row.competitor_mentions)
                     .bind(imported_at.0)
                     .execute(&mut *conn)
                     .await?;
@@ -216,7 +246,8 @@ async fn refresh_conversation_measures(tx: &mut crate::Tx) -> Result<()> {
 
 const TRANSCRIPT_COLUMNS: &str = "t.call_id, t.source, t.basis, t.turns, t.talk_ratio, t.longest_monologue_seconds, \
      t.longest_customer_story_seconds, t.interactivity_per_minute, t.patience_seconds, t.questions, \
-     t.customer_sentiment_start, t.customer_sentiment_end";
+     t.customer_sentiment_start, t.customer_sentiment_end, t.key_messages, t.objections, t.objections_raised, \
+     t.objections_answered, t.filler_words, t.competitor_mentions";
 
 #[derive(sqlx::FromRow)]
 struct CallRecord {

@@ -11,6 +11,12 @@ CREATE TABLE transcripts (
     patience_seconds               REAL,
     questions                      BIGINT NOT NULL,
     customer_sentiment_start       REAL,
+    key_messages                   TEXT NOT NULL,
+    objections                     TEXT NOT NULL,
+    objections_raised              BIGINT NOT NULL,
+    objections_answered            BIGINT NOT NULL,
+    filler_words                   BIGINT NOT NULL,
+    competitor_mentions            BIGINT NOT NULL,
     customer_sentiment_end         REAL,
     imported_at                    BIGINT NOT NULL
 ) WITHOUT ROWID;
