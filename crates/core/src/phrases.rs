@@ -6,6 +6,7 @@
 //! unrelated word. English is matched by whole words, in lower case.
 
 use crate::conversation::{Speaker, Transcript, spoken_characters};
+use crate::fxhash::FxHashMap;
 use jieba_rs::Jieba;
 use std::sync::OnceLock;
 
@@ -65,6 +66,8 @@ fn base_dictionary() -> &'static Jieba {
 /// Words of a text, lower case, without spaces and punctuation.
 pub struct Segmenter {
     jieba: Jieba,
+    /// The configured phrases, segmented once.
+    phrase_words: FxHashMap<String, Vec<String>>,
 }
 
 impl Segmenter {
@@ -74,7 +77,10 @@ impl Segmenter {
         for phrase in config.all_phrases().filter(|p| !p.is_ascii() && !p.contains(' ')) {
             jieba.add_word(phrase, None, None);
         }
-        Segmenter { jieba }
+        let mut segmenter = Segmenter { jieba, phrase_words: FxHashMap::default() };
+        let phrase_words = config.all_phrases().map(|p| (p.clone(), segmenter.words(p))).collect();
+        segmenter.phrase_words = phrase_words;
+        segmenter
     }
 
     pub fn words(&self, text: &str) -> Vec<String> {
@@ -84,11 +90,18 @@ impl Segmenter {
 
     /// How many times the words of `phrase` occur, in order and adjacent, in `words`.
     fn count(&self, words: &[String], phrase: &str) -> u32 {
-        let needle = self.words(phrase);
+        let segmented;
+        let needle = match self.phrase_words.get(phrase) {
+            Some(words) => words.as_slice(),
+            None => {
+                segmented = self.words(phrase);
+                segmented.as_slice()
+            }
+        };
         if needle.is_empty() || needle.len() > words.len() {
             return 0;
         }
-        words.windows(needle.len()).filter(|w| *w == needle.as_slice()).count() as u32
+        words.windows(needle.len()).filter(|w| *w == needle).count() as u32
     }
 }
 

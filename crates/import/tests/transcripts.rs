@@ -93,7 +93,12 @@ async fn phrases_are_found_with_the_organisations_configuration_of_the_time() {
     each_backend(async |store: &TestDb| {
         let db = &store.db;
         with_calls(db).await;
-        let call = || vec![("C1.txt".to_string(), "坐席：嗯，我是小李，给您介绍一下星河助手\n客户：太贵了\n坐席：我们有分期方案可以选择\n".as_bytes().to_vec())];
+        let call = || {
+            vec![(
+                "C1.txt".to_string(),
+                "坐席：嗯，我是小李，给您介绍一下星河助手\n客户：太贵了\n坐席：我们有分期方案可以选择\n".as_bytes().to_vec(),
+            )]
+        };
         import_transcripts(db, "t", call(), 0, now(), Lang::En).await.expect("import");
         let c1 = db.transcript("C1").await.expect("read").expect("stored");
         assert_eq!((c1.key_messages.as_str(), c1.objections.as_str()), ("introduction", "price:answered"));

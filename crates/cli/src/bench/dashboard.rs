@@ -184,13 +184,8 @@ async fn dataset(calls: usize, data: Option<PathBuf>) -> anyhow::Result<Dataset>
 /// DuckDB's time for the call KPIs of the month, the month before and the month a year before,
 /// straight from the raw calls: (median ms, row count of the result).
 fn duckdb_milliseconds(data: &Dataset, runs: usize) -> anyhow::Result<Option<f64>> {
-    let has_duckdb = Command::new("python3").args(["-c", "import duckdb"]).output().is_ok_and(|o| o.status.success());
-    if !has_duckdb {
-        eprintln!("installing DuckDB for Python (pip install duckdb)…");
-        let installed = Command::new("python3").args(["-m", "pip", "install", "--quiet", "duckdb"]).status().is_ok_and(|s| s.success());
-        if !installed {
-            return Ok(None);
-        }
+    if !super::python_module("duckdb") {
+        return Ok(None);
     }
     let (month, previous, last_year) = (data.month, data.month.previous(), data.month.same_last_year());
     let bounds = |p: Period| {

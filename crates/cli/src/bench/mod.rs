@@ -3,6 +3,7 @@
 
 mod dashboard;
 mod import;
+mod transcripts;
 
 use anyhow::Context;
 use clap::{Args, Subcommand};
@@ -44,6 +45,13 @@ enum Which {
         #[arg(long)]
         data: Option<PathBuf>,
     },
+    /// Reading transcripts and computing every metric on Chinese text, MB/s on one core, beside
+    /// Python jieba's segmentation alone of the same text.
+    Transcripts {
+        /// Megabytes of transcript files to generate.
+        #[arg(long, default_value_t = 20)]
+        megabytes: usize,
+    },
 }
 
 pub(super) const CALL_COLUMNS: [&str; 12] = [
@@ -70,6 +78,7 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
     let (name, section) = match args.which {
         Which::Import { rows } => ("import", import::run(rows, args.runs, &args.postgres_url).await?),
         Which::Dashboard { calls, data } => ("dashboard", dashboard::run(calls, args.runs, data).await?),
+        Which::Transcripts { megabytes } => ("transcripts", transcripts::run(megabytes, args.runs)?),
     };
     write_section(&args.output, name, &section)?;
     println!("{section}");
@@ -149,6 +158,18 @@ pub(super) fn write_reps_csv(path: &Path) -> anyhow::Result<()> {
     }
     out.flush()?;
     Ok(())
+}
+
+/// Whether Python can import `module`, installing it with pip when it cannot.
+pub(super) fn python_module(module: &str) -> bool {
+    let importable =
+        || std::process::Command::new("python3").args(["-c", &format!("import {module}")]).output().is_ok_and(|o| o.status.success());
+    if importable() {
+        return true;
+    }
+    eprintln!("installing {module} for Python (pip install {module})…");
+    std::process::Command::new("python3").args(["-m", "pip", "install", "--quiet", module]).status().is_ok_and(|s| s.success())
+        && importable()
 }
 
 pub(super) fn median(values: &mut [f64]) -> f64 {
