@@ -63,6 +63,16 @@ pub struct TranscribedCall {
 /// How long after a call a closed deal still counts as its outcome.
 pub const OUTCOME_WINDOW_SECONDS: i64 = 30 * 86_400;
 
+/// A call's outcome as a column: the status of the first deal of the same customer and rep
+/// closed (won or lost) within [`OUTCOME_WINDOW_SECONDS`] after the call started, else NULL.
+fn outcome_of_call() -> String {
+    format!(
+        "(SELECT d.status FROM deals d WHERE d.customer_id = c.customer_id AND d.rep_id = c.rep_id \
+         AND d.status IN ('won', 'lost') AND d.closed_at >= c.started_at AND d.closed_at <= c.started_at + {OUTCOME_WINDOW_SECONDS} \
+         ORDER BY d.closed_at, d.deal_id LIMIT 1) AS outcome"
+    )
+}
+
 /// Ids per `IN (…)` list: well under both databases' limits on bound parameters.
 const IDS_PER_QUERY: usize = 500;
 
@@ -167,15 +177,12 @@ impl Db {
     /// Transcribed calls started in `[from, to)`, in time order, with their outcomes.
     pub async fn transcribed_calls(&self, from: LocalDateTime, to: LocalDateTime) -> Result<Vec<TranscribedCall>> {
         let text = format!(
-            "SELECT {TRANSCRIPT_COLUMNS}, c.rep_id, c.started_at, \
-             (SELECT d.status FROM deals d WHERE d.customer_id = c.customer_id AND d.rep_id = c.rep_id \
-              AND d.status IN ('won', 'lost') AND d.closed_at >= c.started_at AND d.closed_at <= c.started_at + {window} \
-              ORDER BY d.closed_at, d.deal_id LIMIT 1) AS outcome \
+            "SELECT {TRANSCRIPT_COLUMNS}, c.rep_id, c.started_at, {outcome} \
              FROM transcripts t JOIN calls c ON c.call_id = t.call_id \
              WHERE c.started_at >= {} AND c.started_at < {} ORDER BY c.started_at, t.call_id",
             p(self.backend(), 1),
             p(self.backend(), 2),
-            window = OUTCOME_WINDOW_SECONDS,
+            outcome = outcome_of_call(),
         );
         let rows: Vec<CallRecord> = on_pool!(self, pool => sqlx::query_as(&text).bind(from.0).bind(to.0).fetch_all(pool).await?);
         Ok(rows
@@ -188,14 +195,11 @@ impl Db {
     /// (as for transcribed calls): (call id, talk seconds, won/lost/none). What the demo transcribes.
     pub async fn conversations_since(&self, from: LocalDateTime, min_talk_seconds: i64) -> Result<Vec<(String, i64, Option<String>)>> {
         let text = format!(
-            "SELECT c.call_id, c.talk_seconds, \
-             (SELECT d.status FROM deals d WHERE d.customer_id = c.customer_id AND d.rep_id = c.rep_id \
-              AND d.status IN ('won', 'lost') AND d.closed_at >= c.started_at AND d.closed_at <= c.started_at + {window} \
-              ORDER BY d.closed_at, d.deal_id LIMIT 1) AS outcome \
+            "SELECT c.call_id, c.talk_seconds, {outcome} \
              FROM calls c WHERE c.outcome = 'connected' AND c.talk_seconds >= {} AND c.started_at >= {} ORDER BY c.started_at, c.call_id",
             p(self.backend(), 1),
             p(self.backend(), 2),
-            window = OUTCOME_WINDOW_SECONDS,
+            outcome = outcome_of_call(),
         );
         Ok(on_pool!(self, pool => sqlx::query_as(&text).bind(min_talk_seconds).bind(from.0).fetch_all(pool).await?))
     }
