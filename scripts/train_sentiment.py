@@ -6,7 +6,7 @@
 CORPUS defaults to ../shared/corpora/sentiment_train_zh.csv.gz (columns cat,label,review);
 MODEL to crates/core/src/sentiment_model.tsv. Standard library only, deterministic.
 
-The model is a binarised naive-Bayes log-count ratio over character unigrams and bigrams (Wang &
+The model is a binarised naive-Bayes log-count ratio over character uni-, bi- and trigrams (Wang &
 Manning 2012, the NB features of NBSVM): a text's score is the bias plus the sum of the ratios of
 the distinct features it contains; above zero is positive. Characters rather than words, because
 call transcripts are short, colloquial and segmented differently from reviews.
@@ -34,6 +34,7 @@ def features(text):
     chars = [c for c in text.strip().lower() if not c.isspace()]
     grams = set(chars)
     grams.update(a + b for a, b in zip(chars, chars[1:]))
+    grams.update(a + b + c for a, b, c in zip(chars, chars[1:], chars[2:]))
     return grams
 
 
@@ -88,7 +89,7 @@ def main():
     bias, weights = train(rows)
     with open(out, "w", encoding="utf-8") as f:
         f.write("# Salescope customer-sentiment model: binarised naive-Bayes log-count ratios of character\n")
-        f.write("# unigrams and bigrams. Trained by scripts/train_sentiment.py on sentiment_train_zh.csv.gz\n")
+        f.write("# uni-, bi- and trigrams. Trained by scripts/train_sentiment.py on sentiment_train_zh.csv.gz\n")
         f.write("# (52,773 online-shopping reviews, nine categories, from the online_shopping_10_cats set of\n")
         f.write("# the ChineseNlpCorpus collection (SophonPlus), hotel category removed).\n")
         f.write(f"# Held-out-category accuracy: mean {mean:.3f}, weighted {weighted:.3f}.\n")

@@ -1,5 +1,5 @@
-//! Customer sentiment, offline: a naive-Bayes log-count-ratio model over character unigrams and
-//! bigrams, trained by `scripts/train_sentiment.py` on Chinese shopping reviews (provenance and
+//! Customer sentiment, offline: a naive-Bayes log-count-ratio model over character uni-, bi- and
+//! trigrams, trained by `scripts/train_sentiment.py` on Chinese shopping reviews (provenance and
 //! held-out accuracy at the top of `sentiment_model.tsv`) and compiled into the binary.
 
 use crate::fxhash::FxHashMap;
@@ -39,7 +39,7 @@ pub fn score(text: &str) -> f64 {
     }
     let model = model();
     let mut seen: Vec<String> = chars.iter().map(|c| c.to_string()).collect();
-    seen.extend(chars.windows(2).map(|pair| pair.iter().collect::<String>()));
+    seen.extend(chars.windows(2).chain(chars.windows(3)).map(|gram| gram.iter().collect::<String>()));
     seen.sort_unstable();
     seen.dedup();
     model.bias + seen.iter().filter_map(|gram| model.weights.get(gram)).sum::<f64>()
