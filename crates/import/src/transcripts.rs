@@ -469,8 +469,10 @@ pub async fn import_transcripts(
     }
     let ids: Vec<String> = read.iter().map(|r| r.transcript.call_id.clone()).collect();
     let known = db.known_calls(&ids).await?;
+    let config = phrase_config(db).await?;
+    let segmenter = Segmenter::new(&config);
     let mut rows: Vec<TranscriptRow> = Vec::with_capacity(read.len());
-    let mut kept: Vec<Transcript> = Vec::with_capacity(read.len());
+    let mut position_of: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
     for item in read {
         let call_id = item.transcript.call_id.clone();
         if !known.contains(&call_id) {
@@ -485,21 +487,17 @@ pub async fn import_transcripts(
         }
         report.transcripts_read += 1;
         let place = item.line.map_or_else(|| item.file.clone(), |line| format!("{}:{line}", item.file));
-        let row = transcript_row(&item.transcript, &place);
+        let row = transcript_row(&item.transcript, &place, &segmenter, &config);
         // A call given twice in one import: the later transcript wins.
-        if let Some(earlier) = rows.iter().position(|r| r.call_id == row.call_id) {
-            rows.remove(earlier);
-            kept.remove(earlier);
+        match position_of.get(&call_id) {
+            Some(&earlier) => rows[earlier] = row,
+            None => {
+                position_of.insert(call_id, rows.len());
+                rows.push(row);
+            }
         }
-        rows.push(row);
-        kept.push(item.transcript);
     }
     report.rejected = report.errors.len() as u64;
-    let config = phrase_config(db).await?;
-    let segmenter = Segmenter::new(&config);
-    for (row, transcript) in rows.iter_mut().zip(&kept) {
-        add_findings(row, transcript, &segmenter, &config);
-    }
     let stored = db.store_transcripts(&rows, now).await?;
     report.inserted = stored.inserted;
     report.updated = stored.updated;
@@ -508,9 +506,11 @@ pub async fn import_transcripts(
     Ok(report)
 }
 
-/// The stored form of a transcript: its turns as JSON and its metrics.
-pub fn transcript_row(transcript: &Transcript, source: &str) -> TranscriptRow {
+/// The stored form of a transcript: its turns as JSON, its metrics, and what the phrase
+/// configuration finds in it.
+fn transcript_row(transcript: &Transcript, source: &str, segmenter: &Segmenter, config: &PhraseConfig) -> TranscriptRow {
     let m = metrics(transcript);
+    let found = find(segmenter, config, transcript);
     let turns: Vec<Value> = transcript
         .turns
         .iter()
@@ -529,29 +529,18 @@ pub fn transcript_row(transcript: &Transcript, source: &str) -> TranscriptRow {
         questions: i64::from(m.questions),
         customer_sentiment_start: m.customer_sentiment_start,
         customer_sentiment_end: m.customer_sentiment_end,
-        key_messages: String::new(),
-        objections: String::new(),
-        objections_raised: 0,
-        objections_answered: 0,
-        filler_words: 0,
-        competitor_mentions: 0,
+        key_messages: found.key_messages.join(","),
+        objections: found
+            .objections
+            .iter()
+            .map(|o| format!("{}:{}", o.category, if o.answered { "answered" } else { "unanswered" }))
+            .collect::<Vec<_>>()
+            .join(","),
+        objections_raised: found.objections.len() as i64,
+        objections_answered: found.objections.iter().filter(|o| o.answered).count() as i64,
+        filler_words: i64::from(found.filler_words),
+        competitor_mentions: i64::from(found.competitor_mentions),
     }
-}
-
-/// Fills in what the phrase configuration finds in a transcript.
-pub fn add_findings(row: &mut TranscriptRow, transcript: &Transcript, segmenter: &Segmenter, config: &PhraseConfig) {
-    let found = find(segmenter, config, transcript);
-    row.key_messages = found.key_messages.join(",");
-    row.objections = found
-        .objections
-        .iter()
-        .map(|o| format!("{}:{}", o.category, if o.answered { "answered" } else { "unanswered" }))
-        .collect::<Vec<_>>()
-        .join(",");
-    row.objections_raised = found.objections.len() as i64;
-    row.objections_answered = found.objections.iter().filter(|o| o.answered).count() as i64;
-    row.filler_words = i64::from(found.filler_words);
-    row.competitor_mentions = i64::from(found.competitor_mentions);
 }
 
 /// Where the organisation's phrase configuration is kept (as the TOML it was imported as).

@@ -112,3 +112,20 @@ async fn phrases_are_found_with_the_organisations_configuration_of_the_time() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn a_call_given_twice_in_one_import_keeps_the_later_transcript() {
+    each_backend(async |store: &TestDb| {
+        let db = &store.db;
+        with_calls(db).await;
+        let files = vec![
+            ("a/C1.txt".to_string(), "坐席：您好\n".as_bytes().to_vec()),
+            ("b/C1.txt".to_string(), "坐席：您好？\n".as_bytes().to_vec()),
+        ];
+        let report = import_transcripts(db, "t", files, 0, now(), Lang::En).await.expect("import");
+        assert_eq!((report.transcripts_read, report.inserted), (2, 1));
+        let c1 = db.transcript("C1").await.expect("read").expect("stored");
+        assert_eq!((c1.source.as_str(), c1.questions), ("b/C1.txt", 1));
+    })
+    .await;
+}
