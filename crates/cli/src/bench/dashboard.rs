@@ -37,19 +37,20 @@ pub(super) const HEADLINE: [&str; 14] = [
     "fcr_rate",
 ];
 
+/// The working days from 2024-01-01, where the generated organisation starts, to `until`.
+fn working_days_until(until: Day) -> anyhow::Result<impl Iterator<Item = Day>> {
+    let calendar = salescope_core::calendar::WorkCalendar::china();
+    let first = Day::from_ymd(2024, 1, 1).context("date")?;
+    Ok((first.0..=until.0).map(Day).filter(move |&day| calendar.is_working_day(day)))
+}
+
 /// Deals of the generated organisation: about 0.6 a rep a working day, closing within a month.
 fn write_deals_csv(path: &Path, until: Day) -> anyhow::Result<usize> {
     let mut out = std::io::BufWriter::new(std::fs::File::create(path)?);
     writeln!(out, "deal_id,rep_id,customer_id,created_at,status,amount,closed_at,contract_no")?;
     let mut rng = Rng::new(7);
-    let calendar = salescope_core::calendar::WorkCalendar::china();
     let mut n = 0;
-    let first = Day::from_ymd(2024, 1, 1).context("date")?;
-    for d in first.0..=until.0 {
-        let day = Day(d);
-        if !calendar.is_working_day(day) {
-            continue;
-        }
+    for day in working_days_until(until)? {
         for rep in 1..=BENCH_REPS {
             for _ in 0..rng.poisson(0.6) {
                 n += 1;
@@ -80,14 +81,8 @@ fn write_feedback_csv(path: &Path, until: Day) -> anyhow::Result<usize> {
     let mut out = std::io::BufWriter::new(std::fs::File::create(path)?);
     writeln!(out, "feedback_id,rep_id,customer_id,date,csat,nps,complaint")?;
     let mut rng = Rng::new(8);
-    let calendar = salescope_core::calendar::WorkCalendar::china();
     let mut n = 0;
-    let first = Day::from_ymd(2024, 1, 1).context("date")?;
-    for d in first.0..=until.0 {
-        let day = Day(d);
-        if !calendar.is_working_day(day) {
-            continue;
-        }
+    for day in working_days_until(until)? {
         for rep in 1..=BENCH_REPS {
             for _ in 0..rng.poisson(1.0) {
                 n += 1;
