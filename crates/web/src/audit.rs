@@ -1,7 +1,7 @@
 //! The data-quality audit over HTTP.
 
 use crate::ErrorBody;
-use crate::request::{ApiResult, OrApiError, date, json_body, today};
+use crate::request::{ApiResult, OrApiError, date, json_body};
 use crate::{AppState, request_lang};
 use axum::Json;
 use axum::body::Bytes;
@@ -31,11 +31,15 @@ pub struct AuditParams {
 
 async fn scope_and_period(state: &AppState, q: &AuditParams, lang: Lang) -> ApiResult<(Context, Scope, Period)> {
     let ctx = Context::load(&state.db).await.or_api(lang)?;
-    let scope = Scope::parse(q.scope.as_deref().unwrap_or("org")).or_api(lang)?;
-    let period = match q.period.as_deref() {
-        Some(text) => Period::parse(text).or_api(lang)?,
-        None => Period::week_of(today(state, q.today.as_deref(), lang).await?).previous(),
-    };
+    let (scope, period) = crate::request::scope_and_period(
+        state,
+        q.scope.as_deref(),
+        q.period.as_deref(),
+        q.today.as_deref(),
+        |today| Period::week_of(today).previous(),
+        lang,
+    )
+    .await?;
     Ok((ctx, scope, period))
 }
 

@@ -1,14 +1,13 @@
 //! Conversation analytics over HTTP: transcribed calls with their behaviour metrics.
 
 use crate::ErrorBody;
-use crate::request::{ApiResult, OrApiError, choice, download, output_format, today};
+use crate::request::{ApiResult, OrApiError, choice, download, output_format, scope_and_period};
 use crate::{AppState, request_lang};
 use axum::Json;
 use axum::extract::{Query, State};
 use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Response};
 use salescope_core::period::Period;
-use salescope_core::scope::Scope;
 use salescope_engine::Context;
 use salescope_engine::conversation::{CallBehaviour, CompareBy, Comparison, calls, calls_sheet, compare, comparison_sheet};
 use salescope_export::OutputFormat;
@@ -39,11 +38,8 @@ pub struct CallsParams {
 pub async fn list(State(state): State<AppState>, Query(q): Query<CallsParams>, headers: HeaderMap) -> ApiResult<Response> {
     let lang = request_lang(q.lang.as_deref(), &headers);
     let format = output_format(q.format.as_deref(), lang)?;
-    let scope = Scope::parse(q.scope.as_deref().unwrap_or("org")).or_api(lang)?;
-    let period = match q.period.as_deref() {
-        Some(text) => Period::parse(text).or_api(lang)?,
-        None => Period::month_of(today(&state, q.today.as_deref(), lang).await?),
-    };
+    let (scope, period) =
+        scope_and_period(&state, q.scope.as_deref(), q.period.as_deref(), q.today.as_deref(), Period::month_of, lang).await?;
     let ctx = Context::load(&state.db).await.or_api(lang)?;
     let found = calls(&state.db, &ctx, &scope, &period).await.or_api(lang)?;
     if format == OutputFormat::Json {
@@ -87,11 +83,8 @@ pub async fn compare_calls(State(state): State<AppState>, Query(q): Query<Compar
         "bad_choice",
         lang,
     )?;
-    let scope = Scope::parse(q.scope.as_deref().unwrap_or("org")).or_api(lang)?;
-    let period = match q.period.as_deref() {
-        Some(text) => Period::parse(text).or_api(lang)?,
-        None => Period::month_of(today(&state, q.today.as_deref(), lang).await?),
-    };
+    let (scope, period) =
+        scope_and_period(&state, q.scope.as_deref(), q.period.as_deref(), q.today.as_deref(), Period::month_of, lang).await?;
     let ctx = Context::load(&state.db).await.or_api(lang)?;
     let comparison = compare(&state.db, &ctx, &scope, &period, by, lang).await.or_api(lang)?;
     if format == OutputFormat::Json {

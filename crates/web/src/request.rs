@@ -5,6 +5,8 @@ use crate::{ApiError, AppState, local_now};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use salescope_core::i18n::Lang;
+use salescope_core::period::Period;
+use salescope_core::scope::Scope;
 use salescope_core::sheet::Sheet;
 use salescope_core::time::Day;
 use salescope_engine::EngineError;
@@ -44,6 +46,24 @@ pub(crate) async fn today(state: &AppState, text: Option<&str>, lang: Lang) -> A
         Some(text) => date(text, lang),
         None => Ok(local_now(&state.db.settings().await.or_api(lang)?.zone).day()),
     }
+}
+
+/// The `scope` (default `org`) and `period` parameters; without a period, `default_period` of the
+/// `today` parameter or of today in the organisation's time zone.
+pub(crate) async fn scope_and_period(
+    state: &AppState,
+    scope: Option<&str>,
+    period: Option<&str>,
+    today_text: Option<&str>,
+    default_period: impl FnOnce(Day) -> Period,
+    lang: Lang,
+) -> ApiResult<(Scope, Period)> {
+    let scope = Scope::parse(scope.unwrap_or("org")).or_api(lang)?;
+    let period = match period {
+        Some(text) => Period::parse(text).or_api(lang)?,
+        None => default_period(today(state, today_text, lang).await?),
+    };
+    Ok((scope, period))
 }
 
 /// One of a fixed set of named options, or a 400 listing them.

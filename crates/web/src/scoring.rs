@@ -1,7 +1,7 @@
 //! Scorecards, composite scores and leaderboards over HTTP.
 
 use crate::ErrorBody;
-use crate::request::{ApiResult, OrApiError, json_body, today};
+use crate::request::{ApiResult, OrApiError, json_body};
 use crate::{AppState, request_lang};
 use axum::Json;
 use axum::body::Bytes;
@@ -33,11 +33,9 @@ pub struct Params {
 
 async fn inputs(state: &AppState, q: &Params, lang: salescope_core::i18n::Lang) -> ApiResult<(Context, Scope, Period, Level)> {
     let ctx = Context::load(&state.db).await.or_api(lang)?;
-    let scope = Scope::parse(q.scope.as_deref().unwrap_or("org")).or_api(lang)?;
-    let period = match q.period.as_deref() {
-        Some(text) => Period::parse(text).or_api(lang)?,
-        None => Period::month_of(today(state, q.today.as_deref(), lang).await?),
-    };
+    let (scope, period) =
+        crate::request::scope_and_period(state, q.scope.as_deref(), q.period.as_deref(), q.today.as_deref(), Period::month_of, lang)
+            .await?;
     let level = crate::request::choice(
         q.level.as_deref().unwrap_or("reps"),
         "level",
