@@ -20,6 +20,11 @@ pub fn period(text: &str, lang: Lang) -> anyhow::Result<Period> {
     Period::parse(text).map_err(fail(lang))
 }
 
+/// The `--period` given, else the month containing `today`.
+pub fn period_or_month(text: Option<&str>, today: Day, lang: Lang) -> anyhow::Result<Period> {
+    text.map_or_else(|| Ok(Period::month_of(today)), |t| period(t, lang))
+}
+
 pub fn date(text: &str, lang: Lang) -> anyhow::Result<Day> {
     salescope_core::time::parse_date(text, &Default::default())
         .ok_or_else(|| anyhow::anyhow!(lang.format("error.bad_date", &[("date", &text)])))

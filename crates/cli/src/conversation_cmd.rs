@@ -4,7 +4,6 @@ use crate::args::{self, fail};
 use crate::report_cmd::{Output, output};
 use clap::Subcommand;
 use salescope_core::i18n::Lang;
-use salescope_core::period::Period;
 use salescope_core::time::Day;
 use salescope_engine::Context;
 use salescope_engine::conversation::{CompareBy, calls, calls_sheet, compare, comparison_sheet};
@@ -120,11 +119,7 @@ async fn config(action: ConfigAction, db: &Db, lang: Lang) -> anyhow::Result<()>
 pub async fn run(action: ConversationAction, db: &Db, lang: Lang, today: Day) -> anyhow::Result<()> {
     let ctx = Context::load(db).await.map_err(fail(lang))?;
     let scope_and_period = |scope: &str, period: Option<String>| -> anyhow::Result<_> {
-        let period = match period {
-            Some(text) => args::period(&text, lang)?,
-            None => Period::month_of(today),
-        };
-        Ok((args::scope(scope, lang)?, period))
+        Ok((args::scope(scope, lang)?, args::period_or_month(period.as_deref(), today, lang)?))
     };
     match action {
         ConversationAction::Calls { scope, period, output: out } => {

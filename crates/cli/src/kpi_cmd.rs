@@ -5,7 +5,7 @@ use clap::{Args, ValueEnum};
 use salescope_core::format::{format_change, format_value};
 use salescope_core::i18n::Lang;
 use salescope_core::kpi::Unit;
-use salescope_core::period::{Granularity, Period};
+use salescope_core::period::Granularity;
 use salescope_engine::Context;
 use salescope_engine::kpis::{KpiQuery, KpiReport, kpi_report_with};
 use salescope_store::Db;
@@ -146,10 +146,7 @@ pub async fn run(args: KpiArgs, db: &Db, lang: Lang, today: salescope_core::time
     } else {
         args.kpis.iter().flat_map(|k| k.split(',')).map(|k| k.trim().to_string()).filter(|k| !k.is_empty()).collect()
     };
-    let period = match &args.period {
-        Some(text) => crate::args::period(text, lang)?,
-        None => Period::month_of(today),
-    };
+    let period = crate::args::period_or_month(args.period.as_deref(), today, lang)?;
     let by = match &args.by {
         Some(text) => Some(Granularity::parse(text).ok_or_else(|| anyhow::anyhow!("`{text}` is not day, week or month"))?),
         None => None,

@@ -5,7 +5,6 @@ use crate::report_cmd::{Output, output};
 use crate::table;
 use clap::{Args, Subcommand};
 use salescope_core::i18n::Lang;
-use salescope_core::period::Period;
 use salescope_core::time::Day;
 use salescope_engine::Context;
 use salescope_engine::scoring::{
@@ -54,10 +53,6 @@ pub struct LeaderboardArgs {
     output: Output,
 }
 
-fn period_or_month(text: Option<&str>, today: Day, lang: Lang) -> anyhow::Result<Period> {
-    text.map_or_else(|| Ok(Period::month_of(today)), |t| args::period(t, lang))
-}
-
 pub async fn scorecard_cmd(action: ScorecardAction, db: &Db, lang: Lang) -> anyhow::Result<()> {
     let ctx = Context::load(db).await.map_err(fail(lang))?;
     if let ScorecardAction::Set { role, weights } = action {
@@ -83,7 +78,7 @@ pub async fn scorecard_cmd(action: ScorecardAction, db: &Db, lang: Lang) -> anyh
 
 pub async fn scores_cmd(a: ScoresArgs, db: &Db, lang: Lang, today: Day) -> anyhow::Result<()> {
     let ctx = Context::load(db).await.map_err(fail(lang))?;
-    let (scope, period) = (args::scope(&a.scope, lang)?, period_or_month(a.period.as_deref(), today, lang)?);
+    let (scope, period) = (args::scope(&a.scope, lang)?, args::period_or_month(a.period.as_deref(), today, lang)?);
     let level = if a.teams { Level::Teams } else { Level::Reps };
     let scored = scores(db, &ctx, level, &scope, &period, lang).await.map_err(fail(lang))?;
     let kpis: Vec<String> = scored.first().map(|s| s.kpis.iter().map(|k| k.kpi.clone()).collect()).unwrap_or_default();
@@ -113,7 +108,7 @@ pub async fn scores_cmd(a: ScoresArgs, db: &Db, lang: Lang, today: Day) -> anyho
 
 pub async fn leaderboard_cmd(a: LeaderboardArgs, db: &Db, lang: Lang, today: Day) -> anyhow::Result<()> {
     let ctx = Context::load(db).await.map_err(fail(lang))?;
-    let (scope, period) = (args::scope(&a.scope, lang)?, period_or_month(a.period.as_deref(), today, lang)?);
+    let (scope, period) = (args::scope(&a.scope, lang)?, args::period_or_month(a.period.as_deref(), today, lang)?);
     let level = if a.teams { Level::Teams } else { Level::Reps };
     let query = LeaderboardQuery { metric: a.kpi, level, scope, period, top: a.top, lang };
     let board = leaderboard(db, &ctx, &query).await.map_err(fail(lang))?;
