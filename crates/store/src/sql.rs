@@ -68,11 +68,16 @@ pub(crate) fn upsert(backend: Backend, table: &Table, rows: usize) -> String {
     )
 }
 
+/// `(?, ?, …)` or `($1, $2, …)`: `n` placeholders for an `IN` list.
+pub(crate) fn in_list(backend: Backend, n: usize) -> String {
+    value_tuples(backend, 1, n).replace("),(", ",")
+}
+
 /// Selects the rows of the given keys.
 pub(crate) fn select_by_keys(backend: Backend, table: &Table, keys: usize) -> String {
     let key_columns = table.key_columns();
     let condition = if key_columns.len() == 1 {
-        format!("{} IN {}", key_columns[0].name, value_tuples(backend, 1, keys).replace("),(", ","))
+        format!("{} IN {}", key_columns[0].name, in_list(backend, keys))
     } else {
         format!("({}) IN (VALUES {})", column_list(key_columns), value_tuples(backend, keys, key_columns.len()))
     };

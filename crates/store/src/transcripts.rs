@@ -1,6 +1,6 @@
 //! Call transcripts with their behaviour metrics, and the calls they belong to.
 
-use crate::sql::{placeholder as p, value_tuples};
+use crate::sql::{in_list, placeholder as p, value_tuples};
 use crate::{Db, Result, on_pool};
 use salescope_core::fxhash::FxHashMap;
 use salescope_core::time::LocalDateTime;
@@ -81,8 +81,7 @@ impl Db {
     pub async fn known_calls(&self, call_ids: &[String]) -> Result<std::collections::HashSet<String>> {
         let mut known = std::collections::HashSet::new();
         for chunk in call_ids.chunks(IDS_PER_QUERY) {
-            let list: Vec<String> = (1..=chunk.len()).map(|n| p(self.backend(), n)).collect();
-            let text = format!("SELECT call_id FROM calls WHERE call_id IN ({})", list.join(", "));
+            let text = format!("SELECT call_id FROM calls WHERE call_id IN {}", in_list(self.backend(), chunk.len()));
             let found: Vec<String> = on_pool!(self, pool => {
                 let mut query = sqlx::query_scalar(&text);
                 for id in chunk {
@@ -100,11 +99,10 @@ impl Db {
         let mut stored = TranscriptsStored::default();
         let mut existing: FxHashMap<String, String> = FxHashMap::default();
         for chunk in rows.chunks(IDS_PER_QUERY) {
-            let list: Vec<String> = (1..=chunk.len()).map(|n| p(self.backend(), n)).collect();
             let text = format!(
                 "SELECT call_id, turns || '|' || key_messages || '|' || objections || '|' || CAST(filler_words AS TEXT) || '|' || \
-                 CAST(competitor_mentions AS TEXT) FROM transcripts WHERE call_id IN ({})",
-                list.join(", ")
+                 CAST(competitor_mentions AS TEXT) FROM transcripts WHERE call_id IN {}",
+                in_list(self.backend(), chunk.len())
             );
             let found: Vec<(String, String)> = on_pool!(self, pool => {
                 let mut query = sqlx::query_as(&text);
