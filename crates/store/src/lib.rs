@@ -4,6 +4,7 @@
 //! the URL; every public operation exists for both backends and is tested on both. Records are
 //! written through [`Tx::write_batch`], which keeps the per-rep daily totals exact.
 
+mod access;
 mod actions;
 pub mod admin;
 mod audit;
@@ -20,6 +21,7 @@ mod sql;
 pub mod testing;
 mod transcripts;
 
+pub use access::{ApiTokenRow, ChangeRow, UserRow};
 pub use actions::ActionRow;
 pub use audit::AuditCheck;
 pub use ingest::{BatchOutcome, Stored, WriteContext};

@@ -73,6 +73,27 @@ pub(crate) fn in_list(backend: Backend, n: usize) -> String {
     value_tuples(backend, 1, n).replace("),(", ",")
 }
 
+/// A statement written with `?` placeholders, numbered `$1, $2, …` for PostgreSQL. The
+/// statements given contain no `?` other than placeholders.
+pub(crate) fn numbered(backend: Backend, sql: &str) -> String {
+    match backend {
+        Backend::Sqlite => sql.to_string(),
+        Backend::Postgres => {
+            let mut out = String::with_capacity(sql.len() + 8);
+            let mut n = 0;
+            for c in sql.chars() {
+                if c == '?' {
+                    n += 1;
+                    out.push_str(&format!("${n}"));
+                } else {
+                    out.push(c);
+                }
+            }
+            out
+        }
+    }
+}
+
 /// Selects the rows of the given keys.
 pub(crate) fn select_by_keys(backend: Backend, table: &Table, keys: usize) -> String {
     let key_columns = table.key_columns();
@@ -155,6 +176,8 @@ mod tests {
 
     #[test]
     fn placeholders_follow_each_backend() {
+        assert_eq!(numbered(Backend::Postgres, "a = ? AND b = ?"), "a = $1 AND b = $2");
+        assert_eq!(numbered(Backend::Sqlite, "a = ?"), "a = ?");
         assert_eq!(value_tuples(Backend::Sqlite, 2, 2), "(?,?),(?,?)");
         assert_eq!(value_tuples(Backend::Postgres, 2, 2), "($1,$2),($3,$4)");
     }

@@ -363,3 +363,67 @@ async fn stored_records_read_back_identically() {
     })
     .await;
 }
+
+fn user(login: &str, role: &str) -> salescope_store::UserRow {
+    salescope_store::UserRow {
+        login: login.into(),
+        name: format!("User {login}"),
+        role: role.into(),
+        rep_id: None,
+        team: None,
+        lang: None,
+        password_hash: "hash".into(),
+        disabled: 0,
+        created_at: 100,
+    }
+}
+
+#[tokio::test]
+async fn accounts_sessions_and_tokens_live_and_end_as_told() {
+    each_backend(async |store: &TestDb| {
+        let db = &store.db;
+        assert!(db.insert_user(&user("wang", "manager")).await.expect("insert"));
+        assert!(!db.insert_user(&user("wang", "rep")).await.expect("insert again"), "a taken login is refused");
+        assert_eq!(db.user_count().await.expect("count"), 1);
+
+        db.insert_session("s1", "wang", "csrf1", 1_000).await.expect("session");
+        let (found, csrf) = db.session_user("s1", 999).await.expect("lookup").expect("live session");
+        assert_eq!((found.login.as_str(), csrf.as_str()), ("wang", "csrf1"));
+        assert!(db.session_user("s1", 1_000).await.expect("lookup").is_none(), "expired at its expiry time");
+
+        db.insert_api_token("tok1", "th1", "crm sync", "wang", 100).await.expect("token");
+        assert_eq!(db.api_token_user("th1").await.expect("lookup").map(|u| u.login), Some("wang".to_string()));
+
+        let mut disabled = user("wang", "manager");
+        disabled.disabled = 1;
+        assert!(db.update_user(&disabled).await.expect("update"));
+        assert!(db.session_user("s1", 999).await.expect("lookup").is_none(), "a disabled account's session stops working");
+        assert!(db.api_token_user("th1").await.expect("lookup").is_none(), "and so do its tokens");
+
+        assert!(db.update_user(&user("wang", "manager")).await.expect("enable"));
+        assert!(db.revoke_api_token("tok1", 200).await.expect("revoke"));
+        assert!(!db.revoke_api_token("tok1", 201).await.expect("revoke twice"));
+        assert!(db.api_token_user("th1").await.expect("lookup").is_none(), "a revoked token stops working");
+        assert_eq!(db.api_tokens().await.expect("list")[0].revoked_at, Some(200));
+
+        db.delete_sessions("wang", 0).await.expect("logout everywhere");
+        assert!(db.session_user("s1", 999).await.expect("lookup").is_none());
+
+        for (at, subject) in [(10, "first"), (20, "second")] {
+            let change = salescope_store::ChangeRow {
+                id: 0,
+                at,
+                login: "wang".into(),
+                entity: "target".into(),
+                subject: subject.into(),
+                action: "update".into(),
+                before_value: None,
+                after_value: Some("{\"value\":1}".into()),
+            };
+            db.log_change(&change).await.expect("log");
+        }
+        let changes = db.changes(10, 0).await.expect("changes");
+        assert_eq!(changes.iter().map(|c| c.subject.as_str()).collect::<Vec<_>>(), ["second", "first"], "latest first");
+    })
+    .await;
+}
