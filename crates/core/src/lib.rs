@@ -6,6 +6,7 @@
 //! clock. Everything it needs (the organisation's zone, rule severities, known reps, "today")
 //! is passed in, so every function here is deterministic and cheap to test.
 
+pub mod access;
 pub mod calendar;
 pub mod conversation;
 pub mod criterion;
