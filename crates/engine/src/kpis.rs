@@ -12,6 +12,24 @@ use salescope_core::time::Day;
 use salescope_store::Db;
 use serde::Serialize;
 
+/// The KPIs a sales manager's dashboard opens with.
+pub const HEADLINE_KPIS: [&str; 14] = [
+    "revenue",
+    "won_deals",
+    "avg_deal_size",
+    "new_customers",
+    "outbound_calls",
+    "connected_calls",
+    "connect_rate",
+    "avg_talk_seconds",
+    "contacted_customers",
+    "conversion_rate",
+    "csat",
+    "nps",
+    "complaint_rate",
+    "fcr_rate",
+];
+
 #[derive(Debug, Clone)]
 pub struct KpiQuery {
     pub kpis: Vec<String>,

@@ -1,12 +1,15 @@
 //! Improvement actions over HTTP.
 
 use crate::ErrorBody;
+use crate::access::{record_change, require};
+use crate::auth::Session;
 use crate::request::{ApiResult, OrApiError, date, json_body, today};
 use crate::{AppState, request_lang};
 use axum::Json;
 use axum::body::Bytes;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Extension, Path, Query, State};
 use axum::http::HeaderMap;
+use salescope_core::access::Permission;
 use salescope_engine::Context;
 use salescope_engine::actions::{ActionChanges, ActionView, CheckOutcome, NewAction, check, create, list, update};
 use serde::Deserialize;
@@ -29,8 +32,14 @@ pub struct Params {
     responses((status = 200, description = "Actions", body = Vec<ActionView>))
 )]
 /// `GET /api/v1/actions?status=`
-pub async fn list_actions(State(state): State<AppState>, Query(q): Query<Params>, headers: HeaderMap) -> ApiResult<Json<Vec<ActionView>>> {
+pub async fn list_actions(
+    State(state): State<AppState>,
+    Extension(session): Extension<Session>,
+    Query(q): Query<Params>,
+    headers: HeaderMap,
+) -> ApiResult<Json<Vec<ActionView>>> {
     let lang = request_lang(q.lang.as_deref(), &headers);
+    require(&session, Permission::Review, lang)?;
     let today = today(&state, q.today.as_deref(), lang).await?;
     let mut actions = list(&state.db, today).await.or_api(lang)?;
     if let Some(status) = q.status.as_deref() {
@@ -68,11 +77,13 @@ pub struct NewBody {
 /// `POST /api/v1/actions`
 pub async fn create_action(
     State(state): State<AppState>,
+    Extension(session): Extension<Session>,
     Query(q): Query<Params>,
     headers: HeaderMap,
     body: Bytes,
 ) -> ApiResult<Json<ActionView>> {
     let lang = request_lang(q.lang.as_deref(), &headers);
+    require(&session, Permission::Review, lang)?;
     let body: NewBody = json_body(&body, false, lang)?;
     let ctx = Context::load(&state.db).await.or_api(lang)?;
     let new = NewAction {
@@ -88,7 +99,10 @@ pub async fn create_action(
         criterion: body.criterion,
     };
     let today = today(&state, q.today.as_deref(), lang).await?;
-    Ok(Json(create(&state.db, &ctx, new, today).await.or_api(lang)?))
+    let created = create(&state.db, &ctx, new, today).await.or_api(lang)?;
+    record_change(&state, &session, "action", &created.id.to_string(), "create", None, serde_json::to_value(&created).ok().as_ref())
+        .await?;
+    Ok(Json(created))
 }
 
 #[derive(Deserialize, Default, utoipa::ToSchema)]
@@ -117,12 +131,14 @@ pub struct ChangesBody {
 /// `PATCH /api/v1/actions/{id}` with the fields to change.
 pub async fn update_action(
     State(state): State<AppState>,
+    Extension(session): Extension<Session>,
     Path(id): Path<i64>,
     Query(q): Query<Params>,
     headers: HeaderMap,
     body: Bytes,
 ) -> ApiResult<Json<ActionView>> {
     let lang = request_lang(q.lang.as_deref(), &headers);
+    require(&session, Permission::Review, lang)?;
     let body: ChangesBody = json_body(&body, false, lang)?;
     let ctx = Context::load(&state.db).await.or_api(lang)?;
     let changes = ActionChanges {
@@ -138,7 +154,11 @@ pub async fn update_action(
         status: body.status,
     };
     let today = today(&state, q.today.as_deref(), lang).await?;
-    Ok(Json(update(&state.db, &ctx, id, changes, today).await.or_api(lang)?))
+    let before = list(&state.db, today).await.or_api(lang)?.into_iter().find(|a| a.id == id);
+    let updated = update(&state.db, &ctx, id, changes, today).await.or_api(lang)?;
+    let (before, after) = (before.and_then(|b| serde_json::to_value(b).ok()), serde_json::to_value(&updated).ok());
+    record_change(&state, &session, "action", &id.to_string(), "update", before.as_ref(), after.as_ref()).await?;
+    Ok(Json(updated))
 }
 
 #[derive(Deserialize, Default, utoipa::ToSchema)]
@@ -159,13 +179,19 @@ pub struct CheckBody {
 /// `POST /api/v1/actions/check` (`{"ids": [..]}` to re-check those).
 pub async fn check_actions(
     State(state): State<AppState>,
+    Extension(session): Extension<Session>,
     Query(q): Query<Params>,
     headers: HeaderMap,
     body: Bytes,
 ) -> ApiResult<Json<Vec<CheckOutcome>>> {
     let lang = request_lang(q.lang.as_deref(), &headers);
+    require(&session, Permission::Review, lang)?;
     let body: CheckBody = json_body(&body, true, lang)?;
     let ctx = Context::load(&state.db).await.or_api(lang)?;
     let today = today(&state, body.today.as_deref().or(q.today.as_deref()), lang).await?;
-    Ok(Json(check(&state.db, &ctx, today, body.ids.as_deref()).await.or_api(lang)?))
+    let outcomes = check(&state.db, &ctx, today, body.ids.as_deref()).await.or_api(lang)?;
+    if !outcomes.is_empty() {
+        record_change(&state, &session, "action", "check", "check", None, serde_json::to_value(&outcomes).ok().as_ref()).await?;
+    }
+    Ok(Json(outcomes))
 }

@@ -1,13 +1,16 @@
 //! The data-quality audit over HTTP.
 
 use crate::ErrorBody;
+use crate::access::{Access, require};
+use crate::auth::Session;
 use crate::request::{ApiResult, OrApiError, date, json_body};
 use crate::{AppState, request_lang};
 use axum::Json;
 use axum::body::Bytes;
-use axum::extract::{Query, State};
+use axum::extract::{Extension, Query, State};
 use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Response};
+use salescope_core::access::{Permission, Reach};
 use salescope_core::i18n::Lang;
 use salescope_core::period::Period;
 use salescope_core::scope::Scope;
@@ -29,15 +32,19 @@ pub struct AuditParams {
     lang: Option<String>,
 }
 
-async fn scope_and_period(state: &AppState, q: &AuditParams, lang: Lang) -> ApiResult<(Context, Scope, Period)> {
+/// Audits are a reviewer's work on the records of a scope they see.
+async fn scope_and_period(state: &AppState, session: &Session, q: &AuditParams, lang: Lang) -> ApiResult<(Context, Scope, Period)> {
+    require(session, Permission::Review, lang)?;
     let ctx = Context::load(&state.db).await.or_api(lang)?;
+    let access = Access::new(session, &ctx, lang);
     let (scope, period) = crate::request::scope_and_period(
         state,
+        &access,
+        Reach::Records,
         q.scope.as_deref(),
         q.period.as_deref(),
         q.today.as_deref(),
         |today| Period::week_of(today).previous(),
-        lang,
     )
     .await?;
     Ok((ctx, scope, period))
@@ -52,9 +59,14 @@ async fn scope_and_period(state: &AppState, q: &AuditParams, lang: Lang) -> ApiR
     responses((status = 200, description = "The reports drawn, with what the records show", body = Vec<SampledReport>), (status = 400, description = "The request is invalid; the message says why", body = ErrorBody), (status = 404, description = "An unknown KPI, team, rep or id", body = ErrorBody))
 )]
 /// `GET /api/v1/audit/sample?scope=&period=&percent=`: daily reports drawn for checking.
-pub async fn sample_reports(State(state): State<AppState>, Query(q): Query<AuditParams>, headers: HeaderMap) -> ApiResult<Response> {
+pub async fn sample_reports(
+    State(state): State<AppState>,
+    Extension(session): Extension<Session>,
+    Query(q): Query<AuditParams>,
+    headers: HeaderMap,
+) -> ApiResult<Response> {
     let lang = request_lang(q.lang.as_deref(), &headers);
-    let (ctx, scope, period) = scope_and_period(&state, &q, lang).await?;
+    let (ctx, scope, period) = scope_and_period(&state, &session, &q, lang).await?;
     let drawn = sample(&state.db, &ctx, &scope, &period, q.percent.unwrap_or(DEFAULT_SAMPLE_PERCENT)).await.or_api(lang)?;
     Ok(Json(drawn).into_response())
 }
@@ -68,9 +80,14 @@ pub async fn sample_reports(State(state): State<AppState>, Query(q): Query<Audit
     responses((status = 200, description = "One row per rep", body = Vec<Reconciliation>), (status = 400, description = "The request is invalid; the message says why", body = ErrorBody), (status = 404, description = "An unknown KPI, team, rep or id", body = ErrorBody))
 )]
 /// `GET /api/v1/audit/reconcile?scope=&period=&tolerance=`: reported against recorded, per rep.
-pub async fn reconcile_reports(State(state): State<AppState>, Query(q): Query<AuditParams>, headers: HeaderMap) -> ApiResult<Response> {
+pub async fn reconcile_reports(
+    State(state): State<AppState>,
+    Extension(session): Extension<Session>,
+    Query(q): Query<AuditParams>,
+    headers: HeaderMap,
+) -> ApiResult<Response> {
     let lang = request_lang(q.lang.as_deref(), &headers);
-    let (ctx, scope, period) = scope_and_period(&state, &q, lang).await?;
+    let (ctx, scope, period) = scope_and_period(&state, &session, &q, lang).await?;
     let rows = reconcile(&state.db, &ctx, &scope, &period, q.tolerance.unwrap_or(DEFAULT_TOLERANCE_PERCENT)).await.or_api(lang)?;
     Ok(Json(rows).into_response())
 }
@@ -98,16 +115,21 @@ pub struct CheckBody {
 /// `POST /api/v1/audit/checks` with `{rep_id, date, result, checked_by, note}`.
 pub async fn record(
     State(state): State<AppState>,
+    Extension(session): Extension<Session>,
     Query(q): Query<AuditParams>,
     headers: HeaderMap,
     body: Bytes,
 ) -> ApiResult<Json<serde_json::Value>> {
     let lang = request_lang(q.lang.as_deref(), &headers);
+    require(&session, Permission::Review, lang)?;
     let body: CheckBody = json_body(&body, false, lang)?;
     let day = date(&body.date, lang)?;
     let ctx = Context::load(&state.db).await.or_api(lang)?;
+    Access::new(&session, &ctx, lang).check(&Scope::Rep(body.rep_id.clone()), Reach::Records)?;
     record_check(&state.db, &ctx, &body.rep_id, day, &body.result, &body.checked_by, &body.note).await.or_api(lang)?;
-    Ok(Json(
-        serde_json::json!({"rep_id": body.rep_id, "date": day.to_string(), "result": body.result, "checked_by": body.checked_by.trim()}),
-    ))
+    let recorded =
+        serde_json::json!({"rep_id": body.rep_id, "date": day.to_string(), "result": body.result, "checked_by": body.checked_by.trim()});
+    crate::access::record_change(&state, &session, "audit_check", &format!("{}/{day}", body.rep_id), "record", None, Some(&recorded))
+        .await?;
+    Ok(Json(recorded))
 }

@@ -1,12 +1,15 @@
 //! The working-day calendar over HTTP.
 
 use crate::ErrorBody;
+use crate::access::require;
+use crate::auth::Session;
 use crate::request::{ApiResult, OrApiError, json_body, today};
 use crate::{AppState, request_lang};
 use axum::Json;
 use axum::body::Bytes;
-use axum::extract::{Query, State};
+use axum::extract::{Extension, Query, State};
 use axum::http::HeaderMap;
+use salescope_core::access::Permission;
 use salescope_core::period::Period;
 use salescope_engine::Context;
 use salescope_engine::calendar::{CalendarYear, DayChange, set_days, year};
@@ -66,13 +69,18 @@ pub struct DaysChanged {
 /// `PUT /api/v1/calendar` with `{days, kind, name}`.
 pub async fn change(
     State(state): State<AppState>,
+    Extension(session): Extension<Session>,
     Query(q): Query<CalendarQuery>,
     headers: HeaderMap,
     body: Bytes,
 ) -> ApiResult<Json<DaysChanged>> {
     let lang = request_lang(q.lang.as_deref(), &headers);
+    require(&session, Permission::Plan, lang)?;
     let body: DaysChange = json_body(&body, false, lang)?;
     let change = DayChange::parse(&body.kind, body.name.as_deref()).or_api(lang)?;
     let days = Period::parse(&body.days).or_api(lang)?;
-    Ok(Json(DaysChanged { changed: set_days(&state.db, &days, &change).await.or_api(lang)? }))
+    let changed = set_days(&state.db, &days, &change).await.or_api(lang)?;
+    let after = serde_json::json!({"kind": body.kind, "name": body.name, "changed": changed});
+    crate::access::record_change(&state, &session, "calendar", &days.label(), "set", None, Some(&after)).await?;
+    Ok(Json(DaysChanged { changed }))
 }

@@ -1,12 +1,15 @@
 //! Conversation analytics over HTTP: transcribed calls with their behaviour metrics.
 
 use crate::ErrorBody;
+use crate::access::Access;
+use crate::auth::Session;
 use crate::request::{ApiResult, OrApiError, choice, download, output_format, scope_and_period};
 use crate::{AppState, request_lang};
 use axum::Json;
-use axum::extract::{Query, State};
+use axum::extract::{Extension, Query, State};
 use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Response};
+use salescope_core::access::Reach;
 use salescope_core::period::Period;
 use salescope_engine::Context;
 use salescope_engine::conversation::{CallBehaviour, CompareBy, Comparison, calls, calls_sheet, compare, comparison_sheet};
@@ -35,12 +38,19 @@ pub struct CallsParams {
     responses((status = 200, description = "One object per call (or a CSV or XLSX file)", body = Vec<CallBehaviour>), (status = 400, description = "The request is invalid; the message says why", body = ErrorBody), (status = 404, description = "An unknown team or rep", body = ErrorBody))
 )]
 /// `GET /api/v1/conversation/calls?scope=&period=&format=`
-pub async fn list(State(state): State<AppState>, Query(q): Query<CallsParams>, headers: HeaderMap) -> ApiResult<Response> {
+pub async fn list(
+    State(state): State<AppState>,
+    Extension(session): Extension<Session>,
+    Query(q): Query<CallsParams>,
+    headers: HeaderMap,
+) -> ApiResult<Response> {
     let lang = request_lang(q.lang.as_deref(), &headers);
     let format = output_format(q.format.as_deref(), lang)?;
-    let (scope, period) =
-        scope_and_period(&state, q.scope.as_deref(), q.period.as_deref(), q.today.as_deref(), Period::month_of, lang).await?;
     let ctx = Context::load(&state.db).await.or_api(lang)?;
+    let access = Access::new(&session, &ctx, lang);
+    let (scope, period) =
+        scope_and_period(&state, &access, Reach::Records, q.scope.as_deref(), q.period.as_deref(), q.today.as_deref(), Period::month_of)
+            .await?;
     let found = calls(&state.db, &ctx, &scope, &period).await.or_api(lang)?;
     if format == OutputFormat::Json {
         return Ok(Json(found).into_response());
@@ -73,7 +83,12 @@ pub struct CompareParams {
     responses((status = 200, description = "Each metric's difference with Welch's 95% interval, p-value and verdict", body = Comparison), (status = 400, description = "The request is invalid; the message says why", body = ErrorBody), (status = 404, description = "An unknown team or rep", body = ErrorBody))
 )]
 /// `GET /api/v1/conversation/compare?scope=&period=&by=outcome|performer&format=`
-pub async fn compare_calls(State(state): State<AppState>, Query(q): Query<CompareParams>, headers: HeaderMap) -> ApiResult<Response> {
+pub async fn compare_calls(
+    State(state): State<AppState>,
+    Extension(session): Extension<Session>,
+    Query(q): Query<CompareParams>,
+    headers: HeaderMap,
+) -> ApiResult<Response> {
     let lang = request_lang(q.lang.as_deref(), &headers);
     let format = output_format(q.format.as_deref(), lang)?;
     let by = choice(
@@ -83,9 +98,11 @@ pub async fn compare_calls(State(state): State<AppState>, Query(q): Query<Compar
         "bad_choice",
         lang,
     )?;
-    let (scope, period) =
-        scope_and_period(&state, q.scope.as_deref(), q.period.as_deref(), q.today.as_deref(), Period::month_of, lang).await?;
     let ctx = Context::load(&state.db).await.or_api(lang)?;
+    let access = Access::new(&session, &ctx, lang);
+    let (scope, period) =
+        scope_and_period(&state, &access, Reach::Records, q.scope.as_deref(), q.period.as_deref(), q.today.as_deref(), Period::month_of)
+            .await?;
     let comparison = compare(&state.db, &ctx, &scope, &period, by, lang).await.or_api(lang)?;
     if format == OutputFormat::Json {
         return Ok(Json(comparison).into_response());

@@ -73,6 +73,12 @@ impl ApiError {
         ApiError { status, code: error.code(), message: error.message(lang) }
     }
 
+    /// A failure of the server itself, logged; the caller learns only that it happened.
+    pub fn internal(error: &dyn std::fmt::Display) -> ApiError {
+        tracing::error!("request failed: {error}");
+        ApiError { status: StatusCode::INTERNAL_SERVER_ERROR, code: "internal", message: "internal error".to_string() }
+    }
+
     pub fn bad_request(code: &'static str, message: String) -> ApiError {
         ApiError { status: StatusCode::BAD_REQUEST, code, message }
     }

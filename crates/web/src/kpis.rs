@@ -1,13 +1,15 @@
 //! `GET /api/v1/kpis` and the KPI catalogue.
 
 use crate::ErrorBody;
+use crate::access::Access;
+use crate::auth::Session;
 use crate::request::{ApiResult, OrApiError, today};
 use crate::{ApiError, AppState, request_lang};
 use axum::Json;
-use axum::extract::{Query, State};
+use axum::extract::{Extension, Query, State};
 use axum::http::HeaderMap;
+use salescope_core::access::Reach;
 use salescope_core::period::{Granularity, Period};
-use salescope_core::scope::Scope;
 use salescope_engine::Context;
 use salescope_engine::kpis::{KpiQuery, KpiReport, kpi_report_with};
 use serde::{Deserialize, Serialize};
@@ -34,11 +36,16 @@ pub struct KpiParams {
     responses((status = 200, description = "The KPIs of the scope and period", body = KpiReport), (status = 400, description = "The request is invalid; the message says why", body = ErrorBody), (status = 404, description = "An unknown KPI, team, rep or id", body = ErrorBody))
 )]
 /// `GET /api/v1/kpis?kpi=revenue,connect_rate&scope=team:销售一部&period=2024-07&by=week`
-pub async fn values(State(state): State<AppState>, Query(params): Query<KpiParams>, headers: HeaderMap) -> ApiResult<Json<KpiReport>> {
+pub async fn values(
+    State(state): State<AppState>,
+    Extension(session): Extension<Session>,
+    Query(params): Query<KpiParams>,
+    headers: HeaderMap,
+) -> ApiResult<Json<KpiReport>> {
     let lang = request_lang(params.lang.as_deref(), &headers);
     let ctx = Context::load(&state.db).await.or_api(lang)?;
     let today = today(&state, params.today.as_deref(), lang).await?;
-    let scope = Scope::parse(params.scope.as_deref().unwrap_or("org")).or_api(lang)?;
+    let scope = Access::new(&session, &ctx, lang).scope(params.scope.as_deref(), Reach::Aggregates)?;
     let period = match params.period.as_deref() {
         Some(text) => Period::parse(text).or_api(lang)?,
         None => Period::month_of(today),

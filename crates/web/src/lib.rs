@@ -1,15 +1,20 @@
-//! Salescope's HTTP server.
+//! Salescope's HTTP server: the pages, the JSON API, accounts and access.
 //!
-//! **Architecture invariant:** only this crate knows HTTP. Handlers parse the request, call the
-//! import, store or (later) KPI APIs, and render their results as JSON or pages; they compute
-//! nothing themselves.
+//! **Architecture invariants:** only this crate knows HTTP. Handlers parse the request, call the
+//! import, store or engine APIs, and render their results as JSON or pages; they compute
+//! nothing themselves. Every request but the login page, health and static files passes
+//! [`auth::authenticate`], and every handler asks [`access`] before it reads or changes a scope.
 
+mod access;
+pub mod accounts;
 mod actions;
 mod audit;
+mod auth;
 mod calendar;
 mod conversation;
 mod error;
 mod kpis;
+mod pages;
 mod reports;
 mod request;
 mod scoring;
@@ -19,10 +24,11 @@ pub use error::{ApiError, ErrorBody};
 
 use axum::Router;
 use axum::body::Bytes;
-use axum::extract::{DefaultBodyLimit, Path, Query, State};
+use axum::extract::{DefaultBodyLimit, Extension, Path, Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
+use salescope_core::access::Permission;
 use salescope_core::i18n::Lang;
 use salescope_core::schema::Kind;
 use salescope_core::time::LocalDateTime;
@@ -37,6 +43,19 @@ const MAX_BODY_BYTES: usize = 256 * 1024 * 1024;
 #[derive(Clone)]
 pub struct AppState {
     pub db: Db,
+    shared: Arc<Shared>,
+}
+
+/// What the server keeps besides the store: failed-login counts and the page templates.
+struct Shared {
+    throttle: auth::LoginThrottle,
+    templates: minijinja::Environment<'static>,
+}
+
+impl AppState {
+    pub fn new(db: Db) -> AppState {
+        AppState { db, shared: Arc::new(Shared { throttle: auth::LoginThrottle::default(), templates: pages::templates() }) }
+    }
 }
 
 #[derive(utoipa::OpenApi)]
@@ -101,6 +120,8 @@ pub fn router(state: AppState) -> Router {
     let document = Arc::new(document);
     router
         .route("/api/v1/openapi.json", get(move || async move { axum::Json(document.as_ref().clone()) }))
+        .merge(pages::routes())
+        .layer(axum::middleware::from_fn_with_state(state.clone(), auth::authenticate))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .with_state(state)
 }
@@ -198,12 +219,16 @@ struct IngestQuery {
               (status = 404, description = "Unknown record kind", body = ErrorBody)))]
 async fn ingest(
     State(state): State<AppState>,
+    Extension(session): Extension<auth::Session>,
     Path(kind): Path<String>,
     Query(query): Query<IngestQuery>,
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
     let lang = request_lang(query.lang.as_deref(), &headers);
+    if let Err(e) = access::require(&session, Permission::Import, lang) {
+        return e.into_response();
+    }
     let Some(kind) = Kind::from_id(&kind) else {
         return ApiError::unknown_kind(&kind, lang).into_response();
     };
@@ -220,11 +245,24 @@ async fn ingest(
     options.lang = lang;
     match salescope_import::import(&state.db, kind, source, &options, Arc::new(NoProgress)).await {
         Ok(report) => {
+            if let Err(e) = log_import(&state, &session, &report).await {
+                return e.into_response();
+            }
             let status = if report.committed { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
             (status, axum::Json(report)).into_response()
         }
         Err(e) => ApiError::from_import(&e, lang).into_response(),
     }
+}
+
+/// An import that stored something goes into the change log with its counts.
+pub(crate) async fn log_import(state: &AppState, session: &auth::Session, report: &salescope_import::ImportReport) -> Result<(), ApiError> {
+    if !report.committed || report.inserted + report.updated == 0 {
+        return Ok(());
+    }
+    let after =
+        serde_json::json!({"source": report.source, "inserted": report.inserted, "updated": report.updated, "rejected": report.rejected});
+    access::record_change(state, session, "import", &report.kind, "import", None, Some(&after)).await
 }
 
 #[derive(Deserialize, utoipa::IntoParams)]
@@ -247,11 +285,15 @@ struct TranscriptQuery {
               (status = 400, description = "The body is not JSON", body = ErrorBody)))]
 async fn ingest_transcripts(
     State(state): State<AppState>,
+    Extension(session): Extension<auth::Session>,
     Query(query): Query<TranscriptQuery>,
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
     let lang = request_lang(query.lang.as_deref(), &headers);
+    if let Err(e) = access::require(&session, Permission::Import, lang) {
+        return e.into_response();
+    }
     let items = match serde_json::from_slice::<serde_json::Value>(&body) {
         Ok(serde_json::Value::Array(items)) => items,
         Ok(single) => vec![single],
@@ -265,7 +307,15 @@ async fn ingest_transcripts(
         Err(e) => return ApiError::from_import(&e.into(), lang).into_response(),
     };
     match salescope_import::transcripts::import_transcripts(&state.db, "api", files, query.agent_channel, now, lang).await {
-        Ok(report) => axum::Json(report).into_response(),
+        Ok(report) => {
+            if report.inserted + report.updated > 0 {
+                let after = serde_json::json!({"source": report.source, "inserted": report.inserted, "updated": report.updated, "rejected": report.rejected});
+                if let Err(e) = access::record_change(&state, &session, "import", "transcripts", "import", None, Some(&after)).await {
+                    return e.into_response();
+                }
+            }
+            axum::Json(report).into_response()
+        }
         Err(e) => ApiError::from_import(&e, lang).into_response(),
     }
 }

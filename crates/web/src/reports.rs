@@ -2,16 +2,18 @@
 //! write.
 
 use crate::ErrorBody;
+use crate::access::{Access, require};
+use crate::auth::Session;
 use crate::request::{ApiResult, OrApiError, download, json_body, output_format, today};
 use crate::{ApiError, AppState, request_lang};
 use axum::Json;
 use axum::body::Bytes;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Extension, Path, Query, State};
 use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Response};
+use salescope_core::access::{Permission, Reach};
 use salescope_core::i18n::Lang;
 use salescope_core::period::Period;
-use salescope_core::scope::Scope;
 use salescope_engine::Context;
 use salescope_engine::reports::{SheetKind, review_sheet, write_note};
 use salescope_export::OutputFormat;
@@ -50,6 +52,7 @@ fn sheet_kind(id: &str, lang: Lang) -> ApiResult<SheetKind> {
 /// `GET /api/v1/reports/{sheet}?scope=&period=&format=json|csv|xlsx`
 pub async fn sheet(
     State(state): State<AppState>,
+    Extension(session): Extension<Session>,
     Path(sheet): Path<String>,
     Query(q): Query<SheetParams>,
     headers: HeaderMap,
@@ -59,7 +62,7 @@ pub async fn sheet(
     let format = output_format(q.format.as_deref(), lang)?;
     let ctx = Context::load(&state.db).await.or_api(lang)?;
     let today = today(&state, q.today.as_deref(), lang).await?;
-    let scope = Scope::parse(q.scope.as_deref().unwrap_or("org")).or_api(lang)?;
+    let scope = Access::new(&session, &ctx, lang).scope(q.scope.as_deref(), Reach::Records)?;
     let period = match q.period.as_deref() {
         Some(text) => Period::parse(text).or_api(lang)?,
         None => Period::containing(kind.row_period(), today),
@@ -92,19 +95,22 @@ pub struct NoteBody {
 /// clears the cell.
 pub async fn note(
     State(state): State<AppState>,
+    Extension(session): Extension<Session>,
     Path(sheet): Path<String>,
     Query(q): Query<SheetParams>,
     headers: HeaderMap,
     body: Bytes,
 ) -> ApiResult<Json<serde_json::Value>> {
     let lang = request_lang(q.lang.as_deref(), &headers);
+    require(&session, Permission::Review, lang)?;
     let kind = sheet_kind(&sheet, lang)?;
     let body: NoteBody = json_body(&body, false, lang)?;
     let ctx = Context::load(&state.db).await.or_api(lang)?;
-    let scope = Scope::parse(&body.scope).or_api(lang)?;
+    let scope = Access::new(&session, &ctx, lang).scope(Some(&body.scope), Reach::Records)?;
     let period = Period::parse(&body.period).or_api(lang)?;
     write_note(&state.db, &ctx, kind, &scope, &period, &body.field, &body.value).await.or_api(lang)?;
-    Ok(Json(
-        serde_json::json!({"sheet": kind.id(), "scope": scope.label(), "period": period.label(), "field": body.field, "value": body.value.trim()}),
-    ))
+    let written = serde_json::json!({"sheet": kind.id(), "scope": scope.label(), "period": period.label(), "field": body.field, "value": body.value.trim()});
+    let subject = format!("{}/{}/{}/{}", kind.id(), scope.label(), period.label(), body.field);
+    crate::access::record_change(&state, &session, "review_note", &subject, "write", None, Some(&written)).await?;
+    Ok(Json(written))
 }

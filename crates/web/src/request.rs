@@ -1,9 +1,11 @@
 //! What every handler needs from a request: its language, a JSON body, the day it is asked
 //! about, and errors turned into [`ApiError`]s in that language.
 
+use crate::access::Access;
 use crate::{ApiError, AppState, local_now};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use salescope_core::access::Reach;
 use salescope_core::i18n::Lang;
 use salescope_core::period::Period;
 use salescope_core::scope::Scope;
@@ -48,17 +50,20 @@ pub(crate) async fn today(state: &AppState, text: Option<&str>, lang: Lang) -> A
     }
 }
 
-/// The `scope` (default `org`) and `period` parameters; without a period, `default_period` of the
-/// `today` parameter or of today in the organisation's time zone.
+/// The `scope` parameter (default: the account's home scope), if the account sees it at
+/// `reach`, and the `period`; without a period, `default_period` of the `today` parameter or of
+/// today in the organisation's time zone.
 pub(crate) async fn scope_and_period(
     state: &AppState,
+    access: &Access<'_>,
+    reach: Reach,
     scope: Option<&str>,
     period: Option<&str>,
     today_text: Option<&str>,
     default_period: impl FnOnce(Day) -> Period,
-    lang: Lang,
 ) -> ApiResult<(Scope, Period)> {
-    let scope = Scope::parse(scope.unwrap_or("org")).or_api(lang)?;
+    let lang = access.lang;
+    let scope = access.scope(scope, reach)?;
     let period = match period {
         Some(text) => Period::parse(text).or_api(lang)?,
         None => default_period(today(state, today_text, lang).await?),

@@ -1,12 +1,15 @@
 //! Scorecards, composite scores and leaderboards over HTTP.
 
 use crate::ErrorBody;
+use crate::access::{Access, require};
+use crate::auth::Session;
 use crate::request::{ApiResult, OrApiError, json_body};
 use crate::{AppState, request_lang};
 use axum::Json;
 use axum::body::Bytes;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Extension, Path, Query, State};
 use axum::http::HeaderMap;
+use salescope_core::access::{Permission, Reach};
 use salescope_core::period::Period;
 use salescope_core::scope::Scope;
 use salescope_engine::Context;
@@ -31,11 +34,25 @@ pub struct Params {
     today: Option<String>,
 }
 
-async fn inputs(state: &AppState, q: &Params, lang: salescope_core::i18n::Lang) -> ApiResult<(Context, Scope, Period, Level)> {
+/// Scores and boards name the people of a scope: they are its records.
+async fn inputs(
+    state: &AppState,
+    session: &Session,
+    q: &Params,
+    lang: salescope_core::i18n::Lang,
+) -> ApiResult<(Context, Scope, Period, Level)> {
     let ctx = Context::load(&state.db).await.or_api(lang)?;
-    let (scope, period) =
-        crate::request::scope_and_period(state, q.scope.as_deref(), q.period.as_deref(), q.today.as_deref(), Period::month_of, lang)
-            .await?;
+    let access = Access::new(session, &ctx, lang);
+    let (scope, period) = crate::request::scope_and_period(
+        state,
+        &access,
+        Reach::Records,
+        q.scope.as_deref(),
+        q.period.as_deref(),
+        q.today.as_deref(),
+        Period::month_of,
+    )
+    .await?;
     let level = crate::request::choice(
         q.level.as_deref().unwrap_or("reps"),
         "level",
@@ -76,16 +93,22 @@ pub async fn list(State(state): State<AppState>, Query(q): Query<Params>, header
 /// `PUT /api/v1/scorecards/{role}` with `{"revenue": 40, "csat": 10}`; `{}` restores the default.
 pub async fn put(
     State(state): State<AppState>,
+    Extension(session): Extension<Session>,
     Path(role): Path<String>,
     Query(q): Query<Params>,
     headers: HeaderMap,
     body: Bytes,
 ) -> ApiResult<Json<Scorecard>> {
     let lang = request_lang(q.lang.as_deref(), &headers);
+    require(&session, Permission::Administer, lang)?;
     let weights: BTreeMap<String, f64> = json_body(&body, true, lang)?;
     let ctx = Context::load(&state.db).await.or_api(lang)?;
+    let before = scorecard(&state.db, &role).await.ok().and_then(|s| serde_json::to_value(s).ok());
     let entries: Vec<(String, f64)> = weights.into_iter().collect();
-    Ok(Json(set_scorecard(&state.db, &ctx, &role, &entries).await.or_api(lang)?))
+    let card = set_scorecard(&state.db, &ctx, &role, &entries).await.or_api(lang)?;
+    let after = serde_json::to_value(&card).ok();
+    crate::access::record_change(&state, &session, "scorecard", &role, "update", before.as_ref(), after.as_ref()).await?;
+    Ok(Json(card))
 }
 
 #[utoipa::path(
@@ -97,9 +120,14 @@ pub async fn put(
     responses((status = 200, description = "Scores, best first", body = Vec<Score>), (status = 400, description = "The request is invalid; the message says why", body = ErrorBody), (status = 404, description = "An unknown KPI, team, rep or id", body = ErrorBody))
 )]
 /// `GET /api/v1/scores?scope=&period=&level=reps|teams`
-pub async fn scores(State(state): State<AppState>, Query(q): Query<Params>, headers: HeaderMap) -> ApiResult<Json<Vec<Score>>> {
+pub async fn scores(
+    State(state): State<AppState>,
+    Extension(session): Extension<Session>,
+    Query(q): Query<Params>,
+    headers: HeaderMap,
+) -> ApiResult<Json<Vec<Score>>> {
     let lang = request_lang(q.lang.as_deref(), &headers);
-    let (ctx, scope, period, level) = inputs(&state, &q, lang).await?;
+    let (ctx, scope, period, level) = inputs(&state, &session, &q, lang).await?;
     Ok(Json(score_all(&state.db, &ctx, level, &scope, &period, lang).await.or_api(lang)?))
 }
 
@@ -112,9 +140,14 @@ pub async fn scores(State(state): State<AppState>, Query(q): Query<Params>, head
     responses((status = 200, description = "The leaderboard", body = Leaderboard), (status = 400, description = "The request is invalid; the message says why", body = ErrorBody), (status = 404, description = "An unknown KPI, team, rep or id", body = ErrorBody))
 )]
 /// `GET /api/v1/leaderboard?kpi=revenue|score&scope=&period=&level=&top=`
-pub async fn leaderboard(State(state): State<AppState>, Query(q): Query<Params>, headers: HeaderMap) -> ApiResult<Json<Leaderboard>> {
+pub async fn leaderboard(
+    State(state): State<AppState>,
+    Extension(session): Extension<Session>,
+    Query(q): Query<Params>,
+    headers: HeaderMap,
+) -> ApiResult<Json<Leaderboard>> {
     let lang = request_lang(q.lang.as_deref(), &headers);
-    let (ctx, scope, period, level) = inputs(&state, &q, lang).await?;
+    let (ctx, scope, period, level) = inputs(&state, &session, &q, lang).await?;
     let metric = q.kpi.clone().unwrap_or_else(|| "revenue".into());
     let query = LeaderboardQuery { metric, level, scope, period, top: q.top.unwrap_or(10), lang };
     Ok(Json(rank_by(&state.db, &ctx, &query).await.or_api(lang)?))

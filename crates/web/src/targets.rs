@@ -1,12 +1,15 @@
 //! Targets and daily tracking over HTTP.
 
 use crate::ErrorBody;
+use crate::access::{Access, require};
+use crate::auth::Session;
 use crate::request::{ApiResult, OrApiError, choice, json_body, today};
 use crate::{AppState, request_lang};
 use axum::Json;
 use axum::body::Bytes;
-use axum::extract::{Query, State};
+use axum::extract::{Extension, Query, State};
 use axum::http::HeaderMap;
+use salescope_core::access::{Permission, Reach};
 use salescope_core::i18n::Lang;
 use salescope_core::period::{Period, PeriodKind};
 use salescope_core::scope::Scope;
@@ -51,13 +54,22 @@ impl From<TargetRow> for TargetBody {
     responses((status = 200, description = "Targets", body = Vec<TargetBody>))
 )]
 /// `GET /api/v1/targets?kpi=&scope=&period=`: stored targets, optionally filtered.
-pub async fn list(State(state): State<AppState>, Query(q): Query<Filter>, headers: HeaderMap) -> ApiResult<Json<Vec<TargetBody>>> {
+pub async fn list(
+    State(state): State<AppState>,
+    Extension(session): Extension<Session>,
+    Query(q): Query<Filter>,
+    headers: HeaderMap,
+) -> ApiResult<Json<Vec<TargetBody>>> {
     let lang = request_lang(q.lang.as_deref(), &headers);
     let wanted = |filter: &Option<String>, value: &str| filter.as_deref().is_none_or(|f| f == value);
-    let rows = state.db.targets().await.or_api(lang)?;
+    let ctx = Context::load(&state.db).await.or_api(lang)?;
+    let access = Access::new(&session, &ctx, lang);
+    let visible = |scope: &str| Scope::parse(scope).is_ok_and(|s| access.sees(&s, Reach::Aggregates));
     Ok(Json(
-        rows.into_iter()
-            .filter(|t| wanted(&q.kpi, &t.kpi) && wanted(&q.scope, &t.scope) && wanted(&q.period, &t.period))
+        ctx.targets
+            .iter()
+            .filter(|t| wanted(&q.kpi, &t.kpi) && wanted(&q.scope, &t.scope) && wanted(&q.period, &t.period) && visible(&t.scope))
+            .cloned()
             .map(TargetBody::from)
             .collect(),
     ))
@@ -73,13 +85,29 @@ pub async fn list(State(state): State<AppState>, Query(q): Query<Filter>, header
     responses((status = 200, description = "The target stored", body = TargetBody), (status = 400, description = "The request is invalid; the message says why", body = ErrorBody), (status = 404, description = "An unknown KPI, team, rep or id", body = ErrorBody))
 )]
 /// `PUT /api/v1/targets` with `{kpi, scope, period, value}`.
-pub async fn put(State(state): State<AppState>, headers: HeaderMap, Query(q): Query<Filter>, body: Bytes) -> ApiResult<Json<TargetBody>> {
+pub async fn put(
+    State(state): State<AppState>,
+    Extension(session): Extension<Session>,
+    headers: HeaderMap,
+    Query(q): Query<Filter>,
+    body: Bytes,
+) -> ApiResult<Json<TargetBody>> {
     let lang = request_lang(q.lang.as_deref(), &headers);
+    require(&session, Permission::Plan, lang)?;
     let body: TargetBody = json_body(&body, false, lang)?;
     let ctx = Context::load(&state.db).await.or_api(lang)?;
-    let scope = Scope::parse(&body.scope).or_api(lang)?;
+    let scope = Access::new(&session, &ctx, lang).scope(Some(&body.scope), Reach::Records)?;
     let period = Period::parse(&body.period).or_api(lang)?;
-    Ok(Json(set(&state.db, &ctx, &body.kpi, &scope, &period, body.value).await.or_api(lang)?.into()))
+    let stored: TargetBody = set(&state.db, &ctx, &body.kpi, &scope, &period, body.value).await.or_api(lang)?.into();
+    let before = ctx
+        .targets
+        .iter()
+        .find(|t| t.kpi == stored.kpi && t.scope == stored.scope && t.period == stored.period)
+        .map(|t| serde_json::json!({"value": t.value}));
+    let subject = format!("{}/{}/{}", stored.kpi, stored.scope, stored.period);
+    let after = serde_json::json!({"value": stored.value});
+    crate::access::record_change(&state, &session, "target", &subject, "set", before.as_ref(), Some(&after)).await?;
+    Ok(Json(stored))
 }
 
 #[derive(Deserialize, Default, utoipa::ToSchema)]
@@ -108,11 +136,13 @@ pub struct SplitBody {
 /// `POST /api/v1/targets/split`: splits a stored target and stores the parts.
 pub async fn split_target(
     State(state): State<AppState>,
+    Extension(session): Extension<Session>,
     headers: HeaderMap,
     Query(q): Query<Filter>,
     body: Bytes,
 ) -> ApiResult<Json<Vec<TargetBody>>> {
     let lang = request_lang(q.lang.as_deref(), &headers);
+    require(&session, Permission::Plan, lang)?;
     let body: SplitBody = json_body(&body, false, lang)?;
     let into = choice(
         &body.into,
@@ -137,10 +167,14 @@ pub async fn split_target(
         lang,
     )?;
     let ctx = Context::load(&state.db).await.or_api(lang)?;
-    let scope = Scope::parse(&body.scope).or_api(lang)?;
+    let scope = Access::new(&session, &ctx, lang).scope(Some(&body.scope), Reach::Records)?;
     let period = Period::parse(&body.period).or_api(lang)?;
-    let rows = split(&state.db, &ctx, &body.kpi, &scope, &period, into, &share).await.or_api(lang)?;
-    Ok(Json(rows.into_iter().map(TargetBody::from).collect()))
+    let rows: Vec<TargetBody> =
+        split(&state.db, &ctx, &body.kpi, &scope, &period, into, &share).await.or_api(lang)?.into_iter().map(TargetBody::from).collect();
+    let subject = format!("{}/{}/{}", body.kpi, scope.label(), period.label());
+    let after = serde_json::to_value(&rows).ok();
+    crate::access::record_change(&state, &session, "target", &subject, "split", None, after.as_ref()).await?;
+    Ok(Json(rows))
 }
 
 #[derive(Serialize, utoipa::ToSchema)]
@@ -183,9 +217,22 @@ impl TrackingBody {
     responses((status = 200, description = "Tracking, open (or all with all=true)", body = Vec<TrackingBody>))
 )]
 /// `GET /api/v1/tracking?all=true`: who is on daily tracking (with `all`, the history too).
-pub async fn tracking(State(state): State<AppState>, Query(q): Query<Filter>, headers: HeaderMap) -> ApiResult<Json<Vec<TrackingBody>>> {
+pub async fn tracking(
+    State(state): State<AppState>,
+    Extension(session): Extension<Session>,
+    Query(q): Query<Filter>,
+    headers: HeaderMap,
+) -> ApiResult<Json<Vec<TrackingBody>>> {
     let lang = request_lang(q.lang.as_deref(), &headers);
-    Ok(Json(state.db.tracking_rows(!q.all).await.or_api(lang)?.into_iter().map(|t| TrackingBody::new(t, lang)).collect()))
+    let ctx = Context::load(&state.db).await.or_api(lang)?;
+    let access = Access::new(&session, &ctx, lang);
+    let rows = state.db.tracking_rows(!q.all).await.or_api(lang)?;
+    Ok(Json(
+        rows.into_iter()
+            .filter(|t| access.sees(&Scope::Rep(t.rep_id.clone()), Reach::Records))
+            .map(|t| TrackingBody::new(t, lang))
+            .collect(),
+    ))
 }
 
 #[derive(Deserialize, Default, utoipa::ToSchema)]
@@ -208,11 +255,13 @@ pub struct TrackingUpdate {
 /// `POST /api/v1/tracking/update`: re-evaluates who is on daily tracking.
 pub async fn update(
     State(state): State<AppState>,
+    Extension(session): Extension<Session>,
     Query(q): Query<Filter>,
     headers: HeaderMap,
     body: Bytes,
 ) -> ApiResult<Json<Vec<TrackingEntry>>> {
     let lang = request_lang(q.lang.as_deref(), &headers);
+    require(&session, Permission::Plan, lang)?;
     let body: TrackingUpdate = json_body(&body, true, lang)?;
     let ctx = Context::load(&state.db).await.or_api(lang)?;
     let today = today(&state, body.today.as_deref(), lang).await?;

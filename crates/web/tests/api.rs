@@ -1,20 +1,46 @@
 //! The HTTP API, served on a loopback port and spoken to over HTTP, on SQLite and PostgreSQL.
 
 use salescope_store::testing::{TestDb, each_backend};
-use salescope_web::AppState;
+use salescope_web::{AppState, accounts};
 use serde_json::{Value, json};
 
-/// Starts the server on a free loopback port and returns its base URL.
+/// The API token of the administrator every test acts as (the access tests cover the others).
+const ADMIN_TOKEN: &str = "sst_admin_token_of_the_api_tests";
+
+/// Starts the server on a free loopback port, with an administrator holding [`ADMIN_TOKEN`],
+/// and returns its base URL.
 async fn start(store: &TestDb) -> String {
+    let admin = accounts::NewUser {
+        login: "admin".into(),
+        name: "Admin".into(),
+        role: "admin".into(),
+        rep_id: None,
+        team: None,
+        lang: None,
+        password: "admin-password".into(),
+    };
+    accounts::add_user(&store.db, admin, "test").await.expect("admin");
+    store.db.insert_api_token("admintoken", &accounts::token_hash(ADMIN_TOKEN), "tests", "admin", 0).await.expect("token");
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
     let address = listener.local_addr().expect("address");
-    let state = AppState { db: store.db.clone() };
+    let state = AppState::new(store.db.clone());
     tokio::spawn(async move { salescope_web::serve(listener, state).await });
     format!("http://{address}")
 }
 
+/// An HTTP client that sends the administrator's token.
+fn client() -> reqwest::Client {
+    let mut headers = reqwest::header::HeaderMap::new();
+    headers.insert(reqwest::header::AUTHORIZATION, format!("Bearer {ADMIN_TOKEN}").parse().expect("header"));
+    reqwest::Client::builder().default_headers(headers).build().expect("client")
+}
+
+async fn get(url: String) -> reqwest::Response {
+    client().get(url).send().await.expect("get")
+}
+
 async fn post(url: &str, body: impl Into<reqwest::Body>, lang: &str) -> (u16, Value) {
-    let response = reqwest::Client::new()
+    let response = client()
         .post(url)
         .header("content-type", "application/json")
         .header("accept-language", lang)
@@ -30,7 +56,7 @@ async fn post(url: &str, body: impl Into<reqwest::Body>, lang: &str) -> (u16, Va
 async fn health_reports_the_database_in_use() {
     each_backend(async |store: &TestDb| {
         let base = start(store).await;
-        let body: Value = reqwest::get(format!("{base}/healthz")).await.expect("get").json().await.expect("json");
+        let body: Value = get(format!("{base}/healthz")).await.json().await.expect("json");
         assert_eq!(body["status"], "ok");
         assert_eq!(body["database"], store.db.backend().name());
     })
@@ -109,7 +135,7 @@ async fn kpis_are_served_for_a_scope_and_period_with_clear_errors() {
         ]);
         post(&format!("{base}/api/v1/ingest/calls"), calls.to_string(), "en").await;
         let get = |path: String| async move {
-            let response = reqwest::Client::new().get(path).header("accept-language", "zh-CN").send().await.expect("get");
+            let response = client().get(path).header("accept-language", "zh-CN").send().await.expect("get");
             (response.status().as_u16(), response.json::<Value>().await.expect("json"))
         };
         let (status, body) = get(format!("{base}/api/v1/kpis?kpi=outbound_calls,connect_rate,contacted_customers&scope=org&period=2024-07&today=2024-07-10")).await;
@@ -149,7 +175,7 @@ async fn send(request: reqwest::RequestBuilder) -> (u16, Value) {
 async fn targets_are_set_split_listed_and_drive_daily_tracking() {
     each_backend(async |store: &TestDb| {
         let base = start(store).await;
-        let client = reqwest::Client::new();
+        let client = client();
         let reps = json!([{"rep_id": "R1", "name": "张三", "team": "销售一部"}, {"rep_id": "R2", "name": "李四", "team": "销售一部"}]);
         post(&format!("{base}/api/v1/ingest/reps"), reps.to_string(), "en").await;
         let deals = json!([
@@ -196,7 +222,7 @@ async fn targets_are_set_split_listed_and_drive_daily_tracking() {
 async fn review_sheets_are_served_as_json_csv_and_xlsx_and_take_written_cells() {
     each_backend(async |store: &TestDb| {
         let base = start(store).await;
-        let client = reqwest::Client::new();
+        let client = client();
         let reps = json!([{"rep_id": "R1", "name": "张三", "team": "销售一部"}, {"rep_id": "R2", "name": "李四", "team": "销售一部"}]);
         post(&format!("{base}/api/v1/ingest/reps"), reps.to_string(), "en").await;
         let deals = json!([
@@ -239,7 +265,7 @@ async fn review_sheets_are_served_as_json_csv_and_xlsx_and_take_written_cells() 
 async fn improvement_actions_are_recorded_checked_and_changed() {
     each_backend(async |store: &TestDb| {
         let base = start(store).await;
-        let client = reqwest::Client::new();
+        let client = client();
         let reps = json!([{"rep_id": "R1", "name": "张三", "team": "销售一部"}, {"rep_id": "R2", "name": "李四", "team": "销售一部"}]);
         post(&format!("{base}/api/v1/ingest/reps"), reps.to_string(), "en").await;
         let deals = json!([
@@ -285,7 +311,7 @@ async fn improvement_actions_are_recorded_checked_and_changed() {
 async fn the_audit_samples_reconciles_and_records_checks() {
     each_backend(async |store: &TestDb| {
         let base = start(store).await;
-        let client = reqwest::Client::new();
+        let client = client();
         let reps = json!([{"rep_id": "R1", "name": "张三", "team": "销售一部"}]);
         post(&format!("{base}/api/v1/ingest/reps"), reps.to_string(), "en").await;
         let calls = json!([
@@ -324,7 +350,7 @@ async fn the_audit_samples_reconciles_and_records_checks() {
 async fn scorecards_scores_and_leaderboards_are_served() {
     each_backend(async |store: &TestDb| {
         let base = start(store).await;
-        let client = reqwest::Client::new();
+        let client = client();
         let reps = json!([
             {"rep_id": "R1", "name": "张三", "team": "销售一部"}, {"rep_id": "R2", "name": "李四", "team": "销售一部"},
             {"rep_id": "R3", "name": "王五", "team": "销售二部"}
@@ -365,7 +391,7 @@ async fn scorecards_scores_and_leaderboards_are_served() {
 async fn the_calendar_takes_a_new_years_holidays_and_refuses_bad_changes() {
     each_backend(async |store: &TestDb| {
         let base = start(store).await;
-        let client = reqwest::Client::new();
+        let client = client();
         let (status, before) = send(client.get(format!("{base}/api/v1/calendar?year=2027"))).await;
         assert_eq!((status, before["has_holidays"].as_bool()), (200, Some(false)), "{before}");
         let holiday = json!({"days": "2027-02-06..2027-02-12", "kind": "holiday", "name": "春节"});
@@ -409,18 +435,18 @@ async fn transcripts_are_ingested_with_their_metrics_and_problems_by_position() 
         assert_eq!((status, body["code"].as_str()), (400, Some("bad_json")));
 
         // Customer 0–4 s, agent 5–9 s: half the talk, a one-second wait, one change in 9 s.
-        let (status, calls) = send(reqwest::Client::new().get(format!("{base}/api/v1/conversation/calls?scope=team:销售一部&period=2024-07"))).await;
+        let (status, calls) = send(client().get(format!("{base}/api/v1/conversation/calls?scope=team:销售一部&period=2024-07"))).await;
         assert_eq!(status, 200, "{calls}");
         assert_eq!((calls[0]["call_id"].as_str(), calls[0]["basis"].as_str()), (Some("C1"), Some("time")));
         assert_eq!((calls[0]["talk_ratio"].as_f64(), calls[0]["patience_seconds"].as_f64()), (Some(0.5), Some(1.0)));
         assert!(calls[0]["outcome"].is_null(), "no deal closed");
-        let csv = reqwest::get(format!("{base}/api/v1/conversation/calls?period=2024-07&format=csv&lang=zh-CN")).await.expect("get");
+        let csv = get(format!("{base}/api/v1/conversation/calls?period=2024-07&format=csv&lang=zh-CN")).await;
         assert_eq!(csv.status().as_u16(), 200);
         assert!(csv.text().await.expect("body").contains("通话编号"));
-        let (status, comparison) = send(reqwest::Client::new().get(format!("{base}/api/v1/conversation/compare?period=2024-07&by=outcome"))).await;
+        let (status, comparison) = send(client().get(format!("{base}/api/v1/conversation/compare?period=2024-07&by=outcome"))).await;
         assert_eq!((status, comparison["calls_a"].as_u64()), (200, Some(0)), "{comparison}");
         assert_eq!(comparison["metrics"][0]["verdict"].as_str(), Some("too few calls to tell"));
-        let (status, body) = send(reqwest::Client::new().get(format!("{base}/api/v1/conversation/compare?by=mood"))).await;
+        let (status, body) = send(client().get(format!("{base}/api/v1/conversation/compare?by=mood"))).await;
         assert_eq!((status, body["code"].as_str()), (400, Some("bad_choice")), "{body}");
     })
     .await;
@@ -445,7 +471,7 @@ fn refs(value: &Value, out: &mut Vec<String>) {
 async fn the_openapi_document_describes_every_route_and_resolves_every_schema() {
     each_backend(async |store: &TestDb| {
         let base = start(store).await;
-        let doc: Value = reqwest::get(format!("{base}/api/v1/openapi.json")).await.expect("get").json().await.expect("json");
+        let doc: Value = get(format!("{base}/api/v1/openapi.json")).await.json().await.expect("json");
         assert!(doc["openapi"].as_str().is_some_and(|v| v.starts_with("3.")), "{}", doc["openapi"]);
         let paths: Vec<&str> = doc["paths"].as_object().map(|p| p.keys().map(String::as_str).collect()).unwrap_or_default();
         for expected in [

@@ -10,6 +10,7 @@ use salescope_core::schema::Kind;
 use salescope_core::scope::Scope;
 use salescope_core::time::{Day, LocalDateTime};
 use salescope_engine::Context;
+use salescope_engine::kpis::HEADLINE_KPIS;
 use salescope_engine::kpis::{KpiQuery, kpi_report_with};
 use salescope_import::{Encoding, ImportOptions, NoProgress};
 use salescope_store::Db;
@@ -18,24 +19,6 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::Arc;
 use std::time::Instant;
-
-/// The KPIs a sales manager's dashboard opens with.
-pub(super) const HEADLINE: [&str; 14] = [
-    "revenue",
-    "won_deals",
-    "avg_deal_size",
-    "new_customers",
-    "outbound_calls",
-    "connected_calls",
-    "connect_rate",
-    "avg_talk_seconds",
-    "contacted_customers",
-    "conversion_rate",
-    "csat",
-    "nps",
-    "complaint_rate",
-    "fcr_rate",
-];
 
 /// The working days from 2024-01-01, where the generated organisation starts, to `until`.
 fn working_days_until(until: Day) -> anyhow::Result<impl Iterator<Item = Day>> {
@@ -236,7 +219,7 @@ pub(super) async fn run(calls: usize, runs: usize, data: Option<PathBuf>) -> any
     let data = dataset(calls, data).await?;
     let db = Db::open(&data.db_url).await?;
     let query = KpiQuery {
-        kpis: HEADLINE.iter().map(|k| k.to_string()).collect(),
+        kpis: HEADLINE_KPIS.iter().map(|k| k.to_string()).collect(),
         scope: Scope::Org,
         period: data.month,
         by: None,
@@ -270,7 +253,7 @@ pub(super) async fn run(calls: usize, runs: usize, data: Option<PathBuf>) -> any
         "|---|---:|---:|".to_string(),
         format!(
             "| Salescope: {} headline KPIs of the organisation for {}, each with target, attainment, pace, previous month and same month last year | {ours:.1} ms | {p90:.1} ms |",
-            HEADLINE.len(),
+            HEADLINE_KPIS.len(),
             data.month
         ),
     ];

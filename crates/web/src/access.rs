@@ -1,0 +1,67 @@
+//! The questions every handler asks before it reads or changes anything: may this account see
+//! this scope, may it do this? The rules are [`salescope_core::access`]; this binds them to the
+//! organisation as stored and turns a "no" into a 403 in the account's language.
+
+use crate::auth::Session;
+use crate::request::{ApiResult, OrApiError};
+use crate::{ApiError, AppState};
+use axum::http::StatusCode;
+use salescope_core::access::{Permission, Reach};
+use salescope_core::i18n::Lang;
+use salescope_core::scope::Scope;
+use salescope_engine::Context;
+
+pub(crate) struct Access<'a> {
+    pub session: &'a Session,
+    pub ctx: &'a Context,
+    pub lang: Lang,
+}
+
+impl<'a> Access<'a> {
+    pub fn new(session: &'a Session, ctx: &'a Context, lang: Lang) -> Access<'a> {
+        Access { session, ctx, lang }
+    }
+
+    pub fn sees(&self, scope: &Scope, reach: Reach) -> bool {
+        let team_of_rep = |rep: &str| self.ctx.rep(rep).map(|r| r.team.clone());
+        self.session.viewer.sees(scope, reach, &self.ctx.tree, team_of_rep)
+    }
+
+    pub fn check(&self, scope: &Scope, reach: Reach) -> ApiResult<()> {
+        if self.sees(scope, reach) { Ok(()) } else { Err(forbidden(self.lang.format("error.forbidden_scope", &[("scope", scope)]))) }
+    }
+
+    /// The `scope` parameter, or without one the account's home scope, if the account sees it.
+    pub fn scope(&self, text: Option<&str>, reach: Reach) -> ApiResult<Scope> {
+        let scope = match text {
+            Some(text) => Scope::parse(text).or_api(self.lang)?,
+            None => self.session.viewer.home_scope(),
+        };
+        self.check(&scope, reach)?;
+        Ok(scope)
+    }
+}
+
+/// Refuses what the account's role may not do.
+pub(crate) fn require(session: &Session, permission: Permission, lang: Lang) -> ApiResult<()> {
+    if session.viewer.may(permission) { Ok(()) } else { Err(forbidden(lang.tr("error.forbidden_action").to_string())) }
+}
+
+/// Writes a change to the change log in the account's name.
+pub(crate) async fn record_change(
+    state: &AppState,
+    session: &Session,
+    entity: &str,
+    subject: &str,
+    action: &str,
+    before: Option<&serde_json::Value>,
+    after: Option<&serde_json::Value>,
+) -> ApiResult<()> {
+    crate::accounts::log_change(&state.db, &session.viewer.login, entity, subject, action, before, after)
+        .await
+        .map_err(|e| ApiError::internal(&e))
+}
+
+fn forbidden(message: String) -> ApiError {
+    ApiError { status: StatusCode::FORBIDDEN, code: "forbidden", message }
+}

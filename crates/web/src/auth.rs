@@ -1,0 +1,267 @@
+//! Who is asking: every request except the login page, the health check and the static files
+//! passes [`authenticate`], which finds the account from an API token (`Authorization: Bearer`)
+//! or a session cookie, checks the CSRF token of a session's state-changing requests, and hands
+//! the handlers a [`Session`]. Handlers then ask [`crate::access`] what the account may see.
+
+use crate::accounts::{now_unix, token_hash, verify_password, viewer_of};
+use crate::{ApiError, AppState, MAX_BODY_BYTES, request_lang};
+use axum::body::Body;
+use axum::extract::{Request, State};
+use axum::http::{HeaderMap, Method, StatusCode, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Redirect, Response};
+use salescope_core::access::Viewer;
+use salescope_core::i18n::Lang;
+use salescope_store::UserRow;
+use std::collections::HashMap;
+use std::sync::Mutex;
+
+pub(crate) const SESSION_COOKIE: &str = "salescope_session";
+pub(crate) const CSRF_HEADER: &str = "x-csrf-token";
+const SESSION_SECONDS: i64 = 12 * 3600;
+
+/// Failed logins allowed per login name within [`THROTTLE_WINDOW_SECONDS`] before further
+/// attempts are refused until the window ends.
+const THROTTLE_FAILURES: u32 = 5;
+const THROTTLE_WINDOW_SECONDS: i64 = 15 * 60;
+
+/// The account a request acts for.
+#[derive(Debug, Clone)]
+pub(crate) struct Session {
+    pub viewer: Viewer,
+    /// The token forms of this browser session carry; none for API-token requests.
+    pub csrf: Option<String>,
+    /// The account's chosen language, else the browser's.
+    pub lang: Lang,
+}
+
+/// Paths anyone may open.
+fn is_public(path: &str) -> bool {
+    matches!(path, "/login" | "/healthz" | "/api/v1/openapi.json" | "/favicon.ico") || path.starts_with("/static/")
+}
+
+pub(crate) async fn authenticate(State(state): State<AppState>, request: Request, next: Next) -> Response {
+    if is_public(request.uri().path()) {
+        return next.run(request).await;
+    }
+    let api = request.uri().path().starts_with("/api/");
+    let query_lang = query_param(request.uri().query(), "lang");
+    let browser_lang = request_lang(query_lang.as_deref(), request.headers());
+    let lang_of = |user: &UserRow| query_lang.as_deref().or(user.lang.as_deref()).and_then(Lang::from_tag).unwrap_or(browser_lang);
+
+    if let Some(token) = bearer(request.headers()) {
+        return match state.db.api_token_user(&token_hash(&token)).await {
+            Ok(Some(user)) => {
+                let session = Session { viewer: viewer_of(&user), csrf: None, lang: lang_of(&user) };
+                run_as(session, request, next).await
+            }
+            Ok(None) => unauthorized(true, browser_lang, &request),
+            Err(e) => ApiError::internal(&e).into_response(),
+        };
+    }
+    let Some(token) = cookie(request.headers(), SESSION_COOKIE) else {
+        return unauthorized(api, browser_lang, &request);
+    };
+    let (user, csrf) = match state.db.session_user(&token_hash(&token), now_unix()).await {
+        Ok(Some(found)) => found,
+        Ok(None) => return unauthorized(api, browser_lang, &request),
+        Err(e) => return ApiError::internal(&e).into_response(),
+    };
+    let session = Session { viewer: viewer_of(&user), lang: lang_of(&user), csrf: Some(csrf.clone()) };
+    if matches!(*request.method(), Method::GET | Method::HEAD | Method::OPTIONS) {
+        return run_as(session, request, next).await;
+    }
+    // A state-changing request from a browser must prove it comes from our own page.
+    let (parts, body) = request.into_parts();
+    let Ok(bytes) = axum::body::to_bytes(body, MAX_BODY_BYTES).await else {
+        return ApiError::bad_request("body_too_large", session.lang.tr("error.body_too_large").to_string()).into_response();
+    };
+    let is_form = parts
+        .headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|t| t.starts_with("application/x-www-form-urlencoded"));
+    let presented = parts
+        .headers
+        .get(CSRF_HEADER)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string)
+        .or_else(|| query_param(parts.uri.query(), "csrf"))
+        .or_else(|| if is_form { form_field(&bytes, "csrf") } else { None });
+    if presented.is_none_or(|p| token_hash(&p) != token_hash(&csrf)) {
+        return ApiError { status: StatusCode::FORBIDDEN, code: "csrf", message: session.lang.tr("error.csrf").to_string() }
+            .into_response();
+    }
+    run_as(session, Request::from_parts(parts, Body::from(bytes)), next).await
+}
+
+async fn run_as(session: Session, mut request: Request, next: Next) -> Response {
+    request.extensions_mut().insert(session);
+    next.run(request).await
+}
+
+fn unauthorized(api: bool, lang: Lang, request: &Request) -> Response {
+    if api {
+        return ApiError { status: StatusCode::UNAUTHORIZED, code: "unauthorized", message: lang.tr("error.unauthorized").to_string() }
+            .into_response();
+    }
+    let next = request.uri().path_and_query().map_or("/", |p| p.as_str());
+    Redirect::to(&format!("/login?next={}", percent_encode(next))).into_response()
+}
+
+fn bearer(headers: &HeaderMap) -> Option<String> {
+    let value = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
+    let token = value.strip_prefix("Bearer ").or_else(|| value.strip_prefix("bearer "))?;
+    Some(token.trim().to_string())
+}
+
+pub(crate) fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(k, _)| *k == name)
+        .map(|(_, v)| v.to_string())
+}
+
+pub(crate) fn query_param(query: Option<&str>, name: &str) -> Option<String> {
+    form_field(query?.as_bytes(), name)
+}
+
+fn form_field(body: &[u8], name: &str) -> Option<String> {
+    form_urlencoded::parse(body).find(|(k, _)| k == name).map(|(_, v)| v.into_owned())
+}
+
+pub(crate) fn percent_encode(text: &str) -> String {
+    form_urlencoded::byte_serialize(text.as_bytes()).collect()
+}
+
+/// Counts failed logins per login name.
+#[derive(Default)]
+pub(crate) struct LoginThrottle {
+    failures: Mutex<HashMap<String, (u32, i64)>>,
+}
+
+impl LoginThrottle {
+    /// Whether a login may be tried now.
+    pub fn allows(&self, login: &str, now: i64) -> bool {
+        let Ok(failures) = self.failures.lock() else { return true };
+        failures
+            .get(&login.to_lowercase())
+            .is_none_or(|(count, since)| *count < THROTTLE_FAILURES || now - since >= THROTTLE_WINDOW_SECONDS)
+    }
+
+    pub fn failed(&self, login: &str, now: i64) {
+        if let Ok(mut failures) = self.failures.lock() {
+            let entry = failures.entry(login.to_lowercase()).or_insert((0, now));
+            if now - entry.1 >= THROTTLE_WINDOW_SECONDS {
+                *entry = (0, now);
+            }
+            entry.0 += 1;
+        }
+    }
+
+    pub fn succeeded(&self, login: &str) {
+        if let Ok(mut failures) = self.failures.lock() {
+            failures.remove(&login.to_lowercase());
+        }
+    }
+}
+
+pub(crate) enum LoginOutcome {
+    /// The cookie value to set.
+    LoggedIn {
+        token: String,
+    },
+    Refused,
+    Throttled,
+}
+
+/// Checks a login and password and opens a session.
+pub(crate) async fn log_in(state: &AppState, login: &str, password: &str) -> Result<LoginOutcome, ApiError> {
+    let now = now_unix();
+    let throttle = &state.shared.throttle;
+    if !throttle.allows(login, now) {
+        return Ok(LoginOutcome::Throttled);
+    }
+    let user = state.db.user(login.trim()).await.map_err(|e| ApiError::internal(&e))?;
+    // Verify against a fixed hash when the login is unknown, so timing does not tell.
+    let hash = user.as_ref().map_or(UNKNOWN_USER_HASH.as_str(), |u| u.password_hash.as_str());
+    let matches = verify_password(hash, password);
+    match user {
+        Some(user) if matches && !user.is_disabled() => {
+            throttle.succeeded(login);
+            let token = crate::accounts::new_token();
+            let csrf = crate::accounts::new_token();
+            state
+                .db
+                .insert_session(&token_hash(&token), &user.login, &csrf, now + SESSION_SECONDS)
+                .await
+                .map_err(|e| ApiError::internal(&e))?;
+            Ok(LoginOutcome::LoggedIn { token })
+        }
+        _ => {
+            throttle.failed(login, now);
+            Ok(LoginOutcome::Refused)
+        }
+    }
+}
+
+/// The argon2 hash of a password nobody has.
+static UNKNOWN_USER_HASH: std::sync::LazyLock<String> =
+    std::sync::LazyLock::new(|| crate::accounts::hash_password(&crate::accounts::new_token()).unwrap_or_default());
+
+/// The session cookie: HttpOnly, SameSite=Lax, and Secure when the request came over HTTPS
+/// (directly or through a proxy that says so).
+pub(crate) fn session_cookie(token: &str, headers: &HeaderMap, max_age: i64) -> String {
+    let https = headers.get("x-forwarded-proto").and_then(|v| v.to_str().ok()) == Some("https");
+    format!("{SESSION_COOKIE}={token}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age}{}", if https { "; Secure" } else { "" })
+}
+
+pub(crate) const fn session_seconds() -> i64 {
+    SESSION_SECONDS
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn five_failures_lock_a_login_for_the_window() {
+        let throttle = LoginThrottle::default();
+        for _ in 0..THROTTLE_FAILURES {
+            assert!(throttle.allows("Wang", 1_000));
+            throttle.failed("Wang", 1_000);
+        }
+        assert!(!throttle.allows("wang", 1_001), "names are compared case-insensitively");
+        assert!(throttle.allows("li", 1_001), "other logins are unaffected");
+        assert!(throttle.allows("wang", 1_000 + THROTTLE_WINDOW_SECONDS));
+    }
+
+    #[test]
+    fn cookies_and_bearer_tokens_are_read_from_headers() {
+        let mut headers = HeaderMap::new();
+        headers.insert(header::COOKIE, "a=1; salescope_session=abc".parse().expect("header"));
+        headers.insert(header::AUTHORIZATION, "Bearer sst_x".parse().expect("header"));
+        assert_eq!(cookie(&headers, SESSION_COOKIE).as_deref(), Some("abc"));
+        assert_eq!(bearer(&headers).as_deref(), Some("sst_x"));
+        assert_eq!(query_param(Some("a=1&next=%2Fdashboard"), "next").as_deref(), Some("/dashboard"));
+    }
+
+    #[test]
+    fn the_cookie_is_secure_behind_https() {
+        let mut headers = HeaderMap::new();
+        assert!(!session_cookie("t", &headers, 10).contains("Secure"));
+        headers.insert("x-forwarded-proto", "https".parse().expect("header"));
+        let cookie = session_cookie("t", &headers, 10);
+        assert!(cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax") && cookie.contains("; Secure"));
+    }
+
+    #[test]
+    fn the_unknown_user_hash_is_a_valid_argon2_hash() {
+        assert!(argon2::password_hash::PasswordHash::new(&UNKNOWN_USER_HASH).is_ok());
+        assert!(!verify_password(&UNKNOWN_USER_HASH, ""));
+    }
+}

@@ -1,0 +1,690 @@
+//! The pages people use: server-rendered with minijinja, htmx for partial updates, ECharts for
+//! charts — all served by the binary, so the app works offline. Every page reads through the
+//! same engine calls and access checks as the JSON API; templates only lay out what they get.
+
+use crate::access::{Access, record_change, require};
+use crate::auth::{self, LoginOutcome, Session};
+use crate::request::{ApiResult, OrApiError};
+use crate::{ApiError, AppState, local_now};
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::{Extension, Path, Query, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use minijinja::value::{Kwargs, Value};
+use minijinja::{Environment, State as TemplateState};
+use salescope_core::access::{Permission, Reach, Role};
+use salescope_core::format::{format_change, format_value};
+use salescope_core::i18n::Lang;
+use salescope_core::kpi::Unit;
+use salescope_core::period::{Granularity, Period};
+use salescope_core::schema::Kind;
+use salescope_core::scope::Scope;
+use salescope_core::time::Day;
+use salescope_engine::Context;
+use salescope_engine::kpis::{HEADLINE_KPIS, KpiQuery, KpiReport, KpiValue, kpi_report_with};
+use salescope_engine::scoring::{LeaderboardQuery, Level, leaderboard};
+use salescope_import::{ImportOptions, NoProgress, Source};
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+use std::sync::Arc;
+
+/// What a rep's own page shows.
+const REP_KPIS: [&str; 8] =
+    ["revenue", "won_deals", "outbound_calls", "connect_rate", "avg_talk_seconds", "new_customers", "followups", "conversion_rate"];
+/// The KPIs drawn on a page's trend chart: a bar series and a line on its own axis.
+const TREND_KPIS: [&str; 2] = ["revenue", "connect_rate"];
+/// Days of daily reports a rep's page lists.
+const REPORT_HISTORY_DAYS: i32 = 30;
+
+pub(crate) fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/", get(home))
+        .route("/login", get(login_form).post(login))
+        .route("/logout", post(logout))
+        .route("/language", post(language))
+        .route("/dashboard", get(dashboard))
+        .route("/reps/{rep_id}", get(rep_page))
+        .route("/daily-report", get(daily_form).post(daily_submit))
+        .route("/changes", get(changes))
+        .route("/static/{file}", get(asset))
+}
+
+pub(crate) fn templates() -> Environment<'static> {
+    let mut env = Environment::new();
+    for (name, source) in [
+        ("base.html", include_str!("../templates/base.html")),
+        ("login.html", include_str!("../templates/login.html")),
+        ("dashboard.html", include_str!("../templates/dashboard.html")),
+        ("rep.html", include_str!("../templates/rep.html")),
+        ("daily.html", include_str!("../templates/daily.html")),
+        ("changes.html", include_str!("../templates/changes.html")),
+        ("error.html", include_str!("../templates/error.html")),
+        ("kpi_table.html", include_str!("../templates/kpi_table.html")),
+    ] {
+        if let Err(e) = env.add_template(name, source) {
+            // The templates are compiled into the binary; a broken one is a build defect
+            // that the page tests catch.
+            tracing::error!("template {name}: {e}");
+        }
+    }
+    env.add_function("t", translate);
+    env
+}
+
+/// `t("key", name=value, …)`: the catalogue text in the page's language.
+fn translate(state: &TemplateState, key: &str, args: Kwargs) -> String {
+    let lang = state.lookup("lang").and_then(|v| v.as_str().and_then(Lang::from_tag)).unwrap_or_default();
+    let values: Vec<(String, String)> =
+        args.args().map(|name| (name.to_string(), args.get::<Value>(name).map(|v| v.to_string()).unwrap_or_default())).collect();
+    let pairs: Vec<(&str, &dyn std::fmt::Display)> = values.iter().map(|(k, v)| (k.as_str(), v as &dyn std::fmt::Display)).collect();
+    lang.format(key, &pairs)
+}
+
+/// A page: its template and what it shows.
+struct Page {
+    template: &'static str,
+    title: String,
+    data: serde_json::Value,
+}
+
+fn render(state: &AppState, session: &Session, path: &str, page: ApiResult<Page>) -> Response {
+    let (status, page) = match page {
+        Ok(page) => (StatusCode::OK, page),
+        Err(e) => {
+            let title = session.lang.tr("page.error").to_string();
+            (e.status, Page { template: "error.html", title, data: json!({"status": e.status.as_u16(), "message": e.message}) })
+        }
+    };
+    let viewer = &session.viewer;
+    let nav = navigation(session);
+    let context = json!({
+        "lang": session.lang.code(),
+        "title": page.title,
+        "user": {"name": viewer.name, "login": viewer.login, "role": viewer.role.id()},
+        "csrf": session.csrf,
+        "path": path,
+        "nav": nav,
+        "page": page.data,
+    });
+    match state.shared.templates.get_template(page.template).and_then(|t| t.render(&context)) {
+        Ok(html) => (status, Html(html)).into_response(),
+        Err(e) => ApiError::internal(&e).into_response(),
+    }
+}
+
+/// The menu an account gets: only what its role may open.
+fn navigation(session: &Session) -> Vec<serde_json::Value> {
+    let viewer = &session.viewer;
+    let mut items = Vec::new();
+    if viewer.role != Role::Rep {
+        items.push(json!({"href": "/dashboard", "label": session.lang.tr("nav.dashboard")}));
+    }
+    if let Some(rep) = &viewer.rep_id {
+        items.push(json!({"href": format!("/reps/{}", auth::percent_encode(rep)), "label": session.lang.tr("nav.my_page")}));
+    }
+    if viewer.may(Permission::FileDailyReport) && viewer.rep_id.is_some() {
+        items.push(json!({"href": "/daily-report", "label": session.lang.tr("nav.daily_report")}));
+    }
+    if viewer.may(Permission::ReadChangeLog) {
+        items.push(json!({"href": "/changes", "label": session.lang.tr("nav.changes")}));
+    }
+    items
+}
+
+// ----- login, logout, language -----
+
+#[derive(Deserialize, Default)]
+struct LoginQuery {
+    next: Option<String>,
+}
+
+#[derive(Deserialize, Default)]
+struct LoginForm {
+    login: String,
+    password: String,
+    next: Option<String>,
+}
+
+/// A redirect target inside this site only.
+fn local_target(next: Option<&str>) -> String {
+    match next {
+        Some(next) if next.starts_with('/') && !next.starts_with("//") && !next.starts_with("/\\") => next.to_string(),
+        _ => "/".to_string(),
+    }
+}
+
+fn login_page(state: &AppState, lang: Lang, next: &str, error: Option<String>, status: StatusCode) -> Response {
+    let context = json!({"lang": lang.code(), "title": lang.tr("login.title"), "next": next, "error": error});
+    match state.shared.templates.get_template("login.html").and_then(|t| t.render(&context)) {
+        Ok(html) => (status, Html(html)).into_response(),
+        Err(e) => ApiError::internal(&e).into_response(),
+    }
+}
+
+async fn login_form(State(state): State<AppState>, Query(q): Query<LoginQuery>, headers: HeaderMap) -> Response {
+    let lang = crate::request_lang(None, &headers);
+    login_page(&state, lang, &local_target(q.next.as_deref()), None, StatusCode::OK)
+}
+
+async fn login(State(state): State<AppState>, headers: HeaderMap, axum::Form(form): axum::Form<LoginForm>) -> Response {
+    let lang = crate::request_lang(None, &headers);
+    let next = local_target(form.next.as_deref());
+    match auth::log_in(&state, &form.login, &form.password).await {
+        Ok(LoginOutcome::LoggedIn { token }) => {
+            let mut response = Redirect::to(&next).into_response();
+            if let Ok(cookie) = HeaderValue::from_str(&auth::session_cookie(&token, &headers, auth::session_seconds())) {
+                response.headers_mut().insert(header::SET_COOKIE, cookie);
+            }
+            response
+        }
+        Ok(LoginOutcome::Refused) => login_page(&state, lang, &next, Some(lang.tr("login.refused").to_string()), StatusCode::UNAUTHORIZED),
+        Ok(LoginOutcome::Throttled) => {
+            login_page(&state, lang, &next, Some(lang.tr("login.throttled").to_string()), StatusCode::TOO_MANY_REQUESTS)
+        }
+        Err(e) => e.into_response(),
+    }
+}
+
+async fn logout(State(state): State<AppState>, headers: HeaderMap) -> Response {
+    if let Some(token) = auth::cookie(&headers, auth::SESSION_COOKIE)
+        && let Err(e) = state.db.delete_session(&crate::accounts::token_hash(&token)).await
+    {
+        return ApiError::internal(&e).into_response();
+    }
+    let mut response = Redirect::to("/login").into_response();
+    if let Ok(cookie) = HeaderValue::from_str(&auth::session_cookie("", &headers, 0)) {
+        response.headers_mut().insert(header::SET_COOKIE, cookie);
+    }
+    response
+}
+
+#[derive(Deserialize, Default)]
+struct LanguageForm {
+    lang: String,
+    back: Option<String>,
+}
+
+/// Remembers the account's language and returns to the page it was chosen on.
+async fn language(
+    State(state): State<AppState>,
+    Extension(session): Extension<Session>,
+    axum::Form(form): axum::Form<LanguageForm>,
+) -> Response {
+    let Some(lang) = Lang::from_tag(&form.lang) else {
+        return ApiError::bad_request("bad_lang", session.lang.tr("error.bad_lang").to_string()).into_response();
+    };
+    let stored = match state.db.user(&session.viewer.login).await {
+        Ok(Some(mut user)) => {
+            user.lang = Some(lang.code().to_string());
+            state.db.update_user(&user).await.map(|_| ())
+        }
+        Ok(None) => Ok(()),
+        Err(e) => Err(e),
+    };
+    if let Err(e) = stored {
+        return ApiError::internal(&e).into_response();
+    }
+    Redirect::to(&local_target(form.back.as_deref())).into_response()
+}
+
+async fn home(Extension(session): Extension<Session>) -> Response {
+    match (&session.viewer.role, &session.viewer.rep_id) {
+        (Role::Rep, Some(rep)) => Redirect::to(&format!("/reps/{}", auth::percent_encode(rep))).into_response(),
+        _ => Redirect::to("/dashboard").into_response(),
+    }
+}
+
+// ----- dashboard -----
+
+#[derive(Deserialize, Default)]
+struct ScopeQuery {
+    scope: Option<String>,
+    period: Option<String>,
+    saved: Option<String>,
+}
+
+async fn today_of(state: &AppState, lang: Lang) -> ApiResult<Day> {
+    Ok(local_now(&state.db.settings().await.or_api(lang)?.zone).day())
+}
+
+fn period_or_month(text: Option<&str>, today: Day, lang: Lang) -> ApiResult<Period> {
+    match text.filter(|t| !t.trim().is_empty()) {
+        Some(text) => Period::parse(text).or_api(lang),
+        None => Ok(Period::month_of(today)),
+    }
+}
+
+async fn dashboard(State(state): State<AppState>, Extension(session): Extension<Session>, Query(q): Query<ScopeQuery>) -> Response {
+    let page = dashboard_page(&state, &session, &q).await;
+    render(&state, &session, "/dashboard", page)
+}
+
+async fn dashboard_page(state: &AppState, session: &Session, q: &ScopeQuery) -> ApiResult<Page> {
+    let lang = session.lang;
+    let ctx = Context::load(&state.db).await.or_api(lang)?;
+    let access = Access::new(session, &ctx, lang);
+    let scope = access.scope(q.scope.as_deref().filter(|s| !s.is_empty()), Reach::Aggregates)?;
+    let today = today_of(state, lang).await?;
+    let period = period_or_month(q.period.as_deref(), today, lang)?;
+    let query = |kpis: &[&str], by| kpi_query(kpis, &scope, period, by, today, lang);
+    let headline = kpi_report_with(&state.db, &ctx, &query(&HEADLINE_KPIS, None)).await.or_api(lang)?;
+    let trend = kpi_report_with(&state.db, &ctx, &query(&TREND_KPIS, Some(Granularity::Day))).await.or_api(lang)?;
+
+    let records = access.sees(&scope, Reach::Records);
+    let board = if records && !matches!(scope, Scope::Rep(_)) {
+        let board_query = LeaderboardQuery { metric: "revenue".into(), level: Level::Reps, scope: scope.clone(), period, top: 10, lang };
+        Some(leaderboard(&state.db, &ctx, &board_query).await.or_api(lang)?)
+    } else {
+        None
+    };
+    let alerts =
+        if records && session.viewer.may(Permission::Review) { alerts(state, &ctx, &access, &scope, today).await? } else { json!({}) };
+    let drill = drill_down(&ctx, &access, &scope, &period);
+    let scopes = visible_scopes(&ctx, &access);
+    Ok(Page {
+        template: "dashboard.html",
+        title: format!("{} · {}", headline.scope_name, period.label()),
+        data: json!({
+            "scope": scope.label(),
+            "scope_name": headline.scope_name,
+            "period": period.label(),
+            "kpis": kpi_rows(&headline, lang),
+            "trend": trend_chart(&trend),
+            "leaderboard": board,
+            "alerts": alerts,
+            "drill": drill,
+            "scopes": scopes,
+            "parent": parent_scope(&ctx, &access, &scope),
+        }),
+    })
+}
+
+fn kpi_query(kpis: &[&str], scope: &Scope, period: Period, by: Option<Granularity>, today: Day, lang: Lang) -> KpiQuery {
+    KpiQuery { kpis: kpis.iter().map(|k| k.to_string()).collect(), scope: scope.clone(), period, by, today, lang }
+}
+
+/// A KPI value as the tables show it, formatted for the page's language.
+#[derive(Serialize)]
+struct KpiRow {
+    id: String,
+    name: String,
+    value: String,
+    target: String,
+    attainment: String,
+    /// good (≥ 100 %), warn (≥ 80 %), bad, or empty without a target.
+    status: &'static str,
+    projected: String,
+    change: String,
+    yoy: String,
+    rank: String,
+}
+
+fn kpi_rows(report: &KpiReport, lang: Lang) -> Vec<KpiRow> {
+    report.values.iter().map(|v| kpi_row(v, lang)).collect()
+}
+
+fn kpi_row(v: &KpiValue, lang: Lang) -> KpiRow {
+    let unit = Unit::from_id(v.unit).unwrap_or(Unit::Count);
+    let judged = v.pace.as_ref().and_then(|p| p.projected_attainment).or(v.attainment);
+    let status = match judged {
+        Some(a) if a >= 100.0 => "good",
+        Some(a) if a >= 80.0 => "warn",
+        Some(_) => "bad",
+        None => "",
+    };
+    let percent = |p: Option<f64>| p.map_or_else(String::new, |p| format!("{p:.0}%"));
+    KpiRow {
+        id: v.kpi.clone(),
+        name: v.name.clone(),
+        value: format_value(v.value, unit, lang),
+        target: v.target.map_or_else(String::new, |t| format_value(Some(t), unit, lang)),
+        attainment: percent(v.attainment),
+        status,
+        projected: v.pace.as_ref().and_then(|p| p.projected).map_or_else(String::new, |p| format_value(Some(p), unit, lang)),
+        change: if v.change_pct.is_some() { format_change(v.change_pct) } else { String::new() },
+        yoy: if v.yoy_change_pct.is_some() { format_change(v.yoy_change_pct) } else { String::new() },
+        rank: match (v.rank, v.peers) {
+            (Some(rank), Some(peers)) => format!("{rank} / {peers}"),
+            _ => String::new(),
+        },
+    }
+}
+
+/// The trend chart's data: the days, and one series per KPI.
+fn trend_chart(report: &KpiReport) -> serde_json::Value {
+    let labels: Vec<&str> = report.values.first().map(|v| v.trend.iter().map(|p| p.start.as_str()).collect()).unwrap_or_default();
+    let series: Vec<serde_json::Value> = report
+        .values
+        .iter()
+        .map(|v| json!({"name": v.name, "unit": v.unit, "values": v.trend.iter().map(|p| p.value.map(|x| (x * 100.0).round() / 100.0)).collect::<Vec<_>>()}))
+        .collect();
+    json!({"labels": labels, "series": series})
+}
+
+/// Who needs attention in a scope: reps on daily tracking, actions past their deadline or not
+/// met, and reps whose daily reports last week disagree with the records.
+async fn alerts(state: &AppState, ctx: &Context, access: &Access<'_>, scope: &Scope, today: Day) -> ApiResult<serde_json::Value> {
+    let lang = access.lang;
+    let in_scope = |rep: &str| ctx.rep_in_scope_on(scope, rep, today) && access.sees(&Scope::Rep(rep.to_string()), Reach::Records);
+    let tracking: Vec<serde_json::Value> = state
+        .db
+        .tracking_rows(true)
+        .await
+        .or_api(lang)?
+        .into_iter()
+        .filter(|t| in_scope(&t.rep_id))
+        .map(|t| {
+            let name = ctx.rep(&t.rep_id).map_or_else(|| t.rep_id.clone(), |r| r.name.clone());
+            json!({"rep_id": t.rep_id, "name": name, "since": t.started_on.to_string(), "reason": salescope_engine::targets::tracking_reason(&t, lang)})
+        })
+        .collect();
+    let actions: Vec<serde_json::Value> = salescope_engine::actions::list(&state.db, today)
+        .await
+        .or_api(lang)?
+        .into_iter()
+        .filter(|a| a.overdue || a.status == salescope_engine::actions::ActionStatus::NotMet)
+        .map(|a| json!({"id": a.id, "problem": a.problem, "owner": a.owner, "deadline": a.deadline, "status": lang.tr(&format!("action.status.{}", a.status.id())), "overdue": a.overdue}))
+        .collect();
+    let last_week = Period::week_of(today).previous();
+    let flagged: Vec<serde_json::Value> =
+        salescope_engine::audit::reconcile(&state.db, ctx, scope, &last_week, salescope_engine::audit::DEFAULT_TOLERANCE_PERCENT)
+            .await
+            .or_api(lang)?
+            .into_iter()
+            .filter(|r| r.flagged && in_scope(&r.rep_id))
+            .map(|r| json!({"rep_id": r.rep_id, "name": r.name, "team": r.team}))
+            .collect();
+    Ok(json!({"tracking": tracking, "actions": actions, "flagged": flagged, "flag_period": last_week.label()}))
+}
+
+/// The scopes one level down: sub-teams (or the top teams, for the organisation), and for a
+/// team its reps.
+fn drill_down(ctx: &Context, access: &Access<'_>, scope: &Scope, period: &Period) -> Vec<serde_json::Value> {
+    let teams = match scope {
+        Scope::Org => ctx.tree.roots(),
+        Scope::Team(team) => ctx.tree.children(team),
+        Scope::Rep(_) => Vec::new(),
+    };
+    let mut links: Vec<serde_json::Value> = teams
+        .into_iter()
+        .map(Scope::Team)
+        .filter(|s| access.sees(s, Reach::Aggregates))
+        .map(|s| json!({"href": format!("/dashboard?scope={}&period={}", auth::percent_encode(&s.label()), period.label()), "label": s.to_string().trim_start_matches("team:").to_string(), "kind": "team"}))
+        .collect();
+    if let Scope::Team(_) = scope {
+        links.extend(ctx.sellers_in(scope, period).into_iter().filter(|r| access.sees(&Scope::Rep(r.rep_id.clone()), Reach::Records)).map(|r| {
+            json!({"href": format!("/reps/{}?period={}", auth::percent_encode(&r.rep_id), period.label()), "label": r.name, "kind": "rep"})
+        }));
+    }
+    links
+}
+
+/// The scope one level up, if the account sees it.
+fn parent_scope(ctx: &Context, access: &Access<'_>, scope: &Scope) -> Option<String> {
+    let up = match scope {
+        Scope::Org => return None,
+        Scope::Team(team) => ctx.tree.parent(team).map_or(Scope::Org, |p| Scope::Team(p.to_string())),
+        Scope::Rep(rep) => Scope::Team(ctx.rep(rep)?.team.clone()),
+    };
+    access.sees(&up, Reach::Aggregates).then(|| up.label())
+}
+
+/// The organisation and teams the account may choose on the dashboard.
+fn visible_scopes(ctx: &Context, access: &Access<'_>) -> Vec<serde_json::Value> {
+    std::iter::once(Scope::Org)
+        .chain(ctx.tree.teams().map(|t| Scope::Team(t.to_string())))
+        .filter(|s| access.sees(s, Reach::Aggregates))
+        .map(|s| json!({"value": s.label(), "label": if s == Scope::Org { access.lang.tr("scope.org").to_string() } else { s.label().trim_start_matches("team:").to_string() }}))
+        .collect()
+}
+
+// ----- a rep's page -----
+
+async fn rep_page(
+    State(state): State<AppState>,
+    Extension(session): Extension<Session>,
+    Path(rep_id): Path<String>,
+    Query(q): Query<ScopeQuery>,
+) -> Response {
+    let page = rep_page_data(&state, &session, &rep_id, &q).await;
+    render(&state, &session, &format!("/reps/{}", auth::percent_encode(&rep_id)), page)
+}
+
+async fn rep_page_data(state: &AppState, session: &Session, rep_id: &str, q: &ScopeQuery) -> ApiResult<Page> {
+    let lang = session.lang;
+    let ctx = Context::load(&state.db).await.or_api(lang)?;
+    let access = Access::new(session, &ctx, lang);
+    let scope = Scope::Rep(rep_id.to_string());
+    access.check(&scope, Reach::Records)?;
+    let today = today_of(state, lang).await?;
+    let period = period_or_month(q.period.as_deref(), today, lang)?;
+    let query = |kpis: &[&str], by| kpi_query(kpis, &scope, period, by, today, lang);
+    let report = kpi_report_with(&state.db, &ctx, &query(&REP_KPIS, None)).await.or_api(lang)?;
+    let trend = kpi_report_with(&state.db, &ctx, &query(&TREND_KPIS, Some(Granularity::Day))).await.or_api(lang)?;
+    let first = Day(today.0 - REPORT_HISTORY_DAYS + 1);
+    let mut history: Vec<serde_json::Value> = state
+        .db
+        .daily_reports_between(first, today)
+        .await
+        .or_api(lang)?
+        .into_iter()
+        .filter(|r| r.rep_id == rep_id)
+        .map(|r| {
+            json!({
+                "date": r.date.to_string(), "new_customers": r.new_customers, "followups": r.followups,
+                "deal_amount": format_value(Some(r.deal_amount as f64 / 100.0), Unit::Money, lang),
+                "contract_nos": r.contract_nos, "missed_reason": r.missed_reason, "next_day_plan": r.next_day_plan,
+            })
+        })
+        .collect();
+    history.reverse();
+    let tracking: Vec<String> = state
+        .db
+        .tracking_rows(true)
+        .await
+        .or_api(lang)?
+        .iter()
+        .filter(|t| t.rep_id == rep_id)
+        .map(|t| salescope_engine::targets::tracking_reason(t, lang))
+        .collect();
+    let team = ctx.rep(rep_id).map(|r| r.team.clone());
+    Ok(Page {
+        template: "rep.html",
+        title: format!("{} · {}", report.scope_name, period.label()),
+        data: json!({
+            "rep_id": rep_id,
+            "name": report.scope_name,
+            "team": team,
+            "team_href": team.as_ref().filter(|t| access.sees(&Scope::Team((*t).clone()), Reach::Aggregates)).map(|t| format!("/dashboard?scope={}", auth::percent_encode(&format!("team:{t}")))),
+            "period": period.label(),
+            "kpis": kpi_rows(&report, lang),
+            "trend": trend_chart(&trend),
+            "history": history,
+            "tracking": tracking,
+            "own": session.viewer.rep_id.as_deref() == Some(rep_id),
+            "saved": q.saved.is_some(),
+        }),
+    })
+}
+
+// ----- the daily report form -----
+
+/// The form's fields, in order: (field id, input type).
+const DAILY_FIELDS: [(&str, &str); 8] = [
+    ("date", "date"),
+    ("new_customers", "number"),
+    ("followups", "number"),
+    ("followup_notes", "textarea"),
+    ("deal_amount", "number"),
+    ("contract_nos", "text"),
+    ("missed_reason", "textarea"),
+    ("next_day_plan", "textarea"),
+];
+
+async fn daily_form(State(state): State<AppState>, Extension(session): Extension<Session>) -> Response {
+    let page = async {
+        let rep_id = daily_reporter(&session)?;
+        let today = today_of(&state, session.lang).await?;
+        Ok(daily_page(&session, &rep_id, &[("date".to_string(), today.to_string())], &[], &[]))
+    }
+    .await;
+    render(&state, &session, "/daily-report", page)
+}
+
+/// The rep an account files daily reports for.
+fn daily_reporter(session: &Session) -> ApiResult<String> {
+    require(session, Permission::FileDailyReport, session.lang)?;
+    session.viewer.rep_id.clone().ok_or_else(|| ApiError::bad_request("no_rep", session.lang.tr("error.no_rep").to_string()))
+}
+
+fn daily_page(session: &Session, rep_id: &str, values: &[(String, String)], errors: &[(String, String)], warnings: &[String]) -> Page {
+    let lang = session.lang;
+    let fields: Vec<serde_json::Value> = DAILY_FIELDS
+        .iter()
+        .map(|(id, input)| {
+            let value = values.iter().find(|(k, _)| k == id).map(|(_, v)| v.as_str()).unwrap_or_default();
+            let error: Vec<&str> = errors.iter().filter(|(k, _)| k == id).map(|(_, m)| m.as_str()).collect();
+            json!({"id": id, "input": input, "label": lang.tr(&format!("daily.field.{id}")), "value": value, "error": error.join(" ")})
+        })
+        .collect();
+    let general: Vec<&str> = errors.iter().filter(|(k, _)| !DAILY_FIELDS.iter().any(|(id, _)| id == k)).map(|(_, m)| m.as_str()).collect();
+    Page {
+        template: "daily.html",
+        title: lang.tr("daily.title").to_string(),
+        data: json!({"rep_id": rep_id, "fields": fields, "general": general, "warnings": warnings}),
+    }
+}
+
+async fn daily_submit(State(state): State<AppState>, Extension(session): Extension<Session>, body: Bytes) -> Response {
+    match daily_store(&state, &session, &body).await {
+        Ok(Ok(rep_id)) => Redirect::to(&format!("/reps/{}?saved=1", auth::percent_encode(&rep_id))).into_response(),
+        Ok(Err(page)) => {
+            let mut response = render(&state, &session, "/daily-report", Ok(page));
+            *response.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
+            response
+        }
+        Err(e) => render(&state, &session, "/daily-report", Err(e)),
+    }
+}
+
+/// Validates and stores a daily report with the same rules as an import; `Err(page)` is the
+/// form again with each rule's message beside its field.
+async fn daily_store(state: &AppState, session: &Session, body: &[u8]) -> ApiResult<Result<String, Page>> {
+    let lang = session.lang;
+    let rep_id = daily_reporter(session)?;
+    let values: Vec<(String, String)> = form_urlencoded::parse(body)
+        .filter(|(k, _)| DAILY_FIELDS.iter().any(|(id, _)| id == k))
+        .map(|(k, v)| (k.into_owned(), v.trim().to_string()))
+        .collect();
+    let mut record = serde_json::Map::new();
+    record.insert("rep_id".into(), json!(rep_id));
+    for (field, value) in values.iter().filter(|(_, v)| !v.is_empty()) {
+        record.insert(field.clone(), json!(value));
+    }
+    let source = Source::json(serde_json::Value::Array(vec![serde_json::Value::Object(record.clone())]).to_string().as_bytes())
+        .map_err(|e| ApiError::from_import(&e, lang))?;
+    let kind = Kind::from_id("daily-reports").ok_or_else(|| ApiError::internal(&"the daily-reports kind is missing"))?;
+    let now = local_now(&state.db.settings().await.or_api(lang)?.zone);
+    let mut options = ImportOptions::new(kind, "web", now);
+    options.strict = true;
+    options.lang = lang;
+    let report = salescope_import::import(&state.db, kind, source, &options, Arc::new(NoProgress))
+        .await
+        .map_err(|e| ApiError::from_import(&e, lang))?;
+    if !report.committed || report.rejected > 0 {
+        let errors: Vec<(String, String)> =
+            report.errors.iter().map(|e| (e.field.clone().unwrap_or_default(), e.message.clone())).collect();
+        let warnings: Vec<String> = report.warnings.iter().map(|w| w.message.clone()).collect();
+        return Ok(Err(daily_page(session, &rep_id, &values, &errors, &warnings)));
+    }
+    let subject = format!("{rep_id}/{}", record.get("date").and_then(|d| d.as_str()).unwrap_or_default());
+    let action = if report.updated > 0 { "update" } else { "create" };
+    record_change(state, session, "daily_report", &subject, action, None, Some(&serde_json::Value::Object(record))).await?;
+    Ok(Ok(rep_id))
+}
+
+// ----- the change log -----
+
+#[derive(Deserialize, Default)]
+struct ChangesQuery {
+    page: Option<i64>,
+}
+
+const CHANGES_PER_PAGE: i64 = 50;
+
+async fn changes(State(state): State<AppState>, Extension(session): Extension<Session>, Query(q): Query<ChangesQuery>) -> Response {
+    let page = async {
+        require(&session, Permission::ReadChangeLog, session.lang)?;
+        let number = q.page.unwrap_or(1).max(1);
+        let rows = state.db.changes(CHANGES_PER_PAGE + 1, (number - 1) * CHANGES_PER_PAGE).await.or_api(session.lang)?;
+        let zone = state.db.settings().await.or_api(session.lang)?.zone;
+        let more = rows.len() as i64 > CHANGES_PER_PAGE;
+        let entries: Vec<serde_json::Value> = rows
+            .iter()
+            .take(CHANGES_PER_PAGE as usize)
+            .map(|c| {
+                let at = zone.local_from_utc(c.at).map_or_else(|| c.at.to_string(), |t| t.to_string());
+                json!({"at": at, "login": c.login, "entity": c.entity, "subject": c.subject, "action": c.action, "before": c.before_value, "after": c.after_value})
+            })
+            .collect();
+        Ok(Page {
+            template: "changes.html",
+            title: session.lang.tr("changes.title").to_string(),
+            data: json!({"entries": entries, "page": number, "more": more}),
+        })
+    }
+    .await;
+    render(&state, &session, "/changes", page)
+}
+
+// ----- static files -----
+
+async fn asset(Path(file): Path<String>) -> Response {
+    let (bytes, content_type): (&'static [u8], &str) = match file.as_str() {
+        "echarts.min.js" => (include_bytes!("../assets/vendor/echarts.min.js"), "text/javascript"),
+        "htmx.min.js" => (include_bytes!("../assets/vendor/htmx.min.js"), "text/javascript"),
+        "app.js" => (include_bytes!("../assets/app.js"), "text/javascript"),
+        "app.css" => (include_bytes!("../assets/app.css"), "text/css"),
+        _ => return StatusCode::NOT_FOUND.into_response(),
+    };
+    let mut response = bytes.into_response();
+    let headers = response.headers_mut();
+    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("public, max-age=3600"));
+    response
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn redirects_stay_on_this_site() {
+        assert_eq!(local_target(Some("/dashboard?scope=org")), "/dashboard?scope=org");
+        assert_eq!(local_target(Some("https://evil.example/")), "/");
+        assert_eq!(local_target(Some("//evil.example/")), "/");
+        assert_eq!(local_target(None), "/");
+    }
+
+    #[test]
+    fn every_template_compiles() {
+        let env = templates();
+        for name in ["base.html", "login.html", "dashboard.html", "rep.html", "daily.html", "changes.html", "error.html", "kpi_table.html"]
+        {
+            assert!(env.get_template(name).is_ok(), "{name}");
+        }
+    }
+
+    #[test]
+    fn translations_take_named_values() {
+        let env = {
+            let mut env = Environment::new();
+            env.add_function("t", translate);
+            env
+        };
+        let out = env.render_str("{{ t('error.forbidden_scope', scope='rep:R2') }}", json!({"lang": "zh-CN"})).expect("render");
+        assert!(out.contains("rep:R2"), "{out}");
+    }
+}

@@ -1,0 +1,273 @@
+//! Logging in and who sees what, over HTTP against the real server, on SQLite and PostgreSQL.
+
+use salescope_store::testing::{TestDb, each_backend};
+use salescope_web::{AppState, accounts};
+use serde_json::{Value, json};
+
+const PASSWORD: &str = "password-of-tests";
+
+/// The organisation: 一部 (R1, R2 and their lead L1) and 二部 (R3); one account per role.
+async fn start(store: &TestDb) -> String {
+    for (login, role, rep, team) in [
+        ("admin", "admin", None, None),
+        ("boss", "manager", None, None),
+        ("lead", "team_lead", Some("L1"), Some("一部")),
+        ("coach", "trainer", None, None),
+        ("r1", "rep", Some("R1"), None),
+    ] {
+        let new = accounts::NewUser {
+            login: login.into(),
+            name: login.into(),
+            role: role.into(),
+            rep_id: rep.map(Into::into),
+            team: team.map(Into::into),
+            lang: None,
+            password: PASSWORD.into(),
+        };
+        accounts::add_user(&store.db, new, "test").await.expect("account");
+    }
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let db = store.db.clone();
+    let base = format!("http://{}", listener.local_addr().expect("address"));
+    tokio::spawn(async move { salescope_web::serve(listener, AppState::new(db)).await });
+    let admin = logged_in(&base, "admin").await;
+    let reps = json!([
+        {"rep_id": "L1", "name": "王主管", "team": "一部", "role": "team_lead"},
+        {"rep_id": "R1", "name": "张三", "team": "一部"},
+        {"rep_id": "R2", "name": "李四", "team": "一部"},
+        {"rep_id": "R3", "name": "赵六", "team": "二部"}
+    ]);
+    let calls = json!([
+        {"call_id": "C1", "rep_id": "R1", "direction": "outbound", "started_at": "2024-07-08 10:00:00", "talk_seconds": 95, "outcome": "connected"},
+        {"call_id": "C2", "rep_id": "R2", "direction": "outbound", "started_at": "2024-07-08 11:00:00", "talk_seconds": 60, "outcome": "connected"},
+        {"call_id": "C3", "rep_id": "R3", "direction": "outbound", "started_at": "2024-07-08 12:00:00", "talk_seconds": 30, "outcome": "connected"}
+    ]);
+    for (kind, records) in [("reps", reps), ("calls", calls)] {
+        let response = admin.post(format!("{base}/api/v1/ingest/{kind}")).json(&records).send().await.expect("ingest");
+        assert_eq!(response.status().as_u16(), 200);
+    }
+    base
+}
+
+/// A browser-like client of an account: logged in through the form, with its session cookie
+/// and the page's CSRF token sent on every request.
+struct Browser {
+    client: reqwest::Client,
+    csrf: String,
+}
+
+impl Browser {
+    fn get(&self, url: String) -> reqwest::RequestBuilder {
+        self.client.get(url)
+    }
+
+    fn post(&self, url: String) -> reqwest::RequestBuilder {
+        self.client.post(url).header("x-csrf-token", &self.csrf)
+    }
+
+    fn put(&self, url: String) -> reqwest::RequestBuilder {
+        self.client.put(url).header("x-csrf-token", &self.csrf)
+    }
+}
+
+async fn logged_in(base: &str, login: &str) -> Browser {
+    let client = reqwest::Client::builder().cookie_store(true).redirect(reqwest::redirect::Policy::none()).build().expect("client");
+    let response = client.post(format!("{base}/login")).form(&[("login", login), ("password", PASSWORD)]).send().await.expect("login");
+    assert_eq!(response.status().as_u16(), 303, "{login} logs in");
+    let page = client.get(format!("{base}/daily-report")).send().await.expect("page").text().await.expect("text");
+    let csrf = page.split("\"X-CSRF-Token\": \"").nth(1).and_then(|rest| rest.split('"').next()).expect("the page carries its CSRF token");
+    Browser { client, csrf: csrf.to_string() }
+}
+
+#[tokio::test]
+async fn nobody_gets_in_without_logging_in_and_wrong_passwords_are_throttled() {
+    each_backend(async |store: &TestDb| {
+        let base = start(store).await;
+        let anonymous = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().expect("client");
+        let response = anonymous.get(format!("{base}/api/v1/kpis?kpi=revenue")).send().await.expect("get");
+        assert_eq!(response.status().as_u16(), 401);
+        let response = anonymous.get(format!("{base}/dashboard")).send().await.expect("get");
+        assert_eq!(response.status().as_u16(), 303);
+        assert_eq!(response.headers()["location"], "/login?next=%2Fdashboard");
+        let response = anonymous.get(format!("{base}/api/v1/kpis")).bearer_auth("sst_not_a_token").send().await.expect("get");
+        assert_eq!(response.status().as_u16(), 401);
+
+        let attempt = |password: &'static str| {
+            let anonymous = anonymous.clone();
+            let base = base.clone();
+            async move {
+                let form = [("login", "boss"), ("password", password)];
+                anonymous.post(format!("{base}/login")).form(&form).send().await.expect("login").status().as_u16()
+            }
+        };
+        for _ in 0..5 {
+            assert_eq!(attempt("wrong").await, 401);
+        }
+        assert_eq!(attempt(PASSWORD).await, 429, "after five failures even the right password waits");
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn state_changing_requests_of_a_session_need_its_csrf_token() {
+    each_backend(async |store: &TestDb| {
+        let base = start(store).await;
+        let boss = logged_in(&base, "boss").await;
+        let target = json!({"kpi": "revenue", "scope": "team:一部", "period": "2024-07", "value": 1000});
+        let forged = boss.client.put(format!("{base}/api/v1/targets")).json(&target).send().await.expect("put");
+        assert_eq!(forged.status().as_u16(), 403);
+        let body: Value = forged.json().await.expect("json");
+        assert_eq!(body["code"], "csrf");
+        let genuine = boss.put(format!("{base}/api/v1/targets")).json(&target).send().await.expect("put");
+        assert_eq!(genuine.status().as_u16(), 200);
+
+        // Every change is in the log, with who made it and the value before and after.
+        let again = json!({"kpi": "revenue", "scope": "team:一部", "period": "2024-07", "value": 1500});
+        assert_eq!(boss.put(format!("{base}/api/v1/targets")).json(&again).send().await.expect("put").status().as_u16(), 200);
+        let changes = store.db.changes(10, 0).await.expect("changes");
+        let latest = changes.iter().find(|c| c.entity == "target").expect("logged");
+        assert_eq!((latest.login.as_str(), latest.subject.as_str()), ("boss", "revenue/team:一部/2024-07"));
+        assert_eq!(latest.before_value.as_deref(), Some(r#"{"value":1000.0}"#));
+        assert_eq!(latest.after_value.as_deref(), Some(r#"{"value":1500.0}"#));
+        assert!(changes.iter().any(|c| c.entity == "import" && c.subject == "calls" && c.login == "admin"));
+
+        let log = boss.get(format!("{base}/changes")).send().await.expect("get");
+        assert_eq!(log.status().as_u16(), 200);
+        let html = log.text().await.expect("text");
+        assert!(html.contains("target · set") && html.contains("boss") && html.contains("1500"), "{html}");
+    })
+    .await;
+}
+
+/// Every GET route of the API, with its path parameters filled in.
+async fn api_get_routes(base: &str) -> Vec<String> {
+    let doc: Value = reqwest::get(format!("{base}/api/v1/openapi.json")).await.expect("get").json().await.expect("json");
+    let paths = doc["paths"].as_object().expect("paths");
+    paths
+        .iter()
+        .filter(|(_, item)| item.get("get").is_some())
+        .map(|(path, _)| path.replace("{sheet}", "weekly"))
+        .filter(|path| !path.contains('{') && path != "/api/v1/openapi.json" && path != "/healthz")
+        .collect()
+}
+
+#[tokio::test]
+async fn a_rep_sees_nothing_outside_their_own_records_and_team_figures_on_any_route() {
+    each_backend(async |store: &TestDb| {
+        let base = start(store).await;
+        let rep = logged_in(&base, "r1").await;
+        let routes = api_get_routes(&base).await;
+        assert!(routes.len() >= 14, "{routes:?}");
+        let others = ["R2", "R3", "李四", "赵六", "二部"];
+        for route in &routes {
+            for scope in ["org", "team:二部", "rep:R2", "rep:R3"] {
+                let url = format!("{base}{route}?scope={scope}&period=2024-07&kpi=outbound_calls");
+                let response = rep.get(url.clone()).send().await.expect("get");
+                let status = response.status().as_u16();
+                let body = response.text().await.expect("text");
+                // Lists that filter rather than refuse, and the organisation-wide settings.
+                let filters = ["/catalogue", "/scorecards", "/calendar", "/targets", "/tracking"].iter().any(|r| route.ends_with(r));
+                assert!(status == 403 || (status == 200 && filters), "{url}: {status}");
+                if status == 200 {
+                    for other in others {
+                        assert!(!body.contains(other), "{url} shows {other}: {body}");
+                    }
+                }
+            }
+            // Without a scope every route answers with the rep's own data, or refuses, or says why not.
+            let url = format!("{base}{route}?period=2024-07");
+            let response = rep.get(url.clone()).send().await.expect("get");
+            let status = response.status().as_u16();
+            let body = response.text().await.expect("text");
+            assert!(matches!(status, 200 | 400 | 403), "{url}: {status} {body}");
+            if status == 200 {
+                for other in others {
+                    assert!(!body.contains(other), "{url} shows {other}: {body}");
+                }
+            }
+        }
+        // Their own figures and their team's aggregates are theirs to see.
+        let own = rep.get(format!("{base}/api/v1/kpis?kpi=outbound_calls&scope=rep:R1&period=2024-07")).send().await.expect("get");
+        assert_eq!(own.status().as_u16(), 200);
+        let team = rep.get(format!("{base}/api/v1/kpis?kpi=outbound_calls&scope=team:一部&period=2024-07")).send().await.expect("get");
+        assert_eq!(team.status().as_u16(), 200);
+        let team: Value = team.json().await.expect("json");
+        assert_eq!(team["values"][0]["value"], 2.0);
+
+        // Pages: their own page, not a teammate's; no dashboard of the organisation.
+        assert_eq!(rep.get(format!("{base}/reps/R1")).send().await.expect("get").status().as_u16(), 200);
+        assert_eq!(rep.get(format!("{base}/reps/R2")).send().await.expect("get").status().as_u16(), 403);
+        assert_eq!(rep.get(format!("{base}/dashboard?scope=org")).send().await.expect("get").status().as_u16(), 403);
+        assert_eq!(rep.get(format!("{base}/changes")).send().await.expect("get").status().as_u16(), 403);
+        // Nor may they change anything that is not theirs.
+        let target = json!({"kpi": "revenue", "scope": "rep:R1", "period": "2024-07", "value": 1});
+        assert_eq!(rep.put(format!("{base}/api/v1/targets")).json(&target).send().await.expect("put").status().as_u16(), 403);
+        let records = json!([{"rep_id": "R9", "name": "X", "team": "一部"}]);
+        assert_eq!(rep.post(format!("{base}/api/v1/ingest/reps")).json(&records).send().await.expect("post").status().as_u16(), 403);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_team_lead_sees_their_team_and_a_manager_everything() {
+    each_backend(async |store: &TestDb| {
+        let base = start(store).await;
+        let lead = logged_in(&base, "lead").await;
+        let ok = |b: &Browser, path: &str| b.get(format!("{base}{path}")).send();
+        assert_eq!(ok(&lead, "/api/v1/kpis?kpi=outbound_calls&scope=rep:R2&period=2024-07").await.expect("get").status().as_u16(), 200);
+        assert_eq!(ok(&lead, "/api/v1/kpis?kpi=outbound_calls&scope=rep:R3&period=2024-07").await.expect("get").status().as_u16(), 403);
+        assert_eq!(ok(&lead, "/api/v1/kpis?kpi=outbound_calls&scope=org&period=2024-07").await.expect("get").status().as_u16(), 403);
+        let dashboard = ok(&lead, "/dashboard?period=2024-07").await.expect("get");
+        assert_eq!(dashboard.status().as_u16(), 200);
+        let html = dashboard.text().await.expect("text");
+        assert!(html.contains("张三") && html.contains("李四") && !html.contains("赵六"), "the lead's dashboard opens on their team");
+
+        let boss = logged_in(&base, "boss").await;
+        let html = ok(&boss, "/dashboard?period=2024-07").await.expect("get").text().await.expect("text");
+        assert!(html.contains("id=\"kpi-table\"") && html.contains("一部") && html.contains("二部"));
+        let coach = logged_in(&base, "coach").await;
+        assert_eq!(ok(&coach, "/dashboard?period=2024-07").await.expect("get").status().as_u16(), 200);
+        let target = json!({"kpi": "revenue", "scope": "org", "period": "2024-07", "value": 1});
+        assert_eq!(coach.put(format!("{base}/api/v1/targets")).json(&target).send().await.expect("put").status().as_u16(), 403);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn the_daily_report_form_shows_rule_errors_beside_fields_and_stores_a_valid_report() {
+    each_backend(async |store: &TestDb| {
+        let base = start(store).await;
+        let rep = logged_in(&base, "r1").await;
+        let bad = [("csrf", rep.csrf.as_str()), ("date", "2024-07-08"), ("new_customers", "2"), ("followups", "3"), ("deal_amount", "500")];
+        let response =
+            rep.client.post(format!("{base}/daily-report")).header("accept-language", "zh-CN").form(&bad).send().await.expect("post");
+        assert_eq!(response.status().as_u16(), 422);
+        let html = response.text().await.expect("text");
+        assert!(html.contains("id=\"error-followup_notes\""), "the notes rule is shown beside the notes field");
+        assert!(html.contains("id=\"error-contract_nos\""), "the contract rule beside the contract field");
+        assert!(html.contains("value=\"3\""), "what was typed is kept");
+
+        let good = [
+            ("csrf", rep.csrf.as_str()),
+            ("date", "2024-07-08"),
+            ("new_customers", "2"),
+            ("followups", "3"),
+            ("followup_notes", "回访三位老客户"),
+            ("deal_amount", "500"),
+            ("contract_nos", "HT-1"),
+        ];
+        let response = rep.client.post(format!("{base}/daily-report")).form(&good).send().await.expect("post");
+        assert_eq!(response.status().as_u16(), 303);
+        assert_eq!(response.headers()["location"], "/reps/R1?saved=1");
+        let kpis: Value = rep
+            .get(format!("{base}/api/v1/kpis?kpi=reported_new_customers,daily_reports&scope=rep:R1&period=2024-07"))
+            .send()
+            .await
+            .expect("get")
+            .json()
+            .await
+            .expect("json");
+        assert_eq!((kpis["values"][0]["value"].as_f64(), kpis["values"][1]["value"].as_f64()), (Some(2.0), Some(1.0)));
+    })
+    .await;
+}
