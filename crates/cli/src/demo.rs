@@ -1,6 +1,7 @@
 //! Loading the demo organisation through the import, and its summary.
 
 use crate::progress;
+use anyhow::Context;
 use salescope_core::i18n::Lang;
 use salescope_core::schema::Kind;
 use salescope_demo::{DAILY_REPORT_OVERRIDES, Demo, DemoParams};
@@ -9,6 +10,15 @@ use salescope_store::Db;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Instant;
+
+/// One demo account per role; the team lead and the rep are people of the demo organisation
+/// (the first team lead, and the first rep of that lead's team). Returns (login, role, name).
+pub async fn users(db: &Db) -> anyhow::Result<Vec<(String, String, String)>> {
+    let structure = db.org_structure().await?;
+    let lead = structure.reps.iter().find(|r| r.role == "team_lead").context("the demo has no team lead")?;
+    let rep = structure.reps.iter().find(|r| r.role == "rep" && r.team == lead.team).context("the demo lead's team has no rep")?;
+    Ok(salescope_web::accounts::demo_users(db, (&rep.rep_id, &rep.name), (&lead.rep_id, &lead.name, &lead.team)).await?)
+}
 
 /// Generates the demo organisation and imports it, kind by kind, with the same validation as
 /// any file. Skips the work when the same demo is already in the store.

@@ -15,6 +15,7 @@ mod report_cmd;
 mod scoring_cmd;
 mod table;
 mod targets_cmd;
+mod user_cmd;
 
 use anyhow::Context;
 use clap::{Args, CommandFactory, FromArgMatches, Parser, Subcommand};
@@ -107,8 +108,18 @@ enum Command {
     Leaderboard(scoring_cmd::LeaderboardArgs),
     /// Fill the store with the demo organisation.
     Demo(DemoArgs),
-    /// Serve the HTTP API.
+    /// Serve the web application and the HTTP API.
     Serve(ServeArgs),
+    /// Accounts: add, list, passwd, disable, enable.
+    User {
+        #[command(subcommand)]
+        action: user_cmd::UserAction,
+    },
+    /// API tokens for the ingestion API: add, list, revoke.
+    Token {
+        #[command(subcommand)]
+        action: user_cmd::TokenAction,
+    },
     /// Show or change the organisation's settings (time zone, entry-rule severities).
     Settings {
         #[command(subcommand)]
@@ -387,23 +398,48 @@ async fn run(command: Command, config: Config, today: Option<salescope_core::tim
         }
         Command::Serve(args) => {
             let db = open_store(&config).await?;
-            if args.demo {
+            let demo_logins = if args.demo {
                 let params = demo_params(&args.demo_args, &db).await?;
                 demo::load(&db, params, lang, false).await?;
-            }
+                demo::users(&db).await?
+            } else {
+                Vec::new()
+            };
+            let first_admin = salescope_web::accounts::first_admin(&db).await?;
             let bind = &config.bind.value;
             let listener = tokio::net::TcpListener::bind(bind).await.with_context(|| format!("cannot listen on {bind}"))?;
             let address = listener.local_addr()?;
             println!("Salescope {} is serving the {} store at http://{address}", env!("CARGO_PKG_VERSION"), db.backend().name());
+            println!("  open:      http://{address}/ in a browser and log in");
+            if let Some(password) = first_admin {
+                println!("  first start: created the account `admin` with password {password}");
+                println!("               (change it with `salescope user passwd admin`; add people with `salescope user add`)");
+            }
+            if !demo_logins.is_empty() {
+                println!("  demo logins (password {}):", salescope_web::accounts::DEMO_PASSWORD);
+                for (login, role, name) in &demo_logins {
+                    println!("    {login:<8} {role:<10} {name}");
+                }
+            }
             println!("  health:    http://{address}/healthz");
-            println!("  ingestion: POST http://{address}/api/v1/ingest/{{kind}} with a JSON array of records");
+            println!("  ingestion: POST http://{address}/api/v1/ingest/{{kind}} with a JSON array of records and a token");
+            println!("             from `salescope token add LOGIN --name NAME` as `Authorization: Bearer <token>`");
             println!("  API:       http://{address}/api/v1/openapi.json describes every route");
-            println!("  try:       http://{address}/api/v1/kpis?kpi=revenue,connect_rate&scope=org&lang=zh-CN");
             println!("Press Ctrl-C to stop.");
             let routine = tokio::spawn(daily_routine(db.clone()));
-            salescope_web::serve(listener, salescope_web::AppState { db: db.clone() }).await?;
+            salescope_web::serve(listener, salescope_web::AppState::new(db.clone())).await?;
             routine.abort();
             db.close().await;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::User { action } => {
+            let db = open_store(&config).await?;
+            user_cmd::run_user(action, &db).await?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Token { action } => {
+            let db = open_store(&config).await?;
+            user_cmd::run_token(action, &db).await?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Settings { action } => {
