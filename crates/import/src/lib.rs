@@ -92,6 +92,8 @@ impl Progress for NoProgress {}
 pub struct ImportOptions {
     /// Reject the whole input when any row is rejected.
     pub strict: bool,
+    /// Validate and count what would change, then store nothing (the upload preview).
+    pub dry_run: bool,
     pub lang: Lang,
     /// (header in the file, Salescope field) pairs that extend the built-in synonyms.
     pub mapping: Vec<(String, String)>,
@@ -112,6 +114,7 @@ impl ImportOptions {
     pub fn new(kind: Kind, source_name: &str, now: LocalDateTime) -> ImportOptions {
         ImportOptions {
             strict: false,
+            dry_run: false,
             lang: Lang::En,
             mapping: Vec::new(),
             rule_overrides: Vec::new(),

@@ -49,6 +49,8 @@ pub struct ImportReport {
     pub source: String,
     pub format: String,
     pub strict: bool,
+    /// A preview: the counts say what an import would do; nothing was stored.
+    pub dry_run: bool,
     /// Whether the accepted rows were stored (false when a strict import rejected any row).
     pub committed: bool,
     /// Data rows read, blank rows excluded.

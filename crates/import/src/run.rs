@@ -321,6 +321,7 @@ pub(crate) async fn run<R: Importable>(
         source: options.source_name.clone(),
         format: source.description().to_string(),
         strict: options.strict,
+        dry_run: options.dry_run,
         lang: options.lang,
         ..Default::default()
     };
@@ -405,6 +406,10 @@ pub(crate) async fn run<R: Importable>(
         report.inserted = 0;
         report.updated = 0;
         report.unchanged = 0;
+    } else if options.dry_run {
+        // The counts stand for what an import would do.
+        tx.rollback().await?;
+        report.committed = false;
     } else {
         tx.apply_rollup_delta(&delta).await?;
         tx.record_import_run(

@@ -76,6 +76,23 @@ async fn a_mixed_file_keeps_every_good_row_and_reports_every_bad_one() {
 }
 
 #[tokio::test]
+async fn a_dry_run_reports_what_an_import_would_do_and_stores_nothing() {
+    each_backend(async |store: &TestDb| {
+        let db = &store.db;
+        with_reps(db).await;
+        let rollups = db.rollup_rows().await.expect("rollups");
+        let mut preview = options(Kind::Calls);
+        preview.dry_run = true;
+        let report = import_bytes(db, Kind::Calls, MIXED_CALLS.as_bytes(), &preview).await.expect("dry run");
+        assert!(report.dry_run && !report.committed);
+        assert_eq!((report.inserted, report.rejected), (2, 4), "the counts a real import would have");
+        assert_eq!(db.count(&CALLS).await.expect("count"), 0);
+        assert_eq!(db.rollup_rows().await.expect("rollups"), rollups, "and no totals moved");
+    })
+    .await;
+}
+
+#[tokio::test]
 async fn strict_mode_stores_nothing_when_any_row_is_rejected() {
     each_backend(async |store: &TestDb| {
         let db = &store.db;

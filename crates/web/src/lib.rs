@@ -19,6 +19,7 @@ mod reports;
 mod request;
 mod scoring;
 mod targets;
+mod upload;
 
 pub use error::{ApiError, ErrorBody};
 
@@ -46,15 +47,24 @@ pub struct AppState {
     shared: Arc<Shared>,
 }
 
-/// What the server keeps besides the store: failed-login counts and the page templates.
+/// What the server keeps besides the store: failed-login counts, uploads waiting for their
+/// import, and the page templates.
 struct Shared {
     throttle: auth::LoginThrottle,
+    uploads: upload::Uploads,
     templates: minijinja::Environment<'static>,
 }
 
 impl AppState {
     pub fn new(db: Db) -> AppState {
-        AppState { db, shared: Arc::new(Shared { throttle: auth::LoginThrottle::default(), templates: pages::templates() }) }
+        AppState {
+            db,
+            shared: Arc::new(Shared {
+                throttle: auth::LoginThrottle::default(),
+                uploads: upload::Uploads::default(),
+                templates: pages::templates(),
+            }),
+        }
     }
 }
 

@@ -48,21 +48,27 @@ pub(crate) fn routes() -> Router<AppState> {
         .route("/reps/{rep_id}", get(rep_page))
         .route("/daily-report", get(daily_form).post(daily_submit))
         .route("/changes", get(changes))
+        .route("/import", get(crate::upload::form).post(crate::upload::preview))
+        .route("/import/commit", post(crate::upload::commit))
         .route("/static/{file}", get(asset))
 }
 
+/// Every template, compiled into the binary.
+const TEMPLATES: [(&str, &str); 9] = [
+    ("base.html", include_str!("../templates/base.html")),
+    ("login.html", include_str!("../templates/login.html")),
+    ("dashboard.html", include_str!("../templates/dashboard.html")),
+    ("rep.html", include_str!("../templates/rep.html")),
+    ("daily.html", include_str!("../templates/daily.html")),
+    ("changes.html", include_str!("../templates/changes.html")),
+    ("error.html", include_str!("../templates/error.html")),
+    ("kpi_table.html", include_str!("../templates/kpi_table.html")),
+    ("import.html", include_str!("../templates/import.html")),
+];
+
 pub(crate) fn templates() -> Environment<'static> {
     let mut env = Environment::new();
-    for (name, source) in [
-        ("base.html", include_str!("../templates/base.html")),
-        ("login.html", include_str!("../templates/login.html")),
-        ("dashboard.html", include_str!("../templates/dashboard.html")),
-        ("rep.html", include_str!("../templates/rep.html")),
-        ("daily.html", include_str!("../templates/daily.html")),
-        ("changes.html", include_str!("../templates/changes.html")),
-        ("error.html", include_str!("../templates/error.html")),
-        ("kpi_table.html", include_str!("../templates/kpi_table.html")),
-    ] {
+    for (name, source) in TEMPLATES {
         if let Err(e) = env.add_template(name, source) {
             // The templates are compiled into the binary; a broken one is a build defect
             // that the page tests catch.
@@ -83,13 +89,13 @@ fn translate(state: &TemplateState, key: &str, args: Kwargs) -> String {
 }
 
 /// A page: its template and what it shows.
-struct Page {
-    template: &'static str,
-    title: String,
-    data: serde_json::Value,
+pub(crate) struct Page {
+    pub template: &'static str,
+    pub title: String,
+    pub data: serde_json::Value,
 }
 
-fn render(state: &AppState, session: &Session, path: &str, page: ApiResult<Page>) -> Response {
+pub(crate) fn render(state: &AppState, session: &Session, path: &str, page: ApiResult<Page>) -> Response {
     let (status, page) = match page {
         Ok(page) => (StatusCode::OK, page),
         Err(e) => {
@@ -126,6 +132,9 @@ fn navigation(session: &Session) -> Vec<serde_json::Value> {
     }
     if viewer.may(Permission::FileDailyReport) && viewer.rep_id.is_some() {
         items.push(json!({"href": "/daily-report", "label": session.lang.tr("nav.daily_report")}));
+    }
+    if viewer.may(Permission::Import) {
+        items.push(json!({"href": "/import", "label": session.lang.tr("nav.import")}));
     }
     if viewer.may(Permission::ReadChangeLog) {
         items.push(json!({"href": "/changes", "label": session.lang.tr("nav.changes")}));
@@ -363,8 +372,9 @@ fn trend_chart(report: &KpiReport) -> serde_json::Value {
     json!({"labels": labels, "series": series})
 }
 
-/// Who needs attention in a scope: reps on daily tracking, actions past their deadline or not
-/// met, and reps whose daily reports last week disagree with the records.
+/// Who needs attention in a scope and what is being done: reps on daily tracking, improvement
+/// actions still open or not met (overdue ones marked), and reps whose daily reports last week
+/// disagree with the records.
 async fn alerts(state: &AppState, ctx: &Context, access: &Access<'_>, scope: &Scope, today: Day) -> ApiResult<serde_json::Value> {
     let lang = access.lang;
     let in_scope = |rep: &str| ctx.rep_in_scope_on(scope, rep, today) && access.sees(&Scope::Rep(rep.to_string()), Reach::Records);
@@ -384,7 +394,7 @@ async fn alerts(state: &AppState, ctx: &Context, access: &Access<'_>, scope: &Sc
         .await
         .or_api(lang)?
         .into_iter()
-        .filter(|a| a.overdue || a.status == salescope_engine::actions::ActionStatus::NotMet)
+        .filter(|a| matches!(a.status, salescope_engine::actions::ActionStatus::Open | salescope_engine::actions::ActionStatus::NotMet))
         .map(|a| json!({"id": a.id, "problem": a.problem, "owner": a.owner, "deadline": a.deadline, "status": lang.tr(&format!("action.status.{}", a.status.id())), "overdue": a.overdue}))
         .collect();
     let last_week = Period::week_of(today).previous();
@@ -527,7 +537,9 @@ async fn daily_form(State(state): State<AppState>, Extension(session): Extension
     let page = async {
         let rep_id = daily_reporter(&session)?;
         let today = today_of(&state, session.lang).await?;
-        Ok(daily_page(&session, &rep_id, &[("date".to_string(), today.to_string())], &[], &[]))
+        let mut values = vec![("date".to_string(), today.to_string())];
+        values.extend(DAILY_FIELDS.iter().filter(|(_, input)| *input == "number").map(|(id, _)| (id.to_string(), "0".to_string())));
+        Ok(daily_page(&session, &rep_id, &values, &[], &[]))
     }
     .await;
     render(&state, &session, "/daily-report", page)
@@ -580,8 +592,11 @@ async fn daily_store(state: &AppState, session: &Session, body: &[u8]) -> ApiRes
         .collect();
     let mut record = serde_json::Map::new();
     record.insert("rep_id".into(), json!(rep_id));
-    for (field, value) in values.iter().filter(|(_, v)| !v.is_empty()) {
-        record.insert(field.clone(), json!(value));
+    // Every field is sent, empty or not, so that a missing value is a rule broken beside its
+    // field rather than a missing column.
+    for (field, _) in DAILY_FIELDS {
+        let value = values.iter().find(|(k, _)| k == field).map_or("", |(_, v)| v.as_str());
+        record.insert(field.to_string(), json!(value));
     }
     let source = Source::json(serde_json::Value::Array(vec![serde_json::Value::Object(record.clone())]).to_string().as_bytes())
         .map_err(|e| ApiError::from_import(&e, lang))?;
@@ -671,8 +686,7 @@ mod tests {
     #[test]
     fn every_template_compiles() {
         let env = templates();
-        for name in ["base.html", "login.html", "dashboard.html", "rep.html", "daily.html", "changes.html", "error.html", "kpi_table.html"]
-        {
+        for (name, _) in TEMPLATES {
             assert!(env.get_template(name).is_ok(), "{name}");
         }
     }
