@@ -1,0 +1,285 @@
+//! The pages in a real browser: the `salescope` binary serves the demo organisation and headless
+//! Chromium, driven through chromedriver, logs in as each role. `./scripts/test` installs
+//! Debian's chromium and chromium-driver; without them this test fails rather than skips.
+//!
+//! With `SALESCOPE_SCREENSHOTS=DIR` the main pages are also saved there as PNG files
+//! (`SALESCOPE_SCREENSHOTS=docs/screenshots ./scripts/test` refreshes the README's).
+
+use fantoccini::{Client, ClientBuilder, Locator};
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+const DEMO_PASSWORD: &str = "salescope-demo";
+
+/// A child process killed when the test ends, passed or not.
+struct Running(Child);
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).map(|a| a.port()).expect("a free port")
+}
+
+/// `salescope serve --demo` on a fresh store; returns the process and its base URL.
+fn start_salescope(dir: &std::path::Path) -> (Running, String) {
+    let store = format!("sqlite://{}", dir.join("browser.db").display());
+    let mut child = Command::new(env!("CARGO_BIN_EXE_salescope"))
+        .args(["--database-url", &store, "serve", "--demo", "--months", "6", "--bind", "127.0.0.1:0"])
+        .env("SALESCOPE_LOG", "warn")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .expect("salescope starts");
+    let stdout = child.stdout.take().expect("stdout");
+    let running = Running(child);
+    for line in BufReader::new(stdout).lines() {
+        let line = line.expect("a line of output");
+        if let Some(url) = line.split(" at ").nth(1).filter(|_| line.contains("is serving")) {
+            return (running, url.trim().to_string());
+        }
+    }
+    panic!("salescope stopped before serving");
+}
+
+fn start_chromedriver() -> (Running, String) {
+    let port = free_port();
+    let child = Command::new("chromedriver")
+        .arg(format!("--port={port}"))
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("chromedriver is installed (./scripts/test installs Debian's chromium-driver)");
+    let running = Running(child);
+    let started = Instant::now();
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(started.elapsed() < Duration::from_secs(20), "chromedriver did not start");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    (running, format!("http://127.0.0.1:{port}"))
+}
+
+async fn browser(webdriver: &str, width: u32, height: u32) -> Client {
+    let mut capabilities = serde_json::Map::new();
+    let args = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-dev-shm-usage"];
+    capabilities.insert("goog:chromeOptions".into(), serde_json::json!({"args": args, "binary": "/usr/bin/chromium"}));
+    let connector = hyper_util::client::legacy::connect::HttpConnector::new();
+    let client = ClientBuilder::new(connector).capabilities(capabilities).connect(webdriver).await.expect("a browser session");
+    client.set_window_size(width, height).await.expect("window size");
+    client
+}
+
+async fn log_in(client: &Client, base: &str, login: &str) {
+    client.goto(&format!("{base}/login")).await.expect("login page");
+    client.find(Locator::Id("login")).await.expect("login field").send_keys(login).await.expect("type");
+    client.find(Locator::Id("password")).await.expect("password field").send_keys(DEMO_PASSWORD).await.expect("type");
+    client.find(Locator::Id("submit")).await.expect("button").click().await.expect("click");
+    appears(client, Locator::Id("logout")).await.expect("logged in");
+}
+
+/// Waits (at most 15 s) for an element to appear.
+async fn appears(client: &Client, search: Locator<'_>) -> Result<fantoccini::elements::Element, fantoccini::error::CmdError> {
+    client.wait().at_most(Duration::from_secs(15)).for_element(search).await
+}
+
+async fn path(client: &Client) -> String {
+    client.current_url().await.expect("url").path().to_string()
+}
+
+/// Script errors the page recorded (base.html collects them from the first byte).
+async fn script_errors(client: &Client) -> Vec<String> {
+    let errors = client.execute("return window.salescopeErrors || ['no error hook'];", vec![]).await.expect("script");
+    errors.as_array().map(|a| a.iter().map(|e| e.to_string()).collect()).unwrap_or_default()
+}
+
+/// Waits until the chart element holds a drawn canvas.
+async fn chart_drawn(client: &Client, id: &str) -> bool {
+    let started = Instant::now();
+    while started.elapsed() < Duration::from_secs(10) {
+        if client.find(Locator::Css(&format!("#{id} canvas"))).await.is_ok() {
+            return true;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    false
+}
+
+async fn text_of(client: &Client, css: &str) -> String {
+    client.find(Locator::Css(css)).await.unwrap_or_else(|_| panic!("{css} on the page")).text().await.expect("text")
+}
+
+async fn screenshot(client: &Client, name: &str) {
+    if let Ok(dir) = std::env::var("SALESCOPE_SCREENSHOTS") {
+        let png = client.screenshot().await.expect("screenshot");
+        std::fs::create_dir_all(&dir).expect("screenshot folder");
+        std::fs::write(std::path::Path::new(&dir).join(format!("{name}.png")), png).expect("write screenshot");
+    }
+}
+
+#[tokio::test]
+async fn the_pages_work_in_a_real_browser_for_every_role() {
+    let dir = std::env::temp_dir().join(format!("salescope-browser-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let (_driver, webdriver) = start_chromedriver();
+    let (_server, base) = start_salescope(&dir);
+
+    eprintln!("serving {base}, driving {webdriver}");
+    every_role_lands_on_its_page_without_script_errors(&webdriver, &base).await;
+    the_manager_dashboard_draws_charts_and_drills_down_to_a_team_and_a_rep(&webdriver, &base).await;
+    a_rep_cannot_open_another_reps_page(&webdriver, &base).await;
+    the_daily_report_on_a_phone_shows_rule_errors_then_counts_in_the_kpis(&webdriver, &base).await;
+    the_language_switch_changes_the_page_and_is_remembered(&webdriver, &base).await;
+    an_upload_with_bad_rows_is_previewed_then_imported_with_its_report(&webdriver, &base, &dir).await;
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+async fn every_role_lands_on_its_page_without_script_errors(webdriver: &str, base: &str) {
+    for (login, landing) in
+        [("admin", "/dashboard"), ("manager", "/dashboard"), ("lead", "/dashboard"), ("trainer", "/dashboard"), ("rep", "/reps/")]
+    {
+        let client = browser(webdriver, 1280, 900).await;
+        log_in(&client, base, login).await;
+        assert!(path(&client).await.starts_with(landing), "{login} lands on {landing}, not {}", path(&client).await);
+        assert!(chart_drawn(&client, "trend-chart").await, "{login}'s trend chart is drawn");
+        assert_eq!(script_errors(&client).await, Vec::<String>::new(), "{login}'s page has no script errors");
+        if login == "rep" {
+            screenshot(&client, "rep-page").await;
+        }
+        client.close().await.expect("close");
+    }
+}
+
+async fn the_manager_dashboard_draws_charts_and_drills_down_to_a_team_and_a_rep(webdriver: &str, base: &str) {
+    let client = browser(webdriver, 1280, 1000).await;
+    client.goto(&format!("{base}/login")).await.expect("login page");
+    screenshot(&client, "login").await;
+    log_in(&client, base, "manager").await;
+    assert!(chart_drawn(&client, "trend-chart").await, "trend chart");
+    assert!(chart_drawn(&client, "leaderboard-chart").await, "leaderboard chart");
+    assert!(client.find(Locator::Id("alerts")).await.is_ok(), "the demo has reps on tracking and an overdue action to flag");
+    assert_eq!(client.find_all(Locator::Css("#kpi-table tbody tr")).await.expect("rows").len(), 14);
+    screenshot(&client, "dashboard").await;
+
+    client.find(Locator::Css("#drill li.team a")).await.expect("a team to drill into").click().await.expect("click");
+    appears(&client, Locator::Css("#drill li.rep a")).await.expect("the team lists its reps");
+    let team_title = text_of(&client, "h1").await;
+    client.find(Locator::Css("#drill li.rep a")).await.expect("a rep").click().await.expect("click");
+    appears(&client, Locator::Id("history")).await.expect("the rep page with its daily reports");
+    assert_ne!(text_of(&client, "h1").await, team_title, "the rep page is about the rep");
+    assert!(path(&client).await.starts_with("/reps/"));
+    client.close().await.expect("close");
+}
+
+async fn a_rep_cannot_open_another_reps_page(webdriver: &str, base: &str) {
+    let client = browser(webdriver, 1280, 900).await;
+    log_in(&client, base, "rep").await;
+    let own = path(&client).await;
+    let other = if own.ends_with("/R001") { "/reps/R002" } else { "/reps/R001" };
+    client.goto(&format!("{base}{other}")).await.expect("goto");
+    assert!(client.find(Locator::Id("page-error")).await.is_ok(), "another rep's page is refused");
+    assert!(client.find(Locator::Id("kpi-table")).await.is_err(), "and shows none of their figures");
+    client.goto(&format!("{base}/dashboard?scope=org")).await.expect("goto");
+    assert!(client.find(Locator::Id("page-error")).await.is_ok(), "the organisation's dashboard is refused");
+    client.close().await.expect("close");
+}
+
+/// A displayed number ("1,234" or "1,234.5") as a number.
+fn number(text: &str) -> f64 {
+    text.chars().filter(|c| c.is_ascii_digit() || *c == '.' || *c == '-').collect::<String>().parse().unwrap_or(0.0)
+}
+
+async fn the_daily_report_on_a_phone_shows_rule_errors_then_counts_in_the_kpis(webdriver: &str, base: &str) {
+    let client = browser(webdriver, 390, 844).await;
+    log_in(&client, base, "rep").await;
+    let rep_page = path(&client).await;
+    client.goto(&format!("{base}/daily-report")).await.expect("form");
+    let date = client.find(Locator::Id("f-date")).await.expect("date field").prop("value").await.expect("value").unwrap_or_default();
+    client.goto(&format!("{base}{rep_page}")).await.expect("rep page");
+    let before = number(&text_of(&client, "tr[data-kpi='followups'] td.strong").await);
+    // A report for a day that already has one replaces it: its follow-ups leave the KPI.
+    let earlier = earlier_followups(&client, &date).await;
+
+    client.find(Locator::Id("file-report")).await.expect("the rep page links the form").click().await.expect("click");
+    appears(&client, Locator::Id("f-followups")).await.expect("form");
+    fill(&client, "f-followups", "7").await;
+    fill(&client, "f-deal_amount", "880").await;
+    client.find(Locator::Id("submit-report")).await.expect("submit").click().await.expect("click");
+    appears(&client, Locator::Id("error-followup_notes")).await.expect("the notes rule shows beside its field");
+    assert!(client.find(Locator::Id("error-contract_nos")).await.is_ok(), "and the contract rule beside the contract field");
+    screenshot(&client, "daily-report-phone").await;
+
+    fill(&client, "f-followup_notes", "回访三位老客户，一位约了周五面谈").await;
+    fill(&client, "f-contract_nos", "HT-BROWSER-1").await;
+    client.find(Locator::Id("submit-report")).await.expect("submit").click().await.expect("click");
+    appears(&client, Locator::Id("saved")).await.expect("saved, back on the rep page");
+    let after = number(&text_of(&client, "tr[data-kpi='followups'] td.strong").await);
+    assert_eq!(after, before - earlier + 7.0, "the report's 7 follow-ups count in the KPI (replacing the day's earlier {earlier})");
+    client.close().await.expect("close");
+}
+
+/// The follow-ups of the rep's report of `date` in the page's history table, if any.
+async fn earlier_followups(client: &Client, date: &str) -> f64 {
+    for row in client.find_all(Locator::Css("#history tbody tr")).await.expect("rows") {
+        let cells = row.find_all(Locator::Css("td")).await.expect("cells");
+        if cells.len() > 2 && cells[0].text().await.expect("text") == date {
+            return number(&cells[2].text().await.expect("text"));
+        }
+    }
+    0.0
+}
+
+async fn fill(client: &Client, id: &str, text: &str) {
+    let field = client.find(Locator::Id(id)).await.unwrap_or_else(|_| panic!("field {id}"));
+    field.clear().await.expect("clear");
+    field.send_keys(text).await.expect("type");
+}
+
+async fn the_language_switch_changes_the_page_and_is_remembered(webdriver: &str, base: &str) {
+    let client = browser(webdriver, 1280, 900).await;
+    log_in(&client, base, "manager").await;
+    let before = text_of(&client, "#switch-language").await;
+    let to_chinese = before == "中文";
+    client.find(Locator::Id("switch-language")).await.expect("switch").click().await.expect("click");
+    appears(&client, Locator::Id("kpi-table")).await.expect("the same page again");
+    let dashboard = text_of(&client, "nav a[href='/dashboard']").await;
+    assert_eq!(dashboard, if to_chinese { "仪表盘" } else { "Dashboard" });
+    client.goto(&format!("{base}/dashboard")).await.expect("reload");
+    assert_eq!(text_of(&client, "nav a[href='/dashboard']").await, dashboard, "the choice is remembered");
+    if to_chinese {
+        screenshot(&client, "dashboard-zh").await;
+    }
+    client.close().await.expect("close");
+}
+
+async fn an_upload_with_bad_rows_is_previewed_then_imported_with_its_report(webdriver: &str, base: &str, dir: &std::path::Path) {
+    // Row 3 names nobody; row 4 talks longer than the call lasted; the 备注 column is not read.
+    let file = dir.join("通话记录.csv");
+    let csv = "通话编号,座席,呼叫方向,开始时间,通话时长(秒),总时长,呼叫结果,备注\n\
+               UP1,R001,呼出,2026-11-02 10:00:00,120,130,接通,\n\
+               UP2,R999,呼出,2026-11-02 10:05:00,30,40,接通,\n\
+               UP3,R002,呼出,2026-11-02 10:10:00,700,300,接通,\n";
+    std::fs::write(&file, csv).expect("write the upload");
+    let client = browser(webdriver, 1280, 1000).await;
+    log_in(&client, base, "admin").await;
+    client.goto(&format!("{base}/import")).await.expect("import page");
+    client.find(Locator::Css("#kind option[value='calls']")).await.expect("calls").click().await.expect("choose");
+    client.find(Locator::Id("file")).await.expect("file field").send_keys(&file.display().to_string()).await.expect("choose file");
+    client.find(Locator::Id("upload")).await.expect("button").click().await.expect("upload");
+
+    appears(&client, Locator::Id("mapping")).await.expect("the preview shows the column mapping");
+    assert!(text_of(&client, "#mapping").await.contains("talk_seconds"), "通话时长(秒) is read as talk_seconds");
+    assert_eq!(client.find_all(Locator::Css("#first-rows tr")).await.expect("rows").len(), 4, "the header and the three rows");
+    assert_eq!(client.find_all(Locator::Css("#import-errors tbody tr")).await.expect("errors").len(), 2, "two bad rows foreseen");
+    screenshot(&client, "import-preview").await;
+
+    client.find(Locator::Id("commit")).await.expect("import button").click().await.expect("import");
+    appears(&client, Locator::Css("#import-summary .badge.good")).await.expect("the report says the good row was stored");
+    let errors = text_of(&client, "#import-errors").await;
+    assert!(errors.contains("R999") && errors.contains("700"), "each bad row is reported with its value: {errors}");
+    client.close().await.expect("close");
+}
