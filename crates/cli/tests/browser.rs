@@ -135,6 +135,7 @@ async fn the_pages_work_in_a_real_browser_for_every_role() {
     the_daily_report_on_a_phone_shows_rule_errors_then_counts_in_the_kpis(&webdriver, &base).await;
     the_language_switch_changes_the_page_and_is_remembered(&webdriver, &base).await;
     an_upload_with_bad_rows_is_previewed_then_imported_with_its_report(&webdriver, &base, &dir).await;
+    a_team_lead_writes_the_weekly_review_in_place(&webdriver, &base).await;
     let _ = std::fs::remove_dir_all(&dir);
 }
 
@@ -281,5 +282,29 @@ async fn an_upload_with_bad_rows_is_previewed_then_imported_with_its_report(webd
     appears(&client, Locator::Css("#import-summary .badge.good")).await.expect("the report says the good row was stored");
     let errors = text_of(&client, "#import-errors").await;
     assert!(errors.contains("R999") && errors.contains("700"), "each bad row is reported with its value: {errors}");
+    client.close().await.expect("close");
+}
+
+async fn a_team_lead_writes_the_weekly_review_in_place(webdriver: &str, base: &str) {
+    let client = browser(webdriver, 1280, 1000).await;
+    log_in(&client, base, "lead").await;
+    client.goto(&format!("{base}/reviews/weekly")).await.expect("weekly review");
+    let cell = appears(&client, Locator::Css("#sheet td.editable textarea")).await.expect("a cell the lead writes");
+    cell.send_keys("晨会演练开场白").await.expect("type");
+    // Leaving the cell saves it (htmx, with the page's CSRF token).
+    client.find(Locator::Id("scope")).await.expect("another field").click().await.expect("blur");
+    let started = Instant::now();
+    while text_of(&client, "#sheet td.editable .saved").await.is_empty() {
+        assert!(started.elapsed() < Duration::from_secs(10), "the cell says it was saved");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    client.refresh().await.expect("reload");
+    let first = appears(&client, Locator::Css("#sheet td.editable textarea")).await.expect("cell");
+    assert_eq!(first.prop("value").await.expect("value").as_deref(), Some("晨会演练开场白"), "the note is stored");
+    assert_eq!(script_errors(&client).await, Vec::<String>::new());
+    screenshot(&client, "weekly-review").await;
+    client.goto(&format!("{base}/actions")).await.expect("actions");
+    appears(&client, Locator::Id("actions")).await.expect("the actions tracker");
+    screenshot(&client, "actions").await;
     client.close().await.expect("close");
 }

@@ -8,7 +8,7 @@
     return {
       tooltip: { trigger: "axis" },
       legend: { top: 0 },
-      grid: { left: 56, right: 48, top: 32, bottom: 28 },
+      grid: { left: 8, right: 8, top: 32, bottom: 8, containLabel: true },
       xAxis: { type: "category", data: data.labels.map(function (d) { return d.slice(5); }) },
       yAxis: [{ type: "value" }, { type: "value", splitLine: { show: false } }],
       series: series
@@ -17,7 +17,7 @@
   function bars(data) {
     return {
       tooltip: {},
-      grid: { left: 96, right: 24, top: 8, bottom: 24 },
+      grid: { left: 8, right: 16, top: 8, bottom: 8, containLabel: true },
       xAxis: { type: "value" },
       yAxis: { type: "category", inverse: true, data: data.labels },
       series: [{ type: "bar", data: data.values }]

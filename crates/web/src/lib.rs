@@ -17,6 +17,7 @@ mod kpis;
 mod pages;
 mod reports;
 mod request;
+mod review_pages;
 mod scoring;
 mod targets;
 mod upload;

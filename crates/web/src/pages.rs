@@ -48,13 +48,17 @@ pub(crate) fn routes() -> Router<AppState> {
         .route("/reps/{rep_id}", get(rep_page))
         .route("/daily-report", get(daily_form).post(daily_submit))
         .route("/changes", get(changes))
+        .route("/reviews/{kind}", get(crate::review_pages::review))
+        .route("/reviews/{kind}/note", post(crate::review_pages::note))
+        .route("/actions", get(crate::review_pages::actions).post(crate::review_pages::create_action))
+        .route("/actions/{id}/status", post(crate::review_pages::set_status))
         .route("/import", get(crate::upload::form).post(crate::upload::preview))
         .route("/import/commit", post(crate::upload::commit))
         .route("/static/{file}", get(asset))
 }
 
 /// Every template, compiled into the binary.
-const TEMPLATES: [(&str, &str); 9] = [
+const TEMPLATES: [(&str, &str); 11] = [
     ("base.html", include_str!("../templates/base.html")),
     ("login.html", include_str!("../templates/login.html")),
     ("dashboard.html", include_str!("../templates/dashboard.html")),
@@ -64,6 +68,8 @@ const TEMPLATES: [(&str, &str); 9] = [
     ("error.html", include_str!("../templates/error.html")),
     ("kpi_table.html", include_str!("../templates/kpi_table.html")),
     ("import.html", include_str!("../templates/import.html")),
+    ("sheet.html", include_str!("../templates/sheet.html")),
+    ("actions.html", include_str!("../templates/actions.html")),
 ];
 
 pub(crate) fn templates() -> Environment<'static> {
@@ -132,6 +138,10 @@ fn navigation(session: &Session) -> Vec<serde_json::Value> {
     }
     if viewer.may(Permission::FileDailyReport) && viewer.rep_id.is_some() {
         items.push(json!({"href": "/daily-report", "label": session.lang.tr("nav.daily_report")}));
+    }
+    if viewer.may(Permission::Review) {
+        items.push(json!({"href": "/reviews/weekly", "label": session.lang.tr("nav.reviews")}));
+        items.push(json!({"href": "/actions", "label": session.lang.tr("nav.actions")}));
     }
     if viewer.may(Permission::Import) {
         items.push(json!({"href": "/import", "label": session.lang.tr("nav.import")}));

@@ -271,3 +271,55 @@ async fn the_daily_report_form_shows_rule_errors_beside_fields_and_stores_a_vali
     })
     .await;
 }
+
+#[tokio::test]
+async fn review_notes_and_improvement_actions_are_written_from_the_pages_and_logged() {
+    each_backend(async |store: &TestDb| {
+        let base = start(store).await;
+        let lead = logged_in(&base, "lead").await;
+        let page = lead.get(format!("{base}/reviews/weekly?scope=team:一部&period=2024-07")).send().await.expect("get");
+        assert_eq!(page.status().as_u16(), 200);
+        assert!(page.text().await.expect("text").contains("hx-post=\"/reviews/weekly/note\""), "the lead may write the sheet's cells");
+        let note = [("scope", "team:一部"), ("period", "2024-W28"), ("field", "main_problem"), ("value", "接通率低")];
+        let response = lead.post(format!("{base}/reviews/weekly/note")).form(&note).send().await.expect("post");
+        assert_eq!(response.status().as_u16(), 200);
+        let sheet: Value = lead
+            .get(format!("{base}/api/v1/reports/weekly?scope=team:一部&period=2024-W28"))
+            .send()
+            .await
+            .expect("get")
+            .json()
+            .await
+            .expect("json");
+        assert!(sheet.to_string().contains("接通率低"), "{sheet}");
+        let elsewhere = [("scope", "team:二部"), ("period", "2024-W28"), ("field", "main_problem"), ("value", "x")];
+        assert_eq!(lead.post(format!("{base}/reviews/weekly/note")).form(&elsewhere).send().await.expect("post").status().as_u16(), 403);
+
+        let action = [
+            ("problem", "接通率低于 30%"),
+            ("people", "张三"),
+            ("cause_category", "ability"),
+            ("measures", "每天练习开场白"),
+            ("owner", "王主管"),
+            ("deadline", "2030-12-31"),
+            ("criterion", "connect_rate >= 40% for team:一部"),
+        ];
+        let response = lead.post(format!("{base}/actions")).form(&action).send().await.expect("post");
+        let status = response.status().as_u16();
+        assert_eq!(status, 303, "{}", response.text().await.unwrap_or_default().split("action-error").nth(1).unwrap_or_default());
+        let listed = lead.get(format!("{base}/actions")).send().await.expect("get").text().await.expect("text");
+        assert!(listed.contains("每天练习开场白"));
+        let mut bad = action;
+        bad[6] = ("criterion", "connect_rate >= for team:一部");
+        let response = lead.post(format!("{base}/actions")).form(&bad).send().await.expect("post");
+        assert_eq!(response.status().as_u16(), 422, "a criterion that does not parse comes back with the reason");
+        assert!(response.text().await.expect("text").contains("id=\"action-error\""));
+        let logged = store.db.changes(20, 0).await.expect("changes");
+        assert!(logged.iter().any(|c| c.entity == "review_note" && c.login == "lead"));
+        assert!(logged.iter().any(|c| c.entity == "action" && c.action == "create" && c.login == "lead"));
+
+        let rep = logged_in(&base, "r1").await;
+        assert_eq!(rep.get(format!("{base}/actions")).send().await.expect("get").status().as_u16(), 403);
+    })
+    .await;
+}
