@@ -261,7 +261,8 @@ pub async fn reconcile(db: &Db, ctx: &Context, scope: &Scope, period: &Period, t
     Ok(out)
 }
 
-fn columns(sheet: &str, ids: &[(&'static str, CellKind)], lang: Lang) -> Vec<SheetColumn> {
+/// A sheet's columns, headed by the catalogue's `sheet.{sheet}.{id}` texts.
+pub(crate) fn columns(sheet: &str, ids: &[(&'static str, CellKind)], lang: Lang) -> Vec<SheetColumn> {
     ids.iter()
         .map(|(id, kind)| SheetColumn { id, heading: lang.tr(&format!("sheet.{sheet}.{id}")).to_string(), kind: *kind, editable: false })
         .collect()

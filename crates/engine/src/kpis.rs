@@ -8,6 +8,7 @@ use salescope_core::i18n::Lang;
 use salescope_core::kpi::{Direction, KpiDef};
 use salescope_core::period::{Granularity, Period};
 use salescope_core::scope::Scope;
+use salescope_core::sheet::{Cell, CellKind, Sheet, SheetRow};
 use salescope_core::time::Day;
 use salescope_store::Db;
 use serde::Serialize;
@@ -289,5 +290,69 @@ mod tests {
         assert_eq!(relative_change(Some(90.0), Some(80.0)), (Some(10.0), Some(12.5)));
         assert_eq!(relative_change(Some(-5.0), Some(0.0)), (Some(-5.0), None));
         assert_eq!(relative_change(None, Some(1.0)), (None, None));
+    }
+}
+
+/// A KPI report as a sheet, for CSV and XLSX: one row per KPI for the whole period and, with a
+/// granularity, one per KPI and trend period before it.
+pub fn kpi_sheet(report: &KpiReport, lang: Lang) -> Sheet {
+    use CellKind::{Number, Percent, Text};
+    let columns = crate::audit::columns(
+        "kpis",
+        &[
+            ("period", Text),
+            ("kpi", Text),
+            ("name", Text),
+            ("unit", Text),
+            ("value", Number),
+            ("target", Number),
+            ("attainment", Percent),
+            ("previous", Number),
+            ("change_pct", Percent),
+            ("last_year", Number),
+            ("yoy_change_pct", Percent),
+            ("rank", Text),
+        ],
+        lang,
+    );
+    let mut rows = Vec::new();
+    for v in &report.values {
+        for point in &v.trend {
+            let mut cells =
+                vec![Cell::text(point.period.clone()), Cell::text(v.kpi.clone()), Cell::text(v.name.clone()), Cell::text(v.unit)];
+            cells.push(Cell::number(point.value));
+            cells.extend(std::iter::repeat_n(Cell::Empty, 7));
+            rows.push(SheetRow { scope: report.scope.clone(), period: point.period.clone(), cells });
+        }
+        let rank = match (v.rank, v.peers) {
+            (Some(rank), Some(peers)) => format!("{rank}/{peers}"),
+            _ => String::new(),
+        };
+        rows.push(SheetRow {
+            scope: report.scope.clone(),
+            period: report.period.clone(),
+            cells: vec![
+                Cell::text(report.period.clone()),
+                Cell::text(v.kpi.clone()),
+                Cell::text(v.name.clone()),
+                Cell::text(v.unit),
+                Cell::number(v.value),
+                Cell::number(v.target),
+                Cell::number(v.attainment),
+                Cell::number(v.previous),
+                Cell::number(v.change_pct),
+                Cell::number(v.last_year),
+                Cell::number(v.yoy_change_pct),
+                Cell::text(rank),
+            ],
+        });
+    }
+    Sheet {
+        id: "kpis",
+        title: lang.tr("sheet.kpis.title").to_string(),
+        scope: report.scope.clone(),
+        period: report.period.clone(),
+        columns,
+        rows,
     }
 }

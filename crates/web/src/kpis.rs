@@ -3,15 +3,17 @@
 use crate::ErrorBody;
 use crate::access::Access;
 use crate::auth::Session;
-use crate::request::{ApiResult, OrApiError, today};
+use crate::request::{ApiResult, OrApiError, download, output_format, today};
 use crate::{ApiError, AppState, request_lang};
 use axum::Json;
 use axum::extract::{Extension, Query, State};
 use axum::http::HeaderMap;
+use axum::response::{IntoResponse, Response};
 use salescope_core::access::Reach;
 use salescope_core::period::{Granularity, Period};
 use salescope_engine::Context;
-use salescope_engine::kpis::{KpiQuery, KpiReport, kpi_report_with};
+use salescope_engine::kpis::{KpiQuery, KpiReport, kpi_report_with, kpi_sheet};
+use salescope_export::OutputFormat;
 use serde::{Deserialize, Serialize};
 
 #[derive(Deserialize, utoipa::IntoParams)]
@@ -25,6 +27,8 @@ pub struct KpiParams {
     /// Compute as of this date instead of today (pace, default period).
     today: Option<String>,
     lang: Option<String>,
+    /// json (default), csv or xlsx.
+    format: Option<String>,
 }
 
 #[utoipa::path(
@@ -33,7 +37,7 @@ pub struct KpiParams {
     tag = "kpis",
     summary = "KPI values with target, pace, 环比, 同比, rank and trend",
     params(KpiParams),
-    responses((status = 200, description = "The KPIs of the scope and period", body = KpiReport), (status = 400, description = "The request is invalid; the message says why", body = ErrorBody), (status = 404, description = "An unknown KPI, team, rep or id", body = ErrorBody))
+    responses((status = 200, description = "The KPIs of the scope and period (or a CSV or XLSX file)", body = KpiReport), (status = 400, description = "The request is invalid; the message says why", body = ErrorBody), (status = 404, description = "An unknown KPI, team, rep or id", body = ErrorBody))
 )]
 /// `GET /api/v1/kpis?kpi=revenue,connect_rate&scope=team:销售一部&period=2024-07&by=week`
 pub async fn values(
@@ -41,8 +45,9 @@ pub async fn values(
     Extension(session): Extension<Session>,
     Query(params): Query<KpiParams>,
     headers: HeaderMap,
-) -> ApiResult<Json<KpiReport>> {
+) -> ApiResult<Response> {
     let lang = request_lang(params.lang.as_deref(), &headers);
+    let format = output_format(params.format.as_deref(), lang)?;
     let ctx = Context::load(&state.db).await.or_api(lang)?;
     let today = today(&state, params.today.as_deref(), lang).await?;
     let scope = Access::new(&session, &ctx, lang).scope(params.scope.as_deref(), Reach::Aggregates)?;
@@ -64,7 +69,11 @@ pub async fn values(
         _ => ctx.catalogue.iter().map(|k| k.id.clone()).collect(),
     };
     let query = KpiQuery { kpis, scope, period, by, today, lang };
-    Ok(Json(kpi_report_with(&state.db, &ctx, &query).await.or_api(lang)?))
+    let report = kpi_report_with(&state.db, &ctx, &query).await.or_api(lang)?;
+    if format == OutputFormat::Json {
+        return Ok(Json(report).into_response());
+    }
+    download(&kpi_sheet(&report, lang), format)
 }
 
 #[derive(Serialize, utoipa::ToSchema)]

@@ -3,7 +3,7 @@
 //! same engine calls and access checks as the JSON API; templates only lay out what they get.
 
 use crate::access::{Access, record_change, require};
-use crate::auth::{self, LoginOutcome, Session};
+use crate::auth::{self, LoginOutcome, Session, percent_encode};
 use crate::request::{ApiResult, OrApiError};
 use crate::{ApiError, AppState, local_now};
 use axum::Router;
@@ -48,6 +48,7 @@ pub(crate) fn routes() -> Router<AppState> {
         .route("/reps/{rep_id}", get(rep_page))
         .route("/daily-report", get(daily_form).post(daily_submit))
         .route("/changes", get(changes))
+        .route("/explore", get(explore))
         .route("/reviews/{kind}", get(crate::review_pages::review))
         .route("/reviews/{kind}/note", post(crate::review_pages::note))
         .route("/actions", get(crate::review_pages::actions).post(crate::review_pages::create_action))
@@ -58,7 +59,7 @@ pub(crate) fn routes() -> Router<AppState> {
 }
 
 /// Every template, compiled into the binary.
-const TEMPLATES: [(&str, &str); 11] = [
+const TEMPLATES: [(&str, &str); 12] = [
     ("base.html", include_str!("../templates/base.html")),
     ("login.html", include_str!("../templates/login.html")),
     ("dashboard.html", include_str!("../templates/dashboard.html")),
@@ -70,6 +71,7 @@ const TEMPLATES: [(&str, &str); 11] = [
     ("import.html", include_str!("../templates/import.html")),
     ("sheet.html", include_str!("../templates/sheet.html")),
     ("actions.html", include_str!("../templates/actions.html")),
+    ("explore.html", include_str!("../templates/explore.html")),
 ];
 
 pub(crate) fn templates() -> Environment<'static> {
@@ -133,6 +135,7 @@ fn navigation(session: &Session) -> Vec<serde_json::Value> {
     if viewer.role != Role::Rep {
         items.push(json!({"href": "/dashboard", "label": session.lang.tr("nav.dashboard")}));
     }
+    items.push(json!({"href": "/explore", "label": session.lang.tr("nav.explore")}));
     if let Some(rep) = &viewer.rep_id {
         items.push(json!({"href": format!("/reps/{}", auth::percent_encode(rep)), "label": session.lang.tr("nav.my_page")}));
     }
@@ -301,7 +304,7 @@ async fn dashboard_page(state: &AppState, session: &Session, q: &ScopeQuery) -> 
     let alerts =
         if records && session.viewer.may(Permission::Review) { alerts(state, &ctx, &access, &scope, today).await? } else { json!({}) };
     let drill = drill_down(&ctx, &access, &scope, &period);
-    let scopes = visible_scopes(&ctx, &access);
+    let scopes = visible_scopes(&ctx, &access, &scope);
     Ok(Page {
         template: "dashboard.html",
         title: format!("{} · {}", headline.scope_name, period.label()),
@@ -451,13 +454,101 @@ fn parent_scope(ctx: &Context, access: &Access<'_>, scope: &Scope) -> Option<Str
     access.sees(&up, Reach::Aggregates).then(|| up.label())
 }
 
-/// The organisation and teams the account may choose on the dashboard.
-fn visible_scopes(ctx: &Context, access: &Access<'_>) -> Vec<serde_json::Value> {
-    std::iter::once(Scope::Org)
+/// The scopes the account may choose: the organisation and the teams it sees, and the scope
+/// shown now (a rep's own, say).
+fn visible_scopes(ctx: &Context, access: &Access<'_>, current: &Scope) -> Vec<serde_json::Value> {
+    let mut scopes: Vec<Scope> = std::iter::once(Scope::Org)
         .chain(ctx.tree.teams().map(|t| Scope::Team(t.to_string())))
         .filter(|s| access.sees(s, Reach::Aggregates))
-        .map(|s| json!({"value": s.label(), "label": if s == Scope::Org { access.lang.tr("scope.org").to_string() } else { s.label().trim_start_matches("team:").to_string() }}))
+        .collect();
+    if !scopes.contains(current) {
+        scopes.push(current.clone());
+    }
+    scopes
+        .into_iter()
+        .map(|s| {
+            let label = match &s {
+                Scope::Org => access.lang.tr("scope.org").to_string(),
+                Scope::Team(team) => team.clone(),
+                Scope::Rep(rep) => ctx.rep(rep).map_or_else(|| rep.clone(), |r| r.name.clone()),
+            };
+            json!({"value": s.label(), "label": label})
+        })
         .collect()
+}
+
+// ----- the KPI explorer -----
+
+/// The explorer's query: any KPIs (repeated `kpi`), scope, period and granularity.
+async fn explore(
+    State(state): State<AppState>,
+    Extension(session): Extension<Session>,
+    axum::extract::RawQuery(query): axum::extract::RawQuery,
+) -> Response {
+    let page = explore_page(&state, &session, query.as_deref()).await;
+    render(&state, &session, "/explore", page)
+}
+
+async fn explore_page(state: &AppState, session: &Session, query: Option<&str>) -> ApiResult<Page> {
+    let lang = session.lang;
+    let params: Vec<(String, String)> = query.map(|q| form_urlencoded::parse(q.as_bytes()).into_owned().collect()).unwrap_or_default();
+    let param = |name: &str| params.iter().find(|(k, v)| k == name && !v.trim().is_empty()).map(|(_, v)| v.clone());
+    let mut kpis: Vec<String> = params
+        .iter()
+        .filter(|(k, _)| k == "kpi")
+        .flat_map(|(_, v)| v.split(',').map(|k| k.trim().to_string()))
+        .filter(|k| !k.is_empty())
+        .collect();
+    if kpis.is_empty() {
+        kpis = vec!["revenue".into(), "connect_rate".into()];
+    }
+    let ctx = Context::load(&state.db).await.or_api(lang)?;
+    let access = Access::new(session, &ctx, lang);
+    let scope = access.scope(param("scope").as_deref(), Reach::Aggregates)?;
+    let today = today_of(state, lang).await?;
+    let period = period_or_month(param("period").as_deref(), today, lang)?;
+    let by_text = param("by").unwrap_or_else(|| "day".into());
+    let by = Granularity::parse(&by_text)
+        .ok_or_else(|| ApiError::bad_request("bad_granularity", lang.format("error.bad_granularity", &[("by", &by_text)])))?;
+    let chosen: Vec<&str> = kpis.iter().map(String::as_str).collect();
+    let report = kpi_report_with(&state.db, &ctx, &kpi_query(&chosen, &scope, period, Some(by), today, lang)).await.or_api(lang)?;
+    let charts: Vec<serde_json::Value> = report
+        .values
+        .iter()
+        .map(|v| {
+            let single = KpiReport { values: vec![v.clone()], ..report.clone() };
+            json!({"id": v.kpi, "name": v.name, "data": trend_chart(&single)})
+        })
+        .collect();
+    let catalogue: Vec<serde_json::Value> = ctx
+        .catalogue
+        .iter()
+        .map(|k| json!({"id": k.id, "name": k.name(lang), "group": lang.tr(&format!("kpi.group.{}", k.group.id())), "chosen": kpis.contains(&k.id)}))
+        .collect();
+    let export = format!(
+        "/api/v1/kpis?kpi={}&scope={}&period={}&by={}&lang={}",
+        percent_encode(&kpis.join(",")),
+        percent_encode(&scope.label()),
+        period.label(),
+        by_text,
+        lang.code()
+    );
+    Ok(Page {
+        template: "explore.html",
+        title: lang.tr("explore.title").to_string(),
+        data: json!({
+            "kpis": kpi_rows(&report, lang),
+            "charts": charts,
+            "catalogue": catalogue,
+            "scopes": visible_scopes(&ctx, &access, &scope),
+            "scope": scope.label(),
+            "scope_name": report.scope_name,
+            "period": period.label(),
+            "by": by_text,
+            "csv": format!("{export}&format=csv"),
+            "xlsx": format!("{export}&format=xlsx"),
+        }),
+    })
 }
 
 // ----- a rep's page -----

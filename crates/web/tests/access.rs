@@ -221,6 +221,12 @@ async fn a_team_lead_sees_their_team_and_a_manager_everything() {
         assert_eq!(dashboard.status().as_u16(), 200);
         let html = dashboard.text().await.expect("text");
         assert!(html.contains("张三") && html.contains("李四") && !html.contains("赵六"), "the lead's dashboard opens on their team");
+        let explored = ok(&lead, "/explore?kpi=outbound_calls&kpi=connect_rate&scope=team:一部&period=2024-07&by=week").await.expect("get");
+        assert_eq!(explored.status().as_u16(), 200);
+        let html = explored.text().await.expect("text");
+        assert!(html.contains("id=\"chart-outbound_calls\"") && html.contains("id=\"chart-connect_rate\""), "one chart per chosen KPI");
+        assert!(html.contains("format=xlsx"), "with the export links");
+        assert_eq!(ok(&lead, "/explore?kpi=revenue&scope=org").await.expect("get").status().as_u16(), 403);
 
         let boss = logged_in(&base, "boss").await;
         let html = ok(&boss, "/dashboard?period=2024-07").await.expect("get").text().await.expect("text");

@@ -151,6 +151,18 @@ async fn kpis_are_served_for_a_scope_and_period_with_clear_errors() {
         assert_eq!(body["values"][0]["value"], 2.0);
         assert_eq!(body["values"][0]["trend"].as_array().map(Vec::len), Some(7));
 
+        let csv = client()
+            .get(format!("{base}/api/v1/kpis?kpi=outbound_calls&scope=team:销售一部&period=2024-W28&by=day&format=csv&lang=zh-CN"))
+            .send()
+            .await
+            .expect("get");
+        assert!(csv.headers()[reqwest::header::CONTENT_TYPE].to_str().unwrap_or_default().starts_with("text/csv"));
+        let csv = csv.text().await.expect("text");
+        let lines: Vec<&str> = csv.trim_start_matches('\u{feff}').lines().collect();
+        assert_eq!(lines.len(), 1 + 7 + 1, "a heading, the seven days, the week: {csv}");
+        assert!(lines[0].starts_with("期间,指标代码,指标"), "{csv}");
+        assert!(lines[8].starts_with("2024-W28,outbound_calls,呼出量,count,2,"), "{csv}");
+
         let (status, body) = get(format!("{base}/api/v1/kpis?kpi=revenue&period=July")).await;
         assert_eq!((status, body["code"].as_str()), (400, Some("bad_period")));
         assert!(body["message"].as_str().is_some_and(|m| m.contains("不是有效的期间")), "{body}");
