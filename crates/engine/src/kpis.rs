@@ -258,41 +258,6 @@ pub async fn kpi_report_with(db: &Db, ctx: &Context, query: &KpiQuery) -> Result
     })
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn ties_share_a_rank_and_percentiles_run_from_worst_to_best() {
-        let values = [10.0, 30.0, 30.0, 20.0];
-        let close = |(r, n, p): (Option<usize>, Option<usize>, Option<f64>), want: (usize, usize, f64)| {
-            assert_eq!((r, n), (Some(want.0), Some(want.1)));
-            assert!((p.unwrap_or(f64::NAN) - want.2).abs() < 1e-9, "{p:?}");
-        };
-        // Two of the three others are worse than a tied best; one of three is worse than 20.
-        close(rank(Direction::HigherIsBetter, Some(30.0), &values), (1, 4, 200.0 / 3.0));
-        close(rank(Direction::HigherIsBetter, Some(20.0), &values), (3, 4, 100.0 / 3.0));
-        assert_eq!(rank(Direction::LowerIsBetter, Some(10.0), &values), (Some(1), Some(4), Some(100.0)));
-        assert_eq!(rank(Direction::HigherIsBetter, None, &values).0, None);
-        assert_eq!(rank(Direction::HigherIsBetter, Some(5.0), &[5.0]), (Some(1), Some(1), Some(100.0)));
-    }
-
-    #[test]
-    fn attainment_follows_the_direction() {
-        assert_eq!(attainment(Direction::HigherIsBetter, Some(85_000.0), Some(80_000.0)), Some(106.25));
-        assert_eq!(attainment(Direction::LowerIsBetter, Some(20.0), Some(10.0)), Some(50.0));
-        assert_eq!(attainment(Direction::HigherIsBetter, Some(1.0), Some(0.0)), None);
-        assert_eq!(attainment(Direction::HigherIsBetter, None, Some(1.0)), None);
-    }
-
-    #[test]
-    fn changes_are_absolute_and_relative() {
-        assert_eq!(relative_change(Some(90.0), Some(80.0)), (Some(10.0), Some(12.5)));
-        assert_eq!(relative_change(Some(-5.0), Some(0.0)), (Some(-5.0), None));
-        assert_eq!(relative_change(None, Some(1.0)), (None, None));
-    }
-}
-
 /// A KPI report as a sheet, for CSV and XLSX: one row per KPI for the whole period and, with a
 /// granularity, one per KPI and trend period before it.
 pub fn kpi_sheet(report: &KpiReport, lang: Lang) -> Sheet {
@@ -354,5 +319,40 @@ pub fn kpi_sheet(report: &KpiReport, lang: Lang) -> Sheet {
         period: report.period.clone(),
         columns,
         rows,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ties_share_a_rank_and_percentiles_run_from_worst_to_best() {
+        let values = [10.0, 30.0, 30.0, 20.0];
+        let close = |(r, n, p): (Option<usize>, Option<usize>, Option<f64>), want: (usize, usize, f64)| {
+            assert_eq!((r, n), (Some(want.0), Some(want.1)));
+            assert!((p.unwrap_or(f64::NAN) - want.2).abs() < 1e-9, "{p:?}");
+        };
+        // Two of the three others are worse than a tied best; one of three is worse than 20.
+        close(rank(Direction::HigherIsBetter, Some(30.0), &values), (1, 4, 200.0 / 3.0));
+        close(rank(Direction::HigherIsBetter, Some(20.0), &values), (3, 4, 100.0 / 3.0));
+        assert_eq!(rank(Direction::LowerIsBetter, Some(10.0), &values), (Some(1), Some(4), Some(100.0)));
+        assert_eq!(rank(Direction::HigherIsBetter, None, &values).0, None);
+        assert_eq!(rank(Direction::HigherIsBetter, Some(5.0), &[5.0]), (Some(1), Some(1), Some(100.0)));
+    }
+
+    #[test]
+    fn attainment_follows_the_direction() {
+        assert_eq!(attainment(Direction::HigherIsBetter, Some(85_000.0), Some(80_000.0)), Some(106.25));
+        assert_eq!(attainment(Direction::LowerIsBetter, Some(20.0), Some(10.0)), Some(50.0));
+        assert_eq!(attainment(Direction::HigherIsBetter, Some(1.0), Some(0.0)), None);
+        assert_eq!(attainment(Direction::HigherIsBetter, None, Some(1.0)), None);
+    }
+
+    #[test]
+    fn changes_are_absolute_and_relative() {
+        assert_eq!(relative_change(Some(90.0), Some(80.0)), (Some(10.0), Some(12.5)));
+        assert_eq!(relative_change(Some(-5.0), Some(0.0)), (Some(-5.0), None));
+        assert_eq!(relative_change(None, Some(1.0)), (None, None));
     }
 }
