@@ -15,6 +15,7 @@ mod conversation;
 mod error;
 mod kpis;
 mod pages;
+mod plan_pages;
 mod reports;
 mod request;
 mod review_pages;

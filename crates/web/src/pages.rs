@@ -49,6 +49,10 @@ pub(crate) fn routes() -> Router<AppState> {
         .route("/daily-report", get(daily_form).post(daily_submit))
         .route("/changes", get(changes))
         .route("/explore", get(explore))
+        .route("/targets", get(crate::plan_pages::targets).post(crate::plan_pages::set_target))
+        .route("/targets/split", post(crate::plan_pages::split_target))
+        .route("/settings/users", get(crate::plan_pages::users).post(crate::plan_pages::add_user))
+        .route("/settings/users/{login}/{action}", post(crate::plan_pages::switch_user))
         .route("/reviews/{kind}", get(crate::review_pages::review))
         .route("/reviews/{kind}/note", post(crate::review_pages::note))
         .route("/actions", get(crate::review_pages::actions).post(crate::review_pages::create_action))
@@ -59,7 +63,7 @@ pub(crate) fn routes() -> Router<AppState> {
 }
 
 /// Every template, compiled into the binary.
-const TEMPLATES: [(&str, &str); 12] = [
+const TEMPLATES: [(&str, &str); 14] = [
     ("base.html", include_str!("../templates/base.html")),
     ("login.html", include_str!("../templates/login.html")),
     ("dashboard.html", include_str!("../templates/dashboard.html")),
@@ -72,6 +76,8 @@ const TEMPLATES: [(&str, &str); 12] = [
     ("sheet.html", include_str!("../templates/sheet.html")),
     ("actions.html", include_str!("../templates/actions.html")),
     ("explore.html", include_str!("../templates/explore.html")),
+    ("targets.html", include_str!("../templates/targets.html")),
+    ("users.html", include_str!("../templates/users.html")),
 ];
 
 pub(crate) fn templates() -> Environment<'static> {
@@ -136,6 +142,7 @@ fn navigation(session: &Session) -> Vec<serde_json::Value> {
         items.push(json!({"href": "/dashboard", "label": session.lang.tr("nav.dashboard")}));
     }
     items.push(json!({"href": "/explore", "label": session.lang.tr("nav.explore")}));
+    items.push(json!({"href": "/targets", "label": session.lang.tr("nav.targets")}));
     if let Some(rep) = &viewer.rep_id {
         items.push(json!({"href": format!("/reps/{}", auth::percent_encode(rep)), "label": session.lang.tr("nav.my_page")}));
     }
@@ -148,6 +155,9 @@ fn navigation(session: &Session) -> Vec<serde_json::Value> {
     }
     if viewer.may(Permission::Import) {
         items.push(json!({"href": "/import", "label": session.lang.tr("nav.import")}));
+    }
+    if viewer.may(Permission::Administer) {
+        items.push(json!({"href": "/settings/users", "label": session.lang.tr("nav.users")}));
     }
     if viewer.may(Permission::ReadChangeLog) {
         items.push(json!({"href": "/changes", "label": session.lang.tr("nav.changes")}));

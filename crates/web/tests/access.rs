@@ -329,3 +329,58 @@ async fn review_notes_and_improvement_actions_are_written_from_the_pages_and_log
     })
     .await;
 }
+
+#[tokio::test]
+async fn targets_are_set_and_split_on_their_page_and_accounts_are_managed_by_the_admin() {
+    each_backend(async |store: &TestDb| {
+        let base = start(store).await;
+        let boss = logged_in(&base, "boss").await;
+        let target = [("kpi", "outbound_calls"), ("scope", "team:一部"), ("period", "2024-07"), ("value", "40")];
+        let response = boss.post(format!("{base}/targets")).form(&target).send().await.expect("post");
+        assert_eq!(response.status().as_u16(), 303);
+        let split = [("kpi", "outbound_calls"), ("scope", "team:一部"), ("period", "2024-07"), ("into", "reps"), ("by", "even")];
+        assert_eq!(boss.post(format!("{base}/targets/split")).form(&split).send().await.expect("post").status().as_u16(), 303);
+        let page = boss.get(format!("{base}/targets?period=2024-07")).send().await.expect("get").text().await.expect("text");
+        assert!(page.contains("张三") && page.contains("王主管"), "the parts of the split are listed with their reps");
+        let bad = [("kpi", "outbound_calls"), ("scope", "team:一部"), ("period", "2024-07"), ("value", "many")];
+        let response = boss.post(format!("{base}/targets")).form(&bad).send().await.expect("post");
+        assert_eq!(response.status().as_u16(), 422);
+        assert!(response.text().await.expect("text").contains("id=\"target-error\""));
+
+        // A rep sees their own target and nobody else's.
+        let rep = logged_in(&base, "r1").await;
+        let page = rep.get(format!("{base}/targets?period=2024-07")).send().await.expect("get").text().await.expect("text");
+        assert!(page.contains("rep:R1") && !page.contains("rep:R2"), "{page}");
+        assert_eq!(rep.post(format!("{base}/targets")).form(&target).send().await.expect("post").status().as_u16(), 403);
+
+        // The admin adds an account; its generated password logs in; disabled, it no longer does.
+        let admin = logged_in(&base, "admin").await;
+        let new = [("login", "r2"), ("name", "李四"), ("role", "rep"), ("rep_id", "R2")];
+        let page = admin.post(format!("{base}/settings/users")).form(&new).send().await.expect("post").text().await.expect("text");
+        let password = page.split("id=\"new-password\">").nth(1).and_then(|p| p.split('<').next()).expect("the password is shown once");
+        let client = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().expect("client");
+        let log_in = |password: String| {
+            let client = client.clone();
+            let base = base.clone();
+            async move {
+                client
+                    .post(format!("{base}/login"))
+                    .form(&[("login", "r2"), ("password", password.as_str())])
+                    .send()
+                    .await
+                    .expect("login")
+                    .status()
+                    .as_u16()
+            }
+        };
+        assert_eq!(log_in(password.to_string()).await, 303);
+        assert_eq!(admin.post(format!("{base}/settings/users/r2/disable")).send().await.expect("post").status().as_u16(), 303);
+        assert_eq!(log_in(password.to_string()).await, 401, "a disabled account cannot log in");
+        assert_eq!(
+            boss.get(format!("{base}/settings/users")).send().await.expect("get").status().as_u16(),
+            403,
+            "only the admin manages accounts"
+        );
+    })
+    .await;
+}

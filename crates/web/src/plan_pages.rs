@@ -1,0 +1,286 @@
+//! The planning and settings pages: targets (set, split, attainment and pace) and the accounts
+//! an administrator manages.
+
+use crate::access::{Access, record_change, require};
+use crate::accounts::{self, NewUser};
+use crate::auth::Session;
+use crate::pages::{Page, render};
+use crate::request::{ApiResult, OrApiError, choice};
+use crate::{ApiError, AppState, local_now};
+use axum::extract::{Extension, Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use salescope_core::access::{Permission, Reach, Role};
+use salescope_core::format::format_value;
+use salescope_core::kpi::Unit;
+use salescope_core::period::{Period, PeriodKind};
+use salescope_core::scope::Scope;
+use salescope_engine::Context;
+use salescope_engine::kpis::{KpiQuery, kpi_report_with};
+use salescope_engine::targets::{ShareBy, SplitInto, set, split};
+use serde::Deserialize;
+use serde_json::json;
+use std::collections::BTreeMap;
+
+#[derive(Deserialize, Default)]
+pub(crate) struct TargetsQuery {
+    period: Option<String>,
+}
+
+pub(crate) async fn targets(
+    State(state): State<AppState>,
+    Extension(session): Extension<Session>,
+    Query(q): Query<TargetsQuery>,
+) -> Response {
+    let page = targets_page(&state, &session, q.period.as_deref(), None).await;
+    render(&state, &session, "/targets", page)
+}
+
+/// Every target of the period the account sees, with the value so far, attainment and pace.
+async fn targets_page(state: &AppState, session: &Session, period: Option<&str>, error: Option<String>) -> ApiResult<Page> {
+    let lang = session.lang;
+    let ctx = Context::load(&state.db).await.or_api(lang)?;
+    let access = Access::new(session, &ctx, lang);
+    let today = local_now(&state.db.settings().await.or_api(lang)?.zone).day();
+    let period = match period.filter(|p| !p.trim().is_empty()) {
+        Some(text) => Period::parse(text).or_api(lang)?,
+        None => Period::month_of(today),
+    };
+    let mut by_scope: BTreeMap<Scope, Vec<String>> = BTreeMap::new();
+    for target in ctx.targets.iter().filter(|t| t.period == period.label()) {
+        if let Ok(scope) = Scope::parse(&target.scope)
+            && access.sees(&scope, Reach::Aggregates)
+        {
+            by_scope.entry(scope).or_default().push(target.kpi.clone());
+        }
+    }
+    let mut rows = Vec::new();
+    for (scope, kpis) in by_scope {
+        let query = KpiQuery { kpis, scope: scope.clone(), period, by: None, today, lang };
+        let report = kpi_report_with(&state.db, &ctx, &query).await.or_api(lang)?;
+        for v in report.values {
+            let unit = Unit::from_id(v.unit).unwrap_or(Unit::Count);
+            let projected = v.pace.as_ref().and_then(|p| p.projected_attainment);
+            rows.push(json!({
+                "scope": scope.label(), "scope_name": report.scope_name, "kpi": v.kpi, "name": v.name,
+                "target": format_value(v.target, unit, lang), "value": format_value(v.value, unit, lang),
+                "attainment": v.attainment.map(|a| format!("{a:.0}%")), "projected": projected.map(|a| format!("{a:.0}%")),
+                "status": match projected.or(v.attainment) { Some(a) if a >= 100.0 => "good", Some(a) if a >= 80.0 => "warn", Some(_) => "bad", None => "" },
+            }));
+        }
+    }
+    let kpis: Vec<serde_json::Value> = ctx.catalogue.iter().map(|k| json!({"id": k.id, "name": k.name(lang)})).collect();
+    let scopes: Vec<serde_json::Value> = std::iter::once(Scope::Org)
+        .chain(ctx.tree.teams().map(|t| Scope::Team(t.to_string())))
+        .chain(ctx.structure.reps.iter().map(|r| Scope::Rep(r.rep_id.clone())))
+        .filter(|s| access.sees(s, Reach::Records))
+        .map(|s| {
+            let label = match &s {
+                Scope::Org => lang.tr("scope.org").to_string(),
+                Scope::Team(t) => t.clone(),
+                Scope::Rep(r) => ctx.rep(r).map_or_else(|| r.clone(), |rep| format!("{} ({r})", rep.name)),
+            };
+            json!({"value": s.label(), "label": label})
+        })
+        .collect();
+    Ok(Page {
+        template: "targets.html",
+        title: lang.tr("targets.title").to_string(),
+        data: json!({
+            "period": period.label(), "rows": rows, "kpis": kpis, "scopes": scopes,
+            "can_plan": session.viewer.may(Permission::Plan), "error": error,
+        }),
+    })
+}
+
+#[derive(Deserialize)]
+pub(crate) struct TargetForm {
+    kpi: String,
+    scope: String,
+    period: String,
+    value: String,
+}
+
+/// `POST /targets`: sets one target.
+pub(crate) async fn set_target(
+    State(state): State<AppState>,
+    Extension(session): Extension<Session>,
+    axum::Form(form): axum::Form<TargetForm>,
+) -> Response {
+    let lang = session.lang;
+    let done = async {
+        require(&session, Permission::Plan, lang)?;
+        let ctx = Context::load(&state.db).await.or_api(lang)?;
+        let scope = Access::new(&session, &ctx, lang).scope(Some(&form.scope), Reach::Records)?;
+        let period = Period::parse(&form.period).or_api(lang)?;
+        let value: f64 = form
+            .value
+            .trim()
+            .replace(',', "")
+            .parse()
+            .map_err(|_| ApiError::bad_request("bad_number", lang.tr("error.target_not_number").to_string()))?;
+        let before = ctx
+            .targets
+            .iter()
+            .find(|t| t.kpi == form.kpi && t.scope == scope.label() && t.period == period.label())
+            .map(|t| json!({"value": t.value}));
+        let row = set(&state.db, &ctx, &form.kpi, &scope, &period, value).await.or_api(lang)?;
+        let subject = format!("{}/{}/{}", row.kpi, row.scope, row.period);
+        record_change(&state, &session, "target", &subject, "set", before.as_ref(), Some(&json!({"value": row.value}))).await?;
+        Ok::<_, ApiError>(period)
+    }
+    .await;
+    after_change(&state, &session, done, &form.period).await
+}
+
+#[derive(Deserialize)]
+pub(crate) struct SplitForm {
+    kpi: String,
+    scope: String,
+    period: String,
+    into: String,
+    by: String,
+}
+
+/// `POST /targets/split`: splits a stored target among reps or teams, or over time.
+pub(crate) async fn split_target(
+    State(state): State<AppState>,
+    Extension(session): Extension<Session>,
+    axum::Form(form): axum::Form<SplitForm>,
+) -> Response {
+    let lang = session.lang;
+    let done = async {
+        require(&session, Permission::Plan, lang)?;
+        let into = choice(
+            &form.into,
+            "into",
+            &[
+                ("reps", SplitInto::Reps),
+                ("teams", SplitInto::Teams),
+                ("months", SplitInto::Periods(PeriodKind::Month)),
+                ("weeks", SplitInto::Periods(PeriodKind::Week)),
+            ],
+            "bad_split",
+            lang,
+        )?;
+        let share = choice(&form.by, "by", &[("even", ShareBy::Even), ("last-period", ShareBy::LastPeriod)], "bad_split", lang)?;
+        let ctx = Context::load(&state.db).await.or_api(lang)?;
+        let scope = Access::new(&session, &ctx, lang).scope(Some(&form.scope), Reach::Records)?;
+        let period = Period::parse(&form.period).or_api(lang)?;
+        let parts = split(&state.db, &ctx, &form.kpi, &scope, &period, into, &share).await.or_api(lang)?;
+        let after: Vec<serde_json::Value> = parts.iter().map(|p| json!({"scope": p.scope, "period": p.period, "value": p.value})).collect();
+        let subject = format!("{}/{}/{}", form.kpi, scope.label(), period.label());
+        record_change(&state, &session, "target", &subject, "split", None, Some(&json!(after))).await?;
+        Ok::<_, ApiError>(period)
+    }
+    .await;
+    after_change(&state, &session, done, &form.period).await
+}
+
+/// Back to the targets of the period changed, or the page with the reason it was refused.
+async fn after_change(state: &AppState, session: &Session, done: ApiResult<Period>, period: &str) -> Response {
+    match done {
+        Ok(period) => Redirect::to(&format!("/targets?period={}", period.label())).into_response(),
+        Err(e) if e.status.is_client_error() && e.status != StatusCode::FORBIDDEN => {
+            let page = targets_page(state, session, Some(period).filter(|p| Period::parse(p).is_ok()), Some(e.message)).await;
+            let mut response = render(state, session, "/targets", page);
+            *response.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
+            response
+        }
+        Err(e) => render(state, session, "/targets", Err(e)),
+    }
+}
+
+// ----- accounts -----
+
+pub(crate) async fn users(State(state): State<AppState>, Extension(session): Extension<Session>) -> Response {
+    let page = users_page(&state, &session, None, None).await;
+    render(&state, &session, "/settings/users", page)
+}
+
+async fn users_page(state: &AppState, session: &Session, error: Option<String>, created: Option<(String, String)>) -> ApiResult<Page> {
+    let lang = session.lang;
+    require(session, Permission::Administer, lang)?;
+    let users: Vec<serde_json::Value> = state
+        .db
+        .users()
+        .await
+        .or_api(lang)?
+        .iter()
+        .map(|u| json!({"login": u.login, "name": u.name, "role": u.role, "rep_id": u.rep_id, "team": u.team, "disabled": u.is_disabled()}))
+        .collect();
+    let roles: Vec<&str> = Role::ALL.iter().map(|r| r.id()).collect();
+    Ok(Page {
+        template: "users.html",
+        title: lang.tr("users.title").to_string(),
+        data: json!({"users": users, "roles": roles, "error": error, "created": created.map(|(login, password)| json!({"login": login, "password": password}))}),
+    })
+}
+
+#[derive(Deserialize)]
+pub(crate) struct UserForm {
+    login: String,
+    #[serde(default)]
+    name: String,
+    role: String,
+    #[serde(default)]
+    rep_id: String,
+    #[serde(default)]
+    team: String,
+}
+
+/// `POST /settings/users`: adds an account with a generated password, shown once.
+pub(crate) async fn add_user(
+    State(state): State<AppState>,
+    Extension(session): Extension<Session>,
+    axum::Form(form): axum::Form<UserForm>,
+) -> Response {
+    let lang = session.lang;
+    if let Err(e) = require(&session, Permission::Administer, lang) {
+        return render(&state, &session, "/settings/users", Err(e));
+    }
+    let password = accounts::new_password();
+    let optional = |text: &str| Some(text.trim().to_string()).filter(|t| !t.is_empty());
+    let new = NewUser {
+        login: form.login.clone(),
+        name: form.name,
+        role: form.role,
+        rep_id: optional(&form.rep_id),
+        team: optional(&form.team),
+        lang: None,
+        password: password.clone(),
+    };
+    let page = match accounts::add_user(&state.db, new, &session.viewer.login).await {
+        Ok(user) => users_page(&state, &session, None, Some((user.login, password))).await,
+        Err(accounts::AccountError::Store(e)) => Err(ApiError::internal(&e)),
+        Err(e) => users_page(&state, &session, Some(e.to_string()), None).await,
+    };
+    render(&state, &session, "/settings/users", page)
+}
+
+/// `POST /settings/users/{login}/{disable|enable}`.
+pub(crate) async fn switch_user(
+    State(state): State<AppState>,
+    Extension(session): Extension<Session>,
+    Path((login, action)): Path<(String, String)>,
+) -> Response {
+    let lang = session.lang;
+    let done = async {
+        require(&session, Permission::Administer, lang)?;
+        let disable = choice(&action, "action", &[("disable", true), ("enable", false)], "bad_choice", lang)?;
+        if disable && login == session.viewer.login {
+            return Err(ApiError::bad_request("own_account", lang.tr("users.not_yourself").to_string()));
+        }
+        accounts::set_disabled(&state.db, &login, disable, &session.viewer.login).await.map_err(|e| match e {
+            accounts::AccountError::UnknownLogin(_) => {
+                ApiError { status: StatusCode::NOT_FOUND, code: "not_found", message: e.to_string() }
+            }
+            e => ApiError::internal(&e),
+        })
+    }
+    .await;
+    match done {
+        Ok(()) => Redirect::to("/settings/users").into_response(),
+        Err(e) => render(&state, &session, "/settings/users", Err(e)),
+    }
+}
