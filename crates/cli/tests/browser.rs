@@ -136,6 +136,7 @@ async fn the_pages_work_in_a_real_browser_for_every_role() {
     the_language_switch_changes_the_page_and_is_remembered(&webdriver, &base).await;
     an_upload_with_bad_rows_is_previewed_then_imported_with_its_report(&webdriver, &base, &dir).await;
     a_team_lead_writes_the_weekly_review_in_place(&webdriver, &base).await;
+    the_manager_sees_what_separates_won_calls_and_opens_one(&webdriver, &base).await;
     let _ = std::fs::remove_dir_all(&dir);
 }
 
@@ -306,5 +307,26 @@ async fn a_team_lead_writes_the_weekly_review_in_place(webdriver: &str, base: &s
     client.goto(&format!("{base}/actions")).await.expect("actions");
     appears(&client, Locator::Id("actions")).await.expect("the actions tracker");
     screenshot(&client, "actions").await;
+    client.close().await.expect("close");
+}
+
+async fn the_manager_sees_what_separates_won_calls_and_opens_one(webdriver: &str, base: &str) {
+    let client = browser(webdriver, 1280, 1000).await;
+    log_in(&client, base, "manager").await;
+    client.goto(&format!("{base}/conversation")).await.expect("conversation page");
+    assert!(chart_drawn(&client, "difference-chart").await, "the differences are drawn with their intervals");
+    let rows = client.find_all(Locator::Css("#comparison tbody tr")).await.expect("rows");
+    assert_eq!(rows.len(), 12, "one row per compared metric");
+    assert!(
+        !client.find_all(Locator::Css("#comparison .badge.good")).await.expect("findings").is_empty(),
+        "the demo's won calls differ in something"
+    );
+    assert!(!client.find_all(Locator::Css("#comparison tr.muted")).await.expect("non-findings").is_empty(), "and not in everything");
+    screenshot(&client, "conversation").await;
+    client.find(Locator::Css("#example-calls tbody a")).await.expect("an example call").click().await.expect("open");
+    appears(&client, Locator::Css("#transcript li.agent")).await.expect("the call's transcript by speaker");
+    assert!(client.find(Locator::Css("#timeline span")).await.is_ok(), "and who talks when");
+    assert_eq!(script_errors(&client).await, Vec::<String>::new());
+    screenshot(&client, "call").await;
     client.close().await.expect("close");
 }

@@ -7,7 +7,8 @@ use salescope_core::i18n::Lang;
 use salescope_core::period::Period;
 use salescope_core::scope::Scope;
 use salescope_core::sheet::{Cell, CellKind, Sheet, SheetColumn, SheetRow};
-use salescope_store::Db;
+use salescope_core::time::Day;
+use salescope_store::{Db, TranscribedCall};
 use serde::Serialize;
 
 /// One transcribed call. The metric fields carry the names of the definitions.
@@ -51,38 +52,95 @@ pub struct CallBehaviour {
 pub async fn calls(db: &Db, ctx: &Context, scope: &Scope, period: &Period) -> Result<Vec<CallBehaviour>> {
     ctx.check_scope(scope)?;
     let rows = db.transcribed_calls(period.start.start(), period.end.plus_days(1).start()).await?;
-    Ok(rows
-        .into_iter()
-        .filter(|c| ctx.rep_in_scope_on(scope, &c.rep_id, c.started_at.day()))
-        .map(|c| {
-            let rep = ctx.rep(&c.rep_id);
-            let t = c.row;
-            CallBehaviour {
-                rep_name: rep.map(|r| r.name.clone()).unwrap_or_default(),
-                team: ctx.team_on(&c.rep_id, c.started_at.day()).or(rep.map(|r| r.team.as_str())).unwrap_or_default().to_string(),
-                call_id: t.call_id,
-                rep_id: c.rep_id,
-                started_at: c.started_at.to_string(),
-                basis: t.basis,
-                talk_ratio: t.talk_ratio,
-                longest_monologue_seconds: t.longest_monologue_seconds,
-                longest_customer_story_seconds: t.longest_customer_story_seconds,
-                interactivity_per_minute: t.interactivity_per_minute,
-                patience_seconds: t.patience_seconds,
-                questions: t.questions,
-                customer_sentiment_start: t.customer_sentiment_start,
-                customer_sentiment_end: t.customer_sentiment_end,
-                key_messages_covered: list(&t.key_messages).len() as i64,
-                key_messages: list(&t.key_messages),
-                objections: list(&t.objections).iter().map(|o| o.split(':').next().unwrap_or_default().to_string()).collect(),
-                objections_raised: t.objections_raised,
-                objections_answered: t.objections_answered,
-                filler_words: t.filler_words,
-                competitor_mentions: t.competitor_mentions,
-                outcome: c.outcome,
-            }
+    Ok(rows.into_iter().filter(|c| ctx.rep_in_scope_on(scope, &c.rep_id, c.started_at.day())).map(|c| behaviour(ctx, c)).collect())
+}
+
+fn behaviour(ctx: &Context, c: TranscribedCall) -> CallBehaviour {
+    let rep = ctx.rep(&c.rep_id);
+    let t = c.row;
+    CallBehaviour {
+        rep_name: rep.map(|r| r.name.clone()).unwrap_or_default(),
+        team: ctx.team_on(&c.rep_id, c.started_at.day()).or(rep.map(|r| r.team.as_str())).unwrap_or_default().to_string(),
+        call_id: t.call_id,
+        rep_id: c.rep_id,
+        started_at: c.started_at.to_string(),
+        basis: t.basis,
+        talk_ratio: t.talk_ratio,
+        longest_monologue_seconds: t.longest_monologue_seconds,
+        longest_customer_story_seconds: t.longest_customer_story_seconds,
+        interactivity_per_minute: t.interactivity_per_minute,
+        patience_seconds: t.patience_seconds,
+        questions: t.questions,
+        customer_sentiment_start: t.customer_sentiment_start,
+        customer_sentiment_end: t.customer_sentiment_end,
+        key_messages_covered: list(&t.key_messages).len() as i64,
+        key_messages: list(&t.key_messages),
+        objections: list(&t.objections).iter().map(|o| o.split(':').next().unwrap_or_default().to_string()).collect(),
+        objections_raised: t.objections_raised,
+        objections_answered: t.objections_answered,
+        filler_words: t.filler_words,
+        competitor_mentions: t.competitor_mentions,
+        outcome: c.outcome,
+    }
+}
+
+/// One call for its page: the behaviour, the turns, and each metric's median over the calls of
+/// the rep's team in the call's month.
+#[derive(Debug, Clone, Serialize)]
+pub struct CallDetail {
+    pub call: CallBehaviour,
+    pub turns: Vec<CallTurn>,
+    /// (metric, this call's value, the team's median).
+    pub against_team: Vec<(String, Option<f64>, Option<f64>)>,
+}
+
+pub async fn call_detail(db: &Db, ctx: &Context, call_id: &str) -> Result<Option<CallDetail>> {
+    let Some(found) = db.transcribed_call(call_id).await? else { return Ok(None) };
+    let turns = turns_of(&found.row.turns);
+    let call = behaviour(ctx, found);
+    let month = Period::month_of(salescope_core::time::parse_date(&call.started_at[..10], &Default::default()).unwrap_or(Day(0)));
+    let team = Scope::Team(call.team.clone());
+    let peers = if ctx.tree.contains(&call.team) { calls(db, ctx, &team, &month).await? } else { Vec::new() };
+    let against_team = COMPARED_METRICS
+        .iter()
+        .map(|&metric| {
+            let values: Vec<f64> = peers.iter().filter_map(|c| metric_value(c, metric)).collect();
+            (metric.to_string(), metric_value(&call, metric), salescope_core::stats::median(&values))
         })
-        .collect())
+        .collect();
+    Ok(Some(CallDetail { call, turns, against_team }))
+}
+
+/// A turn as the call page shows it.
+#[derive(Debug, Clone, Serialize)]
+pub struct CallTurn {
+    /// `agent` or `customer`.
+    pub speaker: &'static str,
+    pub start: Option<f64>,
+    pub end: Option<f64>,
+    pub text: String,
+    /// An agent turn that asks a question (counted in `questions`).
+    pub asks: bool,
+}
+
+/// The stored turns (`[{speaker, start, end, text}]`); a row that does not read gives none.
+fn turns_of(json: &str) -> Vec<CallTurn> {
+    use salescope_core::conversation::Speaker;
+    let Ok(serde_json::Value::Array(items)) = serde_json::from_str::<serde_json::Value>(json) else { return Vec::new() };
+    items
+        .iter()
+        .filter_map(|t| {
+            let speaker = Speaker::from_label(t.get("speaker")?.as_str()?)?;
+            let text = t.get("text")?.as_str()?.to_string();
+            Some(CallTurn {
+                speaker: speaker.id(),
+                start: t.get("start").and_then(serde_json::Value::as_f64),
+                end: t.get("end").and_then(serde_json::Value::as_f64),
+                asks: speaker == Speaker::Agent && text.contains(['?', '？']),
+                text,
+            })
+        })
+        .collect()
 }
 
 fn list(text: &str) -> Vec<String> {

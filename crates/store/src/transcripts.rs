@@ -189,6 +189,23 @@ impl Db {
             .collect())
     }
 
+    /// One transcribed call with its rep, start and outcome.
+    pub async fn transcribed_call(&self, call_id: &str) -> Result<Option<TranscribedCall>> {
+        let text = format!(
+            "SELECT {TRANSCRIPT_COLUMNS}, c.rep_id, c.started_at, {outcome} \
+             FROM transcripts t JOIN calls c ON c.call_id = t.call_id WHERE t.call_id = {}",
+            p(self.backend(), 1),
+            outcome = outcome_of_call(),
+        );
+        let row: Option<CallRecord> = on_pool!(self, pool => sqlx::query_as(&text).bind(call_id).fetch_optional(pool).await?);
+        Ok(row.map(|r| TranscribedCall {
+            row: r.transcript,
+            rep_id: r.rep_id,
+            started_at: LocalDateTime(r.started_at),
+            outcome: r.outcome,
+        }))
+    }
+
     /// Connected calls of at least `min_talk_seconds` started from `from` on, with their outcomes
     /// (as for transcribed calls): (call id, talk seconds, won/lost/none). What the demo transcribes.
     pub async fn conversations_since(&self, from: LocalDateTime, min_talk_seconds: i64) -> Result<Vec<(String, i64, Option<String>)>> {

@@ -23,12 +23,33 @@
       series: [{ type: "bar", data: data.values }]
     };
   }
+  // Differences with their 95% intervals: a box from low to high and a point at the estimate;
+  // intervals that cross zero are grey.
+  function intervals(data) {
+    var names = data.map(function (d) { return d.name; });
+    return {
+      tooltip: { trigger: "axis", formatter: function (items) {
+        var d = data[items[0].dataIndex];
+        return d.name + ": " + d.value + "% [" + d.low + "%, " + d.high + "%]";
+      } },
+      grid: { left: 8, right: 8, top: 16, bottom: 8, containLabel: true },
+      xAxis: { type: "category", data: names, axisLabel: { interval: 0, rotate: 30 } },
+      yAxis: { type: "value", axisLabel: { formatter: "{value}%" } },
+      series: [
+        { type: "candlestick", data: data.map(function (d) { return [d.low, d.high, d.low, d.high]; }),
+          itemStyle: { color: "#9fc0ef", color0: "#9fc0ef", borderColor: "#1f5fbf", borderColor0: "#1f5fbf" },
+          markLine: { symbol: "none", silent: true, data: [{ yAxis: 0 }], lineStyle: { color: "#6b7785" } } },
+        { type: "scatter", z: 5, data: data.map(function (d) { return { value: [d.name, d.value], itemStyle: { color: d.detectable ? "#1a7f37" : "#9aa4ae" } }; }), symbolSize: 10 }
+      ]
+    };
+  }
   function draw() {
     if (!window.echarts) { return; }
     document.querySelectorAll(".chart[data-chart]").forEach(function (el) {
       var data = JSON.parse(el.getAttribute("data-chart"));
       var chart = echarts.init(el, null, { renderer: "canvas" });
-      chart.setOption(el.getAttribute("data-kind") === "bars" ? bars(data) : trend(data));
+      var kind = el.getAttribute("data-kind");
+      chart.setOption(kind === "bars" ? bars(data) : kind === "intervals" ? intervals(data) : trend(data));
       window.addEventListener("resize", function () { chart.resize(); });
     });
   }

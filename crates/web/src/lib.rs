@@ -12,6 +12,7 @@ mod audit;
 mod auth;
 mod calendar;
 mod conversation;
+mod conversation_pages;
 mod error;
 mod kpis;
 mod pages;

@@ -49,6 +49,8 @@ pub(crate) fn routes() -> Router<AppState> {
         .route("/daily-report", get(daily_form).post(daily_submit))
         .route("/changes", get(changes))
         .route("/explore", get(explore))
+        .route("/conversation", get(crate::conversation_pages::conversation))
+        .route("/calls/{call_id}", get(crate::conversation_pages::call))
         .route("/targets", get(crate::plan_pages::targets).post(crate::plan_pages::set_target))
         .route("/targets/split", post(crate::plan_pages::split_target))
         .route("/settings/users", get(crate::plan_pages::users).post(crate::plan_pages::add_user))
@@ -63,7 +65,7 @@ pub(crate) fn routes() -> Router<AppState> {
 }
 
 /// Every template, compiled into the binary.
-const TEMPLATES: [(&str, &str); 14] = [
+const TEMPLATES: [(&str, &str); 16] = [
     ("base.html", include_str!("../templates/base.html")),
     ("login.html", include_str!("../templates/login.html")),
     ("dashboard.html", include_str!("../templates/dashboard.html")),
@@ -78,6 +80,8 @@ const TEMPLATES: [(&str, &str); 14] = [
     ("explore.html", include_str!("../templates/explore.html")),
     ("targets.html", include_str!("../templates/targets.html")),
     ("users.html", include_str!("../templates/users.html")),
+    ("conversation.html", include_str!("../templates/conversation.html")),
+    ("call.html", include_str!("../templates/call.html")),
 ];
 
 pub(crate) fn templates() -> Environment<'static> {
@@ -148,6 +152,9 @@ fn navigation(session: &Session) -> Vec<serde_json::Value> {
     }
     if viewer.may(Permission::FileDailyReport) && viewer.rep_id.is_some() {
         items.push(json!({"href": "/daily-report", "label": session.lang.tr("nav.daily_report")}));
+    }
+    if viewer.role != Role::Rep {
+        items.push(json!({"href": "/conversation", "label": session.lang.tr("nav.conversation")}));
     }
     if viewer.may(Permission::Review) {
         items.push(json!({"href": "/reviews/weekly", "label": session.lang.tr("nav.reviews")}));

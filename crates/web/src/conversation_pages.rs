@@ -1,0 +1,188 @@
+//! Conversation pages: what separates won from lost calls (or top performers from the rest) in
+//! a scope, with each difference's interval, and the page of one call.
+
+use crate::access::Access;
+use crate::auth::{Session, percent_encode};
+use crate::pages::{Page, render};
+use crate::request::{ApiResult, OrApiError, choice};
+use crate::{ApiError, AppState, local_now};
+use axum::extract::{Extension, Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::Response;
+use salescope_core::access::Reach;
+use salescope_core::i18n::Lang;
+use salescope_core::period::Period;
+use salescope_core::scope::Scope;
+use salescope_engine::Context;
+use salescope_engine::conversation::{CompareBy, call_detail, calls, compare};
+use serde::Deserialize;
+use serde_json::json;
+
+/// Example calls listed under the comparison.
+const EXAMPLE_CALLS: usize = 30;
+
+#[derive(Deserialize, Default)]
+pub(crate) struct ConversationQuery {
+    scope: Option<String>,
+    period: Option<String>,
+    by: Option<String>,
+}
+
+pub(crate) async fn conversation(
+    State(state): State<AppState>,
+    Extension(session): Extension<Session>,
+    Query(q): Query<ConversationQuery>,
+) -> Response {
+    let page = conversation_page(&state, &session, &q).await;
+    render(&state, &session, "/conversation", page)
+}
+
+/// A number as the comparison shows it: two decimals, or three for small ones.
+fn round(value: Option<f64>) -> Option<String> {
+    value.map(|v| if v.abs() < 1.0 { format!("{v:.3}") } else { format!("{v:.2}") })
+}
+
+async fn conversation_page(state: &AppState, session: &Session, q: &ConversationQuery) -> ApiResult<Page> {
+    let lang = session.lang;
+    let ctx = Context::load(&state.db).await.or_api(lang)?;
+    let access = Access::new(session, &ctx, lang);
+    let scope = access.scope(q.scope.as_deref().filter(|s| !s.is_empty()), Reach::Records)?;
+    let today = local_now(&state.db.settings().await.or_api(lang)?.zone).day();
+    let period = match q.period.as_deref().filter(|p| !p.trim().is_empty()) {
+        Some(text) => Period::parse(text).or_api(lang)?,
+        None => Period::month_of(today),
+    };
+    let by_text = q.by.clone().unwrap_or_else(|| "outcome".into());
+    let by = choice(&by_text, "by", &[("outcome", CompareBy::Outcome), ("performer", CompareBy::Performer)], "bad_choice", lang)?;
+    let comparison = compare(&state.db, &ctx, &scope, &period, by, lang).await.or_api(lang)?;
+    let rows: Vec<serde_json::Value> = comparison
+        .metrics
+        .iter()
+        .map(|m| {
+            json!({
+                "metric": m.metric, "name": m.metric_name, "mean_a": round(m.mean_a), "n_a": m.n_a, "mean_b": round(m.mean_b), "n_b": m.n_b,
+                "difference": round(m.difference), "ci_low": round(m.ci_low), "ci_high": round(m.ci_high),
+                "p_value": m.p_value.map(|p| if p < 0.001 { "< 0.001".to_string() } else { format!("{p:.3}") }),
+                "detectable": m.detectable, "verdict": m.verdict,
+            })
+        })
+        .collect();
+    // The chart puts metrics of different units side by side as differences relative to the
+    // second group's mean, in %.
+    let relative = |value: Option<f64>, base: Option<f64>| match (value, base) {
+        (Some(v), Some(b)) if b.abs() > f64::EPSILON => Some((v / b.abs() * 1000.0).round() / 10.0),
+        _ => None,
+    };
+    let chart: Vec<serde_json::Value> = comparison
+        .metrics
+        .iter()
+        .filter_map(|m| {
+            Some(json!({
+                "name": m.metric_name,
+                "value": relative(m.difference, m.mean_b)?,
+                "low": relative(m.ci_low, m.mean_b)?,
+                "high": relative(m.ci_high, m.mean_b)?,
+                "detectable": m.detectable,
+            }))
+        })
+        .collect();
+    let mut examples = calls(&state.db, &ctx, &scope, &period).await.or_api(lang)?;
+    examples.retain(|c| c.outcome.is_some());
+    examples.reverse();
+    let examples: Vec<serde_json::Value> = examples
+        .iter()
+        .take(EXAMPLE_CALLS)
+        .map(|c| {
+            json!({
+                "call_id": c.call_id, "href": format!("/calls/{}", percent_encode(&c.call_id)), "rep": c.rep_name, "started_at": c.started_at,
+                "outcome": c.outcome.as_deref().map(|o| lang.tr(&format!("conversation.group.{o}")).to_string()), "won": c.outcome.as_deref() == Some("won"),
+                "talk_ratio": c.talk_ratio.map(|r| format!("{:.0}%", r * 100.0)), "questions": c.questions,
+            })
+        })
+        .collect();
+    let query = format!("scope={}&period={}&lang={}", percent_encode(&scope.label()), period.label(), lang.code());
+    Ok(Page {
+        template: "conversation.html",
+        title: lang.tr("conversation.page.title").to_string(),
+        data: json!({
+            "scope": scope.label(), "period": period.label(), "by": by_text,
+            "group_a": lang.tr(&format!("conversation.group.{}", comparison.group_a)),
+            "group_b": lang.tr(&format!("conversation.group.{}", comparison.group_b)),
+            "calls_a": comparison.calls_a, "calls_b": comparison.calls_b,
+            "rows": rows, "chart": chart, "examples": examples,
+            "compare_csv": format!("/api/v1/conversation/compare?{query}&by={by_text}&format=csv"),
+            "compare_xlsx": format!("/api/v1/conversation/compare?{query}&by={by_text}&format=xlsx"),
+            "calls_csv": format!("/api/v1/conversation/calls?{query}&format=csv"),
+            "calls_xlsx": format!("/api/v1/conversation/calls?{query}&format=xlsx"),
+        }),
+    })
+}
+
+pub(crate) async fn call(State(state): State<AppState>, Extension(session): Extension<Session>, Path(call_id): Path<String>) -> Response {
+    let page = call_page(&state, &session, &call_id).await;
+    render(&state, &session, &format!("/calls/{}", percent_encode(&call_id)), page)
+}
+
+/// `mm:ss` of a second count.
+fn clock(seconds: Option<f64>) -> String {
+    seconds.map_or_else(String::new, |s| format!("{:02}:{:02}", (s / 60.0) as i64, (s % 60.0) as i64))
+}
+
+async fn call_page(state: &AppState, session: &Session, call_id: &str) -> ApiResult<Page> {
+    let lang = session.lang;
+    let ctx = Context::load(&state.db).await.or_api(lang)?;
+    let detail = call_detail(&state.db, &ctx, call_id).await.or_api(lang)?.ok_or_else(|| not_found(call_id, lang))?;
+    // A call the account may not see is as unknown to it as one that does not exist.
+    if !Access::new(session, &ctx, lang).sees(&Scope::Rep(detail.call.rep_id.clone()), Reach::Records) {
+        return Err(not_found(call_id, lang));
+    }
+    let length = detail.turns.iter().filter_map(|t| t.end).fold(0.0_f64, f64::max);
+    let timeline: Vec<serde_json::Value> = if length > 0.0 {
+        detail
+            .turns
+            .iter()
+            .filter_map(|t| {
+                let (start, end) = (t.start?, t.end?);
+                Some(json!({"speaker": t.speaker, "left": start / length * 100.0, "width": ((end - start) / length * 100.0).max(0.2)}))
+            })
+            .collect()
+    } else {
+        Vec::new()
+    };
+    let turns: Vec<serde_json::Value> = detail
+        .turns
+        .iter()
+        .map(|t| json!({"speaker": t.speaker, "who": lang.tr(&format!("conversation.speaker.{}", t.speaker)), "at": clock(t.start), "text": t.text, "asks": t.asks}))
+        .collect();
+    let metrics: Vec<serde_json::Value> = detail
+        .against_team
+        .iter()
+        .map(|(metric, own, median)| json!({"name": lang.tr(&format!("sheet.calls.{metric}")), "own": round(*own), "median": round(*median)}))
+        .collect();
+    let c = &detail.call;
+    // Categories are configurable: the built-in ones have names in the catalogue.
+    let objections: Vec<String> = c
+        .objections
+        .iter()
+        .map(|o| {
+            let key = format!("conversation.objection.{o}");
+            if salescope_core::i18n::has_key(&key) { lang.tr(&key).to_string() } else { o.clone() }
+        })
+        .collect();
+    Ok(Page {
+        template: "call.html",
+        title: format!("{} · {}", lang.tr("conversation.call"), c.call_id),
+        data: json!({
+            "call_id": c.call_id, "rep": c.rep_name, "rep_href": format!("/reps/{}", percent_encode(&c.rep_id)), "team": c.team, "started_at": c.started_at,
+            "outcome": c.outcome.as_deref().map(|o| lang.tr(&format!("conversation.group.{o}")).to_string()), "won": c.outcome.as_deref() == Some("won"),
+            "basis": lang.tr(&format!("conversation.basis.{}", c.basis)), "length": clock(Some(length)),
+            "timeline": timeline, "turns": turns, "metrics": metrics,
+            "key_messages": c.key_messages, "objections": objections,
+            "objections_answered": c.objections_answered, "objections_raised": c.objections_raised, "competitor_mentions": c.competitor_mentions,
+        }),
+    })
+}
+
+fn not_found(call_id: &str, lang: Lang) -> ApiError {
+    ApiError { status: StatusCode::NOT_FOUND, code: "not_found", message: lang.format("conversation.no_call", &[("call", &call_id)]) }
+}
