@@ -87,7 +87,7 @@ pub enum ConfigAction {
 }
 
 async fn config(action: ConfigAction, db: &Db, lang: Lang) -> anyhow::Result<()> {
-    use salescope_import::transcripts::{PHRASE_CONFIG_KEY, parse_phrase_config, phrase_config, phrase_config_toml};
+    use salescope_import::transcripts::{phrase_config, phrase_config_toml, save_phrase_config};
     match action {
         ConfigAction::Show => {
             let config = phrase_config(db).await.map_err(|e| anyhow::anyhow!(e.message(lang)))?;
@@ -96,9 +96,10 @@ async fn config(action: ConfigAction, db: &Db, lang: Lang) -> anyhow::Result<()>
         ConfigAction::Import { file } => {
             let text = std::fs::read_to_string(&file)
                 .map_err(|e| anyhow::anyhow!(lang.format("error.file_unreadable", &[("file", &file.display()), ("detail", &e)])))?;
-            let config =
-                parse_phrase_config(&text).map_err(|e| anyhow::anyhow!(lang.format("error.bad_phrase_config", &[("detail", &e)])))?;
-            db.set_internal(PHRASE_CONFIG_KEY, &text).await?;
+            let config = save_phrase_config(db, &text)
+                .await
+                .map_err(|e| anyhow::anyhow!(e.message(lang)))?
+                .map_err(|e| anyhow::anyhow!(lang.format("error.bad_phrase_config", &[("detail", &e)])))?;
             println!(
                 "{}",
                 lang.format(

@@ -605,6 +605,17 @@ pub fn phrase_config_toml(config: &PhraseConfig) -> String {
 }
 
 /// The organisation's phrase configuration, or the defaults.
+/// Replaces the organisation's phrase configuration with a TOML text; the inner error says why
+/// the text is not a configuration (and nothing was stored).
+pub async fn save_phrase_config(db: &Db, text: &str) -> Result<Result<PhraseConfig, String>, ImportError> {
+    let config = match parse_phrase_config(text) {
+        Ok(config) => config,
+        Err(e) => return Ok(Err(e)),
+    };
+    db.set_internal(PHRASE_CONFIG_KEY, text).await?;
+    Ok(Ok(config))
+}
+
 pub async fn phrase_config(db: &Db) -> Result<PhraseConfig, ImportError> {
     Ok(match db.internal(PHRASE_CONFIG_KEY).await? {
         Some(text) => parse_phrase_config(&text).unwrap_or_else(|e| {

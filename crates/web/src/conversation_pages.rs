@@ -1,7 +1,7 @@
 //! Conversation pages: what separates won from lost calls (or top performers from the rest) in
 //! a scope, with each difference's interval, and the page of one call.
 
-use crate::access::Access;
+use crate::access::{Access, record_change, require};
 use crate::auth::{Session, percent_encode};
 use crate::pages::{Page, render};
 use crate::request::{ApiResult, OrApiError, choice};
@@ -9,12 +9,13 @@ use crate::{ApiError, AppState, local_now};
 use axum::extract::{Extension, Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
-use salescope_core::access::Reach;
+use salescope_core::access::{Permission, Reach};
 use salescope_core::i18n::Lang;
 use salescope_core::period::Period;
 use salescope_core::scope::Scope;
 use salescope_engine::Context;
 use salescope_engine::conversation::{CompareBy, call_detail, calls, compare};
+use salescope_import::transcripts::{phrase_config, phrase_config_toml, save_phrase_config};
 use serde::Deserialize;
 use serde_json::json;
 
@@ -185,4 +186,67 @@ async fn call_page(state: &AppState, session: &Session, call_id: &str) -> ApiRes
 
 fn not_found(call_id: &str, lang: Lang) -> ApiError {
     ApiError { status: StatusCode::NOT_FOUND, code: "not_found", message: lang.format("conversation.no_call", &[("call", &call_id)]) }
+}
+
+// ----- the phrases the analysis looks for -----
+
+pub(crate) async fn phrases(State(state): State<AppState>, Extension(session): Extension<Session>) -> Response {
+    let page = phrases_page(&state, &session, None, None).await;
+    render(&state, &session, "/settings/conversation", page)
+}
+
+/// The configuration as TOML to edit; `text` keeps what was typed when it did not read.
+async fn phrases_page(state: &AppState, session: &Session, text: Option<String>, message: Option<(bool, String)>) -> ApiResult<Page> {
+    let lang = session.lang;
+    require(session, Permission::Administer, lang)?;
+    let text = match text {
+        Some(text) => text,
+        None => phrase_config_toml(&phrase_config(&state.db).await.map_err(|e| ApiError::from_import(&e, lang))?),
+    };
+    let (saved, message) = message.map_or((false, None), |(saved, m)| (saved, Some(m)));
+    Ok(Page {
+        template: "phrases.html",
+        title: lang.tr("phrases.title").to_string(),
+        data: json!({"text": text, "saved": saved, "message": message}),
+    })
+}
+
+#[derive(Deserialize)]
+pub(crate) struct PhrasesForm {
+    text: String,
+}
+
+/// `POST /settings/conversation`: replaces the phrase configuration.
+pub(crate) async fn save_phrases(
+    State(state): State<AppState>,
+    Extension(session): Extension<Session>,
+    axum::Form(form): axum::Form<PhrasesForm>,
+) -> Response {
+    let lang = session.lang;
+    let page = async {
+        require(&session, Permission::Administer, lang)?;
+        let before = phrase_config_toml(&phrase_config(&state.db).await.map_err(|e| ApiError::from_import(&e, lang))?);
+        match save_phrase_config(&state.db, &form.text).await.map_err(|e| ApiError::from_import(&e, lang))? {
+            Ok(config) => {
+                let (before, after) = (json!(before), json!(form.text));
+                record_change(&state, &session, "settings", "conversation_phrases", "update", Some(&before), Some(&after)).await?;
+                let message = lang.format(
+                    "conversation.config_saved",
+                    &[
+                        ("key_messages", &config.key_messages.len()),
+                        ("objections", &config.objections.len()),
+                        ("competitors", &config.competitors.len()),
+                        ("fillers", &config.fillers.len()),
+                    ],
+                );
+                phrases_page(&state, &session, None, Some((true, message))).await
+            }
+            Err(detail) => {
+                let message = lang.format("error.bad_phrase_config", &[("detail", &detail)]);
+                phrases_page(&state, &session, Some(form.text.clone()), Some((false, message))).await
+            }
+        }
+    }
+    .await;
+    render(&state, &session, "/settings/conversation", page)
 }

@@ -51,6 +51,7 @@ pub(crate) fn routes() -> Router<AppState> {
         .route("/explore", get(explore))
         .route("/conversation", get(crate::conversation_pages::conversation))
         .route("/calls/{call_id}", get(crate::conversation_pages::call))
+        .route("/settings/conversation", get(crate::conversation_pages::phrases).post(crate::conversation_pages::save_phrases))
         .route("/targets", get(crate::plan_pages::targets).post(crate::plan_pages::set_target))
         .route("/targets/split", post(crate::plan_pages::split_target))
         .route("/settings/users", get(crate::plan_pages::users).post(crate::plan_pages::add_user))
@@ -65,7 +66,7 @@ pub(crate) fn routes() -> Router<AppState> {
 }
 
 /// Every template, compiled into the binary.
-const TEMPLATES: [(&str, &str); 16] = [
+const TEMPLATES: [(&str, &str); 17] = [
     ("base.html", include_str!("../templates/base.html")),
     ("login.html", include_str!("../templates/login.html")),
     ("dashboard.html", include_str!("../templates/dashboard.html")),
@@ -82,6 +83,7 @@ const TEMPLATES: [(&str, &str); 16] = [
     ("users.html", include_str!("../templates/users.html")),
     ("conversation.html", include_str!("../templates/conversation.html")),
     ("call.html", include_str!("../templates/call.html")),
+    ("phrases.html", include_str!("../templates/phrases.html")),
 ];
 
 pub(crate) fn templates() -> Environment<'static> {
@@ -165,6 +167,7 @@ fn navigation(session: &Session) -> Vec<serde_json::Value> {
     }
     if viewer.may(Permission::Administer) {
         items.push(json!({"href": "/settings/users", "label": session.lang.tr("nav.users")}));
+        items.push(json!({"href": "/settings/conversation", "label": session.lang.tr("nav.phrases")}));
     }
     if viewer.may(Permission::ReadChangeLog) {
         items.push(json!({"href": "/changes", "label": session.lang.tr("nav.changes")}));

@@ -384,3 +384,37 @@ async fn targets_are_set_and_split_on_their_page_and_accounts_are_managed_by_the
     })
     .await;
 }
+
+#[tokio::test]
+async fn the_admin_edits_the_talk_tracks_on_a_page_that_refuses_a_broken_file() {
+    each_backend(async |store: &TestDb| {
+        let base = start(store).await;
+        let admin = logged_in(&base, "admin").await;
+        let page = admin.get(format!("{base}/settings/conversation")).send().await.expect("get").text().await.expect("text");
+        assert!(page.contains("[key_messages]"), "the defaults are shown as TOML");
+        let broken = [("text", "[key_messages\nopening = [")];
+        let page =
+            admin.post(format!("{base}/settings/conversation")).form(&broken).send().await.expect("post").text().await.expect("text");
+        assert!(
+            page.contains("class=\"error\" id=\"phrases-message\"") && page.contains("[key_messages\nopening = ["),
+            "the reason, and the text kept"
+        );
+        let config =
+            "competitors = [\"友商\"]\nfillers = [\"那个\"]\n\n[key_messages]\nopening = [\"您好\"]\n\n[objections]\nprice = [\"太贵\"]\n";
+        let page = admin
+            .post(format!("{base}/settings/conversation"))
+            .form(&[("text", config)])
+            .send()
+            .await
+            .expect("post")
+            .text()
+            .await
+            .expect("text");
+        assert!(page.contains("class=\"notice\" id=\"phrases-message\""), "{page}");
+        let stored = salescope_import::transcripts::phrase_config(&store.db).await.expect("config");
+        assert_eq!(stored.key_messages.len(), 1);
+        let boss = logged_in(&base, "boss").await;
+        assert_eq!(boss.get(format!("{base}/settings/conversation")).send().await.expect("get").status().as_u16(), 403);
+    })
+    .await;
+}
