@@ -60,13 +60,15 @@ pub(crate) fn routes() -> Router<AppState> {
         .route("/reviews/{kind}/note", post(crate::review_pages::note))
         .route("/actions", get(crate::review_pages::actions).post(crate::review_pages::create_action))
         .route("/actions/{id}/status", post(crate::review_pages::set_status))
+        .route("/audit", get(crate::review_pages::audit))
+        .route("/audit/check", post(crate::review_pages::record_audit_check))
         .route("/import", get(crate::upload::form).post(crate::upload::preview))
         .route("/import/commit", post(crate::upload::commit))
         .route("/static/{file}", get(asset))
 }
 
 /// Every template, compiled into the binary.
-const TEMPLATES: [(&str, &str); 17] = [
+const TEMPLATES: [(&str, &str); 18] = [
     ("base.html", include_str!("../templates/base.html")),
     ("login.html", include_str!("../templates/login.html")),
     ("dashboard.html", include_str!("../templates/dashboard.html")),
@@ -84,6 +86,7 @@ const TEMPLATES: [(&str, &str); 17] = [
     ("conversation.html", include_str!("../templates/conversation.html")),
     ("call.html", include_str!("../templates/call.html")),
     ("phrases.html", include_str!("../templates/phrases.html")),
+    ("audit.html", include_str!("../templates/audit.html")),
 ];
 
 pub(crate) fn templates() -> Environment<'static> {
@@ -161,6 +164,7 @@ fn navigation(session: &Session) -> Vec<serde_json::Value> {
     if viewer.may(Permission::Review) {
         items.push(json!({"href": "/reviews/weekly", "label": session.lang.tr("nav.reviews")}));
         items.push(json!({"href": "/actions", "label": session.lang.tr("nav.actions")}));
+        items.push(json!({"href": "/audit", "label": session.lang.tr("nav.audit")}));
     }
     if viewer.may(Permission::Import) {
         items.push(json!({"href": "/import", "label": session.lang.tr("nav.import")}));

@@ -262,3 +262,89 @@ pub(crate) async fn set_status(
         Err(e) => render(&state, &session, "/actions", Err(e)),
     }
 }
+
+// ----- the audit of daily reports -----
+
+/// `GET /audit?scope=&period=&percent=`: a reproducible sample of daily reports to check
+/// against the records, and each rep's reported figures against the recorded ones.
+pub(crate) async fn audit(State(state): State<AppState>, Extension(session): Extension<Session>, Query(q): Query<SheetQuery>) -> Response {
+    let page = audit_page(&state, &session, &q).await;
+    render(&state, &session, "/audit", page)
+}
+
+async fn audit_page(state: &AppState, session: &Session, q: &SheetQuery) -> ApiResult<Page> {
+    use salescope_engine::audit::{DEFAULT_SAMPLE_PERCENT, DEFAULT_TOLERANCE_PERCENT, reconcile, sample};
+    let lang = session.lang;
+    require(session, Permission::Review, lang)?;
+    let ctx = Context::load(&state.db).await.or_api(lang)?;
+    let scope = Access::new(session, &ctx, lang).scope(q.scope.as_deref().filter(|s| !s.is_empty()), Reach::Records)?;
+    let today = local_now(&state.db.settings().await.or_api(lang)?.zone).day();
+    let period = match q.period.as_deref().filter(|p| !p.trim().is_empty()) {
+        Some(text) => Period::parse(text).or_api(lang)?,
+        None => Period::week_of(today).previous(),
+    };
+    let drawn = sample(&state.db, &ctx, &scope, &period, DEFAULT_SAMPLE_PERCENT).await.or_api(lang)?;
+    let money = |v: f64| format_value(Some(v), Unit::Money, lang);
+    let rows: Vec<serde_json::Value> = drawn
+        .iter()
+        .map(|s| {
+            json!({
+                "rep_id": s.rep_id, "name": s.name, "team": s.team, "date": s.date,
+                "reported": [s.reported.new_customers.to_string(), s.reported.followups.to_string(), money(s.reported.deal_amount)],
+                "recorded": [s.recorded.new_customers.to_string(), s.recorded.followups.to_string(), money(s.recorded.deal_amount)],
+                "contract_nos": s.reported.contract_nos,
+                "result": s.result.as_deref().map(|r| lang.tr(&format!("audit.result.{r}")).to_string()),
+                "checked_by": s.checked_by, "note": s.note,
+            })
+        })
+        .collect();
+    let flagged: Vec<serde_json::Value> = reconcile(&state.db, &ctx, &scope, &period, DEFAULT_TOLERANCE_PERCENT)
+        .await
+        .or_api(lang)?
+        .into_iter()
+        .filter(|r| r.flagged)
+        .map(|r| json!({"rep_id": r.rep_id, "name": r.name, "team": r.team, "days": r.days_reported}))
+        .collect();
+    Ok(Page {
+        template: "audit.html",
+        title: lang.tr("audit.title").to_string(),
+        data: json!({"scope": scope.label(), "period": period.label(), "rows": rows, "flagged": flagged, "checker": session.viewer.name}),
+    })
+}
+
+#[derive(Deserialize)]
+pub(crate) struct CheckForm {
+    rep_id: String,
+    date: String,
+    result: String,
+    #[serde(default)]
+    note: String,
+    scope: String,
+    period: String,
+}
+
+/// `POST /audit/check`: records the check of one sampled daily report.
+pub(crate) async fn record_audit_check(
+    State(state): State<AppState>,
+    Extension(session): Extension<Session>,
+    axum::Form(form): axum::Form<CheckForm>,
+) -> Response {
+    let lang = session.lang;
+    let done = async {
+        require(&session, Permission::Review, lang)?;
+        let ctx = Context::load(&state.db).await.or_api(lang)?;
+        Access::new(&session, &ctx, lang).check(&salescope_core::scope::Scope::Rep(form.rep_id.clone()), Reach::Records)?;
+        let day = crate::request::date(&form.date, lang)?;
+        let checker = &session.viewer.name;
+        salescope_engine::audit::record_check(&state.db, &ctx, &form.rep_id, day, &form.result, checker, &form.note).await.or_api(lang)?;
+        let after = json!({"result": form.result, "checked_by": checker, "note": form.note.trim()});
+        record_change(&state, &session, "audit_check", &format!("{}/{day}", form.rep_id), "record", None, Some(&after)).await
+    }
+    .await;
+    match done {
+        Ok(()) => {
+            Redirect::to(&format!("/audit?scope={}&period={}", percent_encode(&form.scope), percent_encode(&form.period))).into_response()
+        }
+        Err(e) => render(&state, &session, "/audit", Err(e)),
+    }
+}

@@ -418,3 +418,32 @@ async fn the_admin_edits_the_talk_tracks_on_a_page_that_refuses_a_broken_file() 
     })
     .await;
 }
+
+#[tokio::test]
+async fn a_team_lead_checks_sampled_daily_reports_against_the_records() {
+    each_backend(async |store: &TestDb| {
+        let base = start(store).await;
+        let rep = logged_in(&base, "r1").await;
+        let report =
+            [("csrf", rep.csrf.as_str()), ("date", "2024-07-08"), ("new_customers", "1"), ("followups", "0"), ("deal_amount", "0")];
+        assert_eq!(rep.client.post(format!("{base}/daily-report")).form(&report).send().await.expect("post").status().as_u16(), 303);
+
+        let lead = logged_in(&base, "lead").await;
+        let page = lead.get(format!("{base}/audit?scope=team:一部&period=2024-W28")).send().await.expect("get").text().await.expect("text");
+        assert!(page.contains("张三") && page.contains("class=\"inline check-form\""), "the report is drawn, unchecked");
+        let check = [
+            ("rep_id", "R1"),
+            ("date", "2024-07-08"),
+            ("result", "discrepancy"),
+            ("note", "无通话记录"),
+            ("scope", "team:一部"),
+            ("period", "2024-W28"),
+        ];
+        let response = lead.post(format!("{base}/audit/check")).form(&check).send().await.expect("post");
+        assert_eq!(response.status().as_u16(), 303);
+        let page = lead.get(format!("{base}/audit?scope=team:一部&period=2024-W28")).send().await.expect("get").text().await.expect("text");
+        assert!(page.contains("无通话记录") && !page.contains("class=\"inline check-form\""), "the check is shown in place of the form");
+        assert_eq!(rep.get(format!("{base}/audit")).send().await.expect("get").status().as_u16(), 403);
+    })
+    .await;
+}
