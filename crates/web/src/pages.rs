@@ -54,6 +54,7 @@ pub(crate) fn routes() -> Router<AppState> {
         .route("/settings/conversation", get(crate::conversation_pages::phrases).post(crate::conversation_pages::save_phrases))
         .route("/targets", get(crate::plan_pages::targets).post(crate::plan_pages::set_target))
         .route("/targets/split", post(crate::plan_pages::split_target))
+        .route("/settings/calendar", get(crate::plan_pages::calendar).post(crate::plan_pages::change_days))
         .route("/settings/users", get(crate::plan_pages::users).post(crate::plan_pages::add_user))
         .route("/settings/users/{login}/{action}", post(crate::plan_pages::switch_user))
         .route("/reviews/{kind}", get(crate::review_pages::review))
@@ -68,7 +69,7 @@ pub(crate) fn routes() -> Router<AppState> {
 }
 
 /// Every template, compiled into the binary.
-const TEMPLATES: [(&str, &str); 18] = [
+const TEMPLATES: [(&str, &str); 19] = [
     ("base.html", include_str!("../templates/base.html")),
     ("login.html", include_str!("../templates/login.html")),
     ("dashboard.html", include_str!("../templates/dashboard.html")),
@@ -87,6 +88,7 @@ const TEMPLATES: [(&str, &str); 18] = [
     ("call.html", include_str!("../templates/call.html")),
     ("phrases.html", include_str!("../templates/phrases.html")),
     ("audit.html", include_str!("../templates/audit.html")),
+    ("calendar.html", include_str!("../templates/calendar.html")),
 ];
 
 pub(crate) fn templates() -> Environment<'static> {
@@ -152,6 +154,9 @@ fn navigation(session: &Session) -> Vec<serde_json::Value> {
     }
     items.push(json!({"href": "/explore", "label": session.lang.tr("nav.explore")}));
     items.push(json!({"href": "/targets", "label": session.lang.tr("nav.targets")}));
+    if viewer.may(Permission::Plan) {
+        items.push(json!({"href": "/settings/calendar", "label": session.lang.tr("nav.calendar")}));
+    }
     if let Some(rep) = &viewer.rep_id {
         items.push(json!({"href": format!("/reps/{}", auth::percent_encode(rep)), "label": session.lang.tr("nav.my_page")}));
     }

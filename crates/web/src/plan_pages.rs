@@ -284,3 +284,74 @@ pub(crate) async fn switch_user(
         Err(e) => render(&state, &session, "/settings/users", Err(e)),
     }
 }
+
+// ----- the working-day calendar -----
+
+#[derive(Deserialize, Default)]
+pub(crate) struct CalendarQuery {
+    year: Option<i32>,
+}
+
+pub(crate) async fn calendar(
+    State(state): State<AppState>,
+    Extension(session): Extension<Session>,
+    Query(q): Query<CalendarQuery>,
+) -> Response {
+    let page = calendar_page(&state, &session, q.year, None).await;
+    render(&state, &session, "/settings/calendar", page)
+}
+
+/// A year's holidays and make-up working days, the working days of each month, and the form
+/// that changes days.
+async fn calendar_page(state: &AppState, session: &Session, year: Option<i32>, error: Option<String>) -> ApiResult<Page> {
+    let lang = session.lang;
+    let ctx = Context::load(&state.db).await.or_api(lang)?;
+    let year = match year {
+        Some(year) => year,
+        None => local_now(&state.db.settings().await.or_api(lang)?.zone).day().ymd().0,
+    };
+    let shown = salescope_engine::calendar::year(&ctx, year).or_api(lang)?;
+    Ok(Page {
+        template: "calendar.html",
+        title: lang.tr("calendar.title").to_string(),
+        data: json!({"calendar": shown, "previous": year - 1, "next": year + 1, "can_plan": session.viewer.may(Permission::Plan), "error": error}),
+    })
+}
+
+#[derive(Deserialize)]
+pub(crate) struct DaysForm {
+    days: String,
+    kind: String,
+    #[serde(default)]
+    name: String,
+}
+
+/// `POST /settings/calendar`: makes days holidays, working days or ordinary, or undoes a change.
+pub(crate) async fn change_days(
+    State(state): State<AppState>,
+    Extension(session): Extension<Session>,
+    axum::Form(form): axum::Form<DaysForm>,
+) -> Response {
+    use salescope_engine::calendar::{DayChange, set_days};
+    let lang = session.lang;
+    let done = async {
+        require(&session, Permission::Plan, lang)?;
+        let change = DayChange::parse(&form.kind, Some(form.name.trim()).filter(|n| !n.is_empty())).or_api(lang)?;
+        let days = Period::parse(&form.days).or_api(lang)?;
+        let changed = set_days(&state.db, &days, &change).await.or_api(lang)?;
+        let after = json!({"kind": form.kind, "name": form.name.trim(), "changed": changed});
+        record_change(&state, &session, "calendar", &days.label(), "set", None, Some(&after)).await?;
+        Ok::<_, ApiError>(days.start.ymd().0)
+    }
+    .await;
+    match done {
+        Ok(year) => Redirect::to(&format!("/settings/calendar?year={year}")).into_response(),
+        Err(e) if e.status.is_client_error() && e.status != StatusCode::FORBIDDEN => {
+            let page = calendar_page(&state, &session, None, Some(e.message)).await;
+            let mut response = render(&state, &session, "/settings/calendar", page);
+            *response.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
+            response
+        }
+        Err(e) => render(&state, &session, "/settings/calendar", Err(e)),
+    }
+}

@@ -447,3 +447,23 @@ async fn a_team_lead_checks_sampled_daily_reports_against_the_records() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn the_calendar_page_shows_a_year_and_takes_changes_from_planners_only() {
+    each_backend(async |store: &TestDb| {
+        let base = start(store).await;
+        let boss = logged_in(&base, "boss").await;
+        let page = boss.get(format!("{base}/settings/calendar?year=2025")).send().await.expect("get").text().await.expect("text");
+        assert!(page.contains("248"), "2025 has 248 working days");
+        let change = [("days", "2027-02-06..2027-02-12"), ("kind", "holiday"), ("name", "春节")];
+        let response = boss.post(format!("{base}/settings/calendar")).form(&change).send().await.expect("post");
+        assert_eq!(response.headers()["location"], "/settings/calendar?year=2027");
+        let page = boss.get(format!("{base}/settings/calendar?year=2027")).send().await.expect("get").text().await.expect("text");
+        assert_eq!(page.matches("<span class=\"badge good\">春节</span>").count(), 7, "seven days of 春节");
+        let bad = [("days", "2027-01-01..2027-03-31"), ("kind", "holiday"), ("name", "x")];
+        assert_eq!(boss.post(format!("{base}/settings/calendar")).form(&bad).send().await.expect("post").status().as_u16(), 422);
+        let lead = logged_in(&base, "lead").await;
+        assert_eq!(lead.post(format!("{base}/settings/calendar")).form(&change).send().await.expect("post").status().as_u16(), 403);
+    })
+    .await;
+}
