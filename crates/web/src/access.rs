@@ -31,6 +31,24 @@ impl<'a> Access<'a> {
         if self.sees(scope, reach) { Ok(()) } else { Err(forbidden(self.lang.format("error.forbidden_scope", &[("scope", scope)]))) }
     }
 
+    /// Whether the account sees an improvement action: one whose criterion is about a scope it
+    /// sees (an action whose criterion does not read is seen by those who see everything).
+    pub fn sees_action(&self, criterion: &str) -> bool {
+        match salescope_core::criterion::Criterion::parse(criterion) {
+            Ok(c) => self.sees(&c.scope, Reach::Records),
+            Err(_) => self.sees(&Scope::Org, Reach::Records),
+        }
+    }
+
+    /// Refuses to record or change an action about a scope the account does not see; a criterion
+    /// that does not read is left to the engine, which says why.
+    pub fn check_action(&self, criterion: &str) -> ApiResult<()> {
+        match salescope_core::criterion::Criterion::parse(criterion) {
+            Ok(c) if !self.sees(&c.scope, Reach::Records) => Err(forbidden(self.lang.tr("error.forbidden_action").to_string())),
+            _ => Ok(()),
+        }
+    }
+
     /// The `scope` parameter, or without one the account's home scope, if the account sees it.
     pub fn scope(&self, text: Option<&str>, reach: Reach) -> ApiResult<Scope> {
         let scope = match text {

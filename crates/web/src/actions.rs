@@ -1,7 +1,7 @@
 //! Improvement actions over HTTP.
 
 use crate::ErrorBody;
-use crate::access::{record_change, require};
+use crate::access::{Access, record_change, require};
 use crate::auth::Session;
 use crate::request::{ApiResult, OrApiError, date, json_body, today};
 use crate::{AppState, request_lang};
@@ -41,7 +41,10 @@ pub async fn list_actions(
     let lang = request_lang(q.lang.as_deref(), &headers);
     require(&session, Permission::Review, lang)?;
     let today = today(&state, q.today.as_deref(), lang).await?;
+    let ctx = Context::load(&state.db).await.or_api(lang)?;
+    let access = Access::new(&session, &ctx, lang);
     let mut actions = list(&state.db, today).await.or_api(lang)?;
+    actions.retain(|a| access.sees_action(&a.criterion));
     if let Some(status) = q.status.as_deref() {
         actions.retain(|a| if status == "overdue" { a.overdue } else { a.status.id() == status });
     }
@@ -86,6 +89,7 @@ pub async fn create_action(
     require(&session, Permission::Review, lang)?;
     let body: NewBody = json_body(&body, false, lang)?;
     let ctx = Context::load(&state.db).await.or_api(lang)?;
+    Access::new(&session, &ctx, lang).check_action(&body.criterion)?;
     let new = NewAction {
         raised_on: body.raised_on.as_deref().map(|d| date(d, lang)).transpose()?,
         problem: body.problem,
@@ -155,6 +159,13 @@ pub async fn update_action(
     };
     let today = today(&state, q.today.as_deref(), lang).await?;
     let before = list(&state.db, today).await.or_api(lang)?.into_iter().find(|a| a.id == id);
+    let access = Access::new(&session, &ctx, lang);
+    if let Some(action) = &before {
+        access.check_action(&action.criterion)?;
+    }
+    if let Some(criterion) = &changes.criterion {
+        access.check_action(criterion)?;
+    }
     let updated = update(&state.db, &ctx, id, changes, today).await.or_api(lang)?;
     let (before, after) = (before.and_then(|b| serde_json::to_value(b).ok()), serde_json::to_value(&updated).ok());
     record_change(&state, &session, "action", &id.to_string(), "update", before.as_ref(), after.as_ref()).await?;

@@ -437,6 +437,7 @@ async fn alerts(state: &AppState, ctx: &Context, access: &Access<'_>, scope: &Sc
         .or_api(lang)?
         .into_iter()
         .filter(|a| matches!(a.status, salescope_engine::actions::ActionStatus::Open | salescope_engine::actions::ActionStatus::NotMet))
+        .filter(|a| access.sees_action(&a.criterion))
         .map(|a| json!({"id": a.id, "problem": a.problem, "owner": a.owner, "deadline": a.deadline, "status": lang.tr(&format!("action.status.{}", a.status.id())), "overdue": a.overdue}))
         .collect();
     let last_week = Period::week_of(today).previous();

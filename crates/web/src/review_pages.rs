@@ -151,8 +151,10 @@ async fn actions_page(state: &AppState, session: &Session, error: Option<String>
     let today = local_now(&state.db.settings().await.or_api(lang)?.zone).day();
     let actions = salescope_engine::actions::list(&state.db, today).await.or_api(lang)?;
     let ctx = Context::load(&state.db).await.or_api(lang)?;
+    let access = Access::new(session, &ctx, lang);
     let rows: Vec<serde_json::Value> = actions
         .iter()
+        .filter(|a| access.sees_action(&a.criterion))
         .map(|a| {
             let evidence = a.evidence.as_ref().map(|e| salescope_engine::actions::evidence_text(&ctx, e, lang));
             json!({
@@ -200,6 +202,7 @@ pub(crate) async fn create_action(
     let created = async {
         require(&session, Permission::Review, lang)?;
         let ctx = Context::load(&state.db).await.or_api(lang)?;
+        Access::new(&session, &ctx, lang).check_action(&form.criterion)?;
         let today = local_now(&state.db.settings().await.or_api(lang)?.zone).day();
         let new = NewAction {
             raised_on: None,
@@ -220,7 +223,7 @@ pub(crate) async fn create_action(
     .await;
     match created {
         Ok(()) => Redirect::to("/actions").into_response(),
-        Err(e) if e.status.is_client_error() => {
+        Err(e) if e.status.is_client_error() && e.status != StatusCode::FORBIDDEN => {
             let page = actions_page(&state, &session, Some(e.message)).await;
             let mut response = render(&state, &session, "/actions", page);
             *response.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
@@ -251,6 +254,10 @@ pub(crate) async fn set_status(
         }
         let ctx = Context::load(&state.db).await.or_api(lang)?;
         let today = local_now(&state.db.settings().await.or_api(lang)?.zone).day();
+        let action = salescope_engine::actions::list(&state.db, today).await.or_api(lang)?.into_iter().find(|a| a.id == id);
+        if let Some(action) = action {
+            Access::new(&session, &ctx, lang).check_action(&action.criterion)?;
+        }
         let changes = ActionChanges { status: Some(form.status.clone()), ..ActionChanges::default() };
         let updated = salescope_engine::actions::update(&state.db, &ctx, id, changes, today).await.or_api(lang)?;
         let after = json!({"status": updated.status.id()});

@@ -324,6 +324,18 @@ async fn review_notes_and_improvement_actions_are_written_from_the_pages_and_log
         assert!(logged.iter().any(|c| c.entity == "review_note" && c.login == "lead"));
         assert!(logged.iter().any(|c| c.entity == "action" && c.action == "create" && c.login == "lead"));
 
+        // Actions about another team are neither shown to the lead nor theirs to record.
+        let mut elsewhere = action;
+        elsewhere[0] = ("problem", "二部转化率低");
+        elsewhere[6] = ("criterion", "conversion_rate >= 20% for team:二部");
+        assert_eq!(lead.post(format!("{base}/actions")).form(&elsewhere).send().await.expect("post").status().as_u16(), 403);
+        let boss = logged_in(&base, "boss").await;
+        assert_eq!(boss.post(format!("{base}/actions")).form(&elsewhere).send().await.expect("post").status().as_u16(), 303);
+        let listed = lead.get(format!("{base}/actions")).send().await.expect("get").text().await.expect("text");
+        assert!(listed.contains("每天练习开场白") && !listed.contains("二部转化率低"));
+        let api: Value = lead.get(format!("{base}/api/v1/actions")).send().await.expect("get").json().await.expect("json");
+        assert_eq!(api.as_array().map(Vec::len), Some(1), "{api}");
+
         let rep = logged_in(&base, "r1").await;
         assert_eq!(rep.get(format!("{base}/actions")).send().await.expect("get").status().as_u16(), 403);
     })
