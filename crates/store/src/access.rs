@@ -48,6 +48,11 @@ pub struct ChangeRow {
 
 const USER_COLUMNS: &str = "login, name, role, rep_id, team, lang, password_hash, disabled, created_at";
 
+/// The account columns qualified by a table alias, for joins.
+fn user_columns_of(alias: &str) -> String {
+    USER_COLUMNS.split(", ").map(|c| format!("{alias}.{c}")).collect::<Vec<_>>().join(", ")
+}
+
 impl Db {
     fn sql(&self, text: &str) -> String {
         numbered(self.backend(), text)
@@ -116,11 +121,10 @@ impl Db {
 
     /// The account and CSRF token of a live session of an enabled account.
     pub async fn session_user(&self, token_hash: &str, now: i64) -> Result<Option<(UserRow, String)>> {
-        let columns: Vec<String> = USER_COLUMNS.split(", ").map(|c| format!("u.{c}")).collect();
         let text = self.sql(&format!(
             "SELECT {}, s.csrf FROM sessions s JOIN users u ON u.login = s.login \
              WHERE s.token_hash = ? AND s.expires_at > ? AND u.disabled = 0",
-            columns.join(", ")
+            user_columns_of("u")
         ));
         let row: Option<UserWith> = on_pool!(self, pool => sqlx::query_as(&text).bind(token_hash).bind(now).fetch_optional(pool).await?);
         Ok(row.map(|r| (r.user, r.csrf)))
@@ -154,11 +158,10 @@ impl Db {
 
     /// The enabled account a live (unrevoked) token belongs to.
     pub async fn api_token_user(&self, token_hash: &str) -> Result<Option<UserRow>> {
-        let columns: Vec<String> = USER_COLUMNS.split(", ").map(|c| format!("u.{c}")).collect();
         let text = self.sql(&format!(
             "SELECT {} FROM api_tokens t JOIN users u ON u.login = t.login \
              WHERE t.token_hash = ? AND t.revoked_at IS NULL AND u.disabled = 0",
-            columns.join(", ")
+            user_columns_of("u")
         ));
         Ok(on_pool!(self, pool => sqlx::query_as(&text).bind(token_hash).fetch_optional(pool).await?))
     }

@@ -55,6 +55,8 @@ pub(crate) fn routes() -> Router<AppState> {
         .route("/targets", get(crate::plan_pages::targets).post(crate::plan_pages::set_target))
         .route("/targets/split", post(crate::plan_pages::split_target))
         .route("/settings/calendar", get(crate::plan_pages::calendar).post(crate::plan_pages::change_days))
+        .route("/settings/kpis", get(crate::plan_pages::kpis).post(crate::plan_pages::define_kpi))
+        .route("/settings/kpis/scorecard", post(crate::plan_pages::set_scorecard))
         .route("/settings/users", get(crate::plan_pages::users).post(crate::plan_pages::add_user))
         .route("/settings/users/{login}/{action}", post(crate::plan_pages::switch_user))
         .route("/reviews/{kind}", get(crate::review_pages::review))
@@ -69,7 +71,7 @@ pub(crate) fn routes() -> Router<AppState> {
 }
 
 /// Every template, compiled into the binary.
-const TEMPLATES: [(&str, &str); 19] = [
+const TEMPLATES: [(&str, &str); 20] = [
     ("base.html", include_str!("../templates/base.html")),
     ("login.html", include_str!("../templates/login.html")),
     ("dashboard.html", include_str!("../templates/dashboard.html")),
@@ -89,6 +91,7 @@ const TEMPLATES: [(&str, &str); 19] = [
     ("phrases.html", include_str!("../templates/phrases.html")),
     ("audit.html", include_str!("../templates/audit.html")),
     ("calendar.html", include_str!("../templates/calendar.html")),
+    ("kpis.html", include_str!("../templates/kpis.html")),
 ];
 
 pub(crate) fn templates() -> Environment<'static> {
@@ -145,6 +148,20 @@ pub(crate) fn render(state: &AppState, session: &Session, path: &str, page: ApiR
     }
 }
 
+/// A form refused for a reason the person can fix: the page again, with the reason, as 422.
+pub(crate) fn render_refused(state: &AppState, session: &Session, path: &str, page: ApiResult<Page>) -> Response {
+    let mut response = render(state, session, path, page);
+    if response.status() == StatusCode::OK {
+        *response.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
+    }
+    response
+}
+
+/// Whether an error is a reason to show on the form (not a refusal of access, not a failure).
+pub(crate) fn fixable(error: &ApiError) -> bool {
+    error.status.is_client_error() && error.status != StatusCode::FORBIDDEN
+}
+
 /// The menu an account gets: only what its role may open.
 fn navigation(session: &Session) -> Vec<serde_json::Value> {
     let viewer = &session.viewer;
@@ -176,6 +193,7 @@ fn navigation(session: &Session) -> Vec<serde_json::Value> {
     }
     if viewer.may(Permission::Administer) {
         items.push(json!({"href": "/settings/users", "label": session.lang.tr("nav.users")}));
+        items.push(json!({"href": "/settings/kpis", "label": session.lang.tr("nav.kpis")}));
         items.push(json!({"href": "/settings/conversation", "label": session.lang.tr("nav.phrases")}));
     }
     if viewer.may(Permission::ReadChangeLog) {
@@ -703,11 +721,7 @@ fn daily_page(session: &Session, rep_id: &str, values: &[(String, String)], erro
 async fn daily_submit(State(state): State<AppState>, Extension(session): Extension<Session>, body: Bytes) -> Response {
     match daily_store(&state, &session, &body).await {
         Ok(Ok(rep_id)) => Redirect::to(&format!("/reps/{}?saved=1", auth::percent_encode(&rep_id))).into_response(),
-        Ok(Err(page)) => {
-            let mut response = render(&state, &session, "/daily-report", Ok(page));
-            *response.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
-            response
-        }
+        Ok(Err(page)) => render_refused(&state, &session, "/daily-report", Ok(page)),
         Err(e) => render(&state, &session, "/daily-report", Err(e)),
     }
 }

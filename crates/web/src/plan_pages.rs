@@ -4,7 +4,7 @@
 use crate::access::{Access, record_change, require};
 use crate::accounts::{self, NewUser};
 use crate::auth::Session;
-use crate::pages::{Page, render};
+use crate::pages::{Page, fixable, render, render_refused};
 use crate::request::{ApiResult, OrApiError, choice};
 use crate::{ApiError, AppState, local_now};
 use axum::extract::{Extension, Path, Query, State};
@@ -181,11 +181,9 @@ pub(crate) async fn split_target(
 async fn after_change(state: &AppState, session: &Session, done: ApiResult<Period>, period: &str) -> Response {
     match done {
         Ok(period) => Redirect::to(&format!("/targets?period={}", period.label())).into_response(),
-        Err(e) if e.status.is_client_error() && e.status != StatusCode::FORBIDDEN => {
+        Err(e) if fixable(&e) => {
             let page = targets_page(state, session, Some(period).filter(|p| Period::parse(p).is_ok()), Some(e.message)).await;
-            let mut response = render(state, session, "/targets", page);
-            *response.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
-            response
+            render_refused(state, session, "/targets", page)
         }
         Err(e) => render(state, session, "/targets", Err(e)),
     }
@@ -346,12 +344,127 @@ pub(crate) async fn change_days(
     .await;
     match done {
         Ok(year) => Redirect::to(&format!("/settings/calendar?year={year}")).into_response(),
-        Err(e) if e.status.is_client_error() && e.status != StatusCode::FORBIDDEN => {
+        Err(e) if fixable(&e) => {
             let page = calendar_page(&state, &session, None, Some(e.message)).await;
-            let mut response = render(&state, &session, "/settings/calendar", page);
-            *response.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
-            response
+            render_refused(&state, &session, "/settings/calendar", page)
         }
         Err(e) => render(&state, &session, "/settings/calendar", Err(e)),
+    }
+}
+
+// ----- the KPI catalogue, custom KPIs and scorecards -----
+
+pub(crate) async fn kpis(State(state): State<AppState>, Extension(session): Extension<Session>) -> Response {
+    let page = kpis_page(&state, &session, None).await;
+    render(&state, &session, "/settings/kpis", page)
+}
+
+/// Every KPI with its formula, the form that defines a custom KPI, and each role's scorecard.
+async fn kpis_page(state: &AppState, session: &Session, error: Option<String>) -> ApiResult<Page> {
+    use salescope_engine::scoring::{SCORECARD_ROLES, scorecard};
+    let lang = session.lang;
+    require(session, Permission::Administer, lang)?;
+    let ctx = Context::load(&state.db).await.or_api(lang)?;
+    let catalogue: Vec<serde_json::Value> = ctx
+        .catalogue
+        .iter()
+        .map(|k| {
+            json!({"id": k.id, "name": k.name(lang), "group": lang.tr(&format!("kpi.group.{}", k.group.id())), "unit": k.unit.id(),
+                   "formula": k.formula_text, "custom": k.group.id() == "custom"})
+        })
+        .collect();
+    let mut scorecards = Vec::new();
+    for role in SCORECARD_ROLES {
+        let card = scorecard(&state.db, role).await.or_api(lang)?;
+        let weights: Vec<String> = card.entries.iter().map(|(kpi, weight)| format!("{kpi}={weight}")).collect();
+        scorecards.push(json!({"role": role, "label": lang.tr(&format!("scorecard.role.{role}")), "weights": weights.join(", "), "inherited": card.inherited}));
+    }
+    let measures = state.db.custom_measure_names().await.or_api(lang)?;
+    Ok(Page {
+        template: "kpis.html",
+        title: lang.tr("kpis.title").to_string(),
+        data: json!({"catalogue": catalogue, "scorecards": scorecards, "measures": measures, "error": error}),
+    })
+}
+
+#[derive(Deserialize)]
+pub(crate) struct CustomKpiForm {
+    id: String,
+    name_en: String,
+    name_zh: String,
+    unit: String,
+    direction: String,
+    formula: String,
+}
+
+/// `POST /settings/kpis`: defines (or redefines) a custom KPI.
+pub(crate) async fn define_kpi(
+    State(state): State<AppState>,
+    Extension(session): Extension<Session>,
+    axum::Form(form): axum::Form<CustomKpiForm>,
+) -> Response {
+    let lang = session.lang;
+    let done = async {
+        require(&session, Permission::Administer, lang)?;
+        let row = salescope_store::CustomKpiRow {
+            id: form.id.trim().to_string(),
+            name_en: form.name_en,
+            name_zh: form.name_zh,
+            unit: form.unit,
+            direction: form.direction,
+            formula: form.formula,
+        };
+        let after =
+            json!({"name_en": row.name_en, "name_zh": row.name_zh, "unit": row.unit, "direction": row.direction, "formula": row.formula});
+        let id = row.id.clone();
+        salescope_engine::custom::define(&state.db, row).await.or_api(lang)?;
+        record_change(&state, &session, "custom_kpi", &id, "define", None, Some(&after)).await
+    }
+    .await;
+    kpis_after(&state, &session, done).await
+}
+
+#[derive(Deserialize)]
+pub(crate) struct ScorecardForm {
+    role: String,
+    /// `kpi=weight, …`; empty returns the role to the default.
+    weights: String,
+}
+
+/// `POST /settings/kpis/scorecard`: sets a role's weighted KPIs.
+pub(crate) async fn set_scorecard(
+    State(state): State<AppState>,
+    Extension(session): Extension<Session>,
+    axum::Form(form): axum::Form<ScorecardForm>,
+) -> Response {
+    let lang = session.lang;
+    let done = async {
+        require(&session, Permission::Administer, lang)?;
+        let mut entries = Vec::new();
+        for part in form.weights.split([',', '，']).map(str::trim).filter(|p| !p.is_empty()) {
+            let (kpi, weight) = part
+                .split_once('=')
+                .ok_or_else(|| ApiError::bad_request("bad_weights", lang.format("error.bad_weight_pair", &[("pair", &part)])))?;
+            let weight: f64 = weight
+                .trim()
+                .parse()
+                .map_err(|_| ApiError::bad_request("bad_weights", lang.format("error.bad_weight_pair", &[("pair", &part)])))?;
+            entries.push((kpi.trim().to_string(), weight));
+        }
+        let ctx = Context::load(&state.db).await.or_api(lang)?;
+        let card = salescope_engine::scoring::set_scorecard(&state.db, &ctx, &form.role, &entries).await.or_api(lang)?;
+        let after = serde_json::to_value(&card).ok();
+        record_change(&state, &session, "scorecard", &form.role, "update", None, after.as_ref()).await
+    }
+    .await;
+    kpis_after(&state, &session, done).await
+}
+
+/// Back to the KPI settings, or the page with the reason the change was refused.
+async fn kpis_after(state: &AppState, session: &Session, done: ApiResult<()>) -> Response {
+    match done {
+        Ok(()) => Redirect::to("/settings/kpis").into_response(),
+        Err(e) if fixable(&e) => render_refused(state, session, "/settings/kpis", kpis_page(state, session, Some(e.message)).await),
+        Err(e) => render(state, session, "/settings/kpis", Err(e)),
     }
 }

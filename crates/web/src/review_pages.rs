@@ -4,7 +4,7 @@
 
 use crate::access::{Access, record_change, require};
 use crate::auth::{Session, percent_encode};
-use crate::pages::{Page, render};
+use crate::pages::{Page, fixable, render, render_refused};
 use crate::request::{ApiResult, OrApiError};
 use crate::{ApiError, AppState, local_now};
 use axum::extract::{Extension, Path, Query, State};
@@ -223,11 +223,9 @@ pub(crate) async fn create_action(
     .await;
     match created {
         Ok(()) => Redirect::to("/actions").into_response(),
-        Err(e) if e.status.is_client_error() && e.status != StatusCode::FORBIDDEN => {
+        Err(e) if fixable(&e) => {
             let page = actions_page(&state, &session, Some(e.message)).await;
-            let mut response = render(&state, &session, "/actions", page);
-            *response.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
-            response
+            render_refused(&state, &session, "/actions", page)
         }
         Err(e) => render(&state, &session, "/actions", Err(e)),
     }

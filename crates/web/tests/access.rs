@@ -479,3 +479,45 @@ async fn the_calendar_page_shows_a_year_and_takes_changes_from_planners_only() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn the_admin_defines_a_custom_kpi_and_sets_a_scorecard_on_the_kpi_page() {
+    each_backend(async |store: &TestDb| {
+        let base = start(store).await;
+        let admin = logged_in(&base, "admin").await;
+        let page = admin.get(format!("{base}/settings/kpis")).send().await.expect("get").text().await.expect("text");
+        assert!(page.contains("outbound_connected &#x2f; outbound_calls * 100"), "the catalogue shows formulas");
+        let kpi = [
+            ("id", "talk_per_call"),
+            ("name_en", "Talk per connected call"),
+            ("name_zh", "每通接通通话时长"),
+            ("unit", "seconds"),
+            ("direction", "higher"),
+            ("formula", "talk_seconds / outbound_connected"),
+        ];
+        let response = admin.post(format!("{base}/settings/kpis")).form(&kpi).send().await.expect("post");
+        assert_eq!(response.status().as_u16(), 303);
+        let values: Value = admin
+            .get(format!("{base}/api/v1/kpis?kpi=talk_per_call&scope=org&period=2024-07"))
+            .send()
+            .await
+            .expect("get")
+            .json()
+            .await
+            .expect("json");
+        assert!(values["values"][0]["value"].is_number(), "the new KPI is computed: {values}");
+        let mut bad = kpi;
+        bad[5] = ("formula", "talk_seconds / nothing_like_this");
+        let response = admin.post(format!("{base}/settings/kpis")).form(&bad).send().await.expect("post");
+        assert_eq!(response.status().as_u16(), 422);
+        assert!(response.text().await.expect("text").contains("id=\"kpi-error\""));
+
+        let card = [("role", "rep"), ("weights", "revenue=50, talk_per_call=50")];
+        assert_eq!(admin.post(format!("{base}/settings/kpis/scorecard")).form(&card).send().await.expect("post").status().as_u16(), 303);
+        let cards: Value = admin.get(format!("{base}/api/v1/scorecards")).send().await.expect("get").json().await.expect("json");
+        assert!(cards.to_string().contains("talk_per_call"), "{cards}");
+        let boss = logged_in(&base, "boss").await;
+        assert_eq!(boss.post(format!("{base}/settings/kpis")).form(&kpi).send().await.expect("post").status().as_u16(), 403);
+    })
+    .await;
+}
