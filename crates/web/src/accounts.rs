@@ -32,6 +32,21 @@ pub enum AccountError {
     Store(#[from] StoreError),
 }
 
+impl AccountError {
+    /// The error in the reader's language (the `Display` text is for logs and the terminal).
+    pub fn message(&self, lang: salescope_core::i18n::Lang) -> String {
+        match self {
+            AccountError::LoginTaken(login) => lang.format("error.login_taken", &[("login", login)]),
+            AccountError::UnknownLogin(login) => lang.format("error.unknown_login", &[("login", login)]),
+            AccountError::UnknownRole(role) => lang.format("error.unknown_role", &[("role", role)]),
+            AccountError::RepRequired(role) => lang.format("error.rep_required", &[("role", role)]),
+            AccountError::BadLogin => lang.tr("error.bad_login").to_string(),
+            AccountError::ShortPassword => lang.format("error.short_password", &[("min", &MIN_PASSWORD_CHARS)]),
+            AccountError::Hash(_) | AccountError::Store(_) => self.to_string(),
+        }
+    }
+}
+
 pub fn hash_password(password: &str) -> Result<String, AccountError> {
     let salt = SaltString::generate(&mut OsRng);
     Argon2::default().hash_password(password.as_bytes(), &salt).map(|h| h.to_string()).map_err(|e| AccountError::Hash(e.to_string()))

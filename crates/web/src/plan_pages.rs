@@ -251,7 +251,7 @@ pub(crate) async fn add_user(
     let page = match accounts::add_user(&state.db, new, &session.viewer.login).await {
         Ok(user) => users_page(&state, &session, None, Some((user.login, password))).await,
         Err(accounts::AccountError::Store(e)) => Err(ApiError::internal(&e)),
-        Err(e) => users_page(&state, &session, Some(e.to_string()), None).await,
+        Err(e) => users_page(&state, &session, Some(e.message(lang)), None).await,
     };
     render(&state, &session, "/settings/users", page)
 }
@@ -271,7 +271,7 @@ pub(crate) async fn switch_user(
         }
         accounts::set_disabled(&state.db, &login, disable, &session.viewer.login).await.map_err(|e| match e {
             accounts::AccountError::UnknownLogin(_) => {
-                ApiError { status: StatusCode::NOT_FOUND, code: "not_found", message: e.to_string() }
+                ApiError { status: StatusCode::NOT_FOUND, code: "not_found", message: e.message(lang) }
             }
             e => ApiError::internal(&e),
         })
