@@ -89,6 +89,15 @@ pub struct RollupDelta {
     totals: Vec<Totals>,
     removes: bool,
     customers: CustomerLog,
+    /// Calls and connected calls by (rep index, day, hour started): the best-time-to-call cells.
+    hours: std::collections::BTreeMap<(u32, Day, u8), HourTotals>,
+}
+
+/// Calls started in an hour of a day, and how many of them connected.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct HourTotals {
+    pub calls: i64,
+    pub connected: i64,
 }
 
 /// The changes to one customer set: (rep, day, family, [(customer index, change in count)]).
@@ -170,6 +179,25 @@ impl RollupDelta {
         self.totals[slot][measure as usize] += value;
     }
 
+    /// Counts a call started at `hour` (0–23) of a day, `sign` times.
+    pub fn add_call_hour(&mut self, rep: &str, day: Day, hour: u32, connected: bool, sign: i64) {
+        if sign < 0 {
+            self.removes = true;
+        }
+        let rep_index = intern_rep(&mut self.rep_index, &mut self.reps, rep);
+        let cell = self.hours.entry((rep_index, day, hour.min(23) as u8)).or_default();
+        cell.calls += sign;
+        cell.connected += sign * i64::from(connected);
+    }
+
+    /// The non-zero changes to the hour cells, as (rep, day, hour, totals).
+    pub fn hour_entries(&self) -> impl Iterator<Item = (&str, Day, u8, HourTotals)> {
+        self.hours
+            .iter()
+            .filter(|(_, t)| t.calls != 0 || t.connected != 0)
+            .map(|((rep, day, hour), t)| (self.reps[*rep as usize].as_str(), *day, *hour, *t))
+    }
+
     /// Counts `customer` in (or, with a negative sign, out of) the rep's customer set of a day.
     pub fn member(&mut self, rep: &str, day: Day, family: Family, customer: &str, sign: i64) {
         let rep_index = intern_rep(&mut self.rep_index, &mut self.reps, rep);
@@ -221,7 +249,7 @@ impl RollupDelta {
     }
 
     pub fn is_empty(&self) -> bool {
-        self.entries().next().is_none()
+        self.entries().next().is_none() && self.hour_entries().next().is_none()
     }
 
     pub fn merge(&mut self, other: RollupDelta) {
@@ -234,6 +262,11 @@ impl RollupDelta {
         }
         // Translate the other delta's rep and customer indices once, then append its log.
         let reps: Vec<u32> = other.reps.iter().map(|r| intern_rep(&mut self.rep_index, &mut self.reps, r)).collect();
+        for ((rep, day, hour), t) in &other.hours {
+            let cell = self.hours.entry((reps[*rep as usize], *day, *hour)).or_default();
+            cell.calls += t.calls;
+            cell.connected += t.connected;
+        }
         let customers: Vec<u32> = other.customers.ids.iter().map(|c| self.customers.intern(c)).collect();
         self.customers.changes.extend(other.customers.changes.into_iter().map(|c| MembershipChange {
             rep: reps[c.rep as usize],

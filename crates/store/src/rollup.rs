@@ -6,7 +6,7 @@ use futures_util::TryStreamExt;
 use salescope_core::parse::Record;
 use salescope_core::period::month_index;
 use salescope_core::records::{self, Activity, Call, DailyReport, Deal, Feedback, Lead};
-use salescope_core::rollup::{MEASURE_COUNT, Measure, RollupDelta, Totals};
+use salescope_core::rollup::{HourTotals, MEASURE_COUNT, Measure, RollupDelta, Totals};
 use salescope_core::time::Day;
 
 /// One row of the rollup table.
@@ -38,6 +38,7 @@ impl Tx {
         let by_month: Vec<(&str, i64, Totals)> = by_month.into_iter().map(|((rep, month), t)| (rep, month, t)).collect();
         self.add_totals("rollup_rep_day", "day", &by_day, delta.removes_anything()).await?;
         self.add_totals("rollup_rep_month", "month", &by_month, delta.removes_anything()).await?;
+        self.add_hour_totals(delta).await?;
         self.apply_membership_changes(&delta.membership_changes(), delta.customer_ids()).await
     }
 
@@ -82,6 +83,33 @@ impl Tx {
                     query.execute(conn).await?;
                 });
             }
+        }
+        Ok(())
+    }
+
+    /// Adds the changes to the per-hour call cells; cells left with no call are removed.
+    async fn add_hour_totals(&mut self, delta: &RollupDelta) -> Result<()> {
+        let backend = self.backend();
+        let entries: Vec<(&str, i64, i64, HourTotals)> =
+            delta.hour_entries().map(|(rep, day, hour, t)| (rep, day.0 as i64, i64::from(hour), t)).collect();
+        for chunk in entries.chunks(sql::rows_per_statement(5)) {
+            let text = format!(
+                "INSERT INTO rollup_rep_hour (rep_id, day, hour, calls, connected) VALUES {} ON CONFLICT (rep_id, day, hour) \
+                 DO UPDATE SET calls = rollup_rep_hour.calls + excluded.calls, connected = rollup_rep_hour.connected + excluded.connected",
+                sql::value_tuples(backend, chunk.len(), 5)
+            );
+            on_conn!(self, conn => {
+                let mut query = sqlx::query(&text);
+                for (rep, day, hour, t) in chunk {
+                    query = query.bind(*rep).bind(*day).bind(*hour).bind(t.calls).bind(t.connected);
+                }
+                query.execute(conn).await?;
+            });
+        }
+        if delta.removes_anything() && !entries.is_empty() {
+            on_conn!(self, conn => {
+                sqlx::query("DELETE FROM rollup_rep_hour WHERE calls = 0 AND connected = 0").execute(conn).await?;
+            });
         }
         Ok(())
     }
@@ -136,7 +164,9 @@ impl Db {
     /// (rep, day) rows written.
     pub async fn rebuild_rollups(&self) -> Result<usize> {
         let mut tx = self.begin().await?;
-        for table in ["rollup_rep_day", "rollup_rep_month", "customer_sets_day", "customer_sets_month", "customer_sets_org_month"] {
+        for table in
+            ["rollup_rep_day", "rollup_rep_month", "rollup_rep_hour", "customer_sets_day", "customer_sets_month", "customer_sets_org_month"]
+        {
             let text = format!("DELETE FROM {table}");
             on_conn!(&mut tx, conn => {
                 sqlx::query(&text).execute(conn).await?;
@@ -153,6 +183,18 @@ impl Db {
         tx.apply_rollup_delta(&delta).await?;
         tx.commit().await?;
         Ok(delta.len())
+    }
+
+    /// The call cells of days `first..=last`: (rep, day, hour, calls, connected).
+    pub async fn call_hours(&self, first: Day, last: Day) -> Result<Vec<(String, Day, u32, i64, i64)>> {
+        let text = format!(
+            "SELECT rep_id, day, hour, calls, connected FROM rollup_rep_hour WHERE day >= {} AND day <= {} ORDER BY rep_id, day, hour",
+            sql::placeholder(self.backend(), 1),
+            sql::placeholder(self.backend(), 2)
+        );
+        let rows: Vec<(String, i64, i64, i64, i64)> =
+            on_pool!(self, pool => sqlx::query_as(&text).bind(first.0 as i64).bind(last.0 as i64).fetch_all(pool).await?);
+        Ok(rows.into_iter().map(|(rep, day, hour, calls, connected)| (rep, Day(day as i32), hour as u32, calls, connected)).collect())
     }
 
     /// Every row of the month totals, as (rep, month index, totals), ordered by rep and month.

@@ -330,6 +330,9 @@ async fn incremental_rollups_equal_a_rebuild_after_random_imports_and_reimports(
         let incremental = db.rollup_rows().await.expect("rollups");
         let incremental_sets = db.customer_set_rows().await.expect("sets");
         let incremental_months = db.rollup_month_rows().await.expect("months");
+        let every_day = (Day(0), Day(1_000_000));
+        let incremental_hours = db.call_hours(every_day.0, every_day.1).await.expect("hours");
+        assert!(incremental_hours.iter().any(|(_, _, _, _, connected)| *connected > 0), "{incremental_hours:?}");
         assert!(incremental.len() > 20, "the sequence should touch many rep-days, touched {}", incremental.len());
         assert!(incremental.iter().any(|r| r.totals[Measure::NewCustomers as usize] > 0));
         assert!(incremental_sets.iter().any(|s| s.period.starts_with("month:") && s.family == 2));
@@ -339,6 +342,7 @@ async fn incremental_rollups_equal_a_rebuild_after_random_imports_and_reimports(
         assert_eq!(incremental, rebuilt);
         assert_eq!(incremental_sets, db.customer_set_rows().await.expect("sets"));
         assert_eq!(incremental_months, db.rollup_month_rows().await.expect("months"));
+        assert_eq!(incremental_hours, db.call_hours(every_day.0, every_day.1).await.expect("hours"), "the hour cells too");
     })
     .await;
 }
