@@ -163,9 +163,12 @@ async fn the_manager_dashboard_draws_charts_and_drills_down_to_a_team_and_a_rep(
     log_in(&client, base, "manager").await;
     assert!(chart_drawn(&client, "trend-chart").await, "trend chart");
     assert!(chart_drawn(&client, "leaderboard-chart").await, "leaderboard chart");
+    assert!(chart_drawn(&client, "heatmap-chart").await, "best-time-to-call heatmap");
     assert!(client.find(Locator::Id("alerts")).await.is_ok(), "the demo has reps on tracking and an overdue action to flag");
     assert_eq!(client.find_all(Locator::Css("#kpi-table tbody tr")).await.expect("rows").len(), 14);
     screenshot(&client, "dashboard").await;
+    client.execute("document.getElementById('heatmap-chart').scrollIntoView();", vec![]).await.expect("scroll");
+    screenshot(&client, "dashboard-heatmap").await;
 
     client.find(Locator::Css("#drill li.team a")).await.expect("a team to drill into").click().await.expect("click");
     appears(&client, Locator::Css("#drill li.rep a")).await.expect("the team lists its reps");

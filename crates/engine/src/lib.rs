@@ -15,6 +15,7 @@ mod context;
 pub mod conversation;
 pub mod custom;
 mod data;
+pub mod heatmap;
 pub mod kpis;
 pub mod reports;
 pub mod routine;

@@ -43,13 +43,26 @@
       ]
     };
   }
+  // Connect rate by weekday × hour: darker is better; the tooltip gives the calls behind it.
+  function heatmap(data) {
+    var rates = data.cells.map(function (c) { return c[2]; });
+    return {
+      tooltip: { formatter: function (p) { return data.weekdays[p.value[1]] + " " + data.hours[p.value[0]] + ": " + p.value[2] + "% (" + p.value[3] + ")"; } },
+      grid: { left: 8, right: 8, top: 8, bottom: 48, containLabel: true },
+      xAxis: { type: "category", data: data.hours, splitArea: { show: true } },
+      yAxis: { type: "category", data: data.weekdays, inverse: true, splitArea: { show: true } },
+      visualMap: { dimension: 2, min: Math.min.apply(null, rates), max: Math.max.apply(null, rates), calculable: true, orient: "horizontal", left: "center", bottom: 0,
+        inRange: { color: ["#fdecea", "#9fc0ef", "#1f5fbf"] } },
+      series: [{ type: "heatmap", data: data.cells, label: { show: false } }]
+    };
+  }
   function draw() {
     if (!window.echarts) { return; }
     document.querySelectorAll(".chart[data-chart]").forEach(function (el) {
       var data = JSON.parse(el.getAttribute("data-chart"));
       var chart = echarts.init(el, null, { renderer: "canvas" });
       var kind = el.getAttribute("data-kind");
-      chart.setOption(kind === "bars" ? bars(data) : kind === "intervals" ? intervals(data) : trend(data));
+      chart.setOption(kind === "bars" ? bars(data) : kind === "intervals" ? intervals(data) : kind === "heatmap" ? heatmap(data) : trend(data));
       window.addEventListener("resize", function () { chart.resize(); });
     });
   }

@@ -351,6 +351,7 @@ async fn dashboard_page(state: &AppState, session: &Session, q: &ScopeQuery) -> 
     let alerts =
         if records && session.viewer.may(Permission::Review) { alerts(state, &ctx, &access, &scope, today).await? } else { json!({}) };
     let drill = drill_down(&ctx, &access, &scope, &period);
+    let heatmap = heatmap_chart(&salescope_engine::heatmap::call_heatmap(&state.db, &ctx, &scope, &period).await.or_api(lang)?, lang);
     let scopes = visible_scopes(&ctx, &access, &scope);
     Ok(Page {
         template: "dashboard.html",
@@ -364,6 +365,7 @@ async fn dashboard_page(state: &AppState, session: &Session, q: &ScopeQuery) -> 
             "leaderboard": board,
             "alerts": alerts,
             "drill": drill,
+            "heatmap": heatmap,
             "scopes": scopes,
             "parent": parent_scope(&ctx, &access, &scope),
         }),
@@ -430,6 +432,21 @@ fn trend_chart(report: &KpiReport) -> serde_json::Value {
         .map(|v| json!({"name": v.name, "unit": v.unit, "values": v.trend.iter().map(|p| p.value.map(|x| (x * 100.0).round() / 100.0)).collect::<Vec<_>>()}))
         .collect();
     json!({"labels": labels, "series": series})
+}
+
+/// The best-time-to-call chart's data: the hours that have calls, the weekdays, and
+/// [hour index, weekday index, connect rate, calls] per cell with calls.
+fn heatmap_chart(cells: &[salescope_engine::heatmap::HeatCell], lang: Lang) -> serde_json::Value {
+    let hours: Vec<u32> = (0..24).filter(|h| cells.iter().any(|c| c.hour == *h && c.calls > 0)).collect();
+    let weekdays: Vec<String> = (1..=7).map(|d| lang.tr(&format!("weekday.{d}")).to_string()).collect();
+    let data: Vec<serde_json::Value> = cells
+        .iter()
+        .filter_map(|c| {
+            let x = hours.iter().position(|h| *h == c.hour)?;
+            Some(json!([x, c.weekday - 1, c.connect_rate.map(|r| (r * 10.0).round() / 10.0)?, c.calls]))
+        })
+        .collect();
+    json!({"hours": hours.iter().map(|h| format!("{h}:00")).collect::<Vec<_>>(), "weekdays": weekdays, "cells": data})
 }
 
 /// Who needs attention in a scope and what is being done: reps on daily tracking, improvement
