@@ -57,6 +57,7 @@ pub(crate) fn routes() -> Router<AppState> {
         .route("/settings/calendar", get(crate::plan_pages::calendar).post(crate::plan_pages::change_days))
         .route("/settings/kpis", get(crate::plan_pages::kpis).post(crate::plan_pages::define_kpi))
         .route("/settings/kpis/scorecard", post(crate::plan_pages::set_scorecard))
+        .route("/settings/teams", get(crate::plan_pages::teams))
         .route("/settings/users", get(crate::plan_pages::users).post(crate::plan_pages::add_user))
         .route("/settings/users/{login}/{action}", post(crate::plan_pages::switch_user))
         .route("/reviews/{kind}", get(crate::review_pages::review))
@@ -71,7 +72,7 @@ pub(crate) fn routes() -> Router<AppState> {
 }
 
 /// Every template, compiled into the binary.
-const TEMPLATES: [(&str, &str); 20] = [
+const TEMPLATES: [(&str, &str); 21] = [
     ("base.html", include_str!("../templates/base.html")),
     ("login.html", include_str!("../templates/login.html")),
     ("dashboard.html", include_str!("../templates/dashboard.html")),
@@ -92,6 +93,7 @@ const TEMPLATES: [(&str, &str); 20] = [
     ("audit.html", include_str!("../templates/audit.html")),
     ("calendar.html", include_str!("../templates/calendar.html")),
     ("kpis.html", include_str!("../templates/kpis.html")),
+    ("teams.html", include_str!("../templates/teams.html")),
 ];
 
 pub(crate) fn templates() -> Environment<'static> {
@@ -171,6 +173,9 @@ fn navigation(session: &Session) -> Vec<serde_json::Value> {
     }
     items.push(json!({"href": "/explore", "label": session.lang.tr("nav.explore")}));
     items.push(json!({"href": "/targets", "label": session.lang.tr("nav.targets")}));
+    if viewer.role != Role::Rep {
+        items.push(json!({"href": "/settings/teams", "label": session.lang.tr("nav.teams")}));
+    }
     if viewer.may(Permission::Plan) {
         items.push(json!({"href": "/settings/calendar", "label": session.lang.tr("nav.calendar")}));
     }

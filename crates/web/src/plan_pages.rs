@@ -468,3 +468,37 @@ async fn kpis_after(state: &AppState, session: &Session, done: ApiResult<()>) ->
         Err(e) => render(state, session, "/settings/kpis", Err(e)),
     }
 }
+
+// ----- teams -----
+
+/// `GET /settings/teams`: the team tree as the reps file built it — each team's parent, team
+/// leads and members — for the teams the account sees.
+pub(crate) async fn teams(State(state): State<AppState>, Extension(session): Extension<Session>) -> Response {
+    let page = async {
+        let lang = session.lang;
+        let ctx = Context::load(&state.db).await.or_api(lang)?;
+        let access = Access::new(&session, &ctx, lang);
+        let mut rows = Vec::new();
+        let mut frontier: Vec<(String, usize)> = ctx.tree.roots().into_iter().rev().map(|t| (t, 0)).collect();
+        while let Some((team, depth)) = frontier.pop() {
+            frontier.extend(ctx.tree.children(&team).into_iter().rev().map(|t| (t, depth + 1)));
+            if !access.sees(&Scope::Team(team.clone()), Reach::Aggregates) {
+                continue;
+            }
+            let members: Vec<&salescope_store::RepInfo> = ctx.structure.reps.iter().filter(|r| r.team == team).collect();
+            let leads: Vec<&str> = members.iter().filter(|r| r.role == "team_lead").map(|r| r.name.as_str()).collect();
+            rows.push(json!({
+                "team": team, "depth": depth, "parent": ctx.tree.parent(&team),
+                "leads": leads.join("、"), "members": members.len(),
+                "href": format!("/dashboard?scope={}", crate::auth::percent_encode(&format!("team:{team}"))),
+            }));
+        }
+        Ok(Page {
+            template: "teams.html",
+            title: lang.tr("teams.title").to_string(),
+            data: json!({"teams": rows, "can_import": session.viewer.may(Permission::Import)}),
+        })
+    }
+    .await;
+    render(&state, &session, "/settings/teams", page)
+}

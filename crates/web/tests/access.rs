@@ -231,6 +231,8 @@ async fn a_team_lead_sees_their_team_and_a_manager_everything() {
         let boss = logged_in(&base, "boss").await;
         let html = ok(&boss, "/dashboard?period=2024-07").await.expect("get").text().await.expect("text");
         assert!(html.contains("id=\"kpi-table\"") && html.contains("一部") && html.contains("二部"));
+        let teams = ok(&lead, "/settings/teams").await.expect("get").text().await.expect("text");
+        assert!(teams.contains("一部") && teams.contains("王主管") && !teams.contains("二部"), "the lead's team, its lead, not the others");
         let coach = logged_in(&base, "coach").await;
         assert_eq!(ok(&coach, "/dashboard?period=2024-07").await.expect("get").status().as_u16(), 200);
         let target = json!({"kpi": "revenue", "scope": "org", "period": "2024-07", "value": 1});
