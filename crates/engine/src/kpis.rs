@@ -129,7 +129,7 @@ pub(crate) fn rank(direction: Direction, own: Option<f64>, values: &[f64]) -> (O
 }
 
 /// A scope's display name: the team, the rep's name, or the organisation.
-pub(crate) fn scope_name(ctx: &Context, scope: &Scope, lang: Lang) -> String {
+pub fn scope_name(ctx: &Context, scope: &Scope, lang: Lang) -> String {
     match scope {
         Scope::Org => lang.tr("scope.org").to_string(),
         Scope::Team(team) => team.clone(),

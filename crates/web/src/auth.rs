@@ -18,7 +18,7 @@ use std::sync::Mutex;
 
 pub(crate) const SESSION_COOKIE: &str = "salescope_session";
 pub(crate) const CSRF_HEADER: &str = "x-csrf-token";
-const SESSION_SECONDS: i64 = 12 * 3600;
+pub(crate) const SESSION_SECONDS: i64 = 12 * 3600;
 
 /// Failed logins allowed per login name within [`THROTTLE_WINDOW_SECONDS`] before further
 /// attempts are refused until the window ends.
@@ -218,10 +218,6 @@ static UNKNOWN_USER_HASH: std::sync::LazyLock<String> =
 pub(crate) fn session_cookie(token: &str, headers: &HeaderMap, max_age: i64) -> String {
     let https = headers.get("x-forwarded-proto").and_then(|v| v.to_str().ok()) == Some("https");
     format!("{SESSION_COOKIE}={token}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age}{}", if https { "; Secure" } else { "" })
-}
-
-pub(crate) const fn session_seconds() -> i64 {
-    SESSION_SECONDS
 }
 
 #[cfg(test)]

@@ -4,8 +4,8 @@
 use crate::access::{Access, record_change, require};
 use crate::auth::{Session, percent_encode};
 use crate::pages::{Page, render};
-use crate::request::{ApiResult, OrApiError, choice};
-use crate::{ApiError, AppState, local_now};
+use crate::request::{ApiResult, OrApiError, choice, period_or, today};
+use crate::{ApiError, AppState};
 use axum::extract::{Extension, Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
@@ -48,11 +48,8 @@ async fn conversation_page(state: &AppState, session: &Session, q: &Conversation
     let ctx = Context::load(&state.db).await.or_api(lang)?;
     let access = Access::new(session, &ctx, lang);
     let scope = access.scope(q.scope.as_deref().filter(|s| !s.is_empty()), Reach::Records)?;
-    let today = local_now(&state.db.settings().await.or_api(lang)?.zone).day();
-    let period = match q.period.as_deref().filter(|p| !p.trim().is_empty()) {
-        Some(text) => Period::parse(text).or_api(lang)?,
-        None => Period::month_of(today),
-    };
+    let today = today(state, None, lang).await?;
+    let period = period_or(q.period.as_deref(), || Period::month_of(today), lang)?;
     let by_text = q.by.clone().unwrap_or_else(|| "outcome".into());
     let by = choice(&by_text, "by", &[("outcome", CompareBy::Outcome), ("performer", CompareBy::Performer)], "bad_choice", lang)?;
     let comparison = compare(&state.db, &ctx, &scope, &period, by, lang).await.or_api(lang)?;

@@ -249,14 +249,7 @@ async fn ingest(
         Ok(source) => source,
         Err(e) => return ApiError::from_import(&e, lang).into_response(),
     };
-    let zone = match state.db.settings().await {
-        Ok(settings) => settings.zone,
-        Err(e) => return ApiError::from_import(&e.into(), lang).into_response(),
-    };
-    let mut options = ImportOptions::new(kind, "api", local_now(&zone));
-    options.strict = query.strict;
-    options.lang = lang;
-    match salescope_import::import(&state.db, kind, source, &options, Arc::new(NoProgress)).await {
+    match import_records(&state, kind, source, "api", query.strict, false, lang).await {
         Ok(report) => {
             if let Err(e) = log_import(&state, &session, &report).await {
                 return e.into_response();
@@ -264,8 +257,28 @@ async fn ingest(
             let status = if report.committed { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
             (status, axum::Json(report)).into_response()
         }
-        Err(e) => ApiError::from_import(&e, lang).into_response(),
+        Err(e) => e.into_response(),
     }
+}
+
+/// Imports `source` as records of `kind` at the organisation's time now, under the name
+/// `source_name` (API, page or file): all or nothing when `strict`, stored or only counted
+/// (`dry_run`). Every way in from the web imports through here.
+pub(crate) async fn import_records(
+    state: &AppState,
+    kind: Kind,
+    source: Source,
+    source_name: &str,
+    strict: bool,
+    dry_run: bool,
+    lang: Lang,
+) -> Result<salescope_import::ImportReport, ApiError> {
+    let zone = state.db.settings().await.map_err(|e| ApiError::from_import(&e.into(), lang))?.zone;
+    let mut options = ImportOptions::new(kind, source_name, local_now(&zone));
+    options.strict = strict;
+    options.dry_run = dry_run;
+    options.lang = lang;
+    salescope_import::import(&state.db, kind, source, &options, Arc::new(NoProgress)).await.map_err(|e| ApiError::from_import(&e, lang))
 }
 
 /// An import that stored something goes into the change log with its counts.

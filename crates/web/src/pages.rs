@@ -4,8 +4,8 @@
 
 use crate::access::{Access, record_change, require};
 use crate::auth::{self, LoginOutcome, Session, percent_encode};
-use crate::request::{ApiResult, OrApiError};
-use crate::{ApiError, AppState, local_now};
+use crate::request::{ApiResult, OrApiError, period_or, today};
+use crate::{ApiError, AppState};
 use axum::Router;
 use axum::body::Bytes;
 use axum::extract::{Extension, Path, Query, State};
@@ -25,10 +25,9 @@ use salescope_core::time::Day;
 use salescope_engine::Context;
 use salescope_engine::kpis::{HEADLINE_KPIS, KpiQuery, KpiReport, KpiValue, kpi_report_with};
 use salescope_engine::scoring::{LeaderboardQuery, Level, leaderboard};
-use salescope_import::{ImportOptions, NoProgress, Source};
+use salescope_import::Source;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
-use std::sync::Arc;
 
 /// What a rep's own page shows.
 const REP_KPIS: [&str; 8] =
@@ -248,7 +247,7 @@ async fn login(State(state): State<AppState>, headers: HeaderMap, axum::Form(for
     match auth::log_in(&state, &form.login, &form.password).await {
         Ok(LoginOutcome::LoggedIn { token }) => {
             let mut response = Redirect::to(&next).into_response();
-            if let Ok(cookie) = HeaderValue::from_str(&auth::session_cookie(&token, &headers, auth::session_seconds())) {
+            if let Ok(cookie) = HeaderValue::from_str(&auth::session_cookie(&token, &headers, auth::SESSION_SECONDS)) {
                 response.headers_mut().insert(header::SET_COOKIE, cookie);
             }
             response
@@ -319,17 +318,6 @@ struct ScopeQuery {
     saved: Option<String>,
 }
 
-async fn today_of(state: &AppState, lang: Lang) -> ApiResult<Day> {
-    Ok(local_now(&state.db.settings().await.or_api(lang)?.zone).day())
-}
-
-fn period_or_month(text: Option<&str>, today: Day, lang: Lang) -> ApiResult<Period> {
-    match text.filter(|t| !t.trim().is_empty()) {
-        Some(text) => Period::parse(text).or_api(lang),
-        None => Ok(Period::month_of(today)),
-    }
-}
-
 async fn dashboard(State(state): State<AppState>, Extension(session): Extension<Session>, Query(q): Query<ScopeQuery>) -> Response {
     let page = dashboard_page(&state, &session, &q).await;
     render(&state, &session, "/dashboard", page)
@@ -340,8 +328,8 @@ async fn dashboard_page(state: &AppState, session: &Session, q: &ScopeQuery) -> 
     let ctx = Context::load(&state.db).await.or_api(lang)?;
     let access = Access::new(session, &ctx, lang);
     let scope = access.scope(q.scope.as_deref().filter(|s| !s.is_empty()), Reach::Aggregates)?;
-    let today = today_of(state, lang).await?;
-    let period = period_or_month(q.period.as_deref(), today, lang)?;
+    let today = today(state, None, lang).await?;
+    let period = period_or(q.period.as_deref(), || Period::month_of(today), lang)?;
     let query = |kpis: &[&str], by| kpi_query(kpis, &scope, period, by, today, lang);
     let headline = kpi_report_with(&state.db, &ctx, &query(&HEADLINE_KPIS, None)).await.or_api(lang)?;
     let trend = kpi_report_with(&state.db, &ctx, &query(&TREND_KPIS, Some(Granularity::Day))).await.or_api(lang)?;
@@ -403,13 +391,7 @@ fn kpi_rows(report: &KpiReport, lang: Lang) -> Vec<KpiRow> {
 
 fn kpi_row(v: &KpiValue, lang: Lang) -> KpiRow {
     let unit = Unit::from_id(v.unit).unwrap_or(Unit::Count);
-    let judged = v.pace.as_ref().and_then(|p| p.projected_attainment).or(v.attainment);
-    let status = match judged {
-        Some(a) if a >= 100.0 => "good",
-        Some(a) if a >= 80.0 => "warn",
-        Some(_) => "bad",
-        None => "",
-    };
+    let status = attainment_status(v.pace.as_ref().and_then(|p| p.projected_attainment).or(v.attainment));
     let percent = |p: Option<f64>| p.map_or_else(String::new, |p| format!("{p:.0}%"));
     KpiRow {
         id: v.kpi.clone(),
@@ -425,6 +407,17 @@ fn kpi_row(v: &KpiValue, lang: Lang) -> KpiRow {
             (Some(rank), Some(peers)) => format!("{rank} / {peers}"),
             _ => String::new(),
         },
+    }
+}
+
+/// How an attainment (projected where there is a pace) is marked: good at 100 % or more, warn
+/// from 80 %, bad below, nothing without a target.
+pub(crate) fn attainment_status(attainment: Option<f64>) -> &'static str {
+    match attainment {
+        Some(a) if a >= 100.0 => "good",
+        Some(a) if a >= 80.0 => "warn",
+        Some(_) => "bad",
+        None => "",
     }
 }
 
@@ -534,17 +527,7 @@ fn visible_scopes(ctx: &Context, access: &Access<'_>, current: &Scope) -> Vec<se
     if !scopes.contains(current) {
         scopes.push(current.clone());
     }
-    scopes
-        .into_iter()
-        .map(|s| {
-            let label = match &s {
-                Scope::Org => access.lang.tr("scope.org").to_string(),
-                Scope::Team(team) => team.clone(),
-                Scope::Rep(rep) => ctx.rep(rep).map_or_else(|| rep.clone(), |r| r.name.clone()),
-            };
-            json!({"value": s.label(), "label": label})
-        })
-        .collect()
+    scopes.into_iter().map(|s| json!({"value": s.label(), "label": salescope_engine::kpis::scope_name(ctx, &s, access.lang)})).collect()
 }
 
 // ----- the KPI explorer -----
@@ -575,8 +558,8 @@ async fn explore_page(state: &AppState, session: &Session, query: Option<&str>) 
     let ctx = Context::load(&state.db).await.or_api(lang)?;
     let access = Access::new(session, &ctx, lang);
     let scope = access.scope(param("scope").as_deref(), Reach::Aggregates)?;
-    let today = today_of(state, lang).await?;
-    let period = period_or_month(param("period").as_deref(), today, lang)?;
+    let today = today(state, None, lang).await?;
+    let period = period_or(param("period").as_deref(), || Period::month_of(today), lang)?;
     let by_text = param("by").unwrap_or_else(|| "day".into());
     let by = Granularity::parse(&by_text)
         .ok_or_else(|| ApiError::bad_request("bad_granularity", lang.format("error.bad_granularity", &[("by", &by_text)])))?;
@@ -639,8 +622,8 @@ async fn rep_page_data(state: &AppState, session: &Session, rep_id: &str, q: &Sc
     let access = Access::new(session, &ctx, lang);
     let scope = Scope::Rep(rep_id.to_string());
     access.check(&scope, Reach::Records)?;
-    let today = today_of(state, lang).await?;
-    let period = period_or_month(q.period.as_deref(), today, lang)?;
+    let today = today(state, None, lang).await?;
+    let period = period_or(q.period.as_deref(), || Period::month_of(today), lang)?;
     let query = |kpis: &[&str], by| kpi_query(kpis, &scope, period, by, today, lang);
     let report = kpi_report_with(&state.db, &ctx, &query(&REP_KPIS, None)).await.or_api(lang)?;
     let trend = kpi_report_with(&state.db, &ctx, &query(&TREND_KPIS, Some(Granularity::Day))).await.or_api(lang)?;
@@ -707,7 +690,7 @@ const DAILY_FIELDS: [(&str, &str); 8] = [
 async fn daily_form(State(state): State<AppState>, Extension(session): Extension<Session>) -> Response {
     let page = async {
         let rep_id = daily_reporter(&session)?;
-        let today = today_of(&state, session.lang).await?;
+        let today = today(&state, None, session.lang).await?;
         let mut values = vec![("date".to_string(), today.to_string())];
         values.extend(DAILY_FIELDS.iter().filter(|(_, input)| *input == "number").map(|(id, _)| (id.to_string(), "0".to_string())));
         Ok(daily_page(&session, &rep_id, &values, &[], &[]))
@@ -768,13 +751,7 @@ async fn daily_store(state: &AppState, session: &Session, body: &[u8]) -> ApiRes
     let source = Source::json(serde_json::Value::Array(vec![serde_json::Value::Object(record.clone())]).to_string().as_bytes())
         .map_err(|e| ApiError::from_import(&e, lang))?;
     let kind = Kind::from_id("daily-reports").ok_or_else(|| ApiError::internal(&"the daily-reports kind is missing"))?;
-    let now = local_now(&state.db.settings().await.or_api(lang)?.zone);
-    let mut options = ImportOptions::new(kind, "web", now);
-    options.strict = true;
-    options.lang = lang;
-    let report = salescope_import::import(&state.db, kind, source, &options, Arc::new(NoProgress))
-        .await
-        .map_err(|e| ApiError::from_import(&e, lang))?;
+    let report = crate::import_records(state, kind, source, "web", true, false, lang).await?;
     if !report.committed || report.rejected > 0 {
         let errors: Vec<(String, String)> =
             report.errors.iter().map(|e| (e.field.clone().unwrap_or_default(), e.message.clone())).collect();

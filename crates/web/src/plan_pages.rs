@@ -5,8 +5,8 @@ use crate::access::{Access, record_change, require};
 use crate::accounts::{self, NewUser};
 use crate::auth::Session;
 use crate::pages::{Page, fixable, render, render_refused};
-use crate::request::{ApiResult, OrApiError, choice};
-use crate::{ApiError, AppState, local_now};
+use crate::request::{ApiResult, OrApiError, choice, period_or, today};
+use crate::{ApiError, AppState};
 use axum::extract::{Extension, Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
@@ -41,11 +41,8 @@ async fn targets_page(state: &AppState, session: &Session, period: Option<&str>,
     let lang = session.lang;
     let ctx = Context::load(&state.db).await.or_api(lang)?;
     let access = Access::new(session, &ctx, lang);
-    let today = local_now(&state.db.settings().await.or_api(lang)?.zone).day();
-    let period = match period.filter(|p| !p.trim().is_empty()) {
-        Some(text) => Period::parse(text).or_api(lang)?,
-        None => Period::month_of(today),
-    };
+    let today = today(state, None, lang).await?;
+    let period = period_or(period, || Period::month_of(today), lang)?;
     let mut by_scope: BTreeMap<Scope, Vec<String>> = BTreeMap::new();
     for target in ctx.targets.iter().filter(|t| t.period == period.label()) {
         if let Ok(scope) = Scope::parse(&target.scope)
@@ -65,7 +62,7 @@ async fn targets_page(state: &AppState, session: &Session, period: Option<&str>,
                 "scope": scope.label(), "scope_name": report.scope_name, "kpi": v.kpi, "name": v.name,
                 "target": format_value(v.target, unit, lang), "value": format_value(v.value, unit, lang),
                 "attainment": v.attainment.map(|a| format!("{a:.0}%")), "projected": projected.map(|a| format!("{a:.0}%")),
-                "status": match projected.or(v.attainment) { Some(a) if a >= 100.0 => "good", Some(a) if a >= 80.0 => "warn", Some(_) => "bad", None => "" },
+                "status": crate::pages::attainment_status(projected.or(v.attainment)),
             }));
         }
     }
@@ -75,11 +72,8 @@ async fn targets_page(state: &AppState, session: &Session, period: Option<&str>,
         .chain(ctx.structure.reps.iter().map(|r| Scope::Rep(r.rep_id.clone())))
         .filter(|s| access.sees(s, Reach::Records))
         .map(|s| {
-            let label = match &s {
-                Scope::Org => lang.tr("scope.org").to_string(),
-                Scope::Team(t) => t.clone(),
-                Scope::Rep(r) => ctx.rep(r).map_or_else(|| r.clone(), |rep| format!("{} ({r})", rep.name)),
-            };
+            let name = salescope_engine::kpis::scope_name(&ctx, &s, lang);
+            let label = if let Scope::Rep(rep) = &s { format!("{name} ({rep})") } else { name };
             json!({"value": s.label(), "label": label})
         })
         .collect();
@@ -306,7 +300,7 @@ async fn calendar_page(state: &AppState, session: &Session, year: Option<i32>, e
     let ctx = Context::load(&state.db).await.or_api(lang)?;
     let year = match year {
         Some(year) => year,
-        None => local_now(&state.db.settings().await.or_api(lang)?.zone).day().ymd().0,
+        None => today(state, None, lang).await?.ymd().0,
     };
     let shown = salescope_engine::calendar::year(&ctx, year).or_api(lang)?;
     Ok(Page {

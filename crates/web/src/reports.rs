@@ -30,7 +30,7 @@ pub struct SheetParams {
     lang: Option<String>,
 }
 
-fn sheet_kind(id: &str, lang: Lang) -> ApiResult<SheetKind> {
+pub(crate) fn sheet_kind(id: &str, lang: Lang) -> ApiResult<SheetKind> {
     SheetKind::from_id(id).ok_or_else(|| {
         let mut error = ApiError::bad_request(
             "unknown_sheet",

@@ -71,6 +71,14 @@ pub(crate) async fn scope_and_period(
     Ok((scope, period))
 }
 
+/// A period typed into a page's form, else `default` (an empty field counts as none).
+pub(crate) fn period_or(text: Option<&str>, default: impl FnOnce() -> Period, lang: Lang) -> ApiResult<Period> {
+    match text.filter(|t| !t.trim().is_empty()) {
+        Some(text) => Period::parse(text).or_api(lang),
+        None => Ok(default()),
+    }
+}
+
 /// One of a fixed set of named options, or a 400 listing them.
 pub(crate) fn choice<T: Clone>(value: &str, field: &str, options: &[(&str, T)], code: &'static str, lang: Lang) -> ApiResult<T> {
     options.iter().find(|(name, _)| *name == value).map(|(_, v)| v.clone()).ok_or_else(|| {

@@ -5,8 +5,9 @@
 use crate::access::{Access, record_change, require};
 use crate::auth::{Session, percent_encode};
 use crate::pages::{Page, fixable, render, render_refused};
-use crate::request::{ApiResult, OrApiError};
-use crate::{ApiError, AppState, local_now};
+use crate::reports::sheet_kind;
+use crate::request::{ApiResult, OrApiError, period_or, today};
+use crate::{ApiError, AppState};
 use axum::extract::{Extension, Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
@@ -56,14 +57,6 @@ fn sheet_view(sheet: &Sheet, lang: Lang) -> serde_json::Value {
     json!({"id": sheet.id, "title": sheet.title, "scope": sheet.scope, "period": sheet.period, "columns": columns, "rows": rows})
 }
 
-fn sheet_kind(id: &str, lang: Lang) -> ApiResult<SheetKind> {
-    SheetKind::from_id(id).ok_or_else(|| ApiError {
-        status: StatusCode::NOT_FOUND,
-        code: "not_found",
-        message: lang.format("error.bad_choice", &[("value", &id), ("field", &"sheet"), ("choices", &"daily, weekly, monthly")]),
-    })
-}
-
 pub(crate) async fn review(
     State(state): State<AppState>,
     Extension(session): Extension<Session>,
@@ -80,11 +73,8 @@ async fn review_page(state: &AppState, session: &Session, kind: &str, q: &SheetQ
     let ctx = Context::load(&state.db).await.or_api(lang)?;
     let access = Access::new(session, &ctx, lang);
     let scope = access.scope(q.scope.as_deref().filter(|s| !s.is_empty()), Reach::Records)?;
-    let today = local_now(&state.db.settings().await.or_api(lang)?.zone).day();
-    let period = match q.period.as_deref().filter(|p| !p.trim().is_empty()) {
-        Some(text) => Period::parse(text).or_api(lang)?,
-        None => Period::containing(kind.row_period(), today),
-    };
+    let today = today(state, None, lang).await?;
+    let period = period_or(q.period.as_deref(), || Period::containing(kind.row_period(), today), lang)?;
     let sheet = review_sheet(&state.db, &ctx, kind, &scope, &period, today, lang).await.or_api(lang)?;
     let query = format!("scope={}&period={}", percent_encode(&scope.label()), percent_encode(&period.label()));
     Ok(Page {
@@ -148,7 +138,7 @@ pub(crate) async fn actions(State(state): State<AppState>, Extension(session): E
 async fn actions_page(state: &AppState, session: &Session, error: Option<String>) -> ApiResult<Page> {
     let lang = session.lang;
     require(session, Permission::Review, lang)?;
-    let today = local_now(&state.db.settings().await.or_api(lang)?.zone).day();
+    let today = today(state, None, lang).await?;
     let actions = salescope_engine::actions::list(&state.db, today).await.or_api(lang)?;
     let ctx = Context::load(&state.db).await.or_api(lang)?;
     let access = Access::new(session, &ctx, lang);
@@ -203,7 +193,7 @@ pub(crate) async fn create_action(
         require(&session, Permission::Review, lang)?;
         let ctx = Context::load(&state.db).await.or_api(lang)?;
         Access::new(&session, &ctx, lang).check_action(&form.criterion)?;
-        let today = local_now(&state.db.settings().await.or_api(lang)?.zone).day();
+        let today = today(&state, None, lang).await?;
         let new = NewAction {
             raised_on: None,
             problem: form.problem,
@@ -251,7 +241,7 @@ pub(crate) async fn set_status(
             return Err(ApiError::bad_request("bad_choice", lang.tr("error.bad_status").to_string()));
         }
         let ctx = Context::load(&state.db).await.or_api(lang)?;
-        let today = local_now(&state.db.settings().await.or_api(lang)?.zone).day();
+        let today = today(&state, None, lang).await?;
         let action = salescope_engine::actions::list(&state.db, today).await.or_api(lang)?.into_iter().find(|a| a.id == id);
         if let Some(action) = action {
             Access::new(&session, &ctx, lang).check_action(&action.criterion)?;
@@ -283,11 +273,8 @@ async fn audit_page(state: &AppState, session: &Session, q: &SheetQuery) -> ApiR
     require(session, Permission::Review, lang)?;
     let ctx = Context::load(&state.db).await.or_api(lang)?;
     let scope = Access::new(session, &ctx, lang).scope(q.scope.as_deref().filter(|s| !s.is_empty()), Reach::Records)?;
-    let today = local_now(&state.db.settings().await.or_api(lang)?.zone).day();
-    let period = match q.period.as_deref().filter(|p| !p.trim().is_empty()) {
-        Some(text) => Period::parse(text).or_api(lang)?,
-        None => Period::week_of(today).previous(),
-    };
+    let today = today(state, None, lang).await?;
+    let period = period_or(q.period.as_deref(), || Period::week_of(today).previous(), lang)?;
     let drawn = sample(&state.db, &ctx, &scope, &period, DEFAULT_SAMPLE_PERCENT).await.or_api(lang)?;
     let money = |v: f64| format_value(Some(v), Unit::Money, lang);
     let rows: Vec<serde_json::Value> = drawn

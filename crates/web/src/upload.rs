@@ -8,18 +8,18 @@ use crate::access::require;
 use crate::accounts::{new_token, now_unix};
 use crate::auth::Session;
 use crate::pages::{Page, render};
-use crate::request::{ApiResult, OrApiError};
-use crate::{ApiError, AppState, local_now};
+use crate::request::ApiResult;
+use crate::{ApiError, AppState};
 use axum::extract::{Extension, Multipart, State};
 use axum::response::Response;
 use salescope_core::access::Permission;
 use salescope_core::schema::Kind;
-use salescope_import::{Encoding, ImportOptions, ImportReport, NoProgress, Source};
+use salescope_import::{Encoding, ImportReport, Source};
 use serde::Deserialize;
 use serde_json::json;
 use std::collections::HashMap;
 use std::path::PathBuf;
-use std::sync::{Arc, Mutex};
+use std::sync::Mutex;
 
 /// How long an upload waits for its import.
 const UPLOAD_SECONDS: i64 = 3600;
@@ -159,14 +159,7 @@ fn first_rows(upload: &Upload) -> Vec<Vec<String>> {
 async fn run(state: &AppState, session: &Session, upload: &Upload, strict: bool, dry_run: bool) -> ApiResult<ImportReport> {
     let lang = session.lang;
     let source = Source::open(&upload.path, upload.sheet.as_deref(), Encoding::Auto).map_err(|e| ApiError::from_import(&e, lang))?;
-    let now = local_now(&state.db.settings().await.or_api(lang)?.zone);
-    let mut options = ImportOptions::new(upload.kind, &upload.file_name, now);
-    options.strict = strict;
-    options.dry_run = dry_run;
-    options.lang = lang;
-    salescope_import::import(&state.db, upload.kind, source, &options, Arc::new(NoProgress))
-        .await
-        .map_err(|e| ApiError::from_import(&e, lang))
+    crate::import_records(state, upload.kind, source, &upload.file_name, strict, dry_run, lang).await
 }
 
 fn report_view(report: &ImportReport) -> serde_json::Value {
