@@ -151,7 +151,7 @@ pub(super) async fn run(rows: usize, runs: usize, postgres_url: &str) -> anyhow:
          {rows} generated call rows ({size_mb:.0} MB of CSV): 500 reps making 80 calls each per working day, \
          in time order, as a call-centre system exports them. Salescope's time is the whole \
          `import_file` call: reading, validating every row against the entry rules, upserting by call id, \
-         updating the per-rep daily totals, committing. The reference tools only load text. \
+         updating the per-rep daily totals and the per-hour call cells, committing. The reference tools only load text. \
          Medians of {runs} runs.\n\n{table}\n{}\n{}",
         ratios.join("\n"),
         if notes.is_empty() { String::new() } else { format!("\n{}\n", notes.join("\n")) },
