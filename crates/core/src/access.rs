@@ -59,6 +59,8 @@ pub enum Permission {
     ReadChangeLog,
     /// File one's own daily report.
     FileDailyReport,
+    /// Courses and sessions, sign-in, assessment scores, ROI assumptions.
+    Train,
 }
 
 /// A logged-in person, as far as access is concerned.
@@ -78,9 +80,9 @@ impl Viewer {
         use Permission::*;
         match self.role {
             Role::Admin => true,
-            Role::Manager => matches!(permission, Import | Plan | Review | ReadChangeLog),
+            Role::Manager => matches!(permission, Import | Plan | Review | ReadChangeLog | Train),
             Role::TeamLead => matches!(permission, Review | FileDailyReport),
-            Role::Trainer => false,
+            Role::Trainer => matches!(permission, Train),
             Role::Rep => matches!(permission, FileDailyReport),
         }
     }

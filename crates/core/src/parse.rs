@@ -332,6 +332,23 @@ impl ValueCursor {
         self.0.next()
     }
 
+    pub fn real(&mut self) -> Option<f64> {
+        match self.0.next()? {
+            Value::Real(v) => Some(v),
+            Value::Int(v) => Some(v as f64),
+            _ => None,
+        }
+    }
+
+    pub fn opt_real(&mut self) -> Option<Option<f64>> {
+        match self.0.next()? {
+            Value::Null => Some(None),
+            Value::Real(v) => Some(Some(v)),
+            Value::Int(v) => Some(Some(v as f64)),
+            _ => None,
+        }
+    }
+
     pub fn opt_bool(&mut self) -> Option<Option<bool>> {
         match self.0.next()? {
             Value::Null => Some(None),

@@ -15,6 +15,8 @@ pub enum Rule {
     EncodingInvalid,
     RepUnknown,
     DealUnknown,
+    CourseUnknown,
+    SessionUnknown,
     // Entry rules from the seeds; each organisation chooses error, warning or off.
     AmountNegative,
     CountNegative,
@@ -69,7 +71,7 @@ impl fmt::Display for Severity {
 }
 
 impl Rule {
-    pub const ALL: [Rule; 22] = [
+    pub const ALL: [Rule; 24] = [
         Rule::RequiredMissing,
         Rule::DateInvalid,
         Rule::NumberInvalid,
@@ -77,6 +79,8 @@ impl Rule {
         Rule::EncodingInvalid,
         Rule::RepUnknown,
         Rule::DealUnknown,
+        Rule::CourseUnknown,
+        Rule::SessionUnknown,
         Rule::AmountNegative,
         Rule::CountNegative,
         Rule::FollowupWithoutNotes,
@@ -103,6 +107,8 @@ impl Rule {
             Rule::EncodingInvalid => "encoding_invalid",
             Rule::RepUnknown => "rep_unknown",
             Rule::DealUnknown => "deal_unknown",
+            Rule::CourseUnknown => "course_unknown",
+            Rule::SessionUnknown => "session_unknown",
             Rule::AmountNegative => "amount_negative",
             Rule::CountNegative => "count_negative",
             Rule::FollowupWithoutNotes => "followup_without_notes",
@@ -136,6 +142,8 @@ impl Rule {
                 | Rule::EncodingInvalid
                 | Rule::RepUnknown
                 | Rule::DealUnknown
+                | Rule::CourseUnknown
+                | Rule::SessionUnknown
         )
     }
 

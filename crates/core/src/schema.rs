@@ -26,10 +26,16 @@ pub enum Kind {
     DailyReports,
     /// Values of a custom measure (`salescope import measure NAME`).
     Measures,
+    Courses,
+    /// Training sessions: one running of a course.
+    Sessions,
+    Attendance,
+    Assessments,
+    TrainingFeedback,
 }
 
 impl Kind {
-    pub const ALL: [Kind; 10] = [
+    pub const ALL: [Kind; 15] = [
         Kind::Reps,
         Kind::Customers,
         Kind::Calls,
@@ -40,6 +46,11 @@ impl Kind {
         Kind::Feedback,
         Kind::DailyReports,
         Kind::Measures,
+        Kind::Courses,
+        Kind::Sessions,
+        Kind::Attendance,
+        Kind::Assessments,
+        Kind::TrainingFeedback,
     ];
 
     /// The name used on the command line and in API routes.
@@ -55,6 +66,11 @@ impl Kind {
             Kind::Feedback => "feedback",
             Kind::DailyReports => "daily-reports",
             Kind::Measures => "measures",
+            Kind::Courses => "courses",
+            Kind::Sessions => "sessions",
+            Kind::Attendance => "attendance",
+            Kind::Assessments => "assessments",
+            Kind::TrainingFeedback => "training-feedback",
         }
     }
 

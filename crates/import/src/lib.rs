@@ -18,6 +18,7 @@ use salescope_core::i18n::Lang;
 use salescope_core::records::{Activity, Call, Customer, DailyReport, Deal, DealStage, Feedback, Lead, MeasureValue, Rep};
 use salescope_core::schema::Kind;
 use salescope_core::time::{Day, LocalDateTime};
+use salescope_core::training::{Assessment, Attendance, Course, Session, TrainingFeedback};
 use salescope_store::{Db, StoreError};
 use std::path::Path;
 use std::sync::Arc;
@@ -146,6 +147,11 @@ pub async fn import(
         Kind::Feedback => run::run::<Feedback>(db, source, options, progress).await,
         Kind::DailyReports => run::run::<DailyReport>(db, source, options, progress).await,
         Kind::Measures => run::run::<MeasureValue>(db, source, options, progress).await,
+        Kind::Courses => run::run::<Course>(db, source, options, progress).await,
+        Kind::Sessions => run::run::<Session>(db, source, options, progress).await,
+        Kind::Attendance => run::run::<Attendance>(db, source, options, progress).await,
+        Kind::Assessments => run::run::<Assessment>(db, source, options, progress).await,
+        Kind::TrainingFeedback => run::run::<TrainingFeedback>(db, source, options, progress).await,
     }
 }
 

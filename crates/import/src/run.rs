@@ -11,6 +11,7 @@ use salescope_core::records::{Deal, DealSpan, DealStage, stage_rules};
 use salescope_core::rollup::RollupDelta;
 use salescope_core::rules::{Rule, RulePolicy, Severity};
 use salescope_core::schema::Value;
+use salescope_core::training::{Assessment, Attendance, Course, Session, TrainingFeedback};
 use salescope_store::{BatchOutcome, Db, StoreError, Stored, Tx, WriteContext};
 use std::future::Future;
 use std::hash::{BuildHasher, RandomState};
@@ -46,6 +47,59 @@ impl Importable for Deal {}
 impl Importable for salescope_core::records::Feedback {}
 impl Importable for salescope_core::records::DailyReport {}
 impl Importable for salescope_core::records::MeasureValue {}
+
+/// The issues of records whose `reference` names no stored record of `R` (a session of an unknown
+/// course, say), reported under `rule` on `field`.
+async fn unknown_references<T, R: Record>(
+    tx: &mut Tx,
+    batch: &[T],
+    reference: impl Fn(&T) -> &str,
+    field: &'static str,
+    rule: Rule,
+) -> Result<Vec<Vec<Issue>>, StoreError> {
+    let mut ids: Vec<&str> = batch.iter().map(&reference).collect();
+    ids.sort_unstable();
+    ids.dedup();
+    let keys: Vec<Value> = ids.iter().map(|id| Value::Text(id.to_string())).collect();
+    let known: std::collections::HashSet<String> = tx.fetch_by_keys::<R>(&keys).await?.iter().map(|r| r.key_text().into_owned()).collect();
+    Ok(batch
+        .iter()
+        .map(|record| {
+            let id = reference(record);
+            if known.contains(id) {
+                Vec::new()
+            } else {
+                vec![Issue { field: Some(field), rule, severity: Severity::Error, value: id.to_string() }]
+            }
+        })
+        .collect())
+}
+
+impl Importable for Course {}
+
+impl Importable for Session {
+    async fn check_references(tx: &mut Tx, batch: &[Self], _: &RulePolicy) -> Result<Vec<Vec<Issue>>, StoreError> {
+        unknown_references::<_, Course>(tx, batch, |s| &s.course_id, "course_id", Rule::CourseUnknown).await
+    }
+}
+
+impl Importable for Attendance {
+    async fn check_references(tx: &mut Tx, batch: &[Self], _: &RulePolicy) -> Result<Vec<Vec<Issue>>, StoreError> {
+        unknown_references::<_, Session>(tx, batch, |a| &a.session_id, "session_id", Rule::SessionUnknown).await
+    }
+}
+
+impl Importable for Assessment {
+    async fn check_references(tx: &mut Tx, batch: &[Self], _: &RulePolicy) -> Result<Vec<Vec<Issue>>, StoreError> {
+        unknown_references::<_, Course>(tx, batch, |a| &a.course_id, "course_id", Rule::CourseUnknown).await
+    }
+}
+
+impl Importable for TrainingFeedback {
+    async fn check_references(tx: &mut Tx, batch: &[Self], _: &RulePolicy) -> Result<Vec<Vec<Issue>>, StoreError> {
+        unknown_references::<_, Session>(tx, batch, |f| &f.session_id, "session_id", Rule::SessionUnknown).await
+    }
+}
 
 impl Importable for DealStage {
     async fn check_references(tx: &mut Tx, batch: &[Self], policy: &RulePolicy) -> Result<Vec<Vec<Issue>>, StoreError> {

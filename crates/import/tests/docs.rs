@@ -4,6 +4,7 @@ use salescope_core::parse::Record;
 use salescope_core::records::*;
 use salescope_core::rules::Rule;
 use salescope_core::schema::FieldSpec;
+use salescope_core::training::{Assessment, Attendance, Course, Session, TrainingFeedback};
 
 fn doc() -> String {
     std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../docs/import.md")).expect("docs/import.md exists")
@@ -12,7 +13,7 @@ fn doc() -> String {
 #[test]
 fn every_field_and_synonym_is_documented() {
     let doc = doc();
-    let kinds: [(&str, &[FieldSpec]); 10] = [
+    let kinds: [(&str, &[FieldSpec]); 15] = [
         ("reps", Rep::FIELDS),
         ("customers", Customer::FIELDS),
         ("calls", Call::FIELDS),
@@ -23,6 +24,11 @@ fn every_field_and_synonym_is_documented() {
         ("feedback", Feedback::FIELDS),
         ("daily-reports", DailyReport::FIELDS),
         ("measures", MeasureValue::FIELDS),
+        ("courses", Course::FIELDS),
+        ("sessions", Session::FIELDS),
+        ("attendance", Attendance::FIELDS),
+        ("assessments", Assessment::FIELDS),
+        ("training-feedback", TrainingFeedback::FIELDS),
     ];
     for (kind, fields) in kinds {
         let section_start = doc.find(&format!("### `{kind}`")).unwrap_or_else(|| panic!("no section for {kind}"));

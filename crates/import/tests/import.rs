@@ -254,3 +254,42 @@ async fn json_records_go_through_the_same_rules() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn training_records_import_with_chinese_headers_and_must_name_stored_courses_and_sessions() {
+    each_backend(async |store: &TestDb| {
+        let db = &store.db;
+        with_reps(db).await;
+        let courses = "课程编号,课程名称,培训讲师,合格分数,费用,课时,目标指标\nNEG,客户谈判技巧,王老师,70,\"12,000\",6,\"win_rate，revenue\"\nBAD,产品,李老师,130,100,2,\n";
+        let report = import_bytes(db, Kind::Courses, courses.as_bytes(), &options(Kind::Courses)).await.expect("courses");
+        let rules: Vec<(u64, &str, Option<&str>)> = report.errors.iter().map(|e| (e.row, e.rule.as_str(), e.field.as_deref())).collect();
+        assert_eq!(rules, vec![(3, "score_out_of_range", Some("pass_score"))]);
+        let sessions = "场次编号,课程编号,培训时间,培训地点\nNEG-1,NEG,2024-07-08 09:00,总部\nX-1,NOPE,2024-07-09 09:00,总部\n";
+        let report = import_bytes(db, Kind::Sessions, sessions.as_bytes(), &options(Kind::Sessions)).await.expect("sessions");
+        let rules: Vec<(u64, &str)> = report.errors.iter().map(|e| (e.row, e.rule.as_str())).collect();
+        assert_eq!((rules, report.inserted), (vec![(3, "course_unknown")], 1));
+        // The seed's sign-in sheet: 场次, 姓名 (a rep's unique name), 签到时间; an unknown session.
+        let signin = "场次,姓名,签到时间,是否出勤\nNEG-1,张三,2024-07-08 08:55,是\nNEG-1,R002,,否\nNEG-9,R003,2024-07-08 08:50,是\n";
+        let report = import_bytes(db, Kind::Attendance, signin.as_bytes(), &options(Kind::Attendance)).await.expect("attendance");
+        let rules: Vec<(u64, &str)> = report.errors.iter().map(|e| (e.row, e.rule.as_str())).collect();
+        assert_eq!((rules, report.inserted), (vec![(4, "session_unknown")], 2));
+        let tests = "课程编号,工号,测试类型,成绩\nNEG,R001,训前,55\nNEG,R001,训后,82.5\nNEG,R002,期中,70\n";
+        let report = import_bytes(db, Kind::Assessments, tests.as_bytes(), &options(Kind::Assessments)).await.expect("assessments");
+        let rules: Vec<(u64, &str)> = report.errors.iter().map(|e| (e.row, e.rule.as_str())).collect();
+        assert_eq!((rules, report.inserted), (vec![(4, "value_invalid")], 2));
+        let feedback = "场次,姓名,内容实用性,讲师水平,实战演练效果,组织流畅度,意见与建议\nNEG-1,张三,5,4,6,4,很实用\n";
+        let report = import_bytes(db, Kind::TrainingFeedback, feedback.as_bytes(), &options(Kind::TrainingFeedback)).await.expect("feedback");
+        assert_eq!(report.errors.iter().map(|e| e.rule.as_str()).collect::<Vec<_>>(), ["score_out_of_range"]);
+
+        let records = db.training_records().await.expect("records");
+        assert_eq!(records.courses[0].cost, Some(1_200_000));
+        assert_eq!(records.courses[0].targets(), ["win_rate", "revenue"]);
+        assert_eq!(records.attendance.iter().map(|a| (a.rep_id.as_str(), a.attended)).collect::<Vec<_>>(), [("R001", true), ("R002", false)]);
+        let scores: Vec<(&str, f64)> = records.assessments.iter().map(|a| (a.phase.id(), a.score)).collect();
+        assert_eq!(scores, [("post", 82.5), ("pre", 55.0)], "in key order");
+        // Importing the same sign-in sheet again changes nothing.
+        let again = import_bytes(db, Kind::Attendance, signin.as_bytes(), &options(Kind::Attendance)).await.expect("attendance");
+        assert_eq!((again.inserted, again.updated, again.unchanged), (0, 0, 2));
+    })
+    .await;
+}

@@ -69,6 +69,11 @@ impl Stored for DealStage {}
 impl Stored for Feedback {}
 impl Stored for DailyReport {}
 impl Stored for salescope_core::records::MeasureValue {}
+impl Stored for salescope_core::training::Course {}
+impl Stored for salescope_core::training::Session {}
+impl Stored for salescope_core::training::Attendance {}
+impl Stored for salescope_core::training::Assessment {}
+impl Stored for salescope_core::training::TrainingFeedback {}
 
 impl Stored for Rep {
     async fn write_batch(tx: &mut Tx, batch: Vec<Self>, delta: &mut RollupDelta, ctx: &WriteContext) -> Result<BatchOutcome> {

@@ -19,6 +19,7 @@ mod settings;
 mod sql;
 #[cfg(feature = "testing")]
 pub mod testing;
+mod training;
 mod transcripts;
 
 pub use access::{ApiTokenRow, ChangeRow, UserRow};
@@ -31,6 +32,7 @@ pub use reviews::ReviewNote;
 pub use rollup::{RollupRow, TeamTotals};
 pub use sets::CustomerSetRow;
 pub use settings::{SettingError, Settings, TIMEZONE_KEY};
+pub use training::TrainingRecords;
 pub use transcripts::{OUTCOME_WINDOW_SECONDS, TranscribedCall, TranscriptRow, TranscriptsStored};
 
 use sqlx::ConnectOptions;
@@ -216,11 +218,27 @@ impl Db {
     /// table every measure: catches a migration that drifted from the code.
     pub async fn verify_schema(&self) -> Result<()> {
         use salescope_core::records::*;
-        let mut queries: Vec<String> =
-            [&REPS, &CUSTOMERS, &CALLS, &ACTIVITIES, &LEADS, &DEALS, &DEAL_STAGES, &FEEDBACK, &DAILY_REPORTS, &CUSTOM_MEASURES]
-                .iter()
-                .map(|t| format!("SELECT {} FROM {} WHERE 1 = 0", t.columns.iter().map(|c| c.name).collect::<Vec<_>>().join(", "), t.name))
-                .collect();
+        use salescope_core::training::{ASSESSMENTS, ATTENDANCE, COURSES, SESSIONS, TRAINING_FEEDBACK};
+        let mut queries: Vec<String> = [
+            &REPS,
+            &CUSTOMERS,
+            &CALLS,
+            &ACTIVITIES,
+            &LEADS,
+            &DEALS,
+            &DEAL_STAGES,
+            &FEEDBACK,
+            &DAILY_REPORTS,
+            &CUSTOM_MEASURES,
+            &COURSES,
+            &SESSIONS,
+            &ATTENDANCE,
+            &ASSESSMENTS,
+            &TRAINING_FEEDBACK,
+        ]
+        .iter()
+        .map(|t| format!("SELECT {} FROM {} WHERE 1 = 0", t.columns.iter().map(|c| c.name).collect::<Vec<_>>().join(", "), t.name))
+        .collect();
         let measures: Vec<&str> = salescope_core::rollup::Measure::ALL.iter().map(|m| m.column()).collect();
         queries.push(format!("SELECT rep_id, day, {} FROM rollup_rep_day WHERE 1 = 0", measures.join(", ")));
         for sql in queries {
