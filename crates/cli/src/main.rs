@@ -15,6 +15,7 @@ mod report_cmd;
 mod scoring_cmd;
 mod table;
 mod targets_cmd;
+mod training_cmd;
 mod user_cmd;
 
 use anyhow::Context;
@@ -96,6 +97,11 @@ enum Command {
     Conversation {
         #[command(subcommand)]
         action: conversation_cmd::ConversationAction,
+    },
+    /// Training: the plan, sign-in sheets, and each course's effectiveness and ROI.
+    Training {
+        #[command(subcommand)]
+        action: training_cmd::TrainingAction,
     },
     /// Weighted KPI sets per role, for composite scores.
     Scorecard {
@@ -354,6 +360,12 @@ async fn run(command: Command, config: Config, today: Option<salescope_core::tim
             let db = open_store(&config).await?;
             let today = today_of(&db, today).await?;
             conversation_cmd::run(action, &db, lang, today).await?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Training { action } => {
+            let db = open_store(&config).await?;
+            let today = today_of(&db, today).await?;
+            training_cmd::run(action, &db, lang, today).await?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Scorecard { action } => {

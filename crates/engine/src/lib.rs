@@ -21,8 +21,10 @@ pub mod reports;
 pub mod routine;
 pub mod scoring;
 pub mod targets;
+pub mod training;
+pub mod training_sheets;
 
-pub use context::Context;
+pub use context::{Context, sells};
 pub use kpis::{KpiQuery, KpiReport, KpiValue, Pace, TrendPoint};
 
 use salescope_core::formula::FormulaError;
