@@ -14,6 +14,7 @@
 //! **Architecture invariant:** pure generation; no I/O.
 
 mod names;
+pub mod training;
 pub mod transcripts;
 
 use salescope_core::calendar::WorkCalendar;
@@ -207,6 +208,9 @@ pub struct Demo {
     deal_until: Vec<i32>,
     won_by_day: BTreeMap<(u16, Day), Vec<(i64, String)>>,
     contracts_issued: u32,
+    courses: Vec<training::CoursePlan>,
+    /// Per rep: (from day, added chance of winning a deal) planted by the training calendar.
+    win_lifts: Vec<Vec<(Day, f64)>>,
 }
 
 /// Multiplier of activity and outcomes around the Spring Festival: the weeks before the holiday
@@ -259,6 +263,8 @@ impl Demo {
         let first = params.first_day();
         let mut reps = plan_reps(&params, &mut root.derive("reps"));
         let mut customers = plan_customers(&mut reps, &mut root.derive("customers"), first);
+        let courses = training::plan_courses(&reps, first, params.until, &calendar, &mut root.derive("training"));
+        let win_lifts = training::win_lifts(&courses, reps.len());
         let mut demo = Demo {
             params,
             reps,
@@ -272,6 +278,8 @@ impl Demo {
             deal_until: vec![i32::MIN; customers.len()],
             won_by_day: BTreeMap::new(),
             contracts_issued: 0,
+            courses,
+            win_lifts,
         };
         demo.simulate(&mut customers, &calendar, &root);
         demo.customers = customers;
@@ -454,7 +462,9 @@ impl Demo {
         let closed =
             LocalDateTime::from_parts(closed_day, rng.range(9, 18) as u32, rng.range(0, 59) as u32, 0).max(LocalDateTime(created.0 + 1800));
         let referral_lift = if source == 3 { 0.15 } else { 0.0 };
-        let p_win = clamp01([0.36, 0.27, 0.22][segment] + 0.07 * skill + referral_lift);
+        let trained_lift: f64 = self.win_lifts[rep as usize].iter().filter(|(from, _)| closed_day >= *from).map(|(_, lift)| lift).sum();
+        let season_lift = training::spring_season_lift(closed_day, calendar);
+        let p_win = clamp01([0.36, 0.27, 0.22][segment] + 0.07 * skill + referral_lift + trained_lift + season_lift);
         let won = rng.chance(p_win);
         let amount_cents = {
             let median = [8_000.0, 36_000.0, 160_000.0][segment] * (1.0 + 0.08 * skill);
@@ -796,6 +806,10 @@ impl Demo {
                 vec![WECHAT_ADDS.into(), rep_id(&d, r.rep), r.date.to_string(), r.wechat_adds.to_string()]
             }),
         ));
+        let mut rng = Rng::new(demo.params.seed).derive("training records");
+        for (kind, headers, rows) in training::training_rows(&demo.courses, &demo.reps, &mut rng) {
+            tables.push(table(kind, headers, rows.len(), rows.into_iter()));
+        }
         tables
     }
 }
