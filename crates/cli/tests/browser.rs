@@ -109,12 +109,23 @@ async fn chart_drawn(client: &Client, id: &str) -> bool {
     false
 }
 
+/// The text of an element; an element replaced while it is read (an htmx swap, a reload) is
+/// found again.
 async fn text_of(client: &Client, css: &str) -> String {
-    client.find(Locator::Css(css)).await.unwrap_or_else(|_| panic!("{css} on the page")).text().await.expect("text")
+    for _ in 0..20 {
+        let element = client.find(Locator::Css(css)).await.unwrap_or_else(|_| panic!("{css} on the page"));
+        match element.text().await {
+            Ok(text) => return text,
+            Err(_) => tokio::time::sleep(Duration::from_millis(100)).await,
+        }
+    }
+    panic!("{css} kept being replaced while read")
 }
 
 async fn screenshot(client: &Client, name: &str) {
     if let Ok(dir) = std::env::var("SALESCOPE_SCREENSHOTS") {
+        // Charts animate as they are drawn.
+        tokio::time::sleep(Duration::from_millis(1200)).await;
         let png = client.screenshot().await.expect("screenshot");
         std::fs::create_dir_all(&dir).expect("screenshot folder");
         std::fs::write(std::path::Path::new(&dir).join(format!("{name}.png")), png).expect("write screenshot");
@@ -137,6 +148,7 @@ async fn the_pages_work_in_a_real_browser_for_every_role() {
     an_upload_with_bad_rows_is_previewed_then_imported_with_its_report(&webdriver, &base, &dir).await;
     a_team_lead_writes_the_weekly_review_in_place(&webdriver, &base).await;
     the_manager_sees_what_separates_won_calls_and_opens_one(&webdriver, &base).await;
+    the_trainer_sees_which_course_worked_and_signs_a_rep_in(&webdriver, &base).await;
     let _ = std::fs::remove_dir_all(&dir);
 }
 
@@ -331,5 +343,45 @@ async fn the_manager_sees_what_separates_won_calls_and_opens_one(webdriver: &str
     assert!(client.find(Locator::Css("#timeline span")).await.is_ok(), "and who talks when");
     assert_eq!(script_errors(&client).await, Vec::<String>::new());
     screenshot(&client, "call").await;
+    client.close().await.expect("close");
+}
+
+async fn the_trainer_sees_which_course_worked_and_signs_a_rep_in(webdriver: &str, base: &str) {
+    let client = browser(webdriver, 1280, 1100).await;
+    log_in(&client, base, "trainer").await;
+    client.goto(&format!("{base}/training")).await.expect("training plan");
+    appears(&client, Locator::Css("#training-plan tbody a")).await.expect("the plan links its courses");
+    screenshot(&client, "training-plan").await;
+    // The demo's negotiation course truly lifts the win rate; the product course does nothing.
+    client.goto(&format!("{base}/training/courses/CRS-NEG")).await.expect("course page");
+    let win_rate = appears(&client, Locator::Css("#level-4 .effect[data-kpi=win_rate]")).await.expect("the win-rate effect");
+    assert_eq!(win_rate.attr("data-verdict").await.expect("verdict").as_deref(), Some("improved"));
+    assert!(chart_drawn(&client, "groups-win_rate").await, "trained and control trends are drawn");
+    assert!(chart_drawn(&client, "events-win_rate").await, "the event study is drawn");
+    assert!(!text_of(&client, "#level-5 .roi-figures").await.is_empty(), "the ROI is shown");
+    assert_eq!(script_errors(&client).await, Vec::<String>::new());
+    screenshot(&client, "training-course").await;
+    client.execute("document.querySelector('#level-4 .effect[data-kpi=win_rate]').scrollIntoView();", vec![]).await.expect("scroll");
+    screenshot(&client, "training-effect").await;
+    client.execute("document.getElementById('level-5').scrollIntoView();", vec![]).await.expect("scroll");
+    screenshot(&client, "training-roi").await;
+    client.goto(&format!("{base}/training/courses/CRS-PRD")).await.expect("course page");
+    let product = appears(&client, Locator::Css("#level-4 .effect[data-kpi=win_rate]")).await.expect("the win-rate effect");
+    assert_eq!(product.attr("data-verdict").await.expect("verdict").as_deref(), Some("no_detectable_effect"));
+
+    // Signing a rep in on the session's sheet adds their row.
+    client.goto(&format!("{base}/training/sessions/CRS-KA-1")).await.expect("session sheet");
+    let before = client.find_all(Locator::Css("#signin-sheet tbody tr")).await.expect("rows").len();
+    client.find(Locator::Css("#sign-in select[name=rep_id] option:first-child")).await.expect("a rep").click().await.expect("choose");
+    client.find(Locator::Css("#sign-in button")).await.expect("save").click().await.expect("sign in");
+    let started = Instant::now();
+    while client.find_all(Locator::Css("#signin-sheet tbody tr")).await.map_or(0, |rows| rows.len()) != before + 1 {
+        let refused = client.find(Locator::Css(".training-error")).await;
+        if let Ok(message) = refused {
+            panic!("the sign-in was refused: {}", message.text().await.unwrap_or_default());
+        }
+        assert!(started.elapsed() < Duration::from_secs(10), "the signed-in rep appears on the sheet");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
     client.close().await.expect("close");
 }

@@ -808,7 +808,7 @@ impl Demo {
         ));
         let mut rng = Rng::new(demo.params.seed).derive("training records");
         for (kind, headers, rows) in training::training_rows(&demo.courses, &demo.reps, &mut rng) {
-            tables.push(table(kind, headers, rows.len(), rows.into_iter()));
+            tables.push(table(kind, &headers, rows.len(), rows.into_iter()));
         }
         tables
     }

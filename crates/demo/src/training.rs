@@ -201,7 +201,7 @@ fn sign_in(day: Day, rng: &mut Rng) -> LocalDateTime {
 }
 
 /// A table of one training kind: its kind, headers and rows.
-pub(crate) type TrainingTable = (salescope_core::schema::Kind, &'static [&'static str], Vec<Vec<String>>);
+pub(crate) type TrainingTable = (salescope_core::schema::Kind, Vec<&'static str>, Vec<Vec<String>>);
 
 /// The rows of the five training kinds, in import order: courses, sessions, attendance,
 /// assessments, training feedback. `rep_id` names a rep by index.
@@ -242,12 +242,13 @@ pub(crate) fn training_rows(courses: &[CoursePlan], reps: &[RepPlan], rng: &mut 
                 if !came {
                     continue;
                 }
+                let responds = rng.chance(0.85);
                 let pre = (course.mean_pre + 4.0 * rep.skill + 8.0 * rng.normal()).clamp(15.0, 98.0).round();
                 let post = (pre + course.mean_gain + 6.0 * rng.normal()).clamp(pre - 10.0, 100.0).round();
                 for (phase, score) in [("pre", pre), ("post", post)] {
                     assessments.push(vec![course.id.into(), rep.id.clone(), phase.into(), score.to_string(), session.day.to_string()]);
                 }
-                if rng.chance(0.85) {
+                if responds {
                     let mut row = vec![session_id.clone(), rep.id.clone()];
                     row.extend(course.feedback.iter().map(|m| (m + 0.6 * rng.normal()).round().clamp(1.0, 5.0).to_string()));
                     let comment = if rng.chance(0.4) { rng.pick(course.comments).copied().unwrap_or_default() } else { "" };
@@ -258,27 +259,10 @@ pub(crate) fn training_rows(courses: &[CoursePlan], reps: &[RepPlan], rng: &mut 
         }
     }
     [
-        (
-            Kind::Courses,
-            &[
-                "course_id",
-                "title",
-                "topic",
-                "content",
-                "trainer",
-                "format",
-                "audience",
-                "assessment_method",
-                "pass_score",
-                "cost",
-                "hours",
-                "target_kpis",
-            ],
-            course_rows,
-        ),
-        (Kind::Sessions, &["session_id", "course_id", "starts_at", "hours", "place", "trainer"], session_rows),
-        (Kind::Attendance, &["session_id", "rep_id", "signed_in_at", "attended"], attendance),
-        (Kind::Assessments, &["course_id", "rep_id", "phase", "score", "taken_on"], assessments),
-        (Kind::TrainingFeedback, &["session_id", "rep_id", "content", "trainer", "practice", "organisation", "comment"], feedback),
+        (Kind::Courses, salescope_core::training::COURSE_FIELDS.iter().map(|f| f.name).collect(), course_rows),
+        (Kind::Sessions, vec!["session_id", "course_id", "starts_at", "hours", "place", "trainer"], session_rows),
+        (Kind::Attendance, vec!["session_id", "rep_id", "signed_in_at", "attended"], attendance),
+        (Kind::Assessments, vec!["course_id", "rep_id", "phase", "score", "taken_on"], assessments),
+        (Kind::TrainingFeedback, vec!["session_id", "rep_id", "content", "trainer", "practice", "organisation", "comment"], feedback),
     ]
 }

@@ -56,13 +56,50 @@
       series: [{ type: "heatmap", data: data.cells, label: { show: false } }]
     };
   }
+  // Trained against control reps week by week, the training week marked.
+  function groups(data) {
+    return {
+      tooltip: { trigger: "axis" },
+      legend: { top: 0 },
+      grid: { left: 8, right: 16, top: 32, bottom: 8, containLabel: true },
+      xAxis: { type: "category", data: data.weeks.map(function (d) { return d.slice(5); }) },
+      yAxis: { type: "value", scale: true },
+      series: [
+        { name: data.trained_label, type: "line", data: data.trained, connectNulls: true,
+          markLine: { symbol: "none", silent: true, label: { formatter: data.training_label }, lineStyle: { color: "#b42318", type: "dashed" },
+            data: [{ xAxis: data.training_week.slice(5) }] } },
+        { name: data.control_label, type: "line", data: data.control, connectNulls: true, lineStyle: { type: "dotted" } }
+      ]
+    };
+  }
+  // The effect by week relative to training (−1 is the reference) with its 95% interval as a band.
+  function events(data) {
+    var weeks = data.map(function (d) { return String(d.week); });
+    return {
+      tooltip: { trigger: "axis", formatter: function (items) {
+        var d = data[items[0].dataIndex];
+        return d.week + ": " + d.effect + " [" + d.low + ", " + d.high + "]";
+      } },
+      grid: { left: 8, right: 16, top: 16, bottom: 8, containLabel: true },
+      xAxis: { type: "category", data: weeks },
+      yAxis: { type: "value" },
+      series: [
+        { type: "line", stack: "band", stackStrategy: "all", symbol: "none", lineStyle: { opacity: 0 }, data: data.map(function (d) { return d.low; }) },
+        { type: "line", stack: "band", stackStrategy: "all", symbol: "none", lineStyle: { opacity: 0 }, areaStyle: { color: "#9fc0ef", opacity: 0.6 },
+          data: data.map(function (d) { return d.high - d.low; }) },
+        { type: "line", z: 5, data: data.map(function (d) { return d.effect; }), itemStyle: { color: "#1f5fbf" },
+          markLine: { symbol: "none", silent: true, label: { show: false }, data: [{ yAxis: 0 }, { xAxis: "0" }], lineStyle: { color: "#6b7785" } } }
+      ]
+    };
+  }
+  var kinds = { bars: bars, intervals: intervals, heatmap: heatmap, groups: groups, events: events };
   function draw() {
     if (!window.echarts) { return; }
     document.querySelectorAll(".chart[data-chart]").forEach(function (el) {
       var data = JSON.parse(el.getAttribute("data-chart"));
       var chart = echarts.init(el, null, { renderer: "canvas" });
       var kind = el.getAttribute("data-kind");
-      chart.setOption(kind === "bars" ? bars(data) : kind === "intervals" ? intervals(data) : kind === "heatmap" ? heatmap(data) : trend(data));
+      chart.setOption((kinds[kind] || trend)(data));
       window.addEventListener("resize", function () { chart.resize(); });
     });
   }

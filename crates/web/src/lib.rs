@@ -22,6 +22,8 @@ mod request;
 mod review_pages;
 mod scoring;
 mod targets;
+mod training;
+mod training_pages;
 mod upload;
 
 pub use error::{ApiError, ErrorBody};
@@ -84,6 +86,7 @@ Every error is `{message, code, type}`; `?lang=zh-CN` or `Accept-Language` choos
         (name = "audit", description = "Data-quality audit of daily reports"),
         (name = "scoring", description = "Scorecards, composite scores, leaderboards"),
         (name = "conversation", description = "Call transcripts and behaviour metrics"),
+        (name = "training", description = "Training plan, sign-in sheets, effectiveness and ROI"),
         (name = "system", description = "Health and this document"),
     )
 )]
@@ -119,6 +122,10 @@ fn routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(conversation::compare_calls))
         .routes(routes!(targets::tracking))
         .routes(routes!(targets::update))
+        .routes(routes!(training::plan))
+        .routes(routes!(training::signin))
+        .routes(routes!(training::effect))
+        .routes(routes!(training::report))
         .split_for_parts()
 }
 

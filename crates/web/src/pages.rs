@@ -67,11 +67,23 @@ pub(crate) fn routes() -> Router<AppState> {
         .route("/audit/check", post(crate::review_pages::record_audit_check))
         .route("/import", get(crate::upload::form).post(crate::upload::preview))
         .route("/import/commit", post(crate::upload::commit))
+        .route("/training", get(crate::training_pages::plan))
+        .route("/training/courses", post(crate::training_pages::add_course))
+        .route("/training/sessions", post(crate::training_pages::add_session))
+        .route("/training/courses/{course}", get(crate::training_pages::course))
+        .route("/training/courses/{course}/roi", post(crate::training_pages::save_roi))
+        .route("/training/sessions/{session}", get(crate::training_pages::session_sheet))
+        .route("/training/sessions/{session}/signin", post(crate::training_pages::sign_in))
+        .route("/training/sessions/{session}/score", post(crate::training_pages::score))
+        .route(
+            "/training/sessions/{session}/feedback",
+            get(crate::training_pages::feedback_form).post(crate::training_pages::feedback_submit),
+        )
         .route("/static/{file}", get(asset))
 }
 
 /// Every template, compiled into the binary.
-const TEMPLATES: [(&str, &str); 21] = [
+const TEMPLATES: [(&str, &str); 25] = [
     ("base.html", include_str!("../templates/base.html")),
     ("login.html", include_str!("../templates/login.html")),
     ("dashboard.html", include_str!("../templates/dashboard.html")),
@@ -93,6 +105,10 @@ const TEMPLATES: [(&str, &str); 21] = [
     ("calendar.html", include_str!("../templates/calendar.html")),
     ("kpis.html", include_str!("../templates/kpis.html")),
     ("teams.html", include_str!("../templates/teams.html")),
+    ("training.html", include_str!("../templates/training.html")),
+    ("course.html", include_str!("../templates/course.html")),
+    ("session.html", include_str!("../templates/session.html")),
+    ("feedback.html", include_str!("../templates/feedback.html")),
 ];
 
 pub(crate) fn templates() -> Environment<'static> {
@@ -187,6 +203,7 @@ fn navigation(session: &Session) -> Vec<serde_json::Value> {
     if viewer.role != Role::Rep {
         items.push(json!({"href": "/conversation", "label": session.lang.tr("nav.conversation")}));
     }
+    items.push(json!({"href": "/training", "label": session.lang.tr("nav.training")}));
     if viewer.may(Permission::Review) {
         items.push(json!({"href": "/reviews/weekly", "label": session.lang.tr("nav.reviews")}));
         items.push(json!({"href": "/actions", "label": session.lang.tr("nav.actions")}));

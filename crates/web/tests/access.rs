@@ -523,3 +523,79 @@ async fn the_admin_defines_a_custom_kpi_and_sets_a_scorecard_on_the_kpi_page() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn the_trainer_plans_a_course_signs_reps_in_and_only_attendees_give_feedback() {
+    each_backend(async |store: &TestDb| {
+        let base = start(store).await;
+        let coach = logged_in(&base, "coach").await;
+        let post = |browser: &Browser, path: &str, form: &[(&str, &str)]| {
+            let request = browser.post(format!("{base}{path}")).form(form);
+            async move {
+                let response = request.send().await.expect("post");
+                (response.status().as_u16(), response.text().await.expect("text"))
+            }
+        };
+        let course = [
+            ("course_id", "NEG"),
+            ("title", "客户谈判技巧"),
+            ("pass_score", "70"),
+            ("cost", "12,000"),
+            ("hours", "6"),
+            ("target_kpis", "win_rate，outbound_calls"),
+        ];
+        assert_eq!(post(&coach, "/training/courses", &course).await.0, 303);
+        // A session of a course that does not exist is refused with the rule's message.
+        let (status, page) =
+            post(&coach, "/training/sessions", &[("session_id", "X-1"), ("course_id", "NOPE"), ("starts_at", "2024-07-08 09:00")]).await;
+        assert_eq!(status, 422);
+        assert!(page.contains("no course has this id"), "{page}");
+        let session = [("session_id", "NEG-1"), ("course_id", "NEG"), ("starts_at", "2024-07-08 09:00"), ("place", "总部")];
+        assert_eq!(post(&coach, "/training/sessions", &session).await.0, 303);
+        assert_eq!(post(&coach, "/training/sessions/NEG-1/signin", &[("rep_id", "R1"), ("signed_in_at", "2024-07-08 08:55")]).await.0, 303);
+        assert_eq!(post(&coach, "/training/sessions/NEG-1/score", &[("rep_id", "R1"), ("phase", "post"), ("score", "82")]).await.0, 303);
+        let (status, page) = post(&coach, "/training/sessions/NEG-1/score", &[("rep_id", "R1"), ("phase", "pre"), ("score", "130")]).await;
+        assert_eq!(status, 422, "a score above 100 is refused: {page}");
+        let sheet = coach.get(format!("{base}/training/sessions/NEG-1")).send().await.expect("get").text().await.expect("text");
+        assert!(sheet.contains("张三") && sheet.contains("2024-07-08 08:55") && sheet.contains("82"), "{sheet}");
+
+        // R1 attended and may rate the session; the lead did not and may not; nobody may rate twice as someone else.
+        let r1 = logged_in(&base, "r1").await;
+        assert_eq!(r1.get(format!("{base}/training/sessions/NEG-1/feedback")).send().await.expect("get").status().as_u16(), 200);
+        let rating =
+            [("content", "5"), ("trainer", "4"), ("practice", "4"), ("organisation", "3"), ("comment", "很实用"), ("rep_id", "R2")];
+        assert_eq!(post(&r1, "/training/sessions/NEG-1/feedback", &rating).await.0, 303);
+        let lead = logged_in(&base, "lead").await;
+        assert_eq!(post(&lead, "/training/sessions/NEG-1/feedback", &rating).await.0, 403);
+        // The course report names reps: the trainer reads it, the rep does not.
+        let report: Value =
+            coach.get(format!("{base}/api/v1/training/courses/NEG/report")).send().await.expect("get").json().await.expect("json");
+        assert_eq!(report["reaction"]["responses"], 1, "{report}");
+        assert_eq!(report["reaction"]["dimensions"][0]["mean"], 5.0);
+        assert_eq!(report["reaction"]["comments"][0], "很实用");
+        assert_eq!(report["learning"]["passed"], 1);
+        assert_eq!(report["course"]["target_kpis"], json!(["win_rate", "outbound_calls"]));
+        for path in [
+            "/api/v1/training/courses/NEG/report",
+            "/api/v1/training/courses/NEG/signin",
+            "/api/v1/training/plan",
+            "/training/courses/NEG",
+            "/training/sessions/NEG-1",
+        ] {
+            assert_eq!(r1.get(format!("{base}{path}")).send().await.expect("get").status().as_u16(), 403, "{path}");
+        }
+        let page = r1.get(format!("{base}/training")).send().await.expect("get").text().await.expect("text").replace("&#x2f;", "/");
+        assert!(page.contains("/training/sessions/NEG-1/feedback"), "an attendee is offered the feedback form");
+        // Nor may a rep plan courses.
+        assert_eq!(post(&r1, "/training/courses", &course).await.0, 403);
+        let xlsx = coach.get(format!("{base}/api/v1/training/courses/NEG/signin?format=xlsx")).send().await.expect("get");
+        assert_eq!(xlsx.status().as_u16(), 200);
+        assert!(xlsx.bytes().await.expect("bytes").starts_with(b"PK"), "an XLSX file");
+        let admin = logged_in(&base, "admin").await;
+        let log = admin.get(format!("{base}/changes")).send().await.expect("get").text().await.expect("text");
+        for entity in ["courses", "sessions", "attendance", "assessments", "training-feedback"] {
+            assert!(log.contains(entity), "{entity} is in the change log");
+        }
+    })
+    .await;
+}
