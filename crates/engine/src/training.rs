@@ -448,7 +448,11 @@ pub fn p_text(p: f64) -> String {
 fn summary(kpi: &KpiDef, verdict: VerdictKind, estimate: Option<&DidEstimate>, trained: usize, control: usize, lang: Lang) -> String {
     let amount = |v: f64| -> String {
         match kpi.unit {
-            Unit::Percent => lang.format("training.pp", &[("value", &format!("{v:+.1}"))]),
+            Unit::Percent => {
+                let tenths = (v * 10.0).round() / 10.0;
+                let text = if tenths == 0.0 { "0.0".to_string() } else { format!("{tenths:+.1}").replace('-', "−") };
+                lang.format("training.pp", &[("value", &text)])
+            }
             unit => {
                 let text = format_value(Some(v.abs()), unit, lang);
                 // A value that rounds to zero reads without a sign.
