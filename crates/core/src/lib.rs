@@ -21,6 +21,7 @@ pub mod kpi;
 pub mod parse;
 pub mod period;
 pub mod phrases;
+pub mod pipeline;
 pub mod random;
 pub mod records;
 pub mod rollup;

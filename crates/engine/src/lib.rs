@@ -17,6 +17,7 @@ pub mod custom;
 mod data;
 pub mod heatmap;
 pub mod kpis;
+pub mod pipeline;
 pub mod reports;
 pub mod routine;
 pub mod scoring;

@@ -3,7 +3,7 @@
 //! version's in; unchanged records touch nothing).
 
 use crate::sql::{self, bind_owned_value, bind_value, decode_values, key_string};
-use crate::{Result, StoreError, Tx, on_conn};
+use crate::{Result, StoreError, Tx, on_conn, on_pool};
 use salescope_core::fxhash::{FxHashMap, FxHashSet};
 use salescope_core::parse::Record;
 use salescope_core::records::{self, Activity, Call, Customer, DailyReport, Deal, DealStage, Feedback, Lead, Rep};
@@ -114,6 +114,22 @@ impl Stored for Deal {
 }
 
 impl crate::Db {
+    /// Every stored record of a kind, in key order.
+    pub(crate) async fn all_records<R: Record>(&self) -> Result<Vec<R>> {
+        let table = R::TABLE;
+        let columns: Vec<&str> = table.columns.iter().map(|c| c.name).collect();
+        let keys: Vec<&str> = table.key_columns().iter().map(|c| c.name).collect();
+        let sql = format!("SELECT {} FROM {} ORDER BY {}", columns.join(", "), table.name, keys.join(", "));
+        let mut out = Vec::new();
+        on_pool!(self, pool => {
+            for row in sqlx::query(&sql).fetch_all(pool).await? {
+                let values = crate::sql::decode_values!(row, table.columns);
+                out.push(R::from_values(values).ok_or_else(|| StoreError::Corrupt { table: table.name, detail: "unreadable row".to_string() })?);
+            }
+        });
+        Ok(out)
+    }
+
     /// Writes one batch in a transaction of its own, rollups included.
     pub async fn write<R: Stored>(&self, batch: Vec<R>, ctx: &WriteContext) -> Result<BatchOutcome> {
         let mut tx = self.begin().await?;

@@ -12,6 +12,7 @@ mod dictionary;
 mod ingest;
 mod kpi_data;
 mod management;
+mod pipeline;
 mod reviews;
 mod rollup;
 mod sets;

@@ -1,8 +1,7 @@
 //! Reading the training records back, and the saved ROI assumptions of each course.
 
 use crate::sql::{numbered, value_tuples};
-use crate::{Db, Result, StoreError, on_pool};
-use salescope_core::parse::Record;
+use crate::{Db, Result, on_pool};
 use salescope_core::training::{ASSESSMENTS, ATTENDANCE, Assessment, Attendance, COURSES, Course, SESSIONS, Session};
 use salescope_core::training::{TRAINING_FEEDBACK, TrainingFeedback};
 
@@ -17,22 +16,6 @@ pub struct TrainingRecords {
 }
 
 impl Db {
-    /// Every stored record of a kind, in key order.
-    async fn all_records<R: Record>(&self) -> Result<Vec<R>> {
-        let table = R::TABLE;
-        let columns: Vec<&str> = table.columns.iter().map(|c| c.name).collect();
-        let keys: Vec<&str> = table.key_columns().iter().map(|c| c.name).collect();
-        let sql = format!("SELECT {} FROM {} ORDER BY {}", columns.join(", "), table.name, keys.join(", "));
-        let mut out = Vec::new();
-        on_pool!(self, pool => {
-            for row in sqlx::query(&sql).fetch_all(pool).await? {
-                let values = crate::sql::decode_values!(row, table.columns);
-                out.push(R::from_values(values).ok_or_else(|| StoreError::Corrupt { table: table.name, detail: "unreadable row".to_string() })?);
-            }
-        });
-        Ok(out)
-    }
-
     pub async fn training_records(&self) -> Result<TrainingRecords> {
         debug_assert_eq!(
             [COURSES.name, SESSIONS.name, ATTENDANCE.name, ASSESSMENTS.name, TRAINING_FEEDBACK.name],

@@ -1,0 +1,342 @@
+//! The sales process measured from deals and their stage history (SPEC C9): stage order, time in
+//! stage, stage conversion, win probability by stage, the weighted pipeline, stuck deals, and the
+//! volatility of reps' monthly revenue. The definitions are exact; tests hold them.
+
+use crate::stats::{median, quantile};
+use crate::time::LocalDateTime;
+use std::collections::BTreeMap;
+
+const SECONDS_PER_DAY: f64 = 86_400.0;
+
+/// How a deal ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Ending {
+    Won,
+    Lost,
+}
+
+/// A deal with the stages it entered, in time order.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DealPath {
+    pub deal_id: String,
+    pub rep_id: String,
+    /// Cents.
+    pub amount: i64,
+    pub created_at: LocalDateTime,
+    pub closed: Option<(LocalDateTime, Ending)>,
+    /// (stage name, entered at), sorted by time.
+    pub stages: Vec<(String, LocalDateTime)>,
+}
+
+impl DealPath {
+    /// Whether the deal was open at `t`: created by then and not yet closed.
+    pub fn open_at(&self, t: LocalDateTime) -> bool {
+        self.created_at <= t && self.closed.is_none_or(|(closed, _)| closed > t)
+    }
+
+    /// The stage the deal was in at `t`: the last one entered at or before it.
+    pub fn stage_at(&self, t: LocalDateTime) -> Option<&(String, LocalDateTime)> {
+        self.stages.iter().rev().find(|(_, entered)| *entered <= t)
+    }
+}
+
+/// The stages in the order deals pass through them: by the mean position at which deals enter
+/// each (its first entry in a deal), ties by name.
+pub fn learned_order(paths: &[DealPath]) -> Vec<String> {
+    let mut positions: BTreeMap<&str, (f64, usize)> = BTreeMap::new();
+    for path in paths {
+        let mut seen: Vec<&str> = Vec::new();
+        for (stage, _) in &path.stages {
+            if !seen.contains(&stage.as_str()) {
+                let entry = positions.entry(stage).or_default();
+                entry.0 += seen.len() as f64;
+                entry.1 += 1;
+                seen.push(stage);
+            }
+        }
+    }
+    let mut stages: Vec<(&str, f64)> = positions.into_iter().map(|(s, (sum, n))| (s, sum / n as f64)).collect();
+    stages.sort_by(|a, b| a.1.total_cmp(&b.1).then(a.0.cmp(b.0)));
+    stages.into_iter().map(|(s, _)| s.to_string()).collect()
+}
+
+/// One stay of a deal in a stage: from entering it to entering the next stage, or to the close
+/// if the deal ended there; `left` is none while the deal is still in it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Spell<'a> {
+    pub path: &'a DealPath,
+    pub stage: &'a str,
+    pub entered: LocalDateTime,
+    pub left: Option<LocalDateTime>,
+}
+
+impl Spell<'_> {
+    /// Days in the stage, when it has ended.
+    pub fn days(&self) -> Option<f64> {
+        self.left.map(|left| (left.0 - self.entered.0) as f64 / SECONDS_PER_DAY)
+    }
+}
+
+pub fn spells(path: &DealPath) -> Vec<Spell<'_>> {
+    path.stages
+        .iter()
+        .enumerate()
+        .map(|(i, (stage, entered))| {
+            let left = match path.stages.get(i + 1) {
+                Some((_, next)) => Some(*next),
+                None => path.closed.map(|(closed, _)| closed),
+            };
+            Spell { path, stage, entered: *entered, left }
+        })
+        .collect()
+}
+
+fn rank(order: &[String], stage: &str) -> Option<usize> {
+    order.iter().position(|s| s == stage)
+}
+
+/// Whether the deal, after entering `stage` at `at`, entered a later stage of `order` or was won.
+pub fn advanced(path: &DealPath, order: &[String], stage: &str, at: LocalDateTime) -> bool {
+    let Some(this) = rank(order, stage) else { return false };
+    let later = path.stages.iter().any(|(s, entered)| *entered >= at && rank(order, s).is_some_and(|r| r > this));
+    later || matches!(path.closed, Some((_, Ending::Won)))
+}
+
+/// A stage of the funnel over a period.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FunnelStage {
+    pub stage: String,
+    /// Deals that entered the stage in the period.
+    pub entered: usize,
+    /// Of those, deals that later entered a later stage or were won.
+    pub advanced: usize,
+    /// advanced / entered, in %.
+    pub conversion: Option<f64>,
+    /// Days in the stage of those entries that have ended.
+    pub median_days: Option<f64>,
+    pub p75_days: Option<f64>,
+}
+
+/// The funnel of the deals that entered each stage when `counts` says (the period, the scope).
+pub fn funnel(paths: &[DealPath], order: &[String], counts: impl Fn(&DealPath, LocalDateTime) -> bool) -> Vec<FunnelStage> {
+    order
+        .iter()
+        .map(|stage| {
+            let (mut entered, mut advanced_count, mut durations) = (0, 0, Vec::new());
+            for path in paths {
+                // A deal counts once per stage: its first entry that the period holds.
+                let Some(spell) = spells(path).into_iter().find(|s| s.stage == stage && counts(path, s.entered)) else { continue };
+                entered += 1;
+                if advanced(path, order, stage, spell.entered) {
+                    advanced_count += 1;
+                }
+                durations.extend(spell.days());
+            }
+            FunnelStage {
+                stage: stage.clone(),
+                entered,
+                advanced: advanced_count,
+                conversion: (entered > 0).then(|| advanced_count as f64 / entered as f64 * 100.0),
+                median_days: median(&durations),
+                p75_days: quantile(&durations, 0.75),
+            }
+        })
+        .collect()
+}
+
+/// Of the deals closed at or before `as_of` that reached each stage, the share won (0–1).
+pub fn win_probabilities(paths: &[DealPath], order: &[String], as_of: LocalDateTime) -> Vec<Option<f64>> {
+    order
+        .iter()
+        .map(|stage| {
+            let closed: Vec<Ending> = paths
+                .iter()
+                .filter_map(|p| p.closed.filter(|(at, _)| *at <= as_of).map(|(_, ending)| (p, ending)))
+                .filter(|(p, _)| p.stages.iter().any(|(s, entered)| s == stage && *entered <= as_of))
+                .map(|(_, ending)| ending)
+                .collect();
+            let won = closed.iter().filter(|e| **e == Ending::Won).count();
+            (!closed.is_empty()).then(|| won as f64 / closed.len() as f64)
+        })
+        .collect()
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct WeightedStage {
+    pub stage: String,
+    pub win_probability: Option<f64>,
+    pub open_deals: usize,
+    /// Cents.
+    pub amount: i64,
+    /// amount × win probability, in cents.
+    pub weighted: f64,
+}
+
+/// The deals open at `as_of` by their current stage, each weighted by that stage's win
+/// probability. `counts` chooses the deals (the scope).
+pub fn weighted_pipeline(
+    paths: &[DealPath],
+    order: &[String],
+    as_of: LocalDateTime,
+    counts: impl Fn(&DealPath) -> bool,
+) -> Vec<WeightedStage> {
+    let probabilities = win_probabilities(paths, order, as_of);
+    order
+        .iter()
+        .zip(probabilities)
+        .map(|(stage, probability)| {
+            let open: Vec<&DealPath> =
+                paths.iter().filter(|p| p.open_at(as_of) && counts(p) && p.stage_at(as_of).is_some_and(|(s, _)| s == stage)).collect();
+            let amount: i64 = open.iter().map(|p| p.amount).sum();
+            WeightedStage {
+                stage: stage.clone(),
+                win_probability: probability,
+                open_deals: open.len(),
+                amount,
+                weighted: amount as f64 * probability.unwrap_or(0.0),
+            }
+        })
+        .collect()
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct StuckDeal<'a> {
+    pub path: &'a DealPath,
+    pub stage: String,
+    pub days_in_stage: f64,
+    /// The stage's p75 of completed stays that ended at or before the day.
+    pub p75_days: f64,
+}
+
+/// Open deals at `as_of` whose time so far in their current stage exceeds that stage's p75
+/// (linear interpolation) of the completed stays that ended at or before `as_of`; longest first.
+pub fn stuck<'a>(paths: &'a [DealPath], as_of: LocalDateTime, counts: impl Fn(&DealPath) -> bool) -> Vec<StuckDeal<'a>> {
+    let mut completed: BTreeMap<&str, Vec<f64>> = BTreeMap::new();
+    for path in paths {
+        for spell in spells(path) {
+            if let (Some(left), Some(days)) = (spell.left, spell.days())
+                && left <= as_of
+            {
+                completed.entry(spell.stage).or_default().push(days);
+            }
+        }
+    }
+    let mut found: Vec<StuckDeal> = paths
+        .iter()
+        .filter(|p| p.open_at(as_of) && counts(p))
+        .filter_map(|path| {
+            let (stage, entered) = path.stage_at(as_of)?;
+            let p75 = quantile(completed.get(stage.as_str())?, 0.75)?;
+            let days = (as_of.0 - entered.0) as f64 / SECONDS_PER_DAY;
+            (days > p75).then(|| StuckDeal { path, stage: stage.clone(), days_in_stage: days, p75_days: p75 })
+        })
+        .collect();
+    found.sort_by(|a, b| {
+        (b.days_in_stage - b.p75_days).total_cmp(&(a.days_in_stage - a.p75_days)).then(a.path.deal_id.cmp(&b.path.deal_id))
+    });
+    found
+}
+
+/// Population standard deviation / mean of monthly revenue; none when the mean is zero.
+pub fn coefficient_of_variation(monthly: &[f64]) -> Option<f64> {
+    if monthly.is_empty() {
+        return None;
+    }
+    let n = monthly.len() as f64;
+    let mean = monthly.iter().sum::<f64>() / n;
+    if mean <= 0.0 {
+        return None;
+    }
+    let variance = monthly.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / n;
+    Some(variance.sqrt() / mean)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::time::Day;
+
+    fn at(day: u32, hour: u32) -> LocalDateTime {
+        LocalDateTime::from_parts(Day::from_ymd(2024, 7, day).expect("date"), hour, 0, 0)
+    }
+
+    fn path(id: &str, created: u32, stages: &[(&str, u32)], closed: Option<(u32, Ending)>, amount: i64) -> DealPath {
+        DealPath {
+            deal_id: id.into(),
+            rep_id: "R1".into(),
+            amount,
+            created_at: at(created, 9),
+            closed: closed.map(|(d, e)| (at(d, 9), e)),
+            stages: stages.iter().map(|(s, d)| (s.to_string(), at(*d, 9))).collect(),
+        }
+    }
+
+    /// Four deals through 接触 → 报价 → 谈判, days of July 2024 at 9:00:
+    /// D1 接触 1, 报价 3, 谈判 6, won 10. D2 接触 2, 报价 4, lost 5. D3 接触 3, lost 9.
+    /// D4 接触 5, 报价 8, still open.
+    fn deals() -> Vec<DealPath> {
+        vec![
+            path("D1", 1, &[("接触", 1), ("报价", 3), ("谈判", 6)], Some((10, Ending::Won)), 100_000),
+            path("D2", 2, &[("接触", 2), ("报价", 4)], Some((5, Ending::Lost)), 50_000),
+            path("D3", 3, &[("接触", 3)], Some((9, Ending::Lost)), 20_000),
+            path("D4", 5, &[("接触", 5), ("报价", 8)], None, 80_000),
+        ]
+    }
+
+    fn order() -> Vec<String> {
+        ["接触", "报价", "谈判"].map(String::from).to_vec()
+    }
+
+    #[test]
+    fn stages_are_ordered_by_where_deals_enter_them() {
+        assert_eq!(learned_order(&deals()), order());
+    }
+
+    #[test]
+    fn the_funnel_counts_entries_advances_and_time_in_stage_by_hand() {
+        let funnel = funnel(&deals(), &order(), |_, _| true);
+        // 接触: all four entered; D1, D2, D4 reached 报价 → 3/4. Stays: D1 2 days, D2 2, D3 6
+        // (to its close), D4 3 → median 2.5, p75 (type 7 of 2, 2, 3, 6) = 3.75.
+        assert_eq!((funnel[0].entered, funnel[0].advanced, funnel[0].conversion), (4, 3, Some(75.0)));
+        assert_eq!((funnel[0].median_days, funnel[0].p75_days), (Some(2.5), Some(3.75)));
+        // 报价: D1, D2, D4 entered; D1 advanced. Stays that ended: D1 3 days, D2 1 day.
+        assert_eq!((funnel[1].entered, funnel[1].advanced), (3, 1));
+        assert_eq!((funnel[1].median_days, funnel[1].p75_days), (Some(2.0), Some(2.5)));
+        // 谈判: D1 only, won: 1/1, 4 days.
+        assert_eq!((funnel[2].entered, funnel[2].conversion, funnel[2].median_days), (1, Some(100.0), Some(4.0)));
+        // A period from 3 July: 接触 entries of D3 (3rd) and D4 (5th) only.
+        let later = super::funnel(&deals(), &order(), |_, t| t >= at(3, 0));
+        assert_eq!((later[0].entered, later[0].advanced), (2, 1));
+    }
+
+    #[test]
+    fn win_probability_weighted_pipeline_and_stuck_deals_as_of_a_day() {
+        // As of 9 July 23:00: closed are D2 (lost) and D3 (lost) — D1 closes on the 10th.
+        let as_of = at(9, 23);
+        assert_eq!(win_probabilities(&deals(), &order(), as_of), vec![Some(0.0), Some(0.0), None]);
+        // As of the 11th D1 is won too: 接触 1 of 3, 报价 1 of 2, 谈判 1 of 1.
+        let later = at(11, 12);
+        assert_eq!(win_probabilities(&deals(), &order(), later), vec![Some(1.0 / 3.0), Some(0.5), Some(1.0)]);
+        let weighted = weighted_pipeline(&deals(), &order(), later, |_| true);
+        // Open on the 11th: D4 in 报价 (80,000 cents × 0.5).
+        assert_eq!((weighted[1].open_deals, weighted[1].amount, weighted[1].weighted), (1, 80_000, 40_000.0));
+        assert_eq!(weighted[0].open_deals + weighted[2].open_deals, 0);
+        // 报价 stays completed by the 11th: D1 3 days, D2 1 day → p75 2.5; D4 has been in 报价
+        // 3.125 days (8th 9:00 to 11th 12:00): stuck.
+        let all = deals();
+        let stuck = stuck(&all, later, |_| true);
+        assert_eq!(stuck.len(), 1);
+        assert_eq!((stuck[0].path.deal_id.as_str(), stuck[0].stage.as_str(), stuck[0].p75_days), ("D4", "报价", 2.5));
+        assert!((stuck[0].days_in_stage - 3.125).abs() < 1e-9);
+        // On the 10th at 9:00 it had been there 2 days: not stuck.
+        assert!(super::stuck(&deals(), at(10, 9), |_| true).is_empty());
+    }
+
+    #[test]
+    fn volatility_is_the_population_coefficient_of_variation() {
+        // Mean 2, population sd √((1 + 1 + 1 + 1) / 4) = 1.
+        assert_eq!(coefficient_of_variation(&[1.0, 3.0, 1.0, 3.0]), Some(0.5));
+        assert_eq!(coefficient_of_variation(&[0.0, 0.0]), None);
+        assert_eq!(coefficient_of_variation(&[]), None);
+    }
+}

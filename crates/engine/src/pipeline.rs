@@ -1,0 +1,398 @@
+//! Process analytics for a scope (SPEC C9): the funnel over a period, the weighted pipeline and
+//! stuck deals as of a day, the volatility of reps' monthly revenue, and the best time to call as
+//! a report. The definitions are `core::pipeline`'s; this module chooses the deals of a scope —
+//! a deal counts for the team its rep was in on the day that matters — and fills the sheets.
+
+use crate::heatmap::{HeatCell, call_heatmap};
+use crate::kpis::scope_name;
+use crate::{Context, Result};
+use salescope_core::i18n::Lang;
+use salescope_core::period::{Period, PeriodKind};
+use salescope_core::pipeline::{self, DealPath, Ending};
+use salescope_core::scope::Scope;
+use salescope_core::sheet::{Cell, CellKind, Sheet, SheetColumn, SheetRow};
+use salescope_core::time::{Day, LocalDateTime};
+use salescope_store::Db;
+use serde::Serialize;
+
+/// The end of a day: "as of 30 June" includes everything that happened on it.
+fn end_of(day: Day) -> LocalDateTime {
+    LocalDateTime::from_parts(day, 23, 59, 59)
+}
+
+/// Deals with their stages and the stage order they were learned in.
+struct Deals {
+    paths: Vec<DealPath>,
+    order: Vec<String>,
+}
+
+async fn deals(db: &Db) -> Result<Deals> {
+    let paths = db.deal_paths().await?;
+    let order = pipeline::learned_order(&paths);
+    Ok(Deals { paths, order })
+}
+
+fn round(v: f64, places: i32) -> f64 {
+    let scale = 10f64.powi(places);
+    (v * scale).round() / scale
+}
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct FunnelRow {
+    pub stage: String,
+    pub entered: usize,
+    pub advanced: usize,
+    /// advanced / entered, in %.
+    pub conversion: Option<f64>,
+    pub median_days: Option<f64>,
+    pub p75_days: Option<f64>,
+}
+
+/// The funnel of the deals of a scope that entered each stage in the period.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct Funnel {
+    pub scope: String,
+    pub period: String,
+    /// The stages in the order learned from the stage history.
+    pub stages: Vec<FunnelRow>,
+}
+
+pub async fn funnel(db: &Db, ctx: &Context, scope: &Scope, period: &Period) -> Result<Funnel> {
+    ctx.check_scope(scope)?;
+    let deals = deals(db).await?;
+    let counts = |path: &DealPath, at: LocalDateTime| period.contains(at.day()) && ctx.rep_in_scope_on(scope, &path.rep_id, at.day());
+    let stages = pipeline::funnel(&deals.paths, &deals.order, counts)
+        .into_iter()
+        .map(|s| FunnelRow {
+            stage: s.stage,
+            entered: s.entered,
+            advanced: s.advanced,
+            conversion: s.conversion.map(|v| round(v, 2)),
+            median_days: s.median_days.map(|v| round(v, 2)),
+            p75_days: s.p75_days.map(|v| round(v, 2)),
+        })
+        .collect();
+    Ok(Funnel { scope: scope.label(), period: period.label(), stages })
+}
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct WeightedRow {
+    pub stage: String,
+    /// Of the deals closed by the day that reached the stage, the share won (0–1).
+    pub win_probability: Option<f64>,
+    pub open_deals: usize,
+    /// Yuan.
+    pub amount: f64,
+    pub weighted_amount: f64,
+}
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct WeightedPipeline {
+    pub scope: String,
+    pub as_of: String,
+    pub stages: Vec<WeightedRow>,
+    pub total_amount: f64,
+    pub total_weighted: f64,
+}
+
+pub async fn weighted(db: &Db, ctx: &Context, scope: &Scope, as_of: Day) -> Result<WeightedPipeline> {
+    ctx.check_scope(scope)?;
+    let deals = deals(db).await?;
+    let rows = pipeline::weighted_pipeline(&deals.paths, &deals.order, end_of(as_of), |p| ctx.rep_in_scope_on(scope, &p.rep_id, as_of));
+    let stages: Vec<WeightedRow> = rows
+        .into_iter()
+        .map(|r| WeightedRow {
+            stage: r.stage,
+            win_probability: r.win_probability.map(|p| round(p, 4)),
+            open_deals: r.open_deals,
+            amount: r.amount as f64 / 100.0,
+            weighted_amount: round(r.weighted / 100.0, 2),
+        })
+        .collect();
+    Ok(WeightedPipeline {
+        scope: scope.label(),
+        as_of: as_of.to_string(),
+        total_amount: stages.iter().map(|s| s.amount).sum(),
+        total_weighted: round(stages.iter().map(|s| s.weighted_amount).sum(), 2),
+        stages,
+    })
+}
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct StuckRow {
+    pub deal_id: String,
+    pub rep_id: String,
+    pub rep_name: String,
+    pub stage: String,
+    pub days_in_stage: f64,
+    /// The stage's p75 of completed stays.
+    pub p75_days: f64,
+    /// Yuan.
+    pub amount: f64,
+}
+
+pub async fn stuck(db: &Db, ctx: &Context, scope: &Scope, as_of: Day) -> Result<Vec<StuckRow>> {
+    ctx.check_scope(scope)?;
+    let deals = deals(db).await?;
+    Ok(pipeline::stuck(&deals.paths, end_of(as_of), |p| ctx.rep_in_scope_on(scope, &p.rep_id, as_of))
+        .into_iter()
+        .map(|s| StuckRow {
+            deal_id: s.path.deal_id.clone(),
+            rep_id: s.path.rep_id.clone(),
+            rep_name: ctx.rep(&s.path.rep_id).map(|r| r.name.clone()).unwrap_or_default(),
+            stage: s.stage,
+            days_in_stage: round(s.days_in_stage, 1),
+            p75_days: round(s.p75_days, 1),
+            amount: s.path.amount as f64 / 100.0,
+        })
+        .collect())
+}
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct RepVolatility {
+    pub rep_id: String,
+    pub name: String,
+    pub team: String,
+    /// Revenue (yuan) of each month of the period, months without a win as zero.
+    pub monthly: Vec<f64>,
+    pub total: f64,
+    /// Population standard deviation / mean of the monthly revenue; none without revenue.
+    pub cv: Option<f64>,
+}
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct Volatility {
+    pub scope: String,
+    pub period: String,
+    /// The months, `YYYY-MM`.
+    pub months: Vec<String>,
+    /// Most volatile first.
+    pub reps: Vec<RepVolatility>,
+}
+
+/// The twelve whole months up to the one holding `today`: volatility's default period.
+pub fn last_twelve_months(today: Day) -> Period {
+    let this = Period::month_of(today);
+    let first = (0..11).fold(this, |month, _| month.previous());
+    Period::range(first.start, this.end).unwrap_or(this)
+}
+
+/// Each seller's monthly revenue (won deals by the month of `closed_at`) over the period's whole
+/// months and its coefficient of variation, most volatile first (过山车效应).
+pub async fn volatility(db: &Db, ctx: &Context, scope: &Scope, period: &Period) -> Result<Volatility> {
+    ctx.check_scope(scope)?;
+    let months = period.covering(PeriodKind::Month);
+    // Won cents per (rep, month of the period).
+    let mut won: std::collections::HashMap<(String, usize), i64> = std::collections::HashMap::new();
+    for deal in db.deal_paths().await? {
+        if let Some((at, Ending::Won)) = deal.closed
+            && period.contains(at.day())
+            && let Some(m) = months.iter().position(|month| month.contains(at.day()))
+        {
+            *won.entry((deal.rep_id, m)).or_default() += deal.amount;
+        }
+    }
+    let mut reps: Vec<RepVolatility> = ctx
+        .sellers_in(scope, period)
+        .into_iter()
+        .map(|rep| {
+            let monthly: Vec<f64> =
+                (0..months.len()).map(|m| won.get(&(rep.rep_id.clone(), m)).copied().unwrap_or(0) as f64 / 100.0).collect();
+            RepVolatility {
+                rep_id: rep.rep_id.clone(),
+                name: rep.name.clone(),
+                team: rep.team.clone(),
+                total: monthly.iter().sum(),
+                cv: pipeline::coefficient_of_variation(&monthly).map(|v| round(v, 4)),
+                monthly,
+            }
+        })
+        .collect();
+    reps.sort_by(|a, b| b.cv.unwrap_or(-1.0).total_cmp(&a.cv.unwrap_or(-1.0)).then(a.rep_id.cmp(&b.rep_id)));
+    Ok(Volatility { scope: scope.label(), period: period.label(), months: months.iter().map(|m| m.label()).collect(), reps })
+}
+
+/// Cells with fewer calls than this share of the busiest cell's are not named as the best: a
+/// 100% rate on three calls is luck.
+const BEST_CELL_MIN_SHARE: f64 = 0.2;
+
+/// The best time to call: every weekday × hour cell, and the best three named.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct CallHeatmap {
+    pub scope: String,
+    pub period: String,
+    pub cells: Vec<HeatCell>,
+    pub best: Vec<HeatCell>,
+}
+
+pub async fn heatmap(db: &Db, ctx: &Context, scope: &Scope, period: &Period) -> Result<CallHeatmap> {
+    let cells = call_heatmap(db, ctx, scope, period).await?;
+    let busiest = cells.iter().map(|c| c.calls).max().unwrap_or(0) as f64;
+    let mut best: Vec<HeatCell> =
+        cells.iter().filter(|c| c.calls > 0 && c.calls as f64 >= BEST_CELL_MIN_SHARE * busiest).copied().collect();
+    best.sort_by(|a, b| b.connect_rate.unwrap_or(0.0).total_cmp(&a.connect_rate.unwrap_or(0.0)).then(b.calls.cmp(&a.calls)));
+    best.truncate(3);
+    Ok(CallHeatmap { scope: scope.label(), period: period.label(), cells, best })
+}
+
+// ---------------------------------------------------------------------------------------------
+// Sheets.
+
+fn sheet(
+    id: &'static str,
+    title: String,
+    scope: &str,
+    period: &str,
+    columns: &[(&'static str, CellKind)],
+    rows: Vec<Vec<Cell>>,
+    lang: Lang,
+) -> Sheet {
+    Sheet {
+        id,
+        title,
+        scope: scope.to_string(),
+        period: period.to_string(),
+        columns: columns
+            .iter()
+            .map(|(c, kind)| SheetColumn { id: c, heading: lang.tr(&format!("sheet.{id}.{c}")).to_string(), kind: *kind, editable: false })
+            .collect(),
+        rows: rows.into_iter().map(|cells| SheetRow { scope: scope.to_string(), period: period.to_string(), cells }).collect(),
+    }
+}
+
+pub fn funnel_sheet(funnel: &Funnel, ctx: &Context, scope: &Scope, lang: Lang) -> Sheet {
+    use CellKind::{Count, Number, Percent, Text};
+    let rows = funnel
+        .stages
+        .iter()
+        .map(|s| {
+            vec![
+                Cell::text(s.stage.clone()),
+                Cell::Number(s.entered as f64),
+                Cell::Number(s.advanced as f64),
+                Cell::number(s.conversion),
+                Cell::number(s.median_days),
+                Cell::number(s.p75_days),
+            ]
+        })
+        .collect();
+    let title = lang.format("sheet.funnel.title", &[("scope", &scope_name(ctx, scope, lang)), ("period", &funnel.period)]);
+    let columns =
+        [("stage", Text), ("entered", Count), ("advanced", Count), ("conversion", Percent), ("median_days", Number), ("p75_days", Number)];
+    sheet("funnel", title, &funnel.scope, &funnel.period, &columns, rows, lang)
+}
+
+pub fn weighted_sheet(pipeline: &WeightedPipeline, ctx: &Context, scope: &Scope, lang: Lang) -> Sheet {
+    use CellKind::{Count, Money, Percent, Text};
+    let mut rows: Vec<Vec<Cell>> = pipeline
+        .stages
+        .iter()
+        .map(|s| {
+            vec![
+                Cell::text(s.stage.clone()),
+                Cell::number(s.win_probability.map(|p| round(p * 100.0, 2))),
+                Cell::Number(s.open_deals as f64),
+                Cell::Number(s.amount),
+                Cell::Number(s.weighted_amount),
+            ]
+        })
+        .collect();
+    rows.push(vec![
+        Cell::text(lang.tr("sheet.weighted.total")),
+        Cell::Empty,
+        Cell::Number(pipeline.stages.iter().map(|s| s.open_deals).sum::<usize>() as f64),
+        Cell::Number(pipeline.total_amount),
+        Cell::Number(pipeline.total_weighted),
+    ]);
+    let title = lang.format("sheet.weighted.title", &[("scope", &scope_name(ctx, scope, lang)), ("day", &pipeline.as_of)]);
+    let columns = [("stage", Text), ("win_probability", Percent), ("open_deals", Count), ("amount", Money), ("weighted_amount", Money)];
+    sheet("weighted", title, &pipeline.scope, &pipeline.as_of, &columns, rows, lang)
+}
+
+pub fn stuck_sheet(stuck: &[StuckRow], ctx: &Context, scope: &Scope, as_of: Day, lang: Lang) -> Sheet {
+    use CellKind::{Money, Number, Text};
+    let rows = stuck
+        .iter()
+        .map(|s| {
+            vec![
+                Cell::text(s.deal_id.clone()),
+                Cell::text(s.rep_name.clone()),
+                Cell::text(s.rep_id.clone()),
+                Cell::text(s.stage.clone()),
+                Cell::Number(s.days_in_stage),
+                Cell::Number(s.p75_days),
+                Cell::Number(s.amount),
+            ]
+        })
+        .collect();
+    let title = lang.format("sheet.stuck.title", &[("scope", &scope_name(ctx, scope, lang)), ("day", &as_of)]);
+    let columns = [
+        ("deal_id", Text),
+        ("rep", Text),
+        ("rep_id", Text),
+        ("stage", Text),
+        ("days_in_stage", Number),
+        ("p75_days", Number),
+        ("amount", Money),
+    ];
+    sheet("stuck", title, &scope.label(), &as_of.to_string(), &columns, rows, lang)
+}
+
+pub fn volatility_sheet(volatility: &Volatility, ctx: &Context, scope: &Scope, lang: Lang) -> Sheet {
+    let mut columns = vec![
+        SheetColumn { id: "rep_id", heading: lang.tr("sheet.volatility.rep_id").to_string(), kind: CellKind::Text, editable: false },
+        SheetColumn { id: "name", heading: lang.tr("sheet.volatility.name").to_string(), kind: CellKind::Text, editable: false },
+        SheetColumn { id: "team", heading: lang.tr("sheet.volatility.team").to_string(), kind: CellKind::Text, editable: false },
+        SheetColumn { id: "cv", heading: lang.tr("sheet.volatility.cv").to_string(), kind: CellKind::Number, editable: false },
+        SheetColumn { id: "total", heading: lang.tr("sheet.volatility.total").to_string(), kind: CellKind::Money, editable: false },
+    ];
+    // One column a month; its id is the month's position (ids are static), its heading the month.
+    const MONTH_IDS: [&str; 12] = ["m01", "m02", "m03", "m04", "m05", "m06", "m07", "m08", "m09", "m10", "m11", "m12"];
+    for (id, month) in MONTH_IDS.iter().zip(&volatility.months) {
+        columns.push(SheetColumn { id, heading: month.clone(), kind: CellKind::Money, editable: false });
+    }
+    let rows = volatility
+        .reps
+        .iter()
+        .map(|r| {
+            let mut cells = vec![
+                Cell::text(r.rep_id.clone()),
+                Cell::text(r.name.clone()),
+                Cell::text(r.team.clone()),
+                Cell::number(r.cv),
+                Cell::Number(r.total),
+            ];
+            cells.extend(r.monthly.iter().take(MONTH_IDS.len()).map(|v| Cell::Number(*v)));
+            SheetRow { scope: format!("rep:{}", r.rep_id), period: volatility.period.clone(), cells }
+        })
+        .collect();
+    Sheet {
+        id: "volatility",
+        title: lang.format("sheet.volatility.title", &[("scope", &scope_name(ctx, scope, lang)), ("period", &volatility.period)]),
+        scope: volatility.scope.clone(),
+        period: volatility.period.clone(),
+        columns,
+        rows,
+    }
+}
+
+pub fn heatmap_sheet(heatmap: &CallHeatmap, ctx: &Context, scope: &Scope, lang: Lang) -> Sheet {
+    use CellKind::{Count, Percent};
+    let rows = heatmap
+        .cells
+        .iter()
+        .filter(|c| c.calls > 0)
+        .map(|c| {
+            vec![
+                Cell::Number(c.weekday as f64),
+                Cell::Number(c.hour as f64),
+                Cell::Number(c.calls as f64),
+                Cell::Number(c.connected as f64),
+                Cell::number(c.connect_rate.map(|r| round(r, 2))),
+            ]
+        })
+        .collect();
+    let title = lang.format("sheet.heatmap.title", &[("scope", &scope_name(ctx, scope, lang)), ("period", &heatmap.period)]);
+    let columns = [("weekday", Count), ("hour", Count), ("calls", Count), ("connected", Count), ("connect_rate", Percent)];
+    sheet("heatmap", title, &heatmap.scope, &heatmap.period, &columns, rows, lang)
+}

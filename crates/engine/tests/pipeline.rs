@@ -1,0 +1,149 @@
+//! Process analytics on SQLite and PostgreSQL, against figures worked out by hand.
+//!
+//! July 2024, stages 接触 → 报价 → 谈判, every change at 9:00. R1 (一部) and R2 (二部):
+//!
+//! | deal | rep | stages (day) | closed | amount |
+//! |------|-----|--------------|--------|--------|
+//! | D1 | R1 | 接触 1, 报价 3, 谈判 6 | won 10 July | 1,000 |
+//! | D2 | R2 | 接触 2, 报价 4 | lost 5 July | 500 |
+//! | D3 | R1 | 接触 3 | lost 9 July | 200 |
+//! | D4 | R2 | 接触 5, 报价 8 | open | 800 |
+//! | D5 | R1 | 接触 1 Sep | won 20 Sep | 500 |
+
+use salescope_core::period::Period;
+use salescope_core::records::{Deal, DealStage, DealStatus, Rep, Role};
+use salescope_core::scope::Scope;
+use salescope_core::time::{Day, LocalDateTime};
+use salescope_engine::Context;
+use salescope_engine::pipeline::{funnel, stuck, volatility, weighted};
+use salescope_store::testing::{TestDb, each_backend};
+use salescope_store::{Db, WriteContext};
+
+fn day(m: u32, d: u32) -> Day {
+    Day::from_ymd(2024, m, d).expect("date")
+}
+
+fn at(m: u32, d: u32) -> LocalDateTime {
+    LocalDateTime::from_parts(day(m, d), 9, 0, 0)
+}
+
+fn rep(id: &str, team: &str) -> Rep {
+    Rep {
+        rep_id: id.into(),
+        name: format!("Rep {id}"),
+        team: team.into(),
+        parent_team: None,
+        hire_date: Some(day(1, 1)),
+        email: None,
+        role: Role::Rep,
+        team_from: None,
+        flags: String::new(),
+    }
+}
+
+fn deal(id: &str, rep: &str, created: LocalDateTime, closed: Option<(LocalDateTime, DealStatus)>, yuan: i64) -> Deal {
+    Deal {
+        deal_id: id.into(),
+        rep_id: rep.into(),
+        customer_id: format!("K-{id}"),
+        segment: None,
+        source: None,
+        created_at: created,
+        status: closed.map_or(DealStatus::Open, |(_, s)| s),
+        amount: yuan * 100,
+        stage: None,
+        closed_at: closed.map(|(t, _)| t),
+        loss_reason: None,
+        contract_no: Some(format!("HT-{id}")),
+        flags: String::new(),
+    }
+}
+
+fn change(id: &str, stage: &str, entered: LocalDateTime) -> DealStage {
+    DealStage { deal_id: id.into(), stage: stage.into(), entered_at: entered, flags: String::new() }
+}
+
+async fn organisation(db: &Db) {
+    let ctx = WriteContext { today: day(9, 30), counted: false };
+    db.write(vec![rep("R1", "一部"), rep("R2", "二部")], &ctx).await.expect("reps");
+    db.write(
+        vec![
+            deal("D1", "R1", at(7, 1), Some((at(7, 10), DealStatus::Won)), 1_000),
+            deal("D2", "R2", at(7, 2), Some((at(7, 5), DealStatus::Lost)), 500),
+            deal("D3", "R1", at(7, 3), Some((at(7, 9), DealStatus::Lost)), 200),
+            deal("D4", "R2", at(7, 5), None, 800),
+            deal("D5", "R1", at(9, 1), Some((at(9, 20), DealStatus::Won)), 500),
+        ],
+        &ctx,
+    )
+    .await
+    .expect("deals");
+    db.write(
+        vec![
+            change("D1", "接触", at(7, 1)),
+            change("D1", "报价", at(7, 3)),
+            change("D1", "谈判", at(7, 6)),
+            change("D2", "接触", at(7, 2)),
+            change("D2", "报价", at(7, 4)),
+            change("D3", "接触", at(7, 3)),
+            change("D4", "接触", at(7, 5)),
+            change("D4", "报价", at(7, 8)),
+            change("D5", "接触", at(9, 1)),
+        ],
+        &ctx,
+    )
+    .await
+    .expect("stages");
+}
+
+#[tokio::test]
+async fn funnel_weighted_pipeline_stuck_deals_and_volatility_match_the_hand_figures() {
+    each_backend(async |store: &TestDb| {
+        organisation(&store.db).await;
+        let ctx = Context::load(&store.db).await.expect("context");
+        let july = Period::parse("2024-07").expect("period");
+
+        let org = funnel(&store.db, &ctx, &Scope::Org, &july).await.expect("funnel");
+        let rows: Vec<(&str, usize, usize, Option<f64>)> =
+            org.stages.iter().map(|s| (s.stage.as_str(), s.entered, s.advanced, s.conversion)).collect();
+        assert_eq!(rows, [("接触", 4, 3, Some(75.0)), ("报价", 3, 1, Some(33.33)), ("谈判", 1, 1, Some(100.0))]);
+        // 接触 stays 2, 2, 6 and 3 days: median 2.5, p75 3.75.
+        assert_eq!((org.stages[0].median_days, org.stages[0].p75_days), (Some(2.5), Some(3.75)));
+        // 二部 is R2's: D2 and D4 entered 接触, both reached 报价; D2's 报价 ended in a loss.
+        let second = funnel(&store.db, &ctx, &Scope::Team("二部".into()), &july).await.expect("funnel");
+        assert_eq!(
+            (second.stages[0].entered, second.stages[0].advanced, second.stages[1].entered, second.stages[1].advanced),
+            (2, 2, 2, 0)
+        );
+
+        // As of 11 July: win probabilities 接触 1/3, 报价 1/2, 谈判 1/1; D4 open in 报价.
+        let pipeline = weighted(&store.db, &ctx, &Scope::Org, day(7, 11)).await.expect("weighted");
+        assert_eq!(pipeline.stages[1].win_probability, Some(0.5));
+        assert_eq!(pipeline.stages[0].win_probability, Some(0.3333));
+        assert_eq!((pipeline.stages[1].open_deals, pipeline.stages[1].amount), (1, 800.0));
+        assert_eq!((pipeline.total_amount, pipeline.total_weighted), (800.0, 400.0));
+        let first = weighted(&store.db, &ctx, &Scope::Team("一部".into()), day(7, 11)).await.expect("weighted");
+        assert_eq!(first.total_weighted, 0.0, "D4 is 二部's");
+
+        // D4 entered 报价 on 8 July at 9:00; by the end of the 11th that is 3.62 days, above the
+        // p75 of the completed 报价 stays (D1 3 days, D2 1 day → 2.5).
+        let found = stuck(&store.db, &ctx, &Scope::Org, day(7, 11)).await.expect("stuck");
+        assert_eq!(found.len(), 1);
+        assert_eq!(
+            (found[0].deal_id.as_str(), found[0].stage.as_str(), found[0].days_in_stage, found[0].p75_days),
+            ("D4", "报价", 3.6, 2.5)
+        );
+        assert!(stuck(&store.db, &ctx, &Scope::Org, day(7, 9)).await.expect("stuck").is_empty(), "on the 9th it was 1.6 days");
+
+        // R1 won 1,000 in July, nothing in August, 500 in September: mean 500, population sd
+        // √((500² + 500² + 0²) / 3) = 408.25, CV 0.8165. R2 won nothing.
+        let quarter = Period::parse("2024-07-01..2024-09-30").expect("period");
+        let swings = volatility(&store.db, &ctx, &Scope::Org, &quarter).await.expect("volatility");
+        assert_eq!(swings.months, ["2024-07", "2024-08", "2024-09"]);
+        assert_eq!(swings.reps[0].rep_id, "R1");
+        assert_eq!(swings.reps[0].monthly, [1_000.0, 0.0, 500.0]);
+        assert_eq!(swings.reps[0].cv, Some(0.8165));
+        assert_eq!((swings.reps[1].rep_id.as_str(), swings.reps[1].cv), ("R2", None));
+    })
+    .await;
+}
