@@ -10,6 +10,7 @@ mod config;
 mod conversation_cmd;
 mod demo;
 mod kpi_cmd;
+mod pipeline_cmd;
 mod progress;
 mod report_cmd;
 mod scoring_cmd;
@@ -97,6 +98,16 @@ enum Command {
     Conversation {
         #[command(subcommand)]
         action: conversation_cmd::ConversationAction,
+    },
+    /// The sales process: funnel, weighted pipeline, stuck deals, revenue volatility.
+    Pipeline {
+        #[command(subcommand)]
+        action: pipeline_cmd::PipelineAction,
+    },
+    /// Calls: the best time to call.
+    Calls {
+        #[command(subcommand)]
+        action: pipeline_cmd::CallsAction,
     },
     /// Training: the plan, sign-in sheets, and each course's effectiveness and ROI.
     Training {
@@ -360,6 +371,18 @@ async fn run(command: Command, config: Config, today: Option<salescope_core::tim
             let db = open_store(&config).await?;
             let today = today_of(&db, today).await?;
             conversation_cmd::run(action, &db, lang, today).await?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Pipeline { action } => {
+            let db = open_store(&config).await?;
+            let today = today_of(&db, today).await?;
+            pipeline_cmd::run(action, &db, lang, today).await?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Calls { action } => {
+            let db = open_store(&config).await?;
+            let today = today_of(&db, today).await?;
+            pipeline_cmd::calls(action, &db, lang, today).await?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Training { action } => {

@@ -149,6 +149,7 @@ async fn the_pages_work_in_a_real_browser_for_every_role() {
     a_team_lead_writes_the_weekly_review_in_place(&webdriver, &base).await;
     the_manager_sees_what_separates_won_calls_and_opens_one(&webdriver, &base).await;
     the_trainer_sees_which_course_worked_and_signs_a_rep_in(&webdriver, &base).await;
+    the_manager_sees_the_funnel_weighted_pipeline_and_stuck_deals(&webdriver, &base).await;
     let _ = std::fs::remove_dir_all(&dir);
 }
 
@@ -383,5 +384,20 @@ async fn the_trainer_sees_which_course_worked_and_signs_a_rep_in(webdriver: &str
         assert!(started.elapsed() < Duration::from_secs(10), "the signed-in rep appears on the sheet");
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
+    client.close().await.expect("close");
+}
+
+async fn the_manager_sees_the_funnel_weighted_pipeline_and_stuck_deals(webdriver: &str, base: &str) {
+    let client = browser(webdriver, 1280, 1200).await;
+    log_in(&client, base, "manager").await;
+    client.goto(&format!("{base}/pipeline")).await.expect("pipeline page");
+    assert!(chart_drawn(&client, "funnel-chart").await, "the funnel is drawn");
+    assert_eq!(client.find_all(Locator::Css("#funnel tbody tr")).await.expect("rows").len(), 4, "the demo's four stages, in order");
+    assert_eq!(text_of(&client, "#funnel tbody tr:first-child td").await, "初步接触");
+    assert!(!text_of(&client, "#total-weighted").await.is_empty());
+    assert!(!client.find_all(Locator::Css("#stuck tbody tr")).await.expect("rows").is_empty());
+    assert!(chart_drawn(&client, "volatility-chart").await, "the most volatile reps' months are drawn");
+    assert_eq!(script_errors(&client).await, Vec::<String>::new());
+    screenshot(&client, "pipeline").await;
     client.close().await.expect("close");
 }

@@ -92,7 +92,18 @@
       ]
     };
   }
-  var kinds = { bars: bars, intervals: intervals, heatmap: heatmap, groups: groups, events: events };
+  // Several series over the same months, as lines.
+  function lines(data) {
+    return {
+      tooltip: { trigger: "axis" },
+      legend: { top: 0 },
+      grid: { left: 8, right: 16, top: 32, bottom: 8, containLabel: true },
+      xAxis: { type: "category", data: data.labels.map(function (d) { return d.slice(0, 7); }) },
+      yAxis: { type: "value" },
+      series: data.series.map(function (s) { return { name: s.name, type: "line", data: s.values }; })
+    };
+  }
+  var kinds = { bars: bars, intervals: intervals, heatmap: heatmap, groups: groups, events: events, lines: lines };
   function draw() {
     if (!window.echarts) { return; }
     document.querySelectorAll(".chart[data-chart]").forEach(function (el) {

@@ -16,6 +16,7 @@ mod conversation_pages;
 mod error;
 mod kpis;
 mod pages;
+mod pipeline;
 mod plan_pages;
 mod reports;
 mod request;
@@ -86,6 +87,7 @@ Every error is `{message, code, type}`; `?lang=zh-CN` or `Accept-Language` choos
         (name = "audit", description = "Data-quality audit of daily reports"),
         (name = "scoring", description = "Scorecards, composite scores, leaderboards"),
         (name = "conversation", description = "Call transcripts and behaviour metrics"),
+        (name = "pipeline", description = "The sales process: funnel, weighted pipeline, stuck deals, volatility, best time to call"),
         (name = "training", description = "Training plan, sign-in sheets, effectiveness and ROI"),
         (name = "system", description = "Health and this document"),
     )
@@ -122,6 +124,11 @@ fn routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(conversation::compare_calls))
         .routes(routes!(targets::tracking))
         .routes(routes!(targets::update))
+        .routes(routes!(pipeline::funnel_route))
+        .routes(routes!(pipeline::weighted_route))
+        .routes(routes!(pipeline::stuck_route))
+        .routes(routes!(pipeline::volatility_route))
+        .routes(routes!(pipeline::heatmap_route))
         .routes(routes!(training::plan))
         .routes(routes!(training::signin))
         .routes(routes!(training::effect))

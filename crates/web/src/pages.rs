@@ -67,6 +67,7 @@ pub(crate) fn routes() -> Router<AppState> {
         .route("/audit/check", post(crate::review_pages::record_audit_check))
         .route("/import", get(crate::upload::form).post(crate::upload::preview))
         .route("/import/commit", post(crate::upload::commit))
+        .route("/pipeline", get(crate::pipeline::page))
         .route("/training", get(crate::training_pages::plan))
         .route("/training/courses", post(crate::training_pages::add_course))
         .route("/training/sessions", post(crate::training_pages::add_session))
@@ -83,7 +84,7 @@ pub(crate) fn routes() -> Router<AppState> {
 }
 
 /// Every template, compiled into the binary.
-const TEMPLATES: [(&str, &str); 25] = [
+const TEMPLATES: [(&str, &str); 26] = [
     ("base.html", include_str!("../templates/base.html")),
     ("login.html", include_str!("../templates/login.html")),
     ("dashboard.html", include_str!("../templates/dashboard.html")),
@@ -109,6 +110,7 @@ const TEMPLATES: [(&str, &str); 25] = [
     ("course.html", include_str!("../templates/course.html")),
     ("session.html", include_str!("../templates/session.html")),
     ("feedback.html", include_str!("../templates/feedback.html")),
+    ("pipeline.html", include_str!("../templates/pipeline.html")),
 ];
 
 pub(crate) fn templates() -> Environment<'static> {
@@ -202,6 +204,9 @@ fn navigation(session: &Session) -> Vec<serde_json::Value> {
     }
     if viewer.role != Role::Rep {
         items.push(json!({"href": "/conversation", "label": session.lang.tr("nav.conversation")}));
+    }
+    if viewer.role != Role::Rep {
+        items.push(json!({"href": "/pipeline", "label": session.lang.tr("nav.pipeline")}));
     }
     items.push(json!({"href": "/training", "label": session.lang.tr("nav.training")}));
     if viewer.may(Permission::Review) {

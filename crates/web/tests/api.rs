@@ -526,3 +526,46 @@ async fn the_openapi_document_describes_every_route_and_resolves_every_schema() 
     })
     .await;
 }
+
+#[tokio::test]
+async fn the_process_routes_serve_the_funnel_pipeline_stuck_deals_volatility_and_call_cells() {
+    each_backend(async |store: &TestDb| {
+        let base = start(store).await;
+        let records = [
+            ("reps", r#"[{"rep_id":"R1","name":"张三","team":"一部"}]"#),
+            (
+                "deals",
+                r#"[{"deal_id":"D1","rep_id":"R1","customer_id":"K1","created_at":"2024-07-01 09:00","status":"won","amount":1000,"closed_at":"2024-07-10 09:00","contract_no":"HT-1"},
+                    {"deal_id":"D2","rep_id":"R1","customer_id":"K2","created_at":"2024-07-02 09:00","status":"open","amount":800}]"#,
+            ),
+            (
+                "deal-stages",
+                r#"[{"deal_id":"D1","stage":"接触","entered_at":"2024-07-01 09:00"},{"deal_id":"D1","stage":"报价","entered_at":"2024-07-03 09:00"},
+                    {"deal_id":"D2","stage":"接触","entered_at":"2024-07-02 09:00"}]"#,
+            ),
+            ("calls", r#"[{"call_id":"C1","rep_id":"R1","direction":"outbound","started_at":"2024-07-08 10:00:00","talk_seconds":95,"outcome":"connected"}]"#),
+        ];
+        for (kind, body) in records {
+            let (status, report) = post(&format!("{base}/api/v1/ingest/{kind}"), body.to_string(), "en").await;
+            assert_eq!(status, 200, "{kind}: {report}");
+        }
+        let funnel: Value = get(format!("{base}/api/v1/pipeline/funnel?period=2024-07")).await.json().await.expect("json");
+        assert_eq!(funnel["stages"][0]["stage"], "接触");
+        assert_eq!((funnel["stages"][0]["entered"].as_u64(), funnel["stages"][0]["advanced"].as_u64()), (Some(2), Some(1)));
+        let pipeline: Value = get(format!("{base}/api/v1/pipeline/weighted?as_of=2024-07-31")).await.json().await.expect("json");
+        // D2 is open in 接触, whose one closed deal (D1) was won: weighted 800 × 1.
+        assert_eq!((pipeline["total_amount"].as_f64(), pipeline["total_weighted"].as_f64()), (Some(800.0), Some(800.0)));
+        let stuck: Value = get(format!("{base}/api/v1/pipeline/stuck?as_of=2024-07-31")).await.json().await.expect("json");
+        assert_eq!(stuck[0]["deal_id"], "D2", "29.6 days in 接触 against D1's 2: {stuck}");
+        let swings: Value = get(format!("{base}/api/v1/pipeline/volatility?period=2024-07-01..2024-08-31")).await.json().await.expect("json");
+        assert_eq!(swings["reps"][0]["monthly"], serde_json::json!([1000.0, 0.0]));
+        let cells: Value = get(format!("{base}/api/v1/calls/heatmap?period=2024-07")).await.json().await.expect("json");
+        assert_eq!(cells["best"][0]["weekday"], 1);
+        assert_eq!(cells["best"][0]["hour"], 10);
+        let csv = get(format!("{base}/api/v1/pipeline/funnel?period=2024-07&format=csv")).await.text().await.expect("csv");
+        assert!(csv.contains("接触"), "{csv}");
+        let bad = get(format!("{base}/api/v1/pipeline/weighted?as_of=yesterday")).await;
+        assert_eq!(bad.status().as_u16(), 400);
+    })
+    .await;
+}

@@ -1,0 +1,145 @@
+//! `salescope pipeline` and `salescope calls`: the sales process of a scope — funnel, weighted
+//! pipeline, stuck deals, revenue volatility — and the best time to call.
+
+use crate::args::{self, fail};
+use crate::report_cmd::{Output, output};
+use clap::Subcommand;
+use salescope_core::i18n::Lang;
+use salescope_core::time::Day;
+use salescope_engine::Context;
+use salescope_engine::pipeline::{
+    funnel, funnel_sheet, heatmap, heatmap_sheet, last_twelve_months, stuck, stuck_sheet, volatility, volatility_sheet, weighted,
+    weighted_sheet,
+};
+use salescope_store::Db;
+
+#[derive(Subcommand)]
+pub enum PipelineAction {
+    /// Per stage: deals that entered it in the period, how many went on to a later stage or were
+    /// won, the conversion, and the median and p75 days in the stage.
+    Funnel {
+        #[arg(long, default_value = "org")]
+        scope: String,
+        /// Default: this month.
+        #[arg(long)]
+        period: Option<String>,
+        #[command(flatten)]
+        output: Output,
+    },
+    /// Deals open at the end of a day by stage, each weighted by its stage's win probability.
+    Weighted {
+        #[arg(long, default_value = "org")]
+        scope: String,
+        /// Default: today.
+        #[arg(long)]
+        as_of: Option<String>,
+        #[command(flatten)]
+        output: Output,
+    },
+    /// Open deals longer in their stage than the stage's p75 of completed stays.
+    Stuck {
+        #[arg(long, default_value = "org")]
+        scope: String,
+        #[arg(long)]
+        as_of: Option<String>,
+        #[command(flatten)]
+        output: Output,
+    },
+    /// Each rep's monthly revenue and its coefficient of variation, most volatile first.
+    Volatility {
+        #[arg(long, default_value = "org")]
+        scope: String,
+        /// Default: the last twelve months.
+        #[arg(long)]
+        period: Option<String>,
+        #[command(flatten)]
+        output: Output,
+    },
+}
+
+#[derive(Subcommand)]
+pub enum CallsAction {
+    /// Connect rate by weekday × hour, with the best cells named.
+    Heatmap {
+        #[arg(long, default_value = "org")]
+        scope: String,
+        /// Default: this month.
+        #[arg(long)]
+        period: Option<String>,
+        #[command(flatten)]
+        output: Output,
+    },
+}
+
+fn prints_json(out: &Output) -> bool {
+    out.format.as_deref() == Some("json") && out.output.is_none()
+}
+
+fn as_of(text: Option<&str>, today: Day, lang: Lang) -> anyhow::Result<Day> {
+    text.map_or(Ok(today), |t| args::date(t, lang))
+}
+
+pub async fn run(action: PipelineAction, db: &Db, lang: Lang, today: Day) -> anyhow::Result<()> {
+    let ctx = Context::load(db).await.map_err(fail(lang))?;
+    match action {
+        PipelineAction::Funnel { scope, period, output: out } => {
+            let (scope, period) = (args::scope(&scope, lang)?, args::period_or_month(period.as_deref(), today, lang)?);
+            let found = funnel(db, &ctx, &scope, &period).await.map_err(fail(lang))?;
+            if prints_json(&out) {
+                println!("{}", serde_json::to_string_pretty(&found)?);
+                return Ok(());
+            }
+            output(&funnel_sheet(&found, &ctx, &scope, lang), &out, lang)
+        }
+        PipelineAction::Weighted { scope, as_of: day, output: out } => {
+            let (scope, day) = (args::scope(&scope, lang)?, as_of(day.as_deref(), today, lang)?);
+            let found = weighted(db, &ctx, &scope, day).await.map_err(fail(lang))?;
+            if prints_json(&out) {
+                println!("{}", serde_json::to_string_pretty(&found)?);
+                return Ok(());
+            }
+            output(&weighted_sheet(&found, &ctx, &scope, lang), &out, lang)
+        }
+        PipelineAction::Stuck { scope, as_of: day, output: out } => {
+            let (scope, day) = (args::scope(&scope, lang)?, as_of(day.as_deref(), today, lang)?);
+            let found = stuck(db, &ctx, &scope, day).await.map_err(fail(lang))?;
+            if prints_json(&out) {
+                println!("{}", serde_json::to_string_pretty(&found)?);
+                return Ok(());
+            }
+            output(&stuck_sheet(&found, &ctx, &scope, day, lang), &out, lang)
+        }
+        PipelineAction::Volatility { scope, period, output: out } => {
+            let scope = args::scope(&scope, lang)?;
+            let period = period.as_deref().map_or_else(|| Ok(last_twelve_months(today)), |p| args::period(p, lang))?;
+            let found = volatility(db, &ctx, &scope, &period).await.map_err(fail(lang))?;
+            if prints_json(&out) {
+                println!("{}", serde_json::to_string_pretty(&found)?);
+                return Ok(());
+            }
+            output(&volatility_sheet(&found, &ctx, &scope, lang), &out, lang)
+        }
+    }
+}
+
+pub async fn calls(action: CallsAction, db: &Db, lang: Lang, today: Day) -> anyhow::Result<()> {
+    let ctx = Context::load(db).await.map_err(fail(lang))?;
+    let CallsAction::Heatmap { scope, period, output: out } = action;
+    let (scope, period) = (args::scope(&scope, lang)?, args::period_or_month(period.as_deref(), today, lang)?);
+    let found = heatmap(db, &ctx, &scope, &period).await.map_err(fail(lang))?;
+    if prints_json(&out) {
+        println!("{}", serde_json::to_string_pretty(&found)?);
+        return Ok(());
+    }
+    output(&heatmap_sheet(&found, &ctx, &scope, lang), &out, lang)?;
+    if out.is_table() {
+        let weekday = |d: u32| lang.tr(&format!("weekday.{d}")).to_string();
+        let best: Vec<String> = found
+            .best
+            .iter()
+            .map(|c| format!("{} {:02}:00 {:.1}% ({})", weekday(c.weekday), c.hour, c.connect_rate.unwrap_or(0.0), c.calls))
+            .collect();
+        println!("{}", lang.format("heatmap.best", &[("cells", &best.join(", "))]));
+    }
+    Ok(())
+}

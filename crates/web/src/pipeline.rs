@@ -1,0 +1,204 @@
+//! The sales process over HTTP: funnel, weighted pipeline, stuck deals, revenue volatility and the
+//! best time to call, as JSON or CSV/XLSX, and the pipeline page that shows them together.
+//! Funnel, weighted pipeline and call cells are aggregates; stuck deals and volatility name reps.
+
+use crate::ErrorBody;
+use crate::access::Access;
+use crate::auth::{Session, percent_encode};
+use crate::pages::{Page, render};
+use crate::request::{ApiResult, OrApiError, date, download, output_format, period_or, today};
+use crate::{AppState, request_lang};
+use axum::Json;
+use axum::extract::{Extension, Query, State};
+use axum::http::HeaderMap;
+use axum::response::{IntoResponse, Response};
+use salescope_core::access::Reach;
+use salescope_core::i18n::Lang;
+use salescope_core::period::Period;
+use salescope_core::scope::Scope;
+use salescope_core::sheet::Sheet;
+use salescope_core::time::Day;
+use salescope_engine::Context;
+use salescope_engine::pipeline::{
+    funnel, funnel_sheet, heatmap, heatmap_sheet, last_twelve_months, stuck, stuck_sheet, volatility, volatility_sheet, weighted,
+    weighted_sheet,
+};
+use salescope_export::OutputFormat;
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+
+#[derive(Deserialize, Default, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ProcessParams {
+    /// org (default), team:<name> or rep:<id>.
+    pub scope: Option<String>,
+    /// For the funnel and the heatmap (default this month) and volatility (default the last twelve months).
+    pub period: Option<String>,
+    /// For the weighted pipeline and stuck deals: the day, YYYY-MM-DD (default today).
+    pub as_of: Option<String>,
+    /// json (default), csv or xlsx.
+    pub format: Option<String>,
+    pub today: Option<String>,
+    pub lang: Option<String>,
+}
+
+/// What every route needs: the language, the format, the context, the scope at `reach`, today.
+struct Asked {
+    lang: Lang,
+    format: OutputFormat,
+    ctx: Context,
+    scope: Scope,
+    today: Day,
+}
+
+async fn asked(state: &AppState, session: &Session, q: &ProcessParams, headers: &HeaderMap, reach: Reach) -> ApiResult<Asked> {
+    let lang = request_lang(q.lang.as_deref(), headers);
+    let format = output_format(q.format.as_deref(), lang)?;
+    let ctx = Context::load(&state.db).await.or_api(lang)?;
+    let scope = Access::new(session, &ctx, lang).scope(q.scope.as_deref(), reach)?;
+    let today = today(state, q.today.as_deref(), lang).await?;
+    Ok(Asked { lang, format, ctx, scope, today })
+}
+
+fn respond(value: &impl Serialize, sheet: impl FnOnce() -> Sheet, format: OutputFormat) -> ApiResult<Response> {
+    if format == OutputFormat::Json { Ok(Json(json!(value)).into_response()) } else { download(&sheet(), format) }
+}
+
+#[utoipa::path(get, path = "/api/v1/pipeline/funnel", tag = "pipeline", summary = "Per stage: deals that entered it in the period, advanced, conversion, median and p75 days in stage",
+    params(ProcessParams), responses((status = 200, description = "The funnel", body = salescope_engine::pipeline::Funnel), (status = 403, description = "Outside the account's scope", body = ErrorBody)))]
+pub async fn funnel_route(
+    State(state): State<AppState>,
+    Extension(session): Extension<Session>,
+    Query(q): Query<ProcessParams>,
+    headers: HeaderMap,
+) -> ApiResult<Response> {
+    let a = asked(&state, &session, &q, &headers, Reach::Aggregates).await?;
+    let period = period_or(q.period.as_deref(), || Period::month_of(a.today), a.lang)?;
+    let found = funnel(&state.db, &a.ctx, &a.scope, &period).await.or_api(a.lang)?;
+    respond(&found, || funnel_sheet(&found, &a.ctx, &a.scope, a.lang), a.format)
+}
+
+#[utoipa::path(get, path = "/api/v1/pipeline/weighted", tag = "pipeline", summary = "Deals open at the end of a day by stage, weighted by the stage's win probability",
+    params(ProcessParams), responses((status = 200, description = "The weighted pipeline", body = salescope_engine::pipeline::WeightedPipeline), (status = 403, description = "Outside the account's scope", body = ErrorBody)))]
+pub async fn weighted_route(
+    State(state): State<AppState>,
+    Extension(session): Extension<Session>,
+    Query(q): Query<ProcessParams>,
+    headers: HeaderMap,
+) -> ApiResult<Response> {
+    let a = asked(&state, &session, &q, &headers, Reach::Aggregates).await?;
+    let day = q.as_of.as_deref().map_or(Ok(a.today), |d| date(d, a.lang))?;
+    let found = weighted(&state.db, &a.ctx, &a.scope, day).await.or_api(a.lang)?;
+    respond(&found, || weighted_sheet(&found, &a.ctx, &a.scope, a.lang), a.format)
+}
+
+#[utoipa::path(get, path = "/api/v1/pipeline/stuck", tag = "pipeline", summary = "Open deals longer in their stage than the stage's p75 of completed stays",
+    params(ProcessParams), responses((status = 200, description = "The stuck deals, the most overdue first", body = Vec<salescope_engine::pipeline::StuckRow>), (status = 403, description = "Outside the account's scope", body = ErrorBody)))]
+pub async fn stuck_route(
+    State(state): State<AppState>,
+    Extension(session): Extension<Session>,
+    Query(q): Query<ProcessParams>,
+    headers: HeaderMap,
+) -> ApiResult<Response> {
+    let a = asked(&state, &session, &q, &headers, Reach::Records).await?;
+    let day = q.as_of.as_deref().map_or(Ok(a.today), |d| date(d, a.lang))?;
+    let found = stuck(&state.db, &a.ctx, &a.scope, day).await.or_api(a.lang)?;
+    respond(&found, || stuck_sheet(&found, &a.ctx, &a.scope, day, a.lang), a.format)
+}
+
+#[utoipa::path(get, path = "/api/v1/pipeline/volatility", tag = "pipeline", summary = "Each rep's monthly revenue and its coefficient of variation, most volatile first",
+    params(ProcessParams), responses((status = 200, description = "Volatility per rep", body = salescope_engine::pipeline::Volatility), (status = 403, description = "Outside the account's scope", body = ErrorBody)))]
+pub async fn volatility_route(
+    State(state): State<AppState>,
+    Extension(session): Extension<Session>,
+    Query(q): Query<ProcessParams>,
+    headers: HeaderMap,
+) -> ApiResult<Response> {
+    let a = asked(&state, &session, &q, &headers, Reach::Records).await?;
+    let period = period_or(q.period.as_deref(), || last_twelve_months(a.today), a.lang)?;
+    let found = volatility(&state.db, &a.ctx, &a.scope, &period).await.or_api(a.lang)?;
+    respond(&found, || volatility_sheet(&found, &a.ctx, &a.scope, a.lang), a.format)
+}
+
+#[utoipa::path(get, path = "/api/v1/calls/heatmap", tag = "pipeline", summary = "Connect rate by weekday × hour, with the best cells named",
+    params(ProcessParams), responses((status = 200, description = "The cells and the best three", body = salescope_engine::pipeline::CallHeatmap), (status = 403, description = "Outside the account's scope", body = ErrorBody)))]
+pub async fn heatmap_route(
+    State(state): State<AppState>,
+    Extension(session): Extension<Session>,
+    Query(q): Query<ProcessParams>,
+    headers: HeaderMap,
+) -> ApiResult<Response> {
+    let a = asked(&state, &session, &q, &headers, Reach::Aggregates).await?;
+    let period = period_or(q.period.as_deref(), || Period::month_of(a.today), a.lang)?;
+    let found = heatmap(&state.db, &a.ctx, &a.scope, &period).await.or_api(a.lang)?;
+    respond(&found, || heatmap_sheet(&found, &a.ctx, &a.scope, a.lang), a.format)
+}
+
+// ----- the page -----
+
+/// `/pipeline?scope=&period=&as_of=`: the funnel of a period, the weighted pipeline and stuck
+/// deals as of a day, and the volatility of the last twelve months.
+pub(crate) async fn page(
+    State(state): State<AppState>,
+    Extension(session): Extension<Session>,
+    Query(q): Query<ProcessParams>,
+) -> Response {
+    let page = pipeline_page(&state, &session, &q).await;
+    render(&state, &session, "/pipeline", page)
+}
+
+async fn pipeline_page(state: &AppState, session: &Session, q: &ProcessParams) -> ApiResult<Page> {
+    let lang = session.lang;
+    let ctx = Context::load(&state.db).await.or_api(lang)?;
+    let access = Access::new(session, &ctx, lang);
+    let scope = access.scope(q.scope.as_deref().filter(|s| !s.is_empty()), Reach::Aggregates)?;
+    let today = today(state, None, lang).await?;
+    let period = period_or(q.period.as_deref(), || Period::month_of(today), lang)?;
+    let day = match q.as_of.as_deref().filter(|d| !d.is_empty()) {
+        Some(text) => date(text, lang)?,
+        None => today,
+    };
+    let found = funnel(&state.db, &ctx, &scope, &period).await.or_api(lang)?;
+    let pipeline = weighted(&state.db, &ctx, &scope, day).await.or_api(lang)?;
+    // Deals and reps by name only for those who see the scope's records.
+    let sees_records = access.sees(&scope, Reach::Records);
+    let stuck_deals = if sees_records { stuck(&state.db, &ctx, &scope, day).await.or_api(lang)? } else { Vec::new() };
+    let swings =
+        if sees_records { Some(volatility(&state.db, &ctx, &scope, &last_twelve_months(today)).await.or_api(lang)?) } else { None };
+    let money = |v: f64| salescope_core::format::format_value(Some(v), salescope_core::kpi::Unit::Money, lang);
+    let query = format!("scope={}&lang={}", percent_encode(&scope.label()), lang.code());
+    let chart = json!({
+        "labels": found.stages.iter().map(|s| s.stage.clone()).collect::<Vec<_>>(),
+        "values": found.stages.iter().map(|s| s.entered).collect::<Vec<_>>(),
+    });
+    let volatile_chart = swings.as_ref().map(|v| {
+        json!({
+            "labels": v.months.clone(),
+            "series": v.reps.iter().take(4).map(|r| json!({"name": r.name, "values": r.monthly})).collect::<Vec<_>>(),
+        })
+    });
+    Ok(Page {
+        template: "pipeline.html",
+        title: lang.tr("pipeline.title").to_string(),
+        data: json!({
+            "scope": scope.label(), "period": period.label(), "as_of": day.to_string(), "sees_records": sees_records,
+            "funnel": found.stages, "funnel_chart": chart,
+            "weighted": pipeline.stages.iter().map(|s| json!({
+                "stage": s.stage, "probability": s.win_probability.map(|p| format!("{:.0}%", p * 100.0)), "open": s.open_deals,
+                "amount": money(s.amount), "weighted": money(s.weighted_amount)})).collect::<Vec<_>>(),
+            "total_amount": money(pipeline.total_amount), "total_weighted": money(pipeline.total_weighted),
+            "stuck": stuck_deals.iter().take(25).map(|s| json!({"deal": s.deal_id, "rep": s.rep_name, "rep_href": format!("/reps/{}", percent_encode(&s.rep_id)),
+                "stage": s.stage, "days": s.days_in_stage, "p75": s.p75_days, "amount": money(s.amount)})).collect::<Vec<_>>(),
+            "stuck_count": stuck_deals.len(),
+            "volatility": swings.as_ref().map(|v| v.reps.iter().take(10).map(|r| json!({"rep": r.name, "team": r.team,
+                "rep_href": format!("/reps/{}", percent_encode(&r.rep_id)), "cv": r.cv.map(|c| format!("{c:.2}")), "total": money(r.total)})).collect::<Vec<_>>()),
+            "volatility_chart": volatile_chart,
+            "exports": {
+                "funnel": format!("/api/v1/pipeline/funnel?{query}&period={}", period.label()),
+                "weighted": format!("/api/v1/pipeline/weighted?{query}&as_of={day}"),
+                "stuck": format!("/api/v1/pipeline/stuck?{query}&as_of={day}"),
+                "volatility": format!("/api/v1/pipeline/volatility?{query}"),
+            },
+        }),
+    })
+}
