@@ -104,6 +104,11 @@ enum Command {
         #[command(subcommand)]
         action: pipeline_cmd::PipelineAction,
     },
+    /// Coaching: each rep's gaps against the team, ranked by cost.
+    Coaching {
+        #[command(subcommand)]
+        action: pipeline_cmd::CoachingAction,
+    },
     /// Calls: the best time to call.
     Calls {
         #[command(subcommand)]
@@ -377,6 +382,12 @@ async fn run(command: Command, config: Config, today: Option<salescope_core::tim
             let db = open_store(&config).await?;
             let today = today_of(&db, today).await?;
             pipeline_cmd::run(action, &db, lang, today).await?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Coaching { action } => {
+            let db = open_store(&config).await?;
+            let today = today_of(&db, today).await?;
+            pipeline_cmd::coaching(action, &db, lang, today).await?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Calls { action } => {

@@ -58,6 +58,21 @@ pub enum PipelineAction {
 }
 
 #[derive(Subcommand)]
+pub enum CoachingAction {
+    /// A rep's gaps against their team's median and top quartile along the funnel and in the
+    /// activity and conversation KPIs, ranked by what each costs, with the courses that target it.
+    Gaps {
+        #[arg(long)]
+        rep: String,
+        /// Default: this quarter.
+        #[arg(long)]
+        period: Option<String>,
+        #[command(flatten)]
+        output: Output,
+    },
+}
+
+#[derive(Subcommand)]
 pub enum CallsAction {
     /// Connect rate by weekday × hour, with the best cells named.
     Heatmap {
@@ -142,4 +157,16 @@ pub async fn calls(action: CallsAction, db: &Db, lang: Lang, today: Day) -> anyh
         println!("{}", lang.format("heatmap.best", &[("cells", &best.join(", "))]));
     }
     Ok(())
+}
+
+pub async fn coaching(action: CoachingAction, db: &Db, lang: Lang, today: Day) -> anyhow::Result<()> {
+    let ctx = Context::load(db).await.map_err(fail(lang))?;
+    let CoachingAction::Gaps { rep, period, output: out } = action;
+    let period = period.as_deref().map_or_else(|| Ok(salescope_core::period::Period::quarter_of(today)), |p| args::period(p, lang))?;
+    let found = salescope_engine::coaching::coaching_gaps(db, &ctx, &rep, &period, lang).await.map_err(fail(lang))?;
+    if prints_json(&out) {
+        println!("{}", serde_json::to_string_pretty(&found)?);
+        return Ok(());
+    }
+    output(&salescope_engine::coaching::gaps_sheet(&found, lang), &out, lang)
 }

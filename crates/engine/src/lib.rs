@@ -11,6 +11,7 @@
 pub mod actions;
 pub mod audit;
 pub mod calendar;
+pub mod coaching;
 mod context;
 pub mod conversation;
 pub mod custom;

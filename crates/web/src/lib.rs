@@ -129,6 +129,7 @@ fn routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(pipeline::stuck_route))
         .routes(routes!(pipeline::volatility_route))
         .routes(routes!(pipeline::heatmap_route))
+        .routes(routes!(pipeline::gaps_route))
         .routes(routes!(training::plan))
         .routes(routes!(training::signin))
         .routes(routes!(training::effect))

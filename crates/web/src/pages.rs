@@ -676,6 +676,19 @@ async fn rep_page_data(state: &AppState, session: &Session, rep_id: &str, q: &Sc
         .map(|t| salescope_engine::targets::tracking_reason(t, lang))
         .collect();
     let team = ctx.rep(rep_id).map(|r| r.team.clone());
+    let quarter = Period::quarter_of(today);
+    let gaps = salescope_engine::coaching::coaching_gaps(&state.db, &ctx, rep_id, &quarter, lang).await.or_api(lang)?;
+    let gaps: Vec<serde_json::Value> = gaps
+        .gaps
+        .iter()
+        .map(|g| {
+            json!({
+                "kind": lang.tr(&format!("coaching.kind.{}", g.kind)), "label": g.label, "rep_value": g.rep_value, "team_median": g.team_median,
+                "top_quartile": g.top_quartile, "impact": g.impact, "unit": lang.tr(&format!("coaching.unit.{}", g.impact_unit)),
+                "courses": g.courses.iter().map(|c| json!({"title": c.title, "href": format!("/training/courses/{}", auth::percent_encode(&c.course_id))})).collect::<Vec<_>>(),
+            })
+        })
+        .collect();
     Ok(Page {
         template: "rep.html",
         title: format!("{} · {}", report.scope_name, period.label()),
@@ -691,6 +704,9 @@ async fn rep_page_data(state: &AppState, session: &Session, rep_id: &str, q: &Sc
             "tracking": tracking,
             "own": session.viewer.rep_id.as_deref() == Some(rep_id),
             "saved": q.saved.is_some(),
+            "gaps": gaps,
+            "gaps_period": quarter.label(),
+            "gaps_csv": format!("/api/v1/coaching/gaps?rep={}&period={}&format=csv&lang={}", auth::percent_encode(rep_id), quarter.label(), lang.code()),
         }),
     })
 }

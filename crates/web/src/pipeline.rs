@@ -19,6 +19,7 @@ use salescope_core::scope::Scope;
 use salescope_core::sheet::Sheet;
 use salescope_core::time::Day;
 use salescope_engine::Context;
+use salescope_engine::coaching::{coaching_gaps, gaps_sheet};
 use salescope_engine::pipeline::{
     funnel, funnel_sheet, heatmap, heatmap_sheet, last_twelve_months, stuck, stuck_sheet, volatility, volatility_sheet, weighted,
     weighted_sheet,
@@ -132,6 +133,40 @@ pub async fn heatmap_route(
     let period = period_or(q.period.as_deref(), || Period::month_of(a.today), a.lang)?;
     let found = heatmap(&state.db, &a.ctx, &a.scope, &period).await.or_api(a.lang)?;
     respond(&found, || heatmap_sheet(&found, &a.ctx, &a.scope, a.lang), a.format)
+}
+
+#[derive(Deserialize, Default, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct GapsParams {
+    /// The rep's id (or `scope=rep:<id>`; default: the account's own rep).
+    pub rep: Option<String>,
+    pub scope: Option<String>,
+    /// Default: this quarter.
+    pub period: Option<String>,
+    /// json (default), csv or xlsx.
+    pub format: Option<String>,
+    pub lang: Option<String>,
+}
+
+#[utoipa::path(get, path = "/api/v1/coaching/gaps", tag = "pipeline", summary = "A rep's gaps against the team along the funnel and in activity and conversation KPIs, ranked by cost",
+    params(GapsParams), responses((status = 200, description = "The gaps", body = salescope_engine::coaching::CoachingGaps), (status = 403, description = "Outside the account's scope", body = ErrorBody), (status = 404, description = "No such rep", body = ErrorBody)))]
+pub async fn gaps_route(
+    State(state): State<AppState>,
+    Extension(session): Extension<Session>,
+    Query(q): Query<GapsParams>,
+    headers: HeaderMap,
+) -> ApiResult<Response> {
+    let lang = request_lang(q.lang.as_deref(), &headers);
+    let format = output_format(q.format.as_deref(), lang)?;
+    let ctx = Context::load(&state.db).await.or_api(lang)?;
+    let asked = q.rep.as_ref().map(|r| format!("rep:{r}")).or_else(|| q.scope.clone());
+    let Scope::Rep(rep) = Access::new(&session, &ctx, lang).scope(asked.as_deref(), Reach::Records)? else {
+        return Err(crate::ApiError::bad_request("rep_required", lang.tr("coaching.error.rep_required").to_string()));
+    };
+    let today = today(&state, None, lang).await?;
+    let period = period_or(q.period.as_deref(), || Period::quarter_of(today), lang)?;
+    let found = coaching_gaps(&state.db, &ctx, &rep, &period, lang).await.or_api(lang)?;
+    respond(&found, || gaps_sheet(&found, lang), format)
 }
 
 // ----- the page -----
