@@ -8,7 +8,7 @@ use salescope_core::i18n::Lang;
 use salescope_core::time::Day;
 use salescope_engine::Context;
 use salescope_engine::pipeline::{
-    funnel, funnel_sheet, heatmap, heatmap_sheet, last_twelve_months, stuck, stuck_sheet, volatility, volatility_sheet, weighted,
+    Deals, funnel, funnel_sheet, heatmap, heatmap_sheet, last_twelve_months, stuck, stuck_sheet, volatility, volatility_sheet, weighted,
     weighted_sheet,
 };
 use salescope_store::Db;
@@ -99,7 +99,7 @@ pub async fn run(action: PipelineAction, db: &Db, lang: Lang, today: Day) -> any
     match action {
         PipelineAction::Funnel { scope, period, output: out } => {
             let (scope, period) = (args::scope(&scope, lang)?, args::period_or_month(period.as_deref(), today, lang)?);
-            let found = funnel(db, &ctx, &scope, &period).await.map_err(fail(lang))?;
+            let found = funnel(&Deals::load(db).await.map_err(fail(lang))?, &ctx, &scope, &period).map_err(fail(lang))?;
             if prints_json(&out) {
                 println!("{}", serde_json::to_string_pretty(&found)?);
                 return Ok(());
@@ -108,7 +108,7 @@ pub async fn run(action: PipelineAction, db: &Db, lang: Lang, today: Day) -> any
         }
         PipelineAction::Weighted { scope, as_of: day, output: out } => {
             let (scope, day) = (args::scope(&scope, lang)?, as_of(day.as_deref(), today, lang)?);
-            let found = weighted(db, &ctx, &scope, day).await.map_err(fail(lang))?;
+            let found = weighted(&Deals::load(db).await.map_err(fail(lang))?, &ctx, &scope, day).map_err(fail(lang))?;
             if prints_json(&out) {
                 println!("{}", serde_json::to_string_pretty(&found)?);
                 return Ok(());
@@ -117,7 +117,7 @@ pub async fn run(action: PipelineAction, db: &Db, lang: Lang, today: Day) -> any
         }
         PipelineAction::Stuck { scope, as_of: day, output: out } => {
             let (scope, day) = (args::scope(&scope, lang)?, as_of(day.as_deref(), today, lang)?);
-            let found = stuck(db, &ctx, &scope, day).await.map_err(fail(lang))?;
+            let found = stuck(&Deals::load(db).await.map_err(fail(lang))?, &ctx, &scope, day).map_err(fail(lang))?;
             if prints_json(&out) {
                 println!("{}", serde_json::to_string_pretty(&found)?);
                 return Ok(());
@@ -127,7 +127,7 @@ pub async fn run(action: PipelineAction, db: &Db, lang: Lang, today: Day) -> any
         PipelineAction::Volatility { scope, period, output: out } => {
             let scope = args::scope(&scope, lang)?;
             let period = period.as_deref().map_or_else(|| Ok(last_twelve_months(today)), |p| args::period(p, lang))?;
-            let found = volatility(db, &ctx, &scope, &period).await.map_err(fail(lang))?;
+            let found = volatility(&Deals::load(db).await.map_err(fail(lang))?, &ctx, &scope, &period).map_err(fail(lang))?;
             if prints_json(&out) {
                 println!("{}", serde_json::to_string_pretty(&found)?);
                 return Ok(());

@@ -93,9 +93,13 @@ pub async fn coaching_gaps(db: &Db, ctx: &Context, rep_id: &str, period: &Period
     let records = db.training_records().await?;
     let paths = db.deal_paths().await?;
     let order = pipeline::learned_order(&paths);
+    // One pass over the deals: each teammate's own.
+    let mut by_rep: std::collections::HashMap<&str, Vec<DealPath>> = std::collections::HashMap::new();
+    for path in &paths {
+        by_rep.entry(path.rep_id.as_str()).or_default().push(path.clone());
+    }
     let funnel_of = |who: &str| -> Vec<FunnelStage> {
-        let own: Vec<DealPath> = paths.iter().filter(|p| p.rep_id == who).cloned().collect();
-        pipeline::funnel(&own, &order, |_, at| period.contains(at.day()))
+        pipeline::funnel(by_rep.get(who).map_or(&[][..], Vec::as_slice), &order, |_, at| period.contains(at.day()))
     };
     let funnels: Vec<(String, Vec<FunnelStage>)> = mates.iter().map(|m| (m.clone(), funnel_of(m))).collect();
     let mine = funnel_of(rep_id);

@@ -20,16 +20,19 @@ fn end_of(day: Day) -> LocalDateTime {
     LocalDateTime::from_parts(day, 23, 59, 59)
 }
 
-/// Deals with their stages and the stage order they were learned in.
-struct Deals {
+/// Every deal with its stages, and the stage order learned from them: read once per request and
+/// shared by the analyses.
+pub struct Deals {
     paths: Vec<DealPath>,
     order: Vec<String>,
 }
 
-async fn deals(db: &Db) -> Result<Deals> {
-    let paths = db.deal_paths().await?;
-    let order = pipeline::learned_order(&paths);
-    Ok(Deals { paths, order })
+impl Deals {
+    pub async fn load(db: &Db) -> Result<Deals> {
+        let paths = db.deal_paths().await?;
+        let order = pipeline::learned_order(&paths);
+        Ok(Deals { paths, order })
+    }
 }
 
 fn round(v: f64, places: i32) -> f64 {
@@ -57,9 +60,8 @@ pub struct Funnel {
     pub stages: Vec<FunnelRow>,
 }
 
-pub async fn funnel(db: &Db, ctx: &Context, scope: &Scope, period: &Period) -> Result<Funnel> {
+pub fn funnel(deals: &Deals, ctx: &Context, scope: &Scope, period: &Period) -> Result<Funnel> {
     ctx.check_scope(scope)?;
-    let deals = deals(db).await?;
     let counts = |path: &DealPath, at: LocalDateTime| period.contains(at.day()) && ctx.rep_in_scope_on(scope, &path.rep_id, at.day());
     let stages = pipeline::funnel(&deals.paths, &deals.order, counts)
         .into_iter()
@@ -95,9 +97,8 @@ pub struct WeightedPipeline {
     pub total_weighted: f64,
 }
 
-pub async fn weighted(db: &Db, ctx: &Context, scope: &Scope, as_of: Day) -> Result<WeightedPipeline> {
+pub fn weighted(deals: &Deals, ctx: &Context, scope: &Scope, as_of: Day) -> Result<WeightedPipeline> {
     ctx.check_scope(scope)?;
-    let deals = deals(db).await?;
     let rows = pipeline::weighted_pipeline(&deals.paths, &deals.order, end_of(as_of), |p| ctx.rep_in_scope_on(scope, &p.rep_id, as_of));
     let stages: Vec<WeightedRow> = rows
         .into_iter()
@@ -131,9 +132,8 @@ pub struct StuckRow {
     pub amount: f64,
 }
 
-pub async fn stuck(db: &Db, ctx: &Context, scope: &Scope, as_of: Day) -> Result<Vec<StuckRow>> {
+pub fn stuck(deals: &Deals, ctx: &Context, scope: &Scope, as_of: Day) -> Result<Vec<StuckRow>> {
     ctx.check_scope(scope)?;
-    let deals = deals(db).await?;
     Ok(pipeline::stuck(&deals.paths, end_of(as_of), |p| ctx.rep_in_scope_on(scope, &p.rep_id, as_of))
         .into_iter()
         .map(|s| StuckRow {
@@ -179,17 +179,17 @@ pub fn last_twelve_months(today: Day) -> Period {
 
 /// Each seller's monthly revenue (won deals by the month of `closed_at`) over the period's whole
 /// months and its coefficient of variation, most volatile first (过山车效应).
-pub async fn volatility(db: &Db, ctx: &Context, scope: &Scope, period: &Period) -> Result<Volatility> {
+pub fn volatility(deals: &Deals, ctx: &Context, scope: &Scope, period: &Period) -> Result<Volatility> {
     ctx.check_scope(scope)?;
     let months = period.covering(PeriodKind::Month);
     // Won cents per (rep, month of the period).
     let mut won: std::collections::HashMap<(String, usize), i64> = std::collections::HashMap::new();
-    for deal in db.deal_paths().await? {
+    for deal in &deals.paths {
         if let Some((at, Ending::Won)) = deal.closed
             && period.contains(at.day())
             && let Some(m) = months.iter().position(|month| month.contains(at.day()))
         {
-            *won.entry((deal.rep_id, m)).or_default() += deal.amount;
+            *won.entry((deal.rep_id.clone(), m)).or_default() += deal.amount;
         }
     }
     let mut reps: Vec<RepVolatility> = ctx

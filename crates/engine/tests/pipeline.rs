@@ -15,7 +15,7 @@ use salescope_core::records::{Deal, DealStage, DealStatus, Rep, Role};
 use salescope_core::scope::Scope;
 use salescope_core::time::{Day, LocalDateTime};
 use salescope_engine::Context;
-use salescope_engine::pipeline::{funnel, stuck, volatility, weighted};
+use salescope_engine::pipeline::{Deals, funnel, stuck, volatility, weighted};
 use salescope_store::testing::{TestDb, each_backend};
 use salescope_store::{Db, WriteContext};
 
@@ -102,43 +102,44 @@ async fn funnel_weighted_pipeline_stuck_deals_and_volatility_match_the_hand_figu
         organisation(&store.db).await;
         let ctx = Context::load(&store.db).await.expect("context");
         let july = Period::parse("2024-07").expect("period");
+        let deals = Deals::load(&store.db).await.expect("deals");
 
-        let org = funnel(&store.db, &ctx, &Scope::Org, &july).await.expect("funnel");
+        let org = funnel(&deals, &ctx, &Scope::Org, &july).expect("funnel");
         let rows: Vec<(&str, usize, usize, Option<f64>)> =
             org.stages.iter().map(|s| (s.stage.as_str(), s.entered, s.advanced, s.conversion)).collect();
         assert_eq!(rows, [("接触", 4, 3, Some(75.0)), ("报价", 3, 1, Some(33.33)), ("谈判", 1, 1, Some(100.0))]);
         // 接触 stays 2, 2, 6 and 3 days: median 2.5, p75 3.75.
         assert_eq!((org.stages[0].median_days, org.stages[0].p75_days), (Some(2.5), Some(3.75)));
         // 二部 is R2's: D2 and D4 entered 接触, both reached 报价; D2's 报价 ended in a loss.
-        let second = funnel(&store.db, &ctx, &Scope::Team("二部".into()), &july).await.expect("funnel");
+        let second = funnel(&deals, &ctx, &Scope::Team("二部".into()), &july).expect("funnel");
         assert_eq!(
             (second.stages[0].entered, second.stages[0].advanced, second.stages[1].entered, second.stages[1].advanced),
             (2, 2, 2, 0)
         );
 
         // As of 11 July: win probabilities 接触 1/3, 报价 1/2, 谈判 1/1; D4 open in 报价.
-        let pipeline = weighted(&store.db, &ctx, &Scope::Org, day(7, 11)).await.expect("weighted");
+        let pipeline = weighted(&deals, &ctx, &Scope::Org, day(7, 11)).expect("weighted");
         assert_eq!(pipeline.stages[1].win_probability, Some(0.5));
         assert_eq!(pipeline.stages[0].win_probability, Some(0.3333));
         assert_eq!((pipeline.stages[1].open_deals, pipeline.stages[1].amount), (1, 800.0));
         assert_eq!((pipeline.total_amount, pipeline.total_weighted), (800.0, 400.0));
-        let first = weighted(&store.db, &ctx, &Scope::Team("一部".into()), day(7, 11)).await.expect("weighted");
+        let first = weighted(&deals, &ctx, &Scope::Team("一部".into()), day(7, 11)).expect("weighted");
         assert_eq!(first.total_weighted, 0.0, "D4 is 二部's");
 
         // D4 entered 报价 on 8 July at 9:00; by the end of the 11th that is 3.62 days, above the
         // p75 of the completed 报价 stays (D1 3 days, D2 1 day → 2.5).
-        let found = stuck(&store.db, &ctx, &Scope::Org, day(7, 11)).await.expect("stuck");
+        let found = stuck(&deals, &ctx, &Scope::Org, day(7, 11)).expect("stuck");
         assert_eq!(found.len(), 1);
         assert_eq!(
             (found[0].deal_id.as_str(), found[0].stage.as_str(), found[0].days_in_stage, found[0].p75_days),
             ("D4", "报价", 3.6, 2.5)
         );
-        assert!(stuck(&store.db, &ctx, &Scope::Org, day(7, 9)).await.expect("stuck").is_empty(), "on the 9th it was 1.6 days");
+        assert!(stuck(&deals, &ctx, &Scope::Org, day(7, 9)).expect("stuck").is_empty(), "on the 9th it was 1.6 days");
 
         // R1 won 1,000 in July, nothing in August, 500 in September: mean 500, population sd
         // √((500² + 500² + 0²) / 3) = 408.25, CV 0.8165. R2 won nothing.
         let quarter = Period::parse("2024-07-01..2024-09-30").expect("period");
-        let swings = volatility(&store.db, &ctx, &Scope::Org, &quarter).await.expect("volatility");
+        let swings = volatility(&deals, &ctx, &Scope::Org, &quarter).expect("volatility");
         assert_eq!(swings.months, ["2024-07", "2024-08", "2024-09"]);
         assert_eq!(swings.reps[0].rep_id, "R1");
         assert_eq!(swings.reps[0].monthly, [1_000.0, 0.0, 500.0]);

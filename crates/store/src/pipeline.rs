@@ -1,37 +1,41 @@
 //! Deals with their stage history, as the process analytics read them.
 
-use crate::{Db, Result};
+use crate::{Db, Result, on_pool};
 use salescope_core::pipeline::{DealPath, Ending};
-use salescope_core::records::{Deal, DealStage, DealStatus};
+use salescope_core::records::DealStatus;
+use salescope_core::time::LocalDateTime;
 use std::collections::HashMap;
 
 impl Db {
     /// Every deal with the stages it entered, in time order. Deals and stage changes are far
-    /// fewer than calls; they are read whole.
+    /// fewer than calls; they are read whole, only the columns the analyses use.
     pub async fn deal_paths(&self) -> Result<Vec<DealPath>> {
-        let deals: Vec<Deal> = self.all_records().await?;
-        let changes: Vec<DealStage> = self.all_records().await?;
-        let mut stages: HashMap<String, Vec<(String, salescope_core::time::LocalDateTime)>> = HashMap::new();
-        for change in changes {
-            stages.entry(change.deal_id).or_default().push((change.stage, change.entered_at));
+        type DealRow = (String, String, i64, i64, String, Option<i64>);
+        let deals_sql = "SELECT deal_id, rep_id, amount_cents, created_at, status, closed_at FROM deals ORDER BY deal_id";
+        let stages_sql = "SELECT deal_id, stage, entered_at FROM deal_stages ORDER BY deal_id, entered_at";
+        let (deals, changes): (Vec<DealRow>, Vec<(String, String, i64)>) = on_pool!(self, pool => (
+            sqlx::query_as(deals_sql).fetch_all(pool).await?,
+            sqlx::query_as(stages_sql).fetch_all(pool).await?,
+        ));
+        let mut stages: HashMap<String, Vec<(String, LocalDateTime)>> = HashMap::new();
+        for (deal_id, stage, entered_at) in changes {
+            stages.entry(deal_id).or_default().push((stage, LocalDateTime(entered_at)));
         }
         Ok(deals
             .into_iter()
-            .map(|deal| {
-                let mut path = stages.remove(&deal.deal_id).unwrap_or_default();
-                path.sort_by_key(|(_, at)| *at);
-                let ending = match deal.status {
-                    DealStatus::Won => Some(Ending::Won),
-                    DealStatus::Lost => Some(Ending::Lost),
-                    DealStatus::Open => None,
+            .map(|(deal_id, rep_id, amount, created_at, status, closed_at)| {
+                let ending = match DealStatus::from_id(&status) {
+                    Some(DealStatus::Won) => Some(Ending::Won),
+                    Some(DealStatus::Lost) => Some(Ending::Lost),
+                    Some(DealStatus::Open) | None => None,
                 };
                 DealPath {
-                    deal_id: deal.deal_id,
-                    rep_id: deal.rep_id,
-                    amount: deal.amount,
-                    created_at: deal.created_at,
-                    closed: deal.closed_at.zip(ending),
-                    stages: path,
+                    stages: stages.remove(&deal_id).unwrap_or_default(),
+                    deal_id,
+                    rep_id,
+                    amount,
+                    created_at: LocalDateTime(created_at),
+                    closed: closed_at.map(LocalDateTime).zip(ending),
                 }
             })
             .collect())

@@ -21,7 +21,7 @@ use salescope_core::time::Day;
 use salescope_engine::Context;
 use salescope_engine::coaching::{coaching_gaps, gaps_sheet};
 use salescope_engine::pipeline::{
-    funnel, funnel_sheet, heatmap, heatmap_sheet, last_twelve_months, stuck, stuck_sheet, volatility, volatility_sheet, weighted,
+    Deals, funnel, funnel_sheet, heatmap, heatmap_sheet, last_twelve_months, stuck, stuck_sheet, volatility, volatility_sheet, weighted,
     weighted_sheet,
 };
 use salescope_export::OutputFormat;
@@ -75,7 +75,7 @@ pub async fn funnel_route(
 ) -> ApiResult<Response> {
     let a = asked(&state, &session, &q, &headers, Reach::Aggregates).await?;
     let period = period_or(q.period.as_deref(), || Period::month_of(a.today), a.lang)?;
-    let found = funnel(&state.db, &a.ctx, &a.scope, &period).await.or_api(a.lang)?;
+    let found = funnel(&Deals::load(&state.db).await.or_api(a.lang)?, &a.ctx, &a.scope, &period).or_api(a.lang)?;
     respond(&found, || funnel_sheet(&found, &a.ctx, &a.scope, a.lang), a.format)
 }
 
@@ -89,7 +89,7 @@ pub async fn weighted_route(
 ) -> ApiResult<Response> {
     let a = asked(&state, &session, &q, &headers, Reach::Aggregates).await?;
     let day = q.as_of.as_deref().map_or(Ok(a.today), |d| date(d, a.lang))?;
-    let found = weighted(&state.db, &a.ctx, &a.scope, day).await.or_api(a.lang)?;
+    let found = weighted(&Deals::load(&state.db).await.or_api(a.lang)?, &a.ctx, &a.scope, day).or_api(a.lang)?;
     respond(&found, || weighted_sheet(&found, &a.ctx, &a.scope, a.lang), a.format)
 }
 
@@ -103,7 +103,7 @@ pub async fn stuck_route(
 ) -> ApiResult<Response> {
     let a = asked(&state, &session, &q, &headers, Reach::Records).await?;
     let day = q.as_of.as_deref().map_or(Ok(a.today), |d| date(d, a.lang))?;
-    let found = stuck(&state.db, &a.ctx, &a.scope, day).await.or_api(a.lang)?;
+    let found = stuck(&Deals::load(&state.db).await.or_api(a.lang)?, &a.ctx, &a.scope, day).or_api(a.lang)?;
     respond(&found, || stuck_sheet(&found, &a.ctx, &a.scope, day, a.lang), a.format)
 }
 
@@ -117,7 +117,7 @@ pub async fn volatility_route(
 ) -> ApiResult<Response> {
     let a = asked(&state, &session, &q, &headers, Reach::Records).await?;
     let period = period_or(q.period.as_deref(), || last_twelve_months(a.today), a.lang)?;
-    let found = volatility(&state.db, &a.ctx, &a.scope, &period).await.or_api(a.lang)?;
+    let found = volatility(&Deals::load(&state.db).await.or_api(a.lang)?, &a.ctx, &a.scope, &period).or_api(a.lang)?;
     respond(&found, || volatility_sheet(&found, &a.ctx, &a.scope, a.lang), a.format)
 }
 
@@ -193,13 +193,13 @@ async fn pipeline_page(state: &AppState, session: &Session, q: &ProcessParams) -
         Some(text) => date(text, lang)?,
         None => today,
     };
-    let found = funnel(&state.db, &ctx, &scope, &period).await.or_api(lang)?;
-    let pipeline = weighted(&state.db, &ctx, &scope, day).await.or_api(lang)?;
+    let deals = Deals::load(&state.db).await.or_api(lang)?;
+    let found = funnel(&deals, &ctx, &scope, &period).or_api(lang)?;
+    let pipeline = weighted(&deals, &ctx, &scope, day).or_api(lang)?;
     // Deals and reps by name only for those who see the scope's records.
     let sees_records = access.sees(&scope, Reach::Records);
-    let stuck_deals = if sees_records { stuck(&state.db, &ctx, &scope, day).await.or_api(lang)? } else { Vec::new() };
-    let swings =
-        if sees_records { Some(volatility(&state.db, &ctx, &scope, &last_twelve_months(today)).await.or_api(lang)?) } else { None };
+    let stuck_deals = if sees_records { stuck(&deals, &ctx, &scope, day).or_api(lang)? } else { Vec::new() };
+    let swings = if sees_records { Some(volatility(&deals, &ctx, &scope, &last_twelve_months(today)).or_api(lang)?) } else { None };
     let money = |v: f64| salescope_core::format::format_value(Some(v), salescope_core::kpi::Unit::Money, lang);
     let query = format!("scope={}&lang={}", percent_encode(&scope.label()), lang.code());
     let chart = json!({
