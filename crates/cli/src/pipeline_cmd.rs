@@ -9,7 +9,7 @@ use salescope_core::time::Day;
 use salescope_engine::Context;
 use salescope_engine::pipeline::{
     Deals, funnel, funnel_sheet, heatmap, heatmap_sheet, last_twelve_months, stuck, stuck_sheet, volatility, volatility_sheet, weighted,
-    weighted_sheet,
+    weighted_sheet, winloss, winloss_sheet,
 };
 use salescope_store::Db;
 
@@ -42,6 +42,17 @@ pub enum PipelineAction {
         scope: String,
         #[arg(long)]
         as_of: Option<String>,
+        #[command(flatten)]
+        output: Output,
+    },
+    /// Which sources and segments go with winning: each one's effect on the win rate of the
+    /// deals closed in the period, with its 95% interval, strongest positive first.
+    Winloss {
+        #[arg(long, default_value = "org")]
+        scope: String,
+        /// Default: the last twelve months.
+        #[arg(long)]
+        period: Option<String>,
         #[command(flatten)]
         output: Output,
     },
@@ -123,6 +134,16 @@ pub async fn run(action: PipelineAction, db: &Db, lang: Lang, today: Day) -> any
                 return Ok(());
             }
             output(&stuck_sheet(&found, &ctx, &scope, day, lang), &out, lang)
+        }
+        PipelineAction::Winloss { scope, period, output: out } => {
+            let scope = args::scope(&scope, lang)?;
+            let period = period.as_deref().map_or_else(|| Ok(last_twelve_months(today)), |p| args::period(p, lang))?;
+            let found = winloss(&Deals::load(db).await.map_err(fail(lang))?, &ctx, &scope, &period).map_err(fail(lang))?;
+            if prints_json(&out) {
+                println!("{}", serde_json::to_string_pretty(&found)?);
+                return Ok(());
+            }
+            output(&winloss_sheet(&found, &ctx, &scope, lang), &out, lang)
         }
         PipelineAction::Volatility { scope, period, output: out } => {
             let scope = args::scope(&scope, lang)?;

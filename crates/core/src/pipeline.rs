@@ -24,6 +24,9 @@ pub struct DealPath {
     pub amount: i64,
     pub created_at: LocalDateTime,
     pub closed: Option<(LocalDateTime, Ending)>,
+    /// Where the deal came from (转介绍, 官网 …) and the customer's segment, when known.
+    pub source: Option<String>,
+    pub segment: Option<String>,
     /// (stage name, entered at), sorted by time.
     pub stages: Vec<(String, LocalDateTime)>,
 }
@@ -237,6 +240,75 @@ pub fn stuck<'a>(paths: &'a [DealPath], as_of: LocalDateTime, counts: impl Fn(&D
     found
 }
 
+/// A factor's association with winning: the win rate of the closed deals that have it against
+/// those that do not, in percentage points, with a 95% (Wald) interval.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FactorEffect {
+    /// `source:<value>` or `segment:<value>`.
+    pub factor: String,
+    pub n: usize,
+    pub win_rate: f64,
+    pub win_rate_without: f64,
+    pub effect: f64,
+    pub ci_low: f64,
+    pub ci_high: f64,
+}
+
+impl FactorEffect {
+    /// Whether the interval excludes zero: the data show the association.
+    pub fn shown(&self) -> bool {
+        self.ci_low > 0.0 || self.ci_high < 0.0
+    }
+}
+
+/// Deals on either side of a factor below this are too few for an interval.
+const MIN_FACTOR_DEALS: usize = 5;
+
+/// Every source and segment value among the closed deals, by its effect on the win rate,
+/// strongest positive first.
+pub fn win_loss_factors(closed: &[&DealPath]) -> Vec<FactorEffect> {
+    let mut factors: Vec<String> = closed
+        .iter()
+        .flat_map(|d| {
+            let source = d.source.as_ref().map(|s| format!("source:{s}"));
+            let segment = d.segment.as_ref().map(|s| format!("segment:{s}"));
+            source.into_iter().chain(segment)
+        })
+        .collect();
+    factors.sort();
+    factors.dedup();
+    let has = |d: &DealPath, factor: &str| match factor.split_once(':') {
+        Some(("source", v)) => d.source.as_deref() == Some(v),
+        Some(("segment", v)) => d.segment.as_deref() == Some(v),
+        _ => false,
+    };
+    let won = |d: &DealPath| matches!(d.closed, Some((_, Ending::Won)));
+    let mut effects: Vec<FactorEffect> = factors
+        .into_iter()
+        .filter_map(|factor| {
+            let (with, without): (Vec<&&DealPath>, Vec<&&DealPath>) = closed.iter().partition(|d| has(d, &factor));
+            if with.len() < MIN_FACTOR_DEALS || without.len() < MIN_FACTOR_DEALS {
+                return None;
+            }
+            let rate = |group: &[&&DealPath]| group.iter().filter(|d| won(d)).count() as f64 / group.len() as f64;
+            let (p1, p0) = (rate(&with), rate(&without));
+            let se = (p1 * (1.0 - p1) / with.len() as f64 + p0 * (1.0 - p0) / without.len() as f64).sqrt();
+            let effect = (p1 - p0) * 100.0;
+            Some(FactorEffect {
+                factor,
+                n: with.len(),
+                win_rate: p1 * 100.0,
+                win_rate_without: p0 * 100.0,
+                effect,
+                ci_low: effect - 1.96 * se * 100.0,
+                ci_high: effect + 1.96 * se * 100.0,
+            })
+        })
+        .collect();
+    effects.sort_by(|a, b| b.effect.total_cmp(&a.effect).then(a.factor.cmp(&b.factor)));
+    effects
+}
+
 /// Population standard deviation / mean of monthly revenue; none when the mean is zero.
 pub fn coefficient_of_variation(monthly: &[f64]) -> Option<f64> {
     if monthly.is_empty() {
@@ -267,6 +339,8 @@ mod tests {
             amount,
             created_at: at(created, 9),
             closed: closed.map(|(d, e)| (at(d, 9), e)),
+            source: None,
+            segment: None,
             stages: stages.iter().map(|(s, d)| (s.to_string(), at(*d, 9))).collect(),
         }
     }
@@ -330,6 +404,28 @@ mod tests {
         assert!((stuck[0].days_in_stage - 3.125).abs() < 1e-9);
         // On the 10th at 9:00 it had been there 2 days: not stuck.
         assert!(super::stuck(&deals(), at(10, 9), |_| true).is_empty());
+    }
+
+    #[test]
+    fn factors_compare_the_win_rate_with_and_without_them_with_a_wald_interval() {
+        // 10 referral deals, 8 won; 10 from the website, 3 won.
+        let deal = |i: usize, source: &str, won: bool| DealPath {
+            source: Some(source.into()),
+            segment: None,
+            ..path(&format!("F{i}"), 1, &[], Some((2, if won { Ending::Won } else { Ending::Lost })), 100)
+        };
+        let deals: Vec<DealPath> = (0..10).map(|i| deal(i, "转介绍", i < 8)).chain((10..20).map(|i| deal(i, "官网", i < 13))).collect();
+        let closed: Vec<&DealPath> = deals.iter().collect();
+        let factors = win_loss_factors(&closed);
+        assert_eq!(factors.iter().map(|f| f.factor.as_str()).collect::<Vec<_>>(), ["source:转介绍", "source:官网"]);
+        // 80% against 30%: +50 points, se √(0.8·0.2/10 + 0.3·0.7/10) = √0.037 = 0.19235.
+        let referral = &factors[0];
+        assert_eq!((referral.n, referral.win_rate, referral.win_rate_without), (10, 80.0, 30.0));
+        assert!((referral.effect - 50.0).abs() < 1e-9);
+        assert!((referral.ci_low - (50.0 - 1.96 * 0.037f64.sqrt() * 100.0)).abs() < 1e-9);
+        assert!(referral.shown() && factors[1].effect < 0.0);
+        // Too few deals on one side: no interval.
+        assert!(win_loss_factors(&closed[..12]).is_empty());
     }
 
     #[test]

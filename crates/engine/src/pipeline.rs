@@ -212,6 +212,60 @@ pub fn volatility(deals: &Deals, ctx: &Context, scope: &Scope, period: &Period) 
     Ok(Volatility { scope: scope.label(), period: period.label(), months: months.iter().map(|m| m.label()).collect(), reps })
 }
 
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct FactorRow {
+    /// `source:<value>` or `segment:<value>`.
+    pub factor: String,
+    /// Closed deals with the factor.
+    pub n: usize,
+    /// Win rate with and without the factor, in %.
+    pub win_rate: f64,
+    pub win_rate_without: f64,
+    /// The difference in percentage points, with its 95% interval.
+    pub effect: f64,
+    pub ci_low: f64,
+    pub ci_high: f64,
+    /// False when the interval crosses zero: the data do not show the association.
+    pub shown: bool,
+}
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct WinLoss {
+    pub scope: String,
+    pub period: String,
+    pub closed: usize,
+    pub won: usize,
+    /// Strongest positive effect first.
+    pub factors: Vec<FactorRow>,
+}
+
+/// What goes with winning among the deals of a scope closed in the period: each source and
+/// segment's effect on the win rate. An association, not a cause: referrals may win more because
+/// referred customers already want to buy.
+pub fn winloss(deals: &Deals, ctx: &Context, scope: &Scope, period: &Period) -> Result<WinLoss> {
+    ctx.check_scope(scope)?;
+    let closed: Vec<&DealPath> = deals
+        .paths
+        .iter()
+        .filter(|d| d.closed.is_some_and(|(at, _)| period.contains(at.day()) && ctx.rep_in_scope_on(scope, &d.rep_id, at.day())))
+        .collect();
+    let won = closed.iter().filter(|d| matches!(d.closed, Some((_, Ending::Won)))).count();
+    let factors = pipeline::win_loss_factors(&closed)
+        .into_iter()
+        .map(|f| FactorRow {
+            shown: f.shown(),
+            factor: f.factor,
+            n: f.n,
+            win_rate: round(f.win_rate, 2),
+            win_rate_without: round(f.win_rate_without, 2),
+            effect: round(f.effect, 2),
+            ci_low: round(f.ci_low, 2),
+            ci_high: round(f.ci_high, 2),
+        })
+        .collect();
+    Ok(WinLoss { scope: scope.label(), period: period.label(), closed: closed.len(), won, factors })
+}
+
 /// Cells with fewer calls than this share of the busiest cell's are not named as the best: a
 /// 100% rate on three calls is luck.
 const BEST_CELL_MIN_SHARE: f64 = 0.2;
@@ -374,6 +428,38 @@ pub fn volatility_sheet(volatility: &Volatility, ctx: &Context, scope: &Scope, l
         columns,
         rows,
     }
+}
+
+pub fn winloss_sheet(winloss: &WinLoss, ctx: &Context, scope: &Scope, lang: Lang) -> Sheet {
+    use CellKind::{Count, Number, Percent, Text};
+    let rows = winloss
+        .factors
+        .iter()
+        .map(|f| {
+            vec![
+                Cell::text(f.factor.clone()),
+                Cell::Number(f.n as f64),
+                Cell::Number(f.win_rate),
+                Cell::Number(f.win_rate_without),
+                Cell::Number(f.effect),
+                Cell::Number(f.ci_low),
+                Cell::Number(f.ci_high),
+                Cell::text(lang.tr(if f.shown { "winloss.shown" } else { "winloss.not_shown" })),
+            ]
+        })
+        .collect();
+    let title = lang.format("sheet.winloss.title", &[("scope", &scope_name(ctx, scope, lang)), ("period", &winloss.period)]);
+    let columns = [
+        ("factor", Text),
+        ("n", Count),
+        ("win_rate", Percent),
+        ("win_rate_without", Percent),
+        ("effect", Number),
+        ("ci_low", Number),
+        ("ci_high", Number),
+        ("verdict", Text),
+    ];
+    sheet("winloss", title, &winloss.scope, &winloss.period, &columns, rows, lang)
 }
 
 pub fn heatmap_sheet(heatmap: &CallHeatmap, ctx: &Context, scope: &Scope, lang: Lang) -> Sheet {

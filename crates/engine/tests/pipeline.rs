@@ -15,7 +15,7 @@ use salescope_core::records::{Deal, DealStage, DealStatus, Rep, Role};
 use salescope_core::scope::Scope;
 use salescope_core::time::{Day, LocalDateTime};
 use salescope_engine::Context;
-use salescope_engine::pipeline::{Deals, funnel, stuck, volatility, weighted};
+use salescope_engine::pipeline::{Deals, funnel, stuck, volatility, weighted, winloss};
 use salescope_store::testing::{TestDb, each_backend};
 use salescope_store::{Db, WriteContext};
 
@@ -135,6 +135,10 @@ async fn funnel_weighted_pipeline_stuck_deals_and_volatility_match_the_hand_figu
             ("D4", "报价", 3.6, 2.5)
         );
         assert!(stuck(&deals, &ctx, &Scope::Org, day(7, 9)).expect("stuck").is_empty(), "on the 9th it was 1.6 days");
+
+        // July closed D1 (won), D2 and D3 (lost); without sources or segments there is no factor.
+        let factors = winloss(&deals, &ctx, &Scope::Org, &july).expect("winloss");
+        assert_eq!((factors.closed, factors.won, factors.factors.len()), (3, 1, 0));
 
         // R1 won 1,000 in July, nothing in August, 500 in September: mean 500, population sd
         // √((500² + 500² + 0²) / 3) = 408.25, CV 0.8165. R2 won nothing.

@@ -10,8 +10,8 @@ impl Db {
     /// Every deal with the stages it entered, in time order. Deals and stage changes are far
     /// fewer than calls; they are read whole, only the columns the analyses use.
     pub async fn deal_paths(&self) -> Result<Vec<DealPath>> {
-        type DealRow = (String, String, i64, i64, String, Option<i64>);
-        let deals_sql = "SELECT deal_id, rep_id, amount_cents, created_at, status, closed_at FROM deals ORDER BY deal_id";
+        type DealRow = (String, String, i64, i64, String, Option<i64>, Option<String>, Option<String>);
+        let deals_sql = "SELECT deal_id, rep_id, amount_cents, created_at, status, closed_at, source, segment FROM deals ORDER BY deal_id";
         let stages_sql = "SELECT deal_id, stage, entered_at FROM deal_stages ORDER BY deal_id, entered_at";
         let (deals, changes): (Vec<DealRow>, Vec<(String, String, i64)>) = on_pool!(self, pool => (
             sqlx::query_as(deals_sql).fetch_all(pool).await?,
@@ -23,7 +23,7 @@ impl Db {
         }
         Ok(deals
             .into_iter()
-            .map(|(deal_id, rep_id, amount, created_at, status, closed_at)| {
+            .map(|(deal_id, rep_id, amount, created_at, status, closed_at, source, segment)| {
                 let ending = match DealStatus::from_id(&status) {
                     Some(DealStatus::Won) => Some(Ending::Won),
                     Some(DealStatus::Lost) => Some(Ending::Lost),
@@ -36,6 +36,8 @@ impl Db {
                     amount,
                     created_at: LocalDateTime(created_at),
                     closed: closed_at.map(LocalDateTime).zip(ending),
+                    source,
+                    segment,
                 }
             })
             .collect())

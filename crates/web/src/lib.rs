@@ -128,6 +128,7 @@ fn routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(pipeline::weighted_route))
         .routes(routes!(pipeline::stuck_route))
         .routes(routes!(pipeline::volatility_route))
+        .routes(routes!(pipeline::winloss_route))
         .routes(routes!(pipeline::heatmap_route))
         .routes(routes!(pipeline::gaps_route))
         .routes(routes!(training::plan))

@@ -22,7 +22,7 @@ use salescope_engine::Context;
 use salescope_engine::coaching::{coaching_gaps, gaps_sheet};
 use salescope_engine::pipeline::{
     Deals, funnel, funnel_sheet, heatmap, heatmap_sheet, last_twelve_months, stuck, stuck_sheet, volatility, volatility_sheet, weighted,
-    weighted_sheet,
+    weighted_sheet, winloss, winloss_sheet,
 };
 use salescope_export::OutputFormat;
 use serde::{Deserialize, Serialize};
@@ -121,6 +121,20 @@ pub async fn volatility_route(
     respond(&found, || volatility_sheet(&found, &a.ctx, &a.scope, a.lang), a.format)
 }
 
+#[utoipa::path(get, path = "/api/v1/pipeline/winloss", tag = "pipeline", summary = "Each source and segment's effect on the win rate of the deals closed in the period, with its 95% interval",
+    params(ProcessParams), responses((status = 200, description = "The factors, strongest positive first", body = salescope_engine::pipeline::WinLoss), (status = 403, description = "Outside the account's scope", body = ErrorBody)))]
+pub async fn winloss_route(
+    State(state): State<AppState>,
+    Extension(session): Extension<Session>,
+    Query(q): Query<ProcessParams>,
+    headers: HeaderMap,
+) -> ApiResult<Response> {
+    let a = asked(&state, &session, &q, &headers, Reach::Aggregates).await?;
+    let period = period_or(q.period.as_deref(), || last_twelve_months(a.today), a.lang)?;
+    let found = winloss(&Deals::load(&state.db).await.or_api(a.lang)?, &a.ctx, &a.scope, &period).or_api(a.lang)?;
+    respond(&found, || winloss_sheet(&found, &a.ctx, &a.scope, a.lang), a.format)
+}
+
 #[utoipa::path(get, path = "/api/v1/calls/heatmap", tag = "pipeline", summary = "Connect rate by weekday × hour, with the best cells named",
     params(ProcessParams), responses((status = 200, description = "The cells and the best three", body = salescope_engine::pipeline::CallHeatmap), (status = 403, description = "Outside the account's scope", body = ErrorBody)))]
 pub async fn heatmap_route(
@@ -199,6 +213,7 @@ async fn pipeline_page(state: &AppState, session: &Session, q: &ProcessParams) -
     // Deals and reps by name only for those who see the scope's records.
     let sees_records = access.sees(&scope, Reach::Records);
     let stuck_deals = if sees_records { stuck(&deals, &ctx, &scope, day).or_api(lang)? } else { Vec::new() };
+    let factors = winloss(&deals, &ctx, &scope, &last_twelve_months(today)).or_api(lang)?;
     let swings = if sees_records { Some(volatility(&deals, &ctx, &scope, &last_twelve_months(today)).or_api(lang)?) } else { None };
     let money = |v: f64| salescope_core::format::format_value(Some(v), salescope_core::kpi::Unit::Money, lang);
     let query = format!("scope={}&lang={}", percent_encode(&scope.label()), lang.code());
@@ -228,11 +243,15 @@ async fn pipeline_page(state: &AppState, session: &Session, q: &ProcessParams) -
             "volatility": swings.as_ref().map(|v| v.reps.iter().take(10).map(|r| json!({"rep": r.name, "team": r.team,
                 "rep_href": format!("/reps/{}", percent_encode(&r.rep_id)), "cv": r.cv.map(|c| format!("{c:.2}")), "total": money(r.total)})).collect::<Vec<_>>()),
             "volatility_chart": volatile_chart,
+            "winloss": factors.factors.iter().map(|f| json!({"factor": f.factor, "n": f.n, "effect": format!("{:+.1}", f.effect),
+                "ci": format!("[{:+.1}, {:+.1}]", f.ci_low, f.ci_high), "rates": format!("{:.1}% / {:.1}%", f.win_rate, f.win_rate_without), "shown": f.shown})).collect::<Vec<_>>(),
+            "winloss_closed": factors.closed,
             "exports": {
                 "funnel": format!("/api/v1/pipeline/funnel?{query}&period={}", period.label()),
                 "weighted": format!("/api/v1/pipeline/weighted?{query}&as_of={day}"),
                 "stuck": format!("/api/v1/pipeline/stuck?{query}&as_of={day}"),
                 "volatility": format!("/api/v1/pipeline/volatility?{query}"),
+                "winloss": format!("/api/v1/pipeline/winloss?{query}"),
             },
         }),
     })
