@@ -104,6 +104,14 @@ enum Command {
         #[command(subcommand)]
         action: pipeline_cmd::PipelineAction,
     },
+    /// The revenue a period will close, forecast from the stage history; `backtest` replays past quarters.
+    #[command(args_conflicts_with_subcommands = true)]
+    Forecast {
+        #[command(subcommand)]
+        action: Option<pipeline_cmd::ForecastAction>,
+        #[command(flatten)]
+        args: pipeline_cmd::ForecastArgs,
+    },
     /// Coaching: each rep's gaps against the team, ranked by cost.
     Coaching {
         #[command(subcommand)]
@@ -382,6 +390,12 @@ async fn run(command: Command, config: Config, today: Option<salescope_core::tim
             let db = open_store(&config).await?;
             let today = today_of(&db, today).await?;
             pipeline_cmd::run(action, &db, lang, today).await?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Forecast { action, args } => {
+            let db = open_store(&config).await?;
+            let today = today_of(&db, today).await?;
+            pipeline_cmd::forecast(action, args, &db, lang, today).await?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Coaching { action } => {

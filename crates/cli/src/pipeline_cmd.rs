@@ -68,6 +68,32 @@ pub enum PipelineAction {
     },
 }
 
+#[derive(clap::Args)]
+pub struct ForecastArgs {
+    #[arg(long, default_value = "org")]
+    scope: String,
+    /// The quarter or month forecast (default: this quarter).
+    #[arg(long)]
+    period: Option<String>,
+    /// Forecast as of this day (default: today).
+    #[arg(long)]
+    as_of: Option<String>,
+    #[command(flatten)]
+    output: Output,
+}
+
+#[derive(Subcommand)]
+pub enum ForecastAction {
+    /// Replays every past quarter as of its eve: the error (MAPE) and interval coverage of the
+    /// forecast beside the naive baselines (last quarter, same quarter last year, weighted pipeline).
+    Backtest {
+        #[arg(long, default_value = "org")]
+        scope: String,
+        #[command(flatten)]
+        output: Output,
+    },
+}
+
 #[derive(Subcommand)]
 pub enum CoachingAction {
     /// A rep's gaps against their team's median and top quartile along the funnel and in the
@@ -190,4 +216,28 @@ pub async fn coaching(action: CoachingAction, db: &Db, lang: Lang, today: Day) -
         return Ok(());
     }
     output(&salescope_engine::coaching::gaps_sheet(&found, lang), &out, lang)
+}
+
+pub async fn forecast(action: Option<ForecastAction>, args: ForecastArgs, db: &Db, lang: Lang, today: Day) -> anyhow::Result<()> {
+    use salescope_engine::pipeline::{backtest, backtest_sheet, forecast, forecast_sheet};
+    let ctx = Context::load(db).await.map_err(fail(lang))?;
+    let deals = Deals::load(db).await.map_err(fail(lang))?;
+    if let Some(ForecastAction::Backtest { scope, output: out }) = action {
+        let scope = args::scope(&scope, lang)?;
+        let found = backtest(&deals, &ctx, &scope, today).map_err(fail(lang))?;
+        if prints_json(&out) {
+            println!("{}", serde_json::to_string_pretty(&found)?);
+            return Ok(());
+        }
+        return output(&backtest_sheet(&found, &ctx, &scope, lang), &out, lang);
+    }
+    let scope = args::scope(&args.scope, lang)?;
+    let period = args.period.as_deref().map_or_else(|| Ok(salescope_core::period::Period::quarter_of(today)), |p| args::period(p, lang))?;
+    let day = as_of(args.as_of.as_deref(), today, lang)?;
+    let found = forecast(&deals, &ctx, &scope, &period, day).map_err(fail(lang))?;
+    if prints_json(&args.output) {
+        println!("{}", serde_json::to_string_pretty(&found)?);
+        return Ok(());
+    }
+    output(&forecast_sheet(&found, &ctx, &scope, lang), &args.output, lang)
 }

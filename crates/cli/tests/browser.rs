@@ -395,6 +395,8 @@ async fn the_manager_sees_the_funnel_weighted_pipeline_and_stuck_deals(webdriver
     assert_eq!(client.find_all(Locator::Css("#funnel tbody tr")).await.expect("rows").len(), 4, "the demo's four stages, in order");
     assert_eq!(text_of(&client, "#funnel tbody tr:first-child td").await, "初步接触");
     assert!(!text_of(&client, "#total-weighted").await.is_empty());
+    assert!(text_of(&client, "#forecast-value").await.contains('¥'), "this quarter's forecast is shown");
+    assert!(!client.find_all(Locator::Css("#backtest tbody tr")).await.expect("rows").is_empty(), "with its backtest");
     assert!(!client.find_all(Locator::Css("#stuck tbody tr")).await.expect("rows").is_empty());
     assert!(chart_drawn(&client, "volatility-chart").await, "the most volatile reps' months are drawn");
     assert_eq!(script_errors(&client).await, Vec::<String>::new());

@@ -266,6 +266,167 @@ pub fn winloss(deals: &Deals, ctx: &Context, scope: &Scope, period: &Period) -> 
     Ok(WinLoss { scope: scope.label(), period: period.label(), closed: closed.len(), won, factors })
 }
 
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct ForecastReport {
+    pub scope: String,
+    pub period: String,
+    pub as_of: String,
+    /// Yuan won in the period up to the day.
+    pub won: f64,
+    /// Yuan expected from the deals open on the day.
+    pub pipeline: f64,
+    /// Yuan expected from deals not yet created.
+    pub run_rate: f64,
+    pub forecast: f64,
+    /// The 80% interval.
+    pub low: f64,
+    pub high: f64,
+    pub open_deals: usize,
+}
+
+/// Earlier periods compared for the run-rate.
+const RUN_RATE_PERIODS: usize = 4;
+
+impl Deals {
+    fn first_created(&self) -> Option<Day> {
+        self.paths.iter().map(|p| p.created_at.day()).min()
+    }
+
+    /// Cents won in a period by the deals of reps in the scope on the day they closed.
+    fn won_in(&self, ctx: &Context, scope: &Scope, period: &Period) -> f64 {
+        self.paths
+            .iter()
+            .filter(|p| matches!(p.closed, Some((at, Ending::Won)) if period.contains(at.day()) && ctx.rep_in_scope_on(scope, &p.rep_id, at.day())))
+            .map(|p| p.amount as f64)
+            .sum()
+    }
+}
+
+fn forecast_parts(deals: &Deals, ctx: &Context, scope: &Scope, period: &Period, as_of: Day) -> pipeline::Forecast {
+    let counts = |p: &DealPath| ctx.rep_in_scope_on(scope, &p.rep_id, as_of);
+    let offset = as_of.0 - period.start.0;
+    let first = deals.first_created().unwrap_or(period.start);
+    // What the same stretch of earlier periods brought from deals created after their own day.
+    let mut earlier = Vec::new();
+    let mut past = *period;
+    for _ in 0..RUN_RATE_PERIODS {
+        past = past.previous();
+        if past.start < first {
+            break;
+        }
+        let day = Day(past.start.0 + offset).min(past.end);
+        earlier.push(pipeline::created_and_won(&deals.paths, end_of(day), end_of(past.end), counts) as f64);
+    }
+    pipeline::forecast(&deals.paths, &deals.order, period.start.start(), end_of(period.end), end_of(as_of), &earlier, counts)
+}
+
+/// The revenue a scope will close in a period, forecast as of a day from the stage history.
+pub fn forecast(deals: &Deals, ctx: &Context, scope: &Scope, period: &Period, as_of: Day) -> Result<ForecastReport> {
+    ctx.check_scope(scope)?;
+    let f = forecast_parts(deals, ctx, scope, period, as_of);
+    let yuan = |cents: f64| round(cents / 100.0, 2);
+    Ok(ForecastReport {
+        scope: scope.label(),
+        period: period.label(),
+        as_of: as_of.to_string(),
+        won: yuan(f.won),
+        pipeline: yuan(f.pipeline),
+        run_rate: yuan(f.run_rate),
+        forecast: yuan(f.forecast),
+        low: yuan(f.low),
+        high: yuan(f.high),
+        open_deals: f.open_deals,
+    })
+}
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct BacktestRow {
+    pub period: String,
+    /// The eve of the period, as of which it was forecast.
+    pub as_of: String,
+    /// Yuan.
+    pub actual: f64,
+    pub forecast: f64,
+    pub low: f64,
+    pub high: f64,
+    /// The naive baselines: the period before, the same period a year before (when the data
+    /// reach back), and the weighted pipeline on the eve.
+    pub last_period: Option<f64>,
+    pub same_last_year: Option<f64>,
+    pub weighted: f64,
+}
+
+/// Mean absolute percentage error of each method over the periods it could forecast.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct Mape {
+    pub forecast: Option<f64>,
+    pub last_period: Option<f64>,
+    pub same_last_year: Option<f64>,
+    pub weighted: Option<f64>,
+}
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct Backtest {
+    pub scope: String,
+    pub rows: Vec<BacktestRow>,
+    pub mape: Mape,
+    /// Share of periods whose actual fell in the 80% interval, in %.
+    pub coverage: Option<f64>,
+}
+
+fn mape(pairs: impl Iterator<Item = (Option<f64>, f64)>) -> Option<f64> {
+    let errors: Vec<f64> =
+        pairs.filter_map(|(p, actual)| p.filter(|_| actual > 0.0).map(|p| (p - actual).abs() / actual * 100.0)).collect();
+    salescope_core::stats::mean(&errors).map(|m| round(m, 1))
+}
+
+/// Every quarter that has ended since the data began, forecast as of its eve and compared with
+/// what happened and with the naive baselines.
+pub fn backtest(deals: &Deals, ctx: &Context, scope: &Scope, today: Day) -> Result<Backtest> {
+    ctx.check_scope(scope)?;
+    let Some(first) = deals.first_created() else {
+        return Ok(Backtest {
+            scope: scope.label(),
+            rows: Vec::new(),
+            mape: Mape { forecast: None, last_period: None, same_last_year: None, weighted: None },
+            coverage: None,
+        });
+    };
+    let mut quarter = Period::quarter_of(Period::quarter_of(first).end.plus_days(1));
+    let mut rows = Vec::new();
+    while quarter.end < today {
+        let eve = quarter.start.plus_days(-1);
+        let f = forecast_parts(deals, ctx, scope, &quarter, eve);
+        let counts = |p: &DealPath| ctx.rep_in_scope_on(scope, &p.rep_id, eve);
+        let weighted: f64 = pipeline::weighted_pipeline(&deals.paths, &deals.order, end_of(eve), counts).iter().map(|s| s.weighted).sum();
+        let earlier = |period: Period| (period.start >= first).then(|| round(deals.won_in(ctx, scope, &period) / 100.0, 2));
+        rows.push(BacktestRow {
+            period: quarter.label(),
+            as_of: eve.to_string(),
+            actual: round(deals.won_in(ctx, scope, &quarter) / 100.0, 2),
+            forecast: round(f.forecast / 100.0, 2),
+            low: round(f.low / 100.0, 2),
+            high: round(f.high / 100.0, 2),
+            last_period: earlier(quarter.previous()),
+            same_last_year: earlier(quarter.same_last_year()),
+            weighted: round(weighted / 100.0, 2),
+        });
+        quarter = Period::quarter_of(quarter.end.plus_days(1));
+    }
+    let covered = rows.iter().filter(|r| r.actual >= r.low && r.actual <= r.high).count();
+    Ok(Backtest {
+        scope: scope.label(),
+        mape: Mape {
+            forecast: mape(rows.iter().map(|r| (Some(r.forecast), r.actual))),
+            last_period: mape(rows.iter().map(|r| (r.last_period, r.actual))),
+            same_last_year: mape(rows.iter().map(|r| (r.same_last_year, r.actual))),
+            weighted: mape(rows.iter().map(|r| (Some(r.weighted), r.actual))),
+        },
+        coverage: (!rows.is_empty()).then(|| round(covered as f64 / rows.len() as f64 * 100.0, 1)),
+        rows,
+    })
+}
+
 /// Cells with fewer calls than this share of the busiest cell's are not named as the best: a
 /// 100% rate on three calls is luck.
 const BEST_CELL_MIN_SHARE: f64 = 0.2;
@@ -460,6 +621,59 @@ pub fn winloss_sheet(winloss: &WinLoss, ctx: &Context, scope: &Scope, lang: Lang
         ("verdict", Text),
     ];
     sheet("winloss", title, &winloss.scope, &winloss.period, &columns, rows, lang)
+}
+
+pub fn forecast_sheet(f: &ForecastReport, ctx: &Context, scope: &Scope, lang: Lang) -> Sheet {
+    let rows =
+        [("won", f.won), ("pipeline", f.pipeline), ("run_rate", f.run_rate), ("forecast", f.forecast), ("low", f.low), ("high", f.high)]
+            .into_iter()
+            .map(|(part, value)| vec![Cell::text(lang.tr(&format!("forecast.part.{part}"))), Cell::Number(value)])
+            .collect();
+    let title = lang.format("sheet.forecast.title", &[("scope", &scope_name(ctx, scope, lang)), ("period", &f.period), ("day", &f.as_of)]);
+    sheet("forecast", title, &f.scope, &f.period, &[("part", CellKind::Text), ("amount", CellKind::Money)], rows, lang)
+}
+
+pub fn backtest_sheet(b: &Backtest, ctx: &Context, scope: &Scope, lang: Lang) -> Sheet {
+    use CellKind::{Money, Text};
+    let mut rows: Vec<Vec<Cell>> = b
+        .rows
+        .iter()
+        .map(|r| {
+            vec![
+                Cell::text(r.period.clone()),
+                Cell::Number(r.actual),
+                Cell::Number(r.forecast),
+                Cell::Number(r.low),
+                Cell::Number(r.high),
+                Cell::number(r.last_period),
+                Cell::number(r.same_last_year),
+                Cell::Number(r.weighted),
+            ]
+        })
+        .collect();
+    let pct = |v: Option<f64>| v.map(|v| Cell::text(format!("{v:.1}%"))).unwrap_or(Cell::Empty);
+    rows.push(vec![
+        Cell::text(lang.tr("forecast.mape")),
+        Cell::Empty,
+        pct(b.mape.forecast),
+        Cell::Empty,
+        b.coverage.map(|c| Cell::text(lang.format("forecast.coverage", &[("value", &c)]))).unwrap_or(Cell::Empty),
+        pct(b.mape.last_period),
+        pct(b.mape.same_last_year),
+        pct(b.mape.weighted),
+    ]);
+    let title = lang.format("sheet.backtest.title", &[("scope", &scope_name(ctx, scope, lang))]);
+    let columns = [
+        ("period", Text),
+        ("actual", Money),
+        ("forecast", Money),
+        ("low", Money),
+        ("high", Money),
+        ("last_period", Money),
+        ("same_last_year", Money),
+        ("weighted", Money),
+    ];
+    sheet("backtest", title, &b.scope, "", &columns, rows, lang)
 }
 
 pub fn heatmap_sheet(heatmap: &CallHeatmap, ctx: &Context, scope: &Scope, lang: Lang) -> Sheet {

@@ -15,7 +15,7 @@ use salescope_core::records::{Deal, DealStage, DealStatus, Rep, Role};
 use salescope_core::scope::Scope;
 use salescope_core::time::{Day, LocalDateTime};
 use salescope_engine::Context;
-use salescope_engine::pipeline::{Deals, funnel, stuck, volatility, weighted, winloss};
+use salescope_engine::pipeline::{Deals, backtest, forecast, funnel, stuck, volatility, weighted, winloss};
 use salescope_store::testing::{TestDb, each_backend};
 use salescope_store::{Db, WriteContext};
 
@@ -139,6 +139,21 @@ async fn funnel_weighted_pipeline_stuck_deals_and_volatility_match_the_hand_figu
         // July closed D1 (won), D2 and D3 (lost); without sources or segments there is no factor.
         let factors = winloss(&deals, &ctx, &Scope::Org, &july).expect("winloss");
         assert_eq!((factors.closed, factors.won, factors.factors.len()), (3, 1, 0));
+
+        // July as of the 11th: D1's 1,000 won; D4 (800) open in 报价, win probability 1/2, and the
+        // one 报价 deal that closed after such a stay closed in time; no earlier month to learn a
+        // run-rate from.
+        let f = forecast(&deals, &ctx, &Scope::Org, &july, day(7, 11)).expect("forecast");
+        assert_eq!((f.won, f.pipeline, f.run_rate, f.forecast, f.open_deals), (1_000.0, 400.0, 0.0, 1_400.0, 1));
+        // Q4 replayed as of 30 September: D4 has been in 报价 84 days, longer than any closed
+        // stay, so it is not expected to close; the run-rate is what Q3 brought from deals created
+        // after its eve (D1 and D5, 1,500). Nothing was won in Q4.
+        let replay = backtest(&deals, &ctx, &Scope::Org, Day::from_ymd(2025, 1, 5).expect("date")).expect("backtest");
+        assert_eq!(replay.rows.len(), 1);
+        let q4 = &replay.rows[0];
+        assert_eq!((q4.period.as_str(), q4.actual, q4.forecast, q4.weighted), ("2024-Q4", 0.0, 1_500.0, 400.0));
+        assert_eq!((q4.last_period, q4.same_last_year), (Some(1_500.0), None));
+        assert_eq!(replay.mape.forecast, None, "no error in % of a zero actual");
 
         // R1 won 1,000 in July, nothing in August, 500 in September: mean 500, population sd
         // √((500² + 500² + 0²) / 3) = 408.25, CV 0.8165. R2 won nothing.

@@ -129,6 +129,8 @@ fn routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(pipeline::stuck_route))
         .routes(routes!(pipeline::volatility_route))
         .routes(routes!(pipeline::winloss_route))
+        .routes(routes!(pipeline::forecast_route))
+        .routes(routes!(pipeline::backtest_route))
         .routes(routes!(pipeline::heatmap_route))
         .routes(routes!(pipeline::gaps_route))
         .routes(routes!(training::plan))

@@ -24,6 +24,7 @@ use salescope_engine::pipeline::{
     Deals, funnel, funnel_sheet, heatmap, heatmap_sheet, last_twelve_months, stuck, stuck_sheet, volatility, volatility_sheet, weighted,
     weighted_sheet, winloss, winloss_sheet,
 };
+use salescope_engine::pipeline::{backtest, backtest_sheet, forecast, forecast_sheet};
 use salescope_export::OutputFormat;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
@@ -135,6 +136,34 @@ pub async fn winloss_route(
     respond(&found, || winloss_sheet(&found, &a.ctx, &a.scope, a.lang), a.format)
 }
 
+#[utoipa::path(get, path = "/api/v1/forecast", tag = "pipeline", summary = "The revenue a period will close, forecast from the stage history, with its 80% interval and parts",
+    params(ProcessParams), responses((status = 200, description = "The forecast (period: a quarter or month, default this quarter; as_of: default today)", body = salescope_engine::pipeline::ForecastReport), (status = 403, description = "Outside the account's scope", body = ErrorBody)))]
+pub async fn forecast_route(
+    State(state): State<AppState>,
+    Extension(session): Extension<Session>,
+    Query(q): Query<ProcessParams>,
+    headers: HeaderMap,
+) -> ApiResult<Response> {
+    let a = asked(&state, &session, &q, &headers, Reach::Aggregates).await?;
+    let period = period_or(q.period.as_deref(), || Period::quarter_of(a.today), a.lang)?;
+    let day = q.as_of.as_deref().map_or(Ok(a.today), |d| date(d, a.lang))?;
+    let found = forecast(&Deals::load(&state.db).await.or_api(a.lang)?, &a.ctx, &a.scope, &period, day).or_api(a.lang)?;
+    respond(&found, || forecast_sheet(&found, &a.ctx, &a.scope, a.lang), a.format)
+}
+
+#[utoipa::path(get, path = "/api/v1/forecast/backtest", tag = "pipeline", summary = "Every past quarter forecast as of its eve: MAPE and interval coverage beside the naive baselines",
+    params(ProcessParams), responses((status = 200, description = "The backtest", body = salescope_engine::pipeline::Backtest), (status = 403, description = "Outside the account's scope", body = ErrorBody)))]
+pub async fn backtest_route(
+    State(state): State<AppState>,
+    Extension(session): Extension<Session>,
+    Query(q): Query<ProcessParams>,
+    headers: HeaderMap,
+) -> ApiResult<Response> {
+    let a = asked(&state, &session, &q, &headers, Reach::Aggregates).await?;
+    let found = backtest(&Deals::load(&state.db).await.or_api(a.lang)?, &a.ctx, &a.scope, a.today).or_api(a.lang)?;
+    respond(&found, || backtest_sheet(&found, &a.ctx, &a.scope, a.lang), a.format)
+}
+
 #[utoipa::path(get, path = "/api/v1/calls/heatmap", tag = "pipeline", summary = "Connect rate by weekday × hour, with the best cells named",
     params(ProcessParams), responses((status = 200, description = "The cells and the best three", body = salescope_engine::pipeline::CallHeatmap), (status = 403, description = "Outside the account's scope", body = ErrorBody)))]
 pub async fn heatmap_route(
@@ -214,6 +243,9 @@ async fn pipeline_page(state: &AppState, session: &Session, q: &ProcessParams) -
     let sees_records = access.sees(&scope, Reach::Records);
     let stuck_deals = if sees_records { stuck(&deals, &ctx, &scope, day).or_api(lang)? } else { Vec::new() };
     let factors = winloss(&deals, &ctx, &scope, &last_twelve_months(today)).or_api(lang)?;
+    let quarter = Period::quarter_of(today);
+    let outlook = forecast(&deals, &ctx, &scope, &quarter, today).or_api(lang)?;
+    let replay = backtest(&deals, &ctx, &scope, today).or_api(lang)?;
     let swings = if sees_records { Some(volatility(&deals, &ctx, &scope, &last_twelve_months(today)).or_api(lang)?) } else { None };
     let money = |v: f64| salescope_core::format::format_value(Some(v), salescope_core::kpi::Unit::Money, lang);
     let query = format!("scope={}&lang={}", percent_encode(&scope.label()), lang.code());
@@ -246,12 +278,20 @@ async fn pipeline_page(state: &AppState, session: &Session, q: &ProcessParams) -
             "winloss": factors.factors.iter().map(|f| json!({"factor": f.factor, "n": f.n, "effect": format!("{:+.1}", f.effect),
                 "ci": format!("[{:+.1}, {:+.1}]", f.ci_low, f.ci_high), "rates": format!("{:.1}% / {:.1}%", f.win_rate, f.win_rate_without), "shown": f.shown})).collect::<Vec<_>>(),
             "winloss_closed": factors.closed,
+            "forecast": {"quarter": quarter.label(), "won": money(outlook.won), "pipeline": money(outlook.pipeline), "run_rate": money(outlook.run_rate),
+                "forecast": money(outlook.forecast), "low": money(outlook.low), "high": money(outlook.high)},
+            "backtest": replay.rows.iter().map(|r| json!({"period": r.period, "actual": money(r.actual), "forecast": money(r.forecast),
+                "interval": format!("[{}, {}]", money(r.low), money(r.high)), "inside": r.actual >= r.low && r.actual <= r.high,
+                "last_period": r.last_period.map(money), "same_last_year": r.same_last_year.map(money), "weighted": money(r.weighted)})).collect::<Vec<_>>(),
+            "mape": {"forecast": replay.mape.forecast, "last_period": replay.mape.last_period, "same_last_year": replay.mape.same_last_year, "weighted": replay.mape.weighted},
+            "coverage": replay.coverage,
             "exports": {
                 "funnel": format!("/api/v1/pipeline/funnel?{query}&period={}", period.label()),
                 "weighted": format!("/api/v1/pipeline/weighted?{query}&as_of={day}"),
                 "stuck": format!("/api/v1/pipeline/stuck?{query}&as_of={day}"),
                 "volatility": format!("/api/v1/pipeline/volatility?{query}"),
                 "winloss": format!("/api/v1/pipeline/winloss?{query}"),
+                "backtest": format!("/api/v1/forecast/backtest?{query}"),
             },
         }),
     })
