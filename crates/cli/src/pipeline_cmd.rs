@@ -2,7 +2,7 @@
 //! pipeline, stuck deals, revenue volatility — and the best time to call.
 
 use crate::args::{self, fail};
-use crate::report_cmd::{Output, output};
+use crate::report_cmd::{Output, emit};
 use clap::Subcommand;
 use salescope_core::i18n::Lang;
 use salescope_core::time::Day;
@@ -123,10 +123,6 @@ pub enum CallsAction {
     },
 }
 
-fn prints_json(out: &Output) -> bool {
-    out.format.as_deref() == Some("json") && out.output.is_none()
-}
-
 fn as_of(text: Option<&str>, today: Day, lang: Lang) -> anyhow::Result<Day> {
     text.map_or(Ok(today), |t| args::date(t, lang))
 }
@@ -137,49 +133,29 @@ pub async fn run(action: PipelineAction, db: &Db, lang: Lang, today: Day) -> any
         PipelineAction::Funnel { scope, period, output: out } => {
             let (scope, period) = (args::scope(&scope, lang)?, args::period_or_month(period.as_deref(), today, lang)?);
             let found = funnel(&Deals::load(db).await.map_err(fail(lang))?, &ctx, &scope, &period).map_err(fail(lang))?;
-            if prints_json(&out) {
-                println!("{}", serde_json::to_string_pretty(&found)?);
-                return Ok(());
-            }
-            output(&funnel_sheet(&found, &ctx, &scope, lang), &out, lang)
+            emit(&found, || funnel_sheet(&found, &ctx, &scope, lang), &out, lang)
         }
         PipelineAction::Weighted { scope, as_of: day, output: out } => {
             let (scope, day) = (args::scope(&scope, lang)?, as_of(day.as_deref(), today, lang)?);
             let found = weighted(&Deals::load(db).await.map_err(fail(lang))?, &ctx, &scope, day).map_err(fail(lang))?;
-            if prints_json(&out) {
-                println!("{}", serde_json::to_string_pretty(&found)?);
-                return Ok(());
-            }
-            output(&weighted_sheet(&found, &ctx, &scope, lang), &out, lang)
+            emit(&found, || weighted_sheet(&found, &ctx, &scope, lang), &out, lang)
         }
         PipelineAction::Stuck { scope, as_of: day, output: out } => {
             let (scope, day) = (args::scope(&scope, lang)?, as_of(day.as_deref(), today, lang)?);
             let found = stuck(&Deals::load(db).await.map_err(fail(lang))?, &ctx, &scope, day).map_err(fail(lang))?;
-            if prints_json(&out) {
-                println!("{}", serde_json::to_string_pretty(&found)?);
-                return Ok(());
-            }
-            output(&stuck_sheet(&found, &ctx, &scope, day, lang), &out, lang)
+            emit(&found, || stuck_sheet(&found, &ctx, &scope, day, lang), &out, lang)
         }
         PipelineAction::Winloss { scope, period, output: out } => {
             let scope = args::scope(&scope, lang)?;
             let period = period.as_deref().map_or_else(|| Ok(last_twelve_months(today)), |p| args::period(p, lang))?;
             let found = winloss(&Deals::load(db).await.map_err(fail(lang))?, &ctx, &scope, &period).map_err(fail(lang))?;
-            if prints_json(&out) {
-                println!("{}", serde_json::to_string_pretty(&found)?);
-                return Ok(());
-            }
-            output(&winloss_sheet(&found, &ctx, &scope, lang), &out, lang)
+            emit(&found, || winloss_sheet(&found, &ctx, &scope, lang), &out, lang)
         }
         PipelineAction::Volatility { scope, period, output: out } => {
             let scope = args::scope(&scope, lang)?;
             let period = period.as_deref().map_or_else(|| Ok(last_twelve_months(today)), |p| args::period(p, lang))?;
             let found = volatility(&Deals::load(db).await.map_err(fail(lang))?, &ctx, &scope, &period).map_err(fail(lang))?;
-            if prints_json(&out) {
-                println!("{}", serde_json::to_string_pretty(&found)?);
-                return Ok(());
-            }
-            output(&volatility_sheet(&found, &ctx, &scope, lang), &out, lang)
+            emit(&found, || volatility_sheet(&found, &ctx, &scope, lang), &out, lang)
         }
     }
 }
@@ -189,11 +165,7 @@ pub async fn calls(action: CallsAction, db: &Db, lang: Lang, today: Day) -> anyh
     let CallsAction::Heatmap { scope, period, output: out } = action;
     let (scope, period) = (args::scope(&scope, lang)?, args::period_or_month(period.as_deref(), today, lang)?);
     let found = heatmap(db, &ctx, &scope, &period).await.map_err(fail(lang))?;
-    if prints_json(&out) {
-        println!("{}", serde_json::to_string_pretty(&found)?);
-        return Ok(());
-    }
-    output(&heatmap_sheet(&found, &ctx, &scope, lang), &out, lang)?;
+    emit(&found, || heatmap_sheet(&found, &ctx, &scope, lang), &out, lang)?;
     if out.is_table() {
         let weekday = |d: u32| lang.tr(&format!("weekday.{d}")).to_string();
         let best: Vec<String> = found
@@ -211,11 +183,7 @@ pub async fn coaching(action: CoachingAction, db: &Db, lang: Lang, today: Day) -
     let CoachingAction::Gaps { rep, period, output: out } = action;
     let period = period.as_deref().map_or_else(|| Ok(salescope_core::period::Period::quarter_of(today)), |p| args::period(p, lang))?;
     let found = salescope_engine::coaching::coaching_gaps(db, &ctx, &rep, &period, lang).await.map_err(fail(lang))?;
-    if prints_json(&out) {
-        println!("{}", serde_json::to_string_pretty(&found)?);
-        return Ok(());
-    }
-    output(&salescope_engine::coaching::gaps_sheet(&found, lang), &out, lang)
+    emit(&found, || salescope_engine::coaching::gaps_sheet(&found, lang), &out, lang)
 }
 
 pub async fn forecast(action: Option<ForecastAction>, args: ForecastArgs, db: &Db, lang: Lang, today: Day) -> anyhow::Result<()> {
@@ -225,19 +193,11 @@ pub async fn forecast(action: Option<ForecastAction>, args: ForecastArgs, db: &D
     if let Some(ForecastAction::Backtest { scope, output: out }) = action {
         let scope = args::scope(&scope, lang)?;
         let found = backtest(&deals, &ctx, &scope, today).map_err(fail(lang))?;
-        if prints_json(&out) {
-            println!("{}", serde_json::to_string_pretty(&found)?);
-            return Ok(());
-        }
-        return output(&backtest_sheet(&found, &ctx, &scope, lang), &out, lang);
+        return emit(&found, || backtest_sheet(&found, &ctx, &scope, lang), &out, lang);
     }
     let scope = args::scope(&args.scope, lang)?;
     let period = args.period.as_deref().map_or_else(|| Ok(salescope_core::period::Period::quarter_of(today)), |p| args::period(p, lang))?;
     let day = as_of(args.as_of.as_deref(), today, lang)?;
     let found = forecast(&deals, &ctx, &scope, &period, day).map_err(fail(lang))?;
-    if prints_json(&args.output) {
-        println!("{}", serde_json::to_string_pretty(&found)?);
-        return Ok(());
-    }
-    output(&forecast_sheet(&found, &ctx, &scope, lang), &args.output, lang)
+    emit(&found, || forecast_sheet(&found, &ctx, &scope, lang), &args.output, lang)
 }

@@ -113,6 +113,20 @@ pub async fn run(action: ReportAction, db: &Db, lang: Lang, today: Day) -> anyho
 }
 
 /// Writes a sheet as a table, JSON, CSV or XLSX, to the terminal or a file.
+/// The result as JSON on the terminal (`--format json`), else its sheet as a table or a file.
+pub fn emit(
+    found: &impl serde::Serialize,
+    sheet: impl FnOnce() -> salescope_core::sheet::Sheet,
+    out: &Output,
+    lang: Lang,
+) -> anyhow::Result<()> {
+    if out.format.as_deref() == Some("json") && out.output.is_none() {
+        println!("{}", serde_json::to_string_pretty(found)?);
+        return Ok(());
+    }
+    output(&sheet(), out, lang)
+}
+
 pub fn output(sheet: &Sheet, out: &Output, lang: Lang) -> anyhow::Result<()> {
     let format = match out.format.as_deref() {
         Some("table") => None,

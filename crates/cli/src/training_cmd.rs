@@ -1,7 +1,7 @@
 //! `salescope training`: the training plan, sign-in sheets, and whether a course worked.
 
 use crate::args::fail;
-use crate::report_cmd::{Output, output};
+use crate::report_cmd::{Output, emit, output};
 use clap::{Args, Subcommand};
 use salescope_core::i18n::Lang;
 use salescope_core::time::Day;
@@ -70,10 +70,6 @@ fn options(window: &EffectWindow, today: Day, lang: Lang) -> anyhow::Result<Effe
     EffectOptions::parse(Some(&window.pre), Some(&window.post), Some(&window.control), window.session.as_deref(), today).map_err(fail(lang))
 }
 
-fn prints_json(out: &Output) -> bool {
-    out.format.as_deref() == Some("json") && out.output.is_none()
-}
-
 pub async fn run(action: TrainingAction, db: &Db, lang: Lang, today: Day) -> anyhow::Result<()> {
     let ctx = Context::load(db).await.map_err(fail(lang))?;
     let records = db.training_records().await?;
@@ -89,20 +85,12 @@ pub async fn run(action: TrainingAction, db: &Db, lang: Lang, today: Day) -> any
             let kpi = ctx.kpi(&kpi).map_err(fail(lang))?;
             let effects = kpi_effects(db, &ctx, &records, &course, &[kpi], &options, lang).await.map_err(fail(lang))?;
             let effect = effects.first().ok_or_else(|| anyhow::anyhow!(lang.tr("training.error.no_effect")))?;
-            if prints_json(&out) {
-                println!("{}", serde_json::to_string_pretty(effect)?);
-                return Ok(());
-            }
-            output(&effect_sheet(effect, &title, lang), &out, lang)
+            emit(effect, || effect_sheet(effect, &title, lang), &out, lang)
         }
         TrainingAction::Report { course, window, output: out } => {
             let options = options(&window, today, lang)?;
             let report = course_report(db, &ctx, &course, &options, None, lang).await.map_err(fail(lang))?;
-            if prints_json(&out) {
-                println!("{}", serde_json::to_string_pretty(&report)?);
-                return Ok(());
-            }
-            output(&course_report_sheet(&report, lang), &out, lang)?;
+            emit(&report, || course_report_sheet(&report, lang), &out, lang)?;
             if out.is_table() {
                 for effect in report.behaviour.iter().chain(&report.results) {
                     println!("{}", effect.summary);
