@@ -112,6 +112,11 @@ enum Command {
         #[command(flatten)]
         args: pipeline_cmd::ForecastArgs,
     },
+    /// Leads: who should take a new lead.
+    Leads {
+        #[command(subcommand)]
+        action: pipeline_cmd::LeadsAction,
+    },
     /// Coaching: each rep's gaps against the team, ranked by cost.
     Coaching {
         #[command(subcommand)]
@@ -396,6 +401,12 @@ async fn run(command: Command, config: Config, today: Option<salescope_core::tim
             let db = open_store(&config).await?;
             let today = today_of(&db, today).await?;
             pipeline_cmd::forecast(action, args, &db, lang, today).await?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Leads { action } => {
+            let db = open_store(&config).await?;
+            let today = today_of(&db, today).await?;
+            pipeline_cmd::leads(action, &db, lang, today).await?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Coaching { action } => {

@@ -95,6 +95,23 @@ pub enum ForecastAction {
 }
 
 #[derive(Subcommand)]
+pub enum LeadsAction {
+    /// Reps ranked to take a new lead of a segment: their win rate in it shrunk toward the
+    /// organisation's, their spare capacity, and the reason in a line.
+    Assign {
+        #[arg(long)]
+        segment: String,
+        #[arg(long)]
+        source: Option<String>,
+        /// Default: today.
+        #[arg(long)]
+        as_of: Option<String>,
+        #[command(flatten)]
+        output: Output,
+    },
+}
+
+#[derive(Subcommand)]
 pub enum CoachingAction {
     /// A rep's gaps against their team's median and top quartile along the funnel and in the
     /// activity and conversation KPIs, ranked by what each costs, with the courses that target it.
@@ -200,4 +217,14 @@ pub async fn forecast(action: Option<ForecastAction>, args: ForecastArgs, db: &D
     let day = as_of(args.as_of.as_deref(), today, lang)?;
     let found = forecast(&deals, &ctx, &scope, &period, day).map_err(fail(lang))?;
     emit(&found, || forecast_sheet(&found, &ctx, &scope, lang), &args.output, lang)
+}
+
+pub async fn leads(action: LeadsAction, db: &Db, lang: Lang, today: Day) -> anyhow::Result<()> {
+    use salescope_engine::pipeline::{lead_assignment, lead_assignment_sheet};
+    let ctx = Context::load(db).await.map_err(fail(lang))?;
+    let LeadsAction::Assign { segment, source, as_of: day, output: out } = action;
+    let day = as_of(day.as_deref(), today, lang)?;
+    let deals = Deals::load(db).await.map_err(fail(lang))?;
+    let found = lead_assignment(&deals, &ctx, &segment, source.as_deref(), day, lang);
+    emit(&found, || lead_assignment_sheet(&found, lang), &out, lang)
 }

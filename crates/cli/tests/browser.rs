@@ -397,6 +397,7 @@ async fn the_manager_sees_the_funnel_weighted_pipeline_and_stuck_deals(webdriver
     assert!(!text_of(&client, "#total-weighted").await.is_empty());
     assert!(text_of(&client, "#forecast-value").await.contains('¥'), "this quarter's forecast is shown");
     assert!(!client.find_all(Locator::Css("#backtest tbody tr")).await.expect("rows").is_empty(), "with its backtest");
+    assert!(!client.find_all(Locator::Css("#leads tbody tr")).await.expect("rows").is_empty(), "and who should take the next lead");
     assert!(!client.find_all(Locator::Css("#stuck tbody tr")).await.expect("rows").is_empty());
     assert!(chart_drawn(&client, "volatility-chart").await, "the most volatile reps' months are drawn");
     assert_eq!(script_errors(&client).await, Vec::<String>::new());

@@ -410,6 +410,45 @@ pub fn forecast(
     }
 }
 
+/// Win rates shrunk toward the pool's (empirical Bayes, beta-binomial): each rep's rate is
+/// (wins + k·p₀) / (closed + k), p₀ the pooled rate and k = p₀(1 − p₀)/τ² − 1 the prior's
+/// strength from τ², how much the reps' true rates vary beyond chance (k between 10 and 200; 200
+/// when they vary no more than chance). A rep with 2 wins of 2 does not top a rep with 30 of 40.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Shrunk {
+    pub pooled: f64,
+    pub strength: f64,
+    pub rates: Vec<f64>,
+}
+
+pub fn shrunk_win_rates(counts: &[(u32, u32)]) -> Option<Shrunk> {
+    let (wins, closed): (u32, u32) = counts.iter().fold((0, 0), |(w, c), (wi, ci)| (w + wi, c + ci));
+    if closed == 0 {
+        return None;
+    }
+    let pooled = wins as f64 / closed as f64;
+    // The variance of the true rates between reps (τ²), by the method of moments with each rep
+    // weighted by their deals: Σ nᵢ(rᵢ − p₀)² beyond the (m − 1)·p₀(1 − p₀) that chance explains.
+    let observed: Vec<(f64, f64)> = counts.iter().filter(|(_, c)| *c > 0).map(|(w, c)| (*w as f64 / *c as f64, *c as f64)).collect();
+    let m = observed.len() as f64;
+    let total = closed as f64;
+    let binomial = pooled * (1.0 - pooled);
+    let deviations: f64 = observed.iter().map(|(r, n)| n * (r - pooled).powi(2)).sum();
+    let denominator = total - observed.iter().map(|(_, n)| n * n).sum::<f64>() / total;
+    let between = if m < 2.0 || denominator <= 0.0 { 0.0 } else { (deviations - (m - 1.0) * binomial) / denominator };
+    let strength = if between <= 0.0 || binomial <= 0.0 {
+        MAX_PRIOR_STRENGTH
+    } else {
+        (binomial / between - 1.0).clamp(MIN_PRIOR_STRENGTH, MAX_PRIOR_STRENGTH)
+    };
+    let rates = counts.iter().map(|(w, c)| (*w as f64 + strength * pooled) / (*c as f64 + strength)).collect();
+    Some(Shrunk { pooled, strength, rates })
+}
+
+/// At least ten deals' worth of prior: a handful of lucky wins cannot outrank a record.
+const MIN_PRIOR_STRENGTH: f64 = 10.0;
+const MAX_PRIOR_STRENGTH: f64 = 200.0;
+
 /// Population standard deviation / mean of monthly revenue; none when the mean is zero.
 pub fn coefficient_of_variation(monthly: &[f64]) -> Option<f64> {
     if monthly.is_empty() {
@@ -544,6 +583,24 @@ mod tests {
         assert_eq!(created_and_won(&deals(), at(4, 0), end, |_| true), 0);
         let june = LocalDateTime::from_parts(Day::from_ymd(2024, 6, 30).expect("date"), 0, 0, 0);
         assert_eq!(created_and_won(&deals(), june, end, |_| true), 100_000);
+    }
+
+    #[test]
+    fn win_rates_are_shrunk_toward_the_pool_by_the_spread_beyond_chance() {
+        // Pooled 40 of 80 = 0.5. Rates 0.9, 0.1, 0.5, 0.5 (n 20 each): Σ n(r − p₀)² = 6.4, chance
+        // 3 × 0.25 = 0.75, denominator 80 − 1600/80 = 60 → τ² = 0.094167, k = 0.25/τ² − 1 = 1.65,
+        // raised to the floor of 10.
+        let shrunk = shrunk_win_rates(&[(18, 20), (2, 20), (10, 20), (10, 20)]).expect("rates");
+        assert_eq!((shrunk.pooled, shrunk.strength), (0.5, 10.0));
+        assert!((shrunk.rates[0] - 23.0 / 30.0).abs() < 1e-12);
+        // 2 of 2 beside 30 of 60 and 28 of 58: Σ n(r − p₀)² = 0.517 against 0.5 by chance → τ² =
+        // 0.00028, k = 901 → 200: the 2 of 2 stays near the pool.
+        let even = shrunk_win_rates(&[(2, 2), (30, 60), (28, 58)]).expect("rates");
+        assert_eq!(even.strength, 200.0);
+        assert!(even.rates[0] < 0.51 && even.rates[0] > even.rates[2], "{even:?}");
+        let strong = shrunk_win_rates(&[(2, 2), (40, 60), (20, 60)]).expect("rates");
+        assert!(strong.rates[1] > strong.rates[0], "30 of 40-level evidence beats 2 of 2: {strong:?}");
+        assert_eq!(shrunk_win_rates(&[(0, 0)]), None);
     }
 
     #[test]

@@ -288,6 +288,12 @@ pub struct ForecastReport {
 const RUN_RATE_PERIODS: usize = 4;
 
 impl Deals {
+    /// The customer segments the deals name, each once.
+    pub fn segments(&self) -> Vec<String> {
+        let set: std::collections::BTreeSet<&str> = self.paths.iter().filter_map(|p| p.segment.as_deref()).collect();
+        set.into_iter().map(str::to_string).collect()
+    }
+
     fn first_created(&self) -> Option<Day> {
         self.paths.iter().map(|p| p.created_at.day()).min()
     }
@@ -425,6 +431,142 @@ pub fn backtest(deals: &Deals, ctx: &Context, scope: &Scope, today: Day) -> Resu
         coverage: (!rows.is_empty()).then(|| round(covered as f64 / rows.len() as f64 * 100.0, 1)),
         rows,
     })
+}
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct LeadCandidate {
+    pub rank: usize,
+    pub rep_id: String,
+    pub name: String,
+    pub team: String,
+    pub wins: u32,
+    pub closed: u32,
+    /// The rep's win rate in the segment shrunk toward the organisation's, in %.
+    pub win_rate: f64,
+    pub open_deals: usize,
+    /// The median of the rep's open deals at the last six month-ends.
+    pub usual_load: f64,
+    /// Fewer open deals than usual.
+    pub has_capacity: bool,
+    pub reason: String,
+}
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct LeadAssignment {
+    pub segment: String,
+    pub source: Option<String>,
+    pub as_of: String,
+    /// The organisation's win rate in the segment, in %.
+    pub pooled_win_rate: Option<f64>,
+    pub candidates: Vec<LeadCandidate>,
+}
+
+/// Month-ends whose open deals make a rep's usual load.
+const LOAD_MONTHS: i32 = 6;
+
+/// Who should take a new lead of a segment (and source): sellers ranked by their win rate in it
+/// over the last year, shrunk toward the organisation's, with their spare capacity.
+pub fn lead_assignment(deals: &Deals, ctx: &Context, segment: &str, source: Option<&str>, as_of: Day, lang: Lang) -> LeadAssignment {
+    let year_before = as_of.plus_days(-365);
+    let sellers = ctx.sellers_in(&Scope::Org, &Period::day(as_of));
+    let fits = |p: &DealPath| p.segment.as_deref() == Some(segment) && source.is_none_or(|s| p.source.as_deref() == Some(s));
+    let counts: Vec<(u32, u32)> = sellers
+        .iter()
+        .map(|rep| {
+            deals.paths.iter().filter(|p| p.rep_id == rep.rep_id && fits(p)).fold((0, 0), |(w, c), p| match p.closed {
+                Some((at, ending)) if at.day() > year_before && at.day() <= as_of => (w + (ending == Ending::Won) as u32, c + 1),
+                _ => (w, c),
+            })
+        })
+        .collect();
+    let shrunk = pipeline::shrunk_win_rates(&counts);
+    let month_ends: Vec<LocalDateTime> =
+        (1..=LOAD_MONTHS).map(|i| end_of(Period::month_of((0..i).fold(Period::month_of(as_of), |m, _| m.previous()).start).end)).collect();
+    let mut candidates: Vec<LeadCandidate> = sellers
+        .iter()
+        .zip(&counts)
+        .enumerate()
+        .map(|(i, (rep, (wins, closed)))| {
+            let own: Vec<&DealPath> = deals.paths.iter().filter(|p| p.rep_id == rep.rep_id).collect();
+            let open_at = |t: LocalDateTime| own.iter().filter(|p| p.open_at(t)).count() as f64;
+            let open_deals = open_at(end_of(as_of)) as usize;
+            let loads: Vec<f64> = month_ends.iter().map(|t| open_at(*t)).collect();
+            let usual_load = salescope_core::stats::median(&loads).unwrap_or(0.0);
+            let win_rate = shrunk.as_ref().map_or(0.0, |s| round(s.rates[i] * 100.0, 1));
+            let raw = if *closed > 0 { format!("{:.0}", *wins as f64 / *closed as f64 * 100.0) } else { "—".to_string() };
+            let reason = lang.format(
+                "leads.reason",
+                &[
+                    ("wins", wins),
+                    ("closed", closed),
+                    ("segment", &segment),
+                    ("raw", &raw),
+                    ("rate", &win_rate),
+                    ("pooled", &shrunk.as_ref().map_or(0.0, |s| round(s.pooled * 100.0, 1))),
+                    ("open", &open_deals),
+                    ("usual", &usual_load),
+                ],
+            );
+            LeadCandidate {
+                rank: 0,
+                rep_id: rep.rep_id.clone(),
+                name: rep.name.clone(),
+                team: rep.team.clone(),
+                wins: *wins,
+                closed: *closed,
+                win_rate,
+                open_deals,
+                usual_load,
+                has_capacity: (open_deals as f64) < usual_load || usual_load == 0.0,
+                reason,
+            }
+        })
+        .collect();
+    candidates.sort_by(|a, b| b.win_rate.total_cmp(&a.win_rate).then(b.closed.cmp(&a.closed)).then(a.rep_id.cmp(&b.rep_id)));
+    for (i, c) in candidates.iter_mut().enumerate() {
+        c.rank = i + 1;
+    }
+    LeadAssignment {
+        segment: segment.to_string(),
+        source: source.map(str::to_string),
+        as_of: as_of.to_string(),
+        pooled_win_rate: shrunk.map(|s| round(s.pooled * 100.0, 1)),
+        candidates,
+    }
+}
+
+pub fn lead_assignment_sheet(a: &LeadAssignment, lang: Lang) -> Sheet {
+    use CellKind::{Count, Number, Percent, Text};
+    let rows = a
+        .candidates
+        .iter()
+        .map(|c| {
+            vec![
+                Cell::Number(c.rank as f64),
+                Cell::text(c.name.clone()),
+                Cell::text(c.rep_id.clone()),
+                Cell::text(c.team.clone()),
+                Cell::Number(c.win_rate),
+                Cell::Number(c.open_deals as f64),
+                Cell::Number(c.usual_load),
+                Cell::text(lang.tr(if c.has_capacity { "leads.capacity" } else { "leads.no_capacity" })),
+                Cell::text(c.reason.clone()),
+            ]
+        })
+        .collect();
+    let title = lang.format("sheet.leads.title", &[("segment", &a.segment), ("day", &a.as_of)]);
+    let columns = [
+        ("rank", Count),
+        ("name", Text),
+        ("rep_id", Text),
+        ("team", Text),
+        ("win_rate", Percent),
+        ("open_deals", Count),
+        ("usual_load", Number),
+        ("capacity", Text),
+        ("reason", Text),
+    ];
+    sheet("leads", title, "org", &a.as_of, &columns, rows, lang)
 }
 
 /// Cells with fewer calls than this share of the busiest cell's are not named as the best: a

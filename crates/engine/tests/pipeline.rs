@@ -15,7 +15,7 @@ use salescope_core::records::{Deal, DealStage, DealStatus, Rep, Role};
 use salescope_core::scope::Scope;
 use salescope_core::time::{Day, LocalDateTime};
 use salescope_engine::Context;
-use salescope_engine::pipeline::{Deals, backtest, forecast, funnel, stuck, volatility, weighted, winloss};
+use salescope_engine::pipeline::{Deals, backtest, forecast, funnel, lead_assignment, stuck, volatility, weighted, winloss};
 use salescope_store::testing::{TestDb, each_backend};
 use salescope_store::{Db, WriteContext};
 
@@ -46,7 +46,7 @@ fn deal(id: &str, rep: &str, created: LocalDateTime, closed: Option<(LocalDateTi
         deal_id: id.into(),
         rep_id: rep.into(),
         customer_id: format!("K-{id}"),
-        segment: None,
+        segment: Some("大客户".into()),
         source: None,
         created_at: created,
         status: closed.map_or(DealStatus::Open, |(_, s)| s),
@@ -154,6 +154,17 @@ async fn funnel_weighted_pipeline_stuck_deals_and_volatility_match_the_hand_figu
         assert_eq!((q4.period.as_str(), q4.actual, q4.forecast, q4.weighted), ("2024-Q4", 0.0, 1_500.0, 400.0));
         assert_eq!((q4.last_period, q4.same_last_year), (Some(1_500.0), None));
         assert_eq!(replay.mape.forecast, None, "no error in % of a zero actual");
+
+        // A 大客户 lead on 1 October: R1 won 2 of 3, R2 0 of 1; pooled 2 of 4. The spread between
+        // them is within the prior's floor, so k = 10: R1 (2 + 5) / 13 = 53.8%, R2 5 / 11 = 45.5%.
+        // R2 has D4 open, above a usual load of 0.5 (open at three of the last six month-ends).
+        let october = Day::from_ymd(2024, 10, 1).expect("date");
+        let leads = lead_assignment(&deals, &ctx, "大客户", None, october, salescope_core::i18n::Lang::En);
+        let ranked: Vec<(&str, f64, usize, f64, bool)> =
+            leads.candidates.iter().map(|c| (c.rep_id.as_str(), c.win_rate, c.open_deals, c.usual_load, c.has_capacity)).collect();
+        assert_eq!(ranked, [("R1", 53.8, 0, 0.0, true), ("R2", 45.5, 1, 0.5, false)]);
+        assert_eq!(leads.pooled_win_rate, Some(50.0));
+        assert!(leads.candidates[0].reason.starts_with("won 2 of 3 大客户 deals"), "{}", leads.candidates[0].reason);
 
         // R1 won 1,000 in July, nothing in August, 500 in September: mean 500, population sd
         // √((500² + 500² + 0²) / 3) = 408.25, CV 0.8165. R2 won nothing.

@@ -24,7 +24,7 @@ use salescope_engine::pipeline::{
     Deals, funnel, funnel_sheet, heatmap, heatmap_sheet, last_twelve_months, stuck, stuck_sheet, volatility, volatility_sheet, weighted,
     weighted_sheet, winloss, winloss_sheet,
 };
-use salescope_engine::pipeline::{backtest, backtest_sheet, forecast, forecast_sheet};
+use salescope_engine::pipeline::{backtest, backtest_sheet, forecast, forecast_sheet, lead_assignment, lead_assignment_sheet};
 use salescope_export::OutputFormat;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
@@ -164,6 +164,42 @@ pub async fn backtest_route(
     respond(&found, || backtest_sheet(&found, &a.ctx, &a.scope, a.lang), a.format)
 }
 
+#[derive(Deserialize, Default, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct LeadParams {
+    /// The lead's customer segment (required).
+    pub segment: Option<String>,
+    pub source: Option<String>,
+    /// Default: today.
+    pub as_of: Option<String>,
+    /// json (default), csv or xlsx.
+    pub format: Option<String>,
+    pub lang: Option<String>,
+}
+
+#[utoipa::path(get, path = "/api/v1/leads/assign", tag = "pipeline", summary = "Reps ranked to take a new lead of a segment: shrunk win rate, spare capacity and the reason",
+    params(LeadParams), responses((status = 200, description = "The ranking", body = salescope_engine::pipeline::LeadAssignment), (status = 403, description = "Needs an account that sees every rep", body = ErrorBody)))]
+pub async fn leads_route(
+    State(state): State<AppState>,
+    Extension(session): Extension<Session>,
+    Query(q): Query<LeadParams>,
+    headers: HeaderMap,
+) -> ApiResult<Response> {
+    let lang = request_lang(q.lang.as_deref(), &headers);
+    let format = output_format(q.format.as_deref(), lang)?;
+    let ctx = Context::load(&state.db).await.or_api(lang)?;
+    Access::new(&session, &ctx, lang).check(&Scope::Org, Reach::Records)?;
+    let Some(segment) = q.segment.as_deref().map(str::trim).filter(|s| !s.is_empty()) else {
+        return Err(crate::ApiError::bad_request("segment_required", lang.tr("leads.error.segment_required").to_string()));
+    };
+    let day = match q.as_of.as_deref() {
+        Some(text) => date(text, lang)?,
+        None => today(&state, None, lang).await?,
+    };
+    let found = lead_assignment(&Deals::load(&state.db).await.or_api(lang)?, &ctx, segment, q.source.as_deref(), day, lang);
+    respond(&found, || lead_assignment_sheet(&found, lang), format)
+}
+
 #[utoipa::path(get, path = "/api/v1/calls/heatmap", tag = "pipeline", summary = "Connect rate by weekday × hour, with the best cells named",
     params(ProcessParams), responses((status = 200, description = "The cells and the best three", body = salescope_engine::pipeline::CallHeatmap), (status = 403, description = "Outside the account's scope", body = ErrorBody)))]
 pub async fn heatmap_route(
@@ -214,18 +250,23 @@ pub async fn gaps_route(
 
 // ----- the page -----
 
+#[derive(Deserialize, Default)]
+pub(crate) struct PageQuery {
+    scope: Option<String>,
+    period: Option<String>,
+    as_of: Option<String>,
+    /// The segment of the lead to assign.
+    segment: Option<String>,
+}
+
 /// `/pipeline?scope=&period=&as_of=`: the funnel of a period, the weighted pipeline and stuck
 /// deals as of a day, and the volatility of the last twelve months.
-pub(crate) async fn page(
-    State(state): State<AppState>,
-    Extension(session): Extension<Session>,
-    Query(q): Query<ProcessParams>,
-) -> Response {
+pub(crate) async fn page(State(state): State<AppState>, Extension(session): Extension<Session>, Query(q): Query<PageQuery>) -> Response {
     let page = pipeline_page(&state, &session, &q).await;
     render(&state, &session, "/pipeline", page)
 }
 
-async fn pipeline_page(state: &AppState, session: &Session, q: &ProcessParams) -> ApiResult<Page> {
+async fn pipeline_page(state: &AppState, session: &Session, q: &PageQuery) -> ApiResult<Page> {
     let lang = session.lang;
     let ctx = Context::load(&state.db).await.or_api(lang)?;
     let access = Access::new(session, &ctx, lang);
@@ -246,6 +287,14 @@ async fn pipeline_page(state: &AppState, session: &Session, q: &ProcessParams) -
     let quarter = Period::quarter_of(today);
     let outlook = forecast(&deals, &ctx, &scope, &quarter, today).or_api(lang)?;
     let replay = backtest(&deals, &ctx, &scope, today).or_api(lang)?;
+    // Who should take the next lead of a segment: names every rep, so for those who see them all.
+    let mut segments: Vec<String> = deals.segments();
+    segments.sort();
+    let segment = q.segment.clone().filter(|s| segments.contains(s)).or_else(|| segments.first().cloned());
+    let leads = match (&segment, access.sees(&Scope::Org, Reach::Records)) {
+        (Some(segment), true) => Some(lead_assignment(&deals, &ctx, segment, None, day, lang)),
+        _ => None,
+    };
     let swings = if sees_records { Some(volatility(&deals, &ctx, &scope, &last_twelve_months(today)).or_api(lang)?) } else { None };
     let money = |v: f64| salescope_core::format::format_value(Some(v), salescope_core::kpi::Unit::Money, lang);
     let query = format!("scope={}&lang={}", percent_encode(&scope.label()), lang.code());
@@ -278,6 +327,10 @@ async fn pipeline_page(state: &AppState, session: &Session, q: &ProcessParams) -
             "winloss": factors.factors.iter().map(|f| json!({"factor": f.factor, "n": f.n, "effect": format!("{:+.1}", f.effect),
                 "ci": format!("[{:+.1}, {:+.1}]", f.ci_low, f.ci_high), "rates": format!("{:.1}% / {:.1}%", f.win_rate, f.win_rate_without), "shown": f.shown})).collect::<Vec<_>>(),
             "winloss_closed": factors.closed,
+            "segments": segments, "segment": segment,
+            "leads": leads.as_ref().map(|l| l.candidates.iter().take(10).map(|c| json!({"rank": c.rank, "rep": c.name, "team": c.team,
+                "rep_href": format!("/reps/{}", percent_encode(&c.rep_id)), "win_rate": format!("{:.1}%", c.win_rate), "capacity": c.has_capacity,
+                "reason": c.reason})).collect::<Vec<_>>()),
             "forecast": {"quarter": quarter.label(), "won": money(outlook.won), "pipeline": money(outlook.pipeline), "run_rate": money(outlook.run_rate),
                 "forecast": money(outlook.forecast), "low": money(outlook.low), "high": money(outlook.high)},
             "backtest": replay.rows.iter().map(|r| json!({"period": r.period, "actual": money(r.actual), "forecast": money(r.forecast),
