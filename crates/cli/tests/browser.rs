@@ -109,11 +109,11 @@ async fn chart_drawn(client: &Client, id: &str) -> bool {
     false
 }
 
-/// The text of an element; an element replaced while it is read (an htmx swap, a reload) is
-/// found again.
+/// The text of an element, waited for; an element replaced while it is read (an htmx swap, a
+/// reload) is found again.
 async fn text_of(client: &Client, css: &str) -> String {
     for _ in 0..20 {
-        let element = client.find(Locator::Css(css)).await.unwrap_or_else(|_| panic!("{css} on the page"));
+        let element = appears(client, Locator::Css(css)).await.unwrap_or_else(|_| panic!("{css} on the page"));
         match element.text().await {
             Ok(text) => return text,
             Err(_) => tokio::time::sleep(Duration::from_millis(100)).await,

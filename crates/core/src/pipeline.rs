@@ -449,6 +449,62 @@ pub fn shrunk_win_rates(counts: &[(u32, u32)]) -> Option<Shrunk> {
 const MIN_PRIOR_STRENGTH: f64 = 10.0;
 const MAX_PRIOR_STRENGTH: f64 = 200.0;
 
+/// The category a rep puts an open deal in, as sales teams know them from their CRM.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum ForecastCategory {
+    Pipeline,
+    BestCase,
+    Commit,
+}
+
+impl ForecastCategory {
+    pub const ALL: [ForecastCategory; 3] = [ForecastCategory::Pipeline, ForecastCategory::BestCase, ForecastCategory::Commit];
+
+    pub fn id(self) -> &'static str {
+        match self {
+            ForecastCategory::Pipeline => "pipeline",
+            ForecastCategory::BestCase => "best_case",
+            ForecastCategory::Commit => "commit",
+        }
+    }
+
+    pub fn from_id(id: &str) -> Option<ForecastCategory> {
+        ForecastCategory::ALL.into_iter().find(|c| c.id() == id.trim())
+    }
+}
+
+/// The reps' own call, rolled up the CRM way (cents): closed = won in the period so far; commit =
+/// closed + open deals in commit; best case = commit + open deals in best case; pipeline = best case
+/// + every other open deal.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct CategoryRollup {
+    pub closed: i64,
+    pub commit: i64,
+    pub best_case: i64,
+    pub pipeline: i64,
+}
+
+pub fn category_rollup(
+    paths: &[DealPath],
+    category: impl Fn(&DealPath) -> Option<ForecastCategory>,
+    start: LocalDateTime,
+    as_of: LocalDateTime,
+    counts: impl Fn(&DealPath) -> bool,
+) -> CategoryRollup {
+    let mut open = [0i64; 3];
+    let mut closed = 0;
+    for path in paths.iter().filter(|p| counts(p)) {
+        match path.closed {
+            Some((at, Ending::Won)) if at >= start && at <= as_of => closed += path.amount,
+            _ if path.open_at(as_of) => open[category(path).unwrap_or(ForecastCategory::Pipeline) as usize] += path.amount,
+            _ => {}
+        }
+    }
+    let commit = closed + open[ForecastCategory::Commit as usize];
+    let best_case = commit + open[ForecastCategory::BestCase as usize];
+    CategoryRollup { closed, commit, best_case, pipeline: best_case + open[ForecastCategory::Pipeline as usize] }
+}
+
 /// Population standard deviation / mean of monthly revenue; none when the mean is zero.
 pub fn coefficient_of_variation(monthly: &[f64]) -> Option<f64> {
     if monthly.is_empty() {
@@ -601,6 +657,18 @@ mod tests {
         let strong = shrunk_win_rates(&[(2, 2), (40, 60), (20, 60)]).expect("rates");
         assert!(strong.rates[1] > strong.rates[0], "30 of 40-level evidence beats 2 of 2: {strong:?}");
         assert_eq!(shrunk_win_rates(&[(0, 0)]), None);
+    }
+
+    #[test]
+    fn the_reps_categories_roll_up_the_crm_way() {
+        // As of the 11th: D1 (1,000) won on the 10th; D4 (800) open, put in commit. A second open
+        // deal of 500 without a category counts as pipeline.
+        let mut all = deals();
+        all.push(path("D6", 9, &[("接触", 9)], None, 50_000));
+        let category = |p: &DealPath| (p.deal_id == "D4").then_some(ForecastCategory::Commit);
+        let rollup = category_rollup(&all, category, at(1, 0), at(11, 12), |_| true);
+        assert_eq!(rollup, CategoryRollup { closed: 100_000, commit: 180_000, best_case: 180_000, pipeline: 230_000 });
+        assert_eq!(ForecastCategory::from_id("best_case"), Some(ForecastCategory::BestCase));
     }
 
     #[test]

@@ -8,7 +8,7 @@ use crate::kpis::scope_name;
 use crate::{Context, Result};
 use salescope_core::i18n::Lang;
 use salescope_core::period::{Period, PeriodKind};
-use salescope_core::pipeline::{self, DealPath, Ending};
+use salescope_core::pipeline::{self, DealPath, Ending, ForecastCategory};
 use salescope_core::scope::Scope;
 use salescope_core::sheet::{Cell, CellKind, Sheet, SheetColumn, SheetRow};
 use salescope_core::time::{Day, LocalDateTime};
@@ -25,13 +25,38 @@ fn end_of(day: Day) -> LocalDateTime {
 pub struct Deals {
     paths: Vec<DealPath>,
     order: Vec<String>,
+    /// The forecast category reps put their open deals in.
+    categories: std::collections::HashMap<String, ForecastCategory>,
 }
 
 impl Deals {
     pub async fn load(db: &Db) -> Result<Deals> {
         let paths = db.deal_paths().await?;
         let order = pipeline::learned_order(&paths);
-        Ok(Deals { paths, order })
+        let categories =
+            db.forecast_categories().await?.into_iter().filter_map(|(deal, c)| Some((deal, ForecastCategory::from_id(&c)?))).collect();
+        Ok(Deals { paths, order, categories })
+    }
+
+    /// A rep's deals open at the end of `day`, with their current stage and category.
+    pub fn open_deals_of(&self, rep_id: &str, day: Day) -> Vec<OpenDeal> {
+        let t = end_of(day);
+        self.paths
+            .iter()
+            .filter(|p| p.rep_id == rep_id && p.open_at(t))
+            .map(|p| OpenDeal {
+                deal_id: p.deal_id.clone(),
+                stage: p.stage_at(t).map(|(s, _)| s.clone()),
+                amount: p.amount as f64 / 100.0,
+                created: p.created_at.day().to_string(),
+                category: self.categories.get(&p.deal_id).copied().unwrap_or(ForecastCategory::Pipeline).id().to_string(),
+            })
+            .collect()
+    }
+
+    /// The rep a deal belongs to.
+    pub fn rep_of(&self, deal_id: &str) -> Option<&str> {
+        self.paths.iter().find(|p| p.deal_id == deal_id).map(|p| p.rep_id.as_str())
     }
 }
 
@@ -267,6 +292,26 @@ pub fn winloss(deals: &Deals, ctx: &Context, scope: &Scope, period: &Period) -> 
 }
 
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct OpenDeal {
+    pub deal_id: String,
+    pub stage: Option<String>,
+    /// Yuan.
+    pub amount: f64,
+    pub created: String,
+    /// pipeline, best_case or commit.
+    pub category: String,
+}
+
+/// The reps' forecast categories rolled up (yuan): each figure includes the ones before it.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct Categories {
+    pub closed: f64,
+    pub commit: f64,
+    pub best_case: f64,
+    pub pipeline: f64,
+}
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct ForecastReport {
     pub scope: String,
     pub period: String,
@@ -282,6 +327,8 @@ pub struct ForecastReport {
     pub low: f64,
     pub high: f64,
     pub open_deals: usize,
+    /// The reps' own call beside the statistical forecast.
+    pub categories: Categories,
 }
 
 /// Earlier periods compared for the run-rate.
@@ -331,6 +378,13 @@ pub fn forecast(deals: &Deals, ctx: &Context, scope: &Scope, period: &Period, as
     ctx.check_scope(scope)?;
     let f = forecast_parts(deals, ctx, scope, period, as_of);
     let yuan = |cents: f64| round(cents / 100.0, 2);
+    let rollup = pipeline::category_rollup(
+        &deals.paths,
+        |p| deals.categories.get(&p.deal_id).copied(),
+        period.start.start(),
+        end_of(as_of),
+        |p| ctx.rep_in_scope_on(scope, &p.rep_id, as_of),
+    );
     Ok(ForecastReport {
         scope: scope.label(),
         period: period.label(),
@@ -342,6 +396,12 @@ pub fn forecast(deals: &Deals, ctx: &Context, scope: &Scope, period: &Period, as
         low: yuan(f.low),
         high: yuan(f.high),
         open_deals: f.open_deals,
+        categories: Categories {
+            closed: yuan(rollup.closed as f64),
+            commit: yuan(rollup.commit as f64),
+            best_case: yuan(rollup.best_case as f64),
+            pipeline: yuan(rollup.pipeline as f64),
+        },
     })
 }
 

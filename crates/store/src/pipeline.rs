@@ -43,3 +43,27 @@ impl Db {
             .collect())
     }
 }
+
+impl Db {
+    /// The forecast category of each deal that has one.
+    pub async fn forecast_categories(&self) -> Result<HashMap<String, String>> {
+        let sql = "SELECT deal_id, category FROM deal_forecast_categories";
+        let rows: Vec<(String, String)> = on_pool!(self, pool => sqlx::query_as(sql).fetch_all(pool).await?);
+        Ok(rows.into_iter().collect())
+    }
+
+    /// Puts a deal in a forecast category; returns the category it had.
+    pub async fn set_forecast_category(&self, deal_id: &str, category: &str, login: &str, at: i64) -> Result<Option<String>> {
+        let select = crate::sql::numbered(self.backend(), "SELECT category FROM deal_forecast_categories WHERE deal_id = ?");
+        let before: Option<String> = on_pool!(self, pool => sqlx::query_scalar(&select).bind(deal_id).fetch_optional(pool).await?);
+        let sql = format!(
+            "INSERT INTO deal_forecast_categories (deal_id, category, set_by, set_at) VALUES {} \
+             ON CONFLICT (deal_id) DO UPDATE SET category = excluded.category, set_by = excluded.set_by, set_at = excluded.set_at",
+            crate::sql::value_tuples(self.backend(), 1, 4)
+        );
+        on_pool!(self, pool => {
+            sqlx::query(&sql).bind(deal_id).bind(category).bind(login).bind(at).execute(pool).await?;
+        });
+        Ok(before)
+    }
+}

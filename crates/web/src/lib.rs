@@ -132,6 +132,7 @@ fn routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(pipeline::forecast_route))
         .routes(routes!(pipeline::backtest_route))
         .routes(routes!(pipeline::leads_route))
+        .routes(routes!(pipeline::category_route))
         .routes(routes!(pipeline::heatmap_route))
         .routes(routes!(pipeline::gaps_route))
         .routes(routes!(training::plan))

@@ -68,6 +68,7 @@ pub(crate) fn routes() -> Router<AppState> {
         .route("/import", get(crate::upload::form).post(crate::upload::preview))
         .route("/import/commit", post(crate::upload::commit))
         .route("/pipeline", get(crate::pipeline::page))
+        .route("/reps/{rep_id}/deals/{deal_id}/category", post(crate::pipeline::category_form))
         .route("/training", get(crate::training_pages::plan))
         .route("/training/courses", post(crate::training_pages::add_course))
         .route("/training/sessions", post(crate::training_pages::add_session))
@@ -677,6 +678,8 @@ async fn rep_page_data(state: &AppState, session: &Session, rep_id: &str, q: &Sc
         .collect();
     let team = ctx.rep(rep_id).map(|r| r.team.clone());
     let quarter = Period::quarter_of(today);
+    let open_deals = salescope_engine::pipeline::Deals::load(&state.db).await.or_api(lang)?.open_deals_of(rep_id, today);
+    let may_categorise = session.viewer.rep_id.as_deref() == Some(rep_id) || session.viewer.may(Permission::Review);
     let gaps = salescope_engine::coaching::coaching_gaps(&state.db, &ctx, rep_id, &quarter, lang).await.or_api(lang)?;
     let gaps: Vec<serde_json::Value> = gaps
         .gaps
@@ -705,6 +708,10 @@ async fn rep_page_data(state: &AppState, session: &Session, rep_id: &str, q: &Sc
             "own": session.viewer.rep_id.as_deref() == Some(rep_id),
             "saved": q.saved.is_some(),
             "gaps": gaps,
+            "open_deals": open_deals.iter().map(|d| json!({"deal_id": d.deal_id, "stage": d.stage, "amount": format_value(Some(d.amount), Unit::Money, lang),
+                "created": d.created, "category": d.category,
+                "action": format!("/reps/{}/deals/{}/category", auth::percent_encode(rep_id), auth::percent_encode(&d.deal_id))})).collect::<Vec<_>>(),
+            "may_categorise": may_categorise,
             "gaps_period": quarter.label(),
             "gaps_csv": format!("/api/v1/coaching/gaps?rep={}&period={}&format=csv&lang={}", auth::percent_encode(rep_id), quarter.label(), lang.code()),
         }),

@@ -248,6 +248,76 @@ pub async fn gaps_route(
     respond(&found, || gaps_sheet(&found, lang), format)
 }
 
+/// Puts a deal in a forecast category: the deal's own rep, or a lead or manager who sees the rep's
+/// records. Logged in the change log.
+pub(crate) async fn set_category(state: &AppState, session: &Session, deal_id: &str, category: &str) -> ApiResult<()> {
+    let lang = session.lang;
+    let ctx = Context::load(&state.db).await.or_api(lang)?;
+    let deals = Deals::load(&state.db).await.or_api(lang)?;
+    let Some(rep) = deals.rep_of(deal_id) else {
+        return Err(salescope_engine::EngineError::not_found("error.unknown_deal", &[("deal", &deal_id)])).or_api(lang);
+    };
+    let access = Access::new(session, &ctx, lang);
+    let own = session.viewer.rep_id.as_deref() == Some(rep);
+    if !own {
+        access.check(&Scope::Rep(rep.to_string()), Reach::Records)?;
+        crate::access::require(session, salescope_core::access::Permission::Review, lang)?;
+    }
+    let Some(category) = salescope_core::pipeline::ForecastCategory::from_id(category) else {
+        let choices = "pipeline, best_case, commit";
+        return Err(crate::ApiError::bad_request(
+            "bad_choice",
+            lang.format("error.bad_choice", &[("value", &category), ("field", &"category"), ("choices", &choices)]),
+        ));
+    };
+    let before =
+        state.db.set_forecast_category(deal_id, category.id(), &session.viewer.login, crate::accounts::now_unix()).await.or_api(lang)?;
+    crate::access::record_change(
+        state,
+        session,
+        "forecast_category",
+        deal_id,
+        "update",
+        before.map(|b| json!(b)).as_ref(),
+        Some(&json!(category.id())),
+    )
+    .await
+}
+
+#[derive(Deserialize, Default, utoipa::ToSchema)]
+pub struct CategoryBody {
+    /// pipeline, best_case or commit.
+    pub category: String,
+}
+
+#[utoipa::path(put, path = "/api/v1/deals/{deal}/forecast-category", tag = "pipeline", summary = "Put an open deal in a forecast category (pipeline, best_case, commit)",
+    params(("deal" = String, Path, description = "Deal id")), request_body = CategoryBody,
+    responses((status = 204, description = "Set"), (status = 400, description = "Not a category", body = ErrorBody), (status = 403, description = "Not the deal's rep, lead or manager", body = ErrorBody), (status = 404, description = "No such deal", body = ErrorBody)))]
+pub async fn category_route(
+    State(state): State<AppState>,
+    Extension(session): Extension<Session>,
+    axum::extract::Path(deal): axum::extract::Path<String>,
+    body: axum::body::Bytes,
+) -> ApiResult<Response> {
+    let body: CategoryBody = crate::request::json_body(&body, false, session.lang)?;
+    set_category(&state, &session, &deal, &body.category).await?;
+    Ok(axum::http::StatusCode::NO_CONTENT.into_response())
+}
+
+/// The category form of a rep's page.
+pub(crate) async fn category_form(
+    State(state): State<AppState>,
+    Extension(session): Extension<Session>,
+    axum::extract::Path((rep, deal)): axum::extract::Path<(String, String)>,
+    body: axum::body::Bytes,
+) -> Response {
+    let category = form_urlencoded::parse(&body).find(|(k, _)| k == "category").map(|(_, v)| v.into_owned()).unwrap_or_default();
+    match set_category(&state, &session, &deal, &category).await {
+        Ok(()) => axum::response::Redirect::to(&format!("/reps/{}#deals", percent_encode(&rep))).into_response(),
+        Err(e) => render(&state, &session, "/pipeline", Err(e)),
+    }
+}
+
 // ----- the page -----
 
 #[derive(Deserialize, Default)]
@@ -332,7 +402,9 @@ async fn pipeline_page(state: &AppState, session: &Session, q: &PageQuery) -> Ap
                 "rep_href": format!("/reps/{}", percent_encode(&c.rep_id)), "win_rate": format!("{:.1}%", c.win_rate), "capacity": c.has_capacity,
                 "reason": c.reason})).collect::<Vec<_>>()),
             "forecast": {"quarter": quarter.label(), "won": money(outlook.won), "pipeline": money(outlook.pipeline), "run_rate": money(outlook.run_rate),
-                "forecast": money(outlook.forecast), "low": money(outlook.low), "high": money(outlook.high)},
+                "forecast": money(outlook.forecast), "low": money(outlook.low), "high": money(outlook.high),
+                "closed": money(outlook.categories.closed), "commit": money(outlook.categories.commit), "best_case": money(outlook.categories.best_case),
+                "all_open": money(outlook.categories.pipeline)},
             "backtest": replay.rows.iter().map(|r| json!({"period": r.period, "actual": money(r.actual), "forecast": money(r.forecast),
                 "interval": format!("[{}, {}]", money(r.low), money(r.high)), "inside": r.actual >= r.low && r.actual <= r.high,
                 "last_period": r.last_period.map(money), "same_last_year": r.same_last_year.map(money), "weighted": money(r.weighted)})).collect::<Vec<_>>(),

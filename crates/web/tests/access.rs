@@ -599,3 +599,47 @@ async fn the_trainer_plans_a_course_signs_reps_in_and_only_attendees_give_feedba
     })
     .await;
 }
+
+#[tokio::test]
+async fn reps_put_their_own_deals_in_forecast_categories_and_the_forecast_rolls_them_up() {
+    each_backend(async |store: &TestDb| {
+        let base = start(store).await;
+        let admin = logged_in(&base, "admin").await;
+        let deals = json!([
+            {"deal_id": "D1", "rep_id": "R1", "customer_id": "K1", "created_at": "2024-07-01 09:00", "status": "open", "amount": 1000},
+            {"deal_id": "D2", "rep_id": "R1", "customer_id": "K2", "created_at": "2024-07-02 09:00", "status": "won", "amount": 300, "closed_at": "2024-07-05 10:00", "contract_no": "HT-2"},
+            {"deal_id": "D3", "rep_id": "R3", "customer_id": "K3", "created_at": "2024-07-03 09:00", "status": "open", "amount": 500}
+        ]);
+        let response = admin.post(format!("{base}/api/v1/ingest/deals")).json(&deals).send().await.expect("ingest");
+        assert_eq!(response.status().as_u16(), 200);
+        let r1 = logged_in(&base, "r1").await;
+        let set = |browser: &Browser, deal: &str, category: &str| {
+            let request = browser.put(format!("{base}/api/v1/deals/{deal}/forecast-category")).json(&json!({"category": category}));
+            async move { request.send().await.expect("put").status().as_u16() }
+        };
+        assert_eq!(set(&r1, "D1", "commit").await, 204, "a rep sets their own deal");
+        assert_eq!(set(&r1, "D3", "commit").await, 403, "not a deal of another team's rep");
+        assert_eq!(set(&r1, "D1", "maybe").await, 400);
+        assert_eq!(set(&r1, "D9", "commit").await, 404);
+        // The page form does the same and lands back on the rep's page.
+        let form = r1.post(format!("{base}/reps/R1/deals/D1/category")).form(&[("category", "best_case")]).send().await.expect("post");
+        assert_eq!(form.status().as_u16(), 303);
+        let page = r1.get(format!("{base}/reps/R1")).send().await.expect("get").text().await.expect("text");
+        assert!(page.contains("value=\"best_case\" selected"), "the page shows the category");
+        // A manager's roll-up for July as of the 31st: closed 300, commit unchanged, best case
+        // + D1's 1,000, pipeline + D3's 500 (no category: pipeline).
+        let boss = logged_in(&base, "boss").await;
+        let forecast: Value = boss
+            .get(format!("{base}/api/v1/forecast?period=2024-07&as_of=2024-07-31"))
+            .send()
+            .await
+            .expect("get")
+            .json()
+            .await
+            .expect("json");
+        assert_eq!(forecast["categories"], json!({"closed": 300.0, "commit": 300.0, "best_case": 1300.0, "pipeline": 1800.0}));
+        let log = admin.get(format!("{base}/changes")).send().await.expect("get").text().await.expect("text");
+        assert!(log.contains("forecast_category"), "category changes are logged");
+    })
+    .await;
+}
