@@ -124,6 +124,15 @@ pub enum CoachingAction {
         #[command(flatten)]
         output: Output,
     },
+    /// The coaching tasks made from gaps on the reps' pages: owner, due date, the gap then and
+    /// at the last follow-up, notes (`--json` for everything).
+    Tasks {
+        /// Only this rep's.
+        #[arg(long)]
+        rep: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 #[derive(Subcommand)]
@@ -197,7 +206,10 @@ pub async fn calls(action: CallsAction, db: &Db, lang: Lang, today: Day) -> anyh
 
 pub async fn coaching(action: CoachingAction, db: &Db, lang: Lang, today: Day) -> anyhow::Result<()> {
     let ctx = Context::load(db).await.map_err(fail(lang))?;
-    let CoachingAction::Gaps { rep, period, output: out } = action;
+    let (rep, period, out) = match action {
+        CoachingAction::Gaps { rep, period, output } => (rep, period, output),
+        CoachingAction::Tasks { rep, json } => return tasks(db, rep.as_deref(), json, lang).await,
+    };
     let period = period.as_deref().map_or_else(|| Ok(salescope_core::period::Period::quarter_of(today)), |p| args::period(p, lang))?;
     let found = salescope_engine::coaching::coaching_gaps(db, &ctx, &rep, &period, lang).await.map_err(fail(lang))?;
     emit(&found, || salescope_engine::coaching::gaps_sheet(&found, lang), &out, lang)
@@ -227,4 +239,42 @@ pub async fn leads(action: LeadsAction, db: &Db, lang: Lang, today: Day) -> anyh
     let deals = Deals::load(db).await.map_err(fail(lang))?;
     let found = lead_assignment(&deals, &ctx, &segment, source.as_deref(), day, lang);
     emit(&found, || lead_assignment_sheet(&found, lang), &out, lang)
+}
+
+async fn tasks(db: &Db, rep: Option<&str>, json: bool, lang: Lang) -> anyhow::Result<()> {
+    let tasks: Vec<_> = db.coaching_tasks().await?.into_iter().filter(|t| rep.is_none_or(|r| r == t.rep_id)).collect();
+    if json {
+        let rows: Vec<serde_json::Value> = tasks
+            .iter()
+            .map(|t| {
+                serde_json::json!({"id": t.id, "rep_id": t.rep_id, "kind": t.kind, "name": t.name, "baseline": t.baseline, "team_median": t.team_median,
+                    "latest": t.latest, "measured_on": t.measured_on.map(|d| d.to_string()), "owner": t.owner, "due": t.due.to_string(),
+                    "status": t.status, "notes": t.notes.lines().collect::<Vec<_>>()})
+            })
+            .collect();
+        println!("{}", serde_json::to_string_pretty(&rows)?);
+        return Ok(());
+    }
+    let headings: Vec<String> = ["id", "rep", "gap", "baseline", "team_median", "latest", "owner", "due", "status"]
+        .iter()
+        .map(|h| lang.tr(&format!("coaching.column.{h}")).to_string())
+        .collect();
+    let rows: Vec<Vec<String>> = tasks
+        .iter()
+        .map(|t| {
+            vec![
+                t.id.to_string(),
+                t.rep_id.clone(),
+                format!("{} · {}", lang.tr(&format!("coaching.kind.{}", t.kind)), t.label),
+                t.baseline.to_string(),
+                t.team_median.to_string(),
+                t.latest.map(|v| v.to_string()).unwrap_or_default(),
+                t.owner.clone(),
+                t.due.to_string(),
+                t.status.clone(),
+            ]
+        })
+        .collect();
+    print!("{}", crate::table::render(&headings, &rows));
+    Ok(())
 }

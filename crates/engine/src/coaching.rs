@@ -86,6 +86,18 @@ fn round(v: f64) -> f64 {
 }
 
 pub async fn coaching_gaps(db: &Db, ctx: &Context, rep_id: &str, period: &Period, lang: Lang) -> Result<CoachingGaps> {
+    compare(db, ctx, rep_id, period, lang, false).await
+}
+
+/// A rep's value and the team median of one gap's measure over a period, behind or not: the
+/// follow-up of a coaching task. `None` when the rep has no data for it.
+pub async fn measure(db: &Db, ctx: &Context, rep_id: &str, period: &Period, kind: &str, name: &str) -> Result<Option<(f64, f64)>> {
+    let all = compare(db, ctx, rep_id, period, Lang::En, true).await?;
+    Ok(all.gaps.into_iter().find(|g| g.kind == kind && g.name == name).map(|g| (g.rep_value, g.team_median)))
+}
+
+/// The rep against the team on every measure; with `keep_all` false only where the rep is behind.
+async fn compare(db: &Db, ctx: &Context, rep_id: &str, period: &Period, lang: Lang, keep_all: bool) -> Result<CoachingGaps> {
     let rep = ctx.rep(rep_id).ok_or_else(|| EngineError::UnknownRep(rep_id.to_string()))?;
     let team = ctx.team_on(rep_id, period.end).unwrap_or(&rep.team).to_string();
     let team_scope = Scope::Team(team.clone());
@@ -112,7 +124,7 @@ pub async fn coaching_gaps(db: &Db, ctx: &Context, rep_id: &str, period: &Period
         let eligible = || funnels.iter().filter_map(|(_, f)| f.get(i)).filter(|s| s.entered >= MIN_ENTRIES);
         let conversions: Vec<f64> = eligible().filter_map(|s| s.conversion).collect();
         if let (Some(own), Some((middle, top))) = (stage.conversion, spread(&conversions, Direction::HigherIsBetter))
-            && own < middle
+            && (keep_all || own < middle)
         {
             gaps.push(Gap {
                 kind: "stage_conversion".into(),
@@ -128,7 +140,7 @@ pub async fn coaching_gaps(db: &Db, ctx: &Context, rep_id: &str, period: &Period
         }
         let durations: Vec<f64> = eligible().filter_map(|s| s.median_days).collect();
         if let (Some(own), Some((middle, top))) = (stage.median_days, spread(&durations, Direction::LowerIsBetter))
-            && own > middle
+            && (keep_all || own > middle)
         {
             gaps.push(Gap {
                 kind: "time_in_stage".into(),
@@ -154,7 +166,7 @@ pub async fn coaching_gaps(db: &Db, ctx: &Context, rep_id: &str, period: &Period
             Direction::HigherIsBetter => own < middle,
             Direction::LowerIsBetter => own > middle,
         };
-        if behind && middle.abs() > f64::EPSILON {
+        if (keep_all || behind) && middle.abs() > f64::EPSILON {
             gaps.push(Gap {
                 kind: "kpi".into(),
                 name: kpi.id.clone(),

@@ -11,6 +11,7 @@ mod actions;
 mod audit;
 mod auth;
 mod calendar;
+mod coaching_pages;
 mod conversation;
 mod conversation_pages;
 mod error;

@@ -68,6 +68,11 @@ pub(crate) fn routes() -> Router<AppState> {
         .route("/import", get(crate::upload::form).post(crate::upload::preview))
         .route("/import/commit", post(crate::upload::commit))
         .route("/pipeline", get(crate::pipeline::page))
+        .route("/coaching", get(crate::coaching_pages::list))
+        .route("/coaching/tasks", post(crate::coaching_pages::create))
+        .route("/coaching/tasks/{id}/note", post(crate::coaching_pages::note))
+        .route("/coaching/tasks/{id}/remeasure", post(crate::coaching_pages::remeasure))
+        .route("/coaching/tasks/{id}/status", post(crate::coaching_pages::status))
         .route("/reps/{rep_id}/deals/{deal_id}/category", post(crate::pipeline::category_form))
         .route("/training", get(crate::training_pages::plan))
         .route("/training/courses", post(crate::training_pages::add_course))
@@ -85,7 +90,7 @@ pub(crate) fn routes() -> Router<AppState> {
 }
 
 /// Every template, compiled into the binary.
-const TEMPLATES: [(&str, &str); 26] = [
+const TEMPLATES: [(&str, &str); 27] = [
     ("base.html", include_str!("../templates/base.html")),
     ("login.html", include_str!("../templates/login.html")),
     ("dashboard.html", include_str!("../templates/dashboard.html")),
@@ -112,6 +117,7 @@ const TEMPLATES: [(&str, &str); 26] = [
     ("session.html", include_str!("../templates/session.html")),
     ("feedback.html", include_str!("../templates/feedback.html")),
     ("pipeline.html", include_str!("../templates/pipeline.html")),
+    ("coaching.html", include_str!("../templates/coaching.html")),
 ];
 
 pub(crate) fn templates() -> Environment<'static> {
@@ -209,6 +215,7 @@ fn navigation(session: &Session) -> Vec<serde_json::Value> {
     if viewer.role != Role::Rep {
         items.push(json!({"href": "/pipeline", "label": session.lang.tr("nav.pipeline")}));
     }
+    items.push(json!({"href": "/coaching", "label": session.lang.tr("nav.coaching")}));
     items.push(json!({"href": "/training", "label": session.lang.tr("nav.training")}));
     if viewer.may(Permission::Review) {
         items.push(json!({"href": "/reviews/weekly", "label": session.lang.tr("nav.reviews")}));
@@ -686,7 +693,7 @@ async fn rep_page_data(state: &AppState, session: &Session, rep_id: &str, q: &Sc
         .iter()
         .map(|g| {
             json!({
-                "kind": lang.tr(&format!("coaching.kind.{}", g.kind)), "label": g.label, "rep_value": g.rep_value, "team_median": g.team_median,
+                "kind": lang.tr(&format!("coaching.kind.{}", g.kind)), "kind_id": g.kind, "name": g.name, "label": g.label, "rep_value": g.rep_value, "team_median": g.team_median,
                 "top_quartile": g.top_quartile, "impact": g.impact, "unit": lang.tr(&format!("coaching.unit.{}", g.impact_unit)),
                 "courses": g.courses.iter().map(|c| json!({"title": c.title, "href": format!("/training/courses/{}", auth::percent_encode(&c.course_id))})).collect::<Vec<_>>(),
             })
@@ -712,6 +719,7 @@ async fn rep_page_data(state: &AppState, session: &Session, rep_id: &str, q: &Sc
                 "created": d.created, "category": d.category,
                 "action": format!("/reps/{}/deals/{}/category", auth::percent_encode(rep_id), auth::percent_encode(&d.deal_id))})).collect::<Vec<_>>(),
             "may_categorise": may_categorise,
+            "may_coach": session.viewer.may(Permission::Review),
             "gaps_period": quarter.label(),
             "gaps_csv": format!("/api/v1/coaching/gaps?rep={}&period={}&format=csv&lang={}", auth::percent_encode(rep_id), quarter.label(), lang.code()),
         }),

@@ -643,3 +643,46 @@ async fn reps_put_their_own_deals_in_forecast_categories_and_the_forecast_rolls_
     })
     .await;
 }
+
+#[tokio::test]
+async fn a_team_lead_turns_a_gap_into_a_coaching_task_with_notes_a_follow_up_and_an_end() {
+    each_backend(async |store: &TestDb| {
+        let base = start(store).await;
+        let lead = logged_in(&base, "lead").await;
+        let post = |browser: &Browser, path: &str, form: &[(&str, &str)]| {
+            let request = browser.post(format!("{base}{path}")).form(form);
+            async move { request.send().await.expect("post").status().as_u16() }
+        };
+        let gap = [
+            ("rep_id", "R1"),
+            ("kind", "kpi"),
+            ("name", "outbound_calls"),
+            ("label", "Outbound calls"),
+            ("baseline", "1"),
+            ("team_median", "3"),
+            ("due", "2024-08-15"),
+        ];
+        assert_eq!(post(&lead, "/coaching/tasks", &gap).await, 303);
+        let mut other = gap;
+        other[0] = ("rep_id", "R3");
+        assert_eq!(post(&lead, "/coaching/tasks", &other).await, 403, "R3 is not in the lead's team");
+        let page = lead.get(format!("{base}/coaching")).send().await.expect("get").text().await.expect("text");
+        let id = page.split("data-id=\"").nth(1).and_then(|rest| rest.split('"').next()).expect("the task's row").to_string();
+        assert_eq!(post(&lead, &format!("/coaching/tasks/{id}/note"), &[("note", "每天上午先打 20 通")]).await, 303);
+        assert_eq!(post(&lead, &format!("/coaching/tasks/{id}/remeasure"), &[]).await, 303);
+        let page = lead.get(format!("{base}/coaching")).send().await.expect("get").text().await.expect("text");
+        assert!(page.contains("每天上午先打 20 通"), "the note is on the task");
+        assert!(page.contains("no data yet"), "the follow-up found no calls in the last 30 days");
+        assert!(page.contains("badge bad\">2024-08-15"), "the task is overdue");
+        // The rep reads their own task but writes nothing.
+        let rep = logged_in(&base, "r1").await;
+        let own = rep.get(format!("{base}/coaching")).send().await.expect("get").text().await.expect("text");
+        assert!(own.contains("每天上午先打 20 通") && !own.contains("remeasure"), "read-only for the rep");
+        assert_eq!(post(&rep, &format!("/coaching/tasks/{id}/status"), &[("status", "done")]).await, 403);
+        assert_eq!(post(&lead, &format!("/coaching/tasks/{id}/status"), &[("status", "done")]).await, 303);
+        let admin = logged_in(&base, "admin").await;
+        let log = admin.get(format!("{base}/changes")).send().await.expect("get").text().await.expect("text");
+        assert!(log.contains("coaching_task"), "coaching tasks are in the change log");
+    })
+    .await;
+}
