@@ -1,7 +1,7 @@
 //! `salescope conversation`: behaviour metrics of transcribed calls.
 
 use crate::args::{self, fail};
-use crate::report_cmd::{Output, output};
+use crate::report_cmd::{Output, emit};
 use clap::Subcommand;
 use salescope_core::i18n::Lang;
 use salescope_core::time::Day;
@@ -126,11 +126,7 @@ pub async fn run(action: ConversationAction, db: &Db, lang: Lang, today: Day) ->
         ConversationAction::Calls { scope, period, output: out } => {
             let (scope, period) = scope_and_period(&scope, period)?;
             let found = calls(db, &ctx, &scope, &period).await.map_err(fail(lang))?;
-            if prints_json(&out) {
-                println!("{}", serde_json::to_string_pretty(&found)?);
-                return Ok(());
-            }
-            output(&calls_sheet(&found, &scope, &period, lang), &out, lang)
+            emit(&found, || calls_sheet(&found, &scope, &period, lang), &out, lang)
         }
         ConversationAction::Compare { scope, period, by, output: out } => {
             let (scope, period) = scope_and_period(&scope, period)?;
@@ -138,18 +134,9 @@ pub async fn run(action: ConversationAction, db: &Db, lang: Lang, today: Day) ->
                 anyhow::anyhow!(lang.format("error.bad_choice", &[("value", &by), ("field", &"--by"), ("choices", &"outcome, performer")]))
             })?;
             let comparison = compare(db, &ctx, &scope, &period, by, lang).await.map_err(fail(lang))?;
-            if prints_json(&out) {
-                println!("{}", serde_json::to_string_pretty(&comparison.metrics)?);
-                return Ok(());
-            }
-            output(&comparison_sheet(&comparison, lang), &out, lang)
+            emit(&comparison.metrics, || comparison_sheet(&comparison, lang), &out, lang)
         }
         ConversationAction::Sentiment { format } => sentiment(&format, lang),
         ConversationAction::Config { action } => config(action, db, lang).await,
     }
-}
-
-/// JSON to the terminal is the records themselves, not a sheet.
-fn prints_json(out: &Output) -> bool {
-    out.format.as_deref() == Some("json") && out.output.is_none()
 }
