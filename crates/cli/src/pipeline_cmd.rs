@@ -211,7 +211,9 @@ pub async fn coaching(action: CoachingAction, db: &Db, lang: Lang, today: Day) -
         CoachingAction::Tasks { rep, json } => return tasks(db, rep.as_deref(), json, lang).await,
     };
     let period = period.as_deref().map_or_else(|| Ok(salescope_core::period::Period::quarter_of(today)), |p| args::period(p, lang))?;
-    let found = salescope_engine::coaching::coaching_gaps(db, &ctx, &rep, &period, lang).await.map_err(fail(lang))?;
+    let found = salescope_engine::coaching::coaching_gaps(db, &ctx, &Deals::load(db).await.map_err(fail(lang))?, &rep, &period, lang)
+        .await
+        .map_err(fail(lang))?;
     emit(&found, || salescope_engine::coaching::gaps_sheet(&found, lang), &out, lang)
 }
 

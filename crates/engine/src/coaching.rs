@@ -6,6 +6,7 @@
 //! gap: (team median conversion − the rep's) × the rep's deals entering the stage.
 
 use crate::data::{Detail, Needs, PeriodData};
+use crate::pipeline::Deals;
 use crate::{Context, EngineError, Result};
 use salescope_core::i18n::Lang;
 use salescope_core::kpi::Direction;
@@ -85,33 +86,40 @@ fn round(v: f64) -> f64 {
     (v * 100.0).round() / 100.0
 }
 
-pub async fn coaching_gaps(db: &Db, ctx: &Context, rep_id: &str, period: &Period, lang: Lang) -> Result<CoachingGaps> {
-    compare(db, ctx, rep_id, period, lang, false).await
+pub async fn coaching_gaps(db: &Db, ctx: &Context, deals: &Deals, rep_id: &str, period: &Period, lang: Lang) -> Result<CoachingGaps> {
+    compare(db, ctx, deals, rep_id, period, lang, false).await
 }
 
 /// A rep's value and the team median of one gap's measure over a period, behind or not: the
 /// follow-up of a coaching task. `None` when the rep has no data for it.
-pub async fn measure(db: &Db, ctx: &Context, rep_id: &str, period: &Period, kind: &str, name: &str) -> Result<Option<(f64, f64)>> {
-    let all = compare(db, ctx, rep_id, period, Lang::En, true).await?;
+pub async fn measure(
+    db: &Db,
+    ctx: &Context,
+    deals: &Deals,
+    rep_id: &str,
+    period: &Period,
+    kind: &str,
+    name: &str,
+) -> Result<Option<(f64, f64)>> {
+    let all = compare(db, ctx, deals, rep_id, period, Lang::En, true).await?;
     Ok(all.gaps.into_iter().find(|g| g.kind == kind && g.name == name).map(|g| (g.rep_value, g.team_median)))
 }
 
 /// The rep against the team on every measure; with `keep_all` false only where the rep is behind.
-async fn compare(db: &Db, ctx: &Context, rep_id: &str, period: &Period, lang: Lang, keep_all: bool) -> Result<CoachingGaps> {
+async fn compare(db: &Db, ctx: &Context, deals: &Deals, rep_id: &str, period: &Period, lang: Lang, keep_all: bool) -> Result<CoachingGaps> {
     let rep = ctx.rep(rep_id).ok_or_else(|| EngineError::UnknownRep(rep_id.to_string()))?;
     let team = ctx.team_on(rep_id, period.end).unwrap_or(&rep.team).to_string();
     let team_scope = Scope::Team(team.clone());
     let mates: Vec<String> = ctx.sellers_in(&team_scope, period).into_iter().map(|r| r.rep_id.clone()).collect();
     let records = db.training_records().await?;
-    let paths = db.deal_paths().await?;
-    let order = pipeline::learned_order(&paths);
+    let order = &deals.order;
     // One pass over the deals: each teammate's own.
     let mut by_rep: std::collections::HashMap<&str, Vec<DealPath>> = std::collections::HashMap::new();
-    for path in &paths {
+    for path in &deals.paths {
         by_rep.entry(path.rep_id.as_str()).or_default().push(path.clone());
     }
     let funnel_of = |who: &str| -> Vec<FunnelStage> {
-        pipeline::funnel(by_rep.get(who).map_or(&[][..], Vec::as_slice), &order, |_, at| period.contains(at.day()))
+        pipeline::funnel(by_rep.get(who).map_or(&[][..], Vec::as_slice), order, |_, at| period.contains(at.day()))
     };
     let funnels: Vec<(String, Vec<FunnelStage>)> = mates.iter().map(|m| (m.clone(), funnel_of(m))).collect();
     let mine = funnel_of(rep_id);

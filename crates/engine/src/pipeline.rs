@@ -23,8 +23,8 @@ fn end_of(day: Day) -> LocalDateTime {
 /// Every deal with its stages, and the stage order learned from them: read once per request and
 /// shared by the analyses.
 pub struct Deals {
-    paths: Vec<DealPath>,
-    order: Vec<String>,
+    pub(crate) paths: Vec<DealPath>,
+    pub(crate) order: Vec<String>,
     /// The forecast category reps put their open deals in.
     categories: std::collections::HashMap<String, ForecastCategory>,
 }

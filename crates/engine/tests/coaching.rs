@@ -11,6 +11,7 @@ use salescope_core::time::{Day, LocalDateTime};
 use salescope_core::training::Course;
 use salescope_engine::Context;
 use salescope_engine::coaching::{coaching_gaps, measure};
+use salescope_engine::pipeline::Deals;
 use salescope_store::WriteContext;
 use salescope_store::testing::{TestDb, each_backend};
 
@@ -106,7 +107,8 @@ async fn a_reps_gaps_are_ranked_by_cost_against_the_team_median_and_top_quartile
 
         let context = Context::load(db).await.expect("context");
         let july = Period::parse("2024-07").expect("period");
-        let found = coaching_gaps(db, &context, "R1", &july, Lang::En).await.expect("gaps");
+        let deals = Deals::load(db).await.expect("deals");
+        let found = coaching_gaps(db, &context, &deals, "R1", &july, Lang::En).await.expect("gaps");
         assert_eq!((found.team.as_str(), found.team_size), ("一部", 4));
         let gaps: Vec<(&str, &str, f64, f64, f64, f64)> =
             found.gaps.iter().map(|g| (g.kind.as_str(), g.name.as_str(), g.rep_value, g.team_median, g.top_quartile, g.impact)).collect();
@@ -125,11 +127,11 @@ async fn a_reps_gaps_are_ranked_by_cost_against_the_team_median_and_top_quartile
         assert_eq!(found.gaps[0].courses.iter().map(|c| c.course_id.as_str()).collect::<Vec<_>>(), ["NEG"]);
         assert_eq!(found.gaps[2].courses.iter().map(|c| c.course_id.as_str()).collect::<Vec<_>>(), ["CALL"]);
         // A follow-up measures a gap whether or not the rep is still behind.
-        assert_eq!(measure(db, &context, "R1", &july, "kpi", "outbound_calls").await.expect("measure"), Some((1.0, 3.0)));
-        assert_eq!(measure(db, &context, "R4", &july, "stage_conversion", "接触").await.expect("measure"), Some((100.0, 62.5)));
-        assert_eq!(measure(db, &context, "R1", &july, "kpi", "csat").await.expect("measure"), None, "no feedback, no value");
+        assert_eq!(measure(db, &context, &deals, "R1", &july, "kpi", "outbound_calls").await.expect("measure"), Some((1.0, 3.0)));
+        assert_eq!(measure(db, &context, &deals, "R4", &july, "stage_conversion", "接触").await.expect("measure"), Some((100.0, 62.5)));
+        assert_eq!(measure(db, &context, &deals, "R1", &july, "kpi", "csat").await.expect("measure"), None, "no feedback, no value");
         // The best rep has no gap to close.
-        let best = coaching_gaps(db, &context, "R4", &july, Lang::En).await.expect("gaps");
+        let best = coaching_gaps(db, &context, &deals, "R4", &july, Lang::En).await.expect("gaps");
         assert!(best.gaps.is_empty(), "{:?}", best.gaps);
     })
     .await;

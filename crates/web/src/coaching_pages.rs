@@ -4,7 +4,7 @@
 use crate::access::{Access, record_change, require};
 use crate::auth::{Session, percent_encode};
 use crate::pages::{Page, render};
-use crate::request::{ApiResult, OrApiError, date, today};
+use crate::request::{ApiResult, OrApiError, date, form_field as field, form_fields, today};
 use crate::{ApiError, AppState};
 use axum::body::Bytes;
 use axum::extract::{Extension, Path, State};
@@ -22,14 +22,6 @@ use serde_json::json;
 const DEFAULT_DUE_DAYS: i32 = 14;
 /// A follow-up soon after the task measures the last this many days instead.
 const SHORTEST_FOLLOW_UP_DAYS: i32 = 30;
-
-fn fields(body: &[u8]) -> Vec<(String, String)> {
-    form_urlencoded::parse(body).map(|(k, v)| (k.into_owned(), v.trim().to_string())).collect()
-}
-
-fn field<'a>(fields: &'a [(String, String)], name: &str) -> &'a str {
-    fields.iter().find(|(k, _)| k == name).map_or("", |(_, v)| v.as_str())
-}
 
 fn number(fields: &[(String, String)], name: &str, session: &Session) -> ApiResult<f64> {
     field(fields, name).parse::<f64>().ok().filter(|v| v.is_finite()).ok_or_else(|| {
@@ -63,7 +55,7 @@ pub(crate) async fn create(State(state): State<AppState>, Extension(session): Ex
     let result = async {
         let lang = session.lang;
         require(&session, Permission::Review, lang)?;
-        let f = fields(&body);
+        let f = form_fields(&body);
         let rep_id = field(&f, "rep_id").to_string();
         let ctx = Context::load(&state.db).await.or_api(lang)?;
         Access::new(&session, &ctx, lang).check(&Scope::Rep(rep_id.clone()), Reach::Records)?;
@@ -108,7 +100,7 @@ pub(crate) async fn note(
 ) -> Response {
     let result = async {
         let mut task = writable_task(&state, &session, id).await?;
-        let f = fields(&body);
+        let f = form_fields(&body);
         let text = field(&f, "note").replace('\n', " ");
         if text.is_empty() {
             return Ok(());
@@ -135,7 +127,8 @@ pub(crate) async fn remeasure(State(state): State<AppState>, Extension(session):
         };
         let period = Period::range(start, today).unwrap_or(Period::day(today));
         let ctx = Context::load(&state.db).await.or_api(lang)?;
-        let value = measure(&state.db, &ctx, &task.rep_id, &period, &task.kind, &task.name).await.or_api(lang)?;
+        let deals = salescope_engine::pipeline::Deals::load(&state.db).await.or_api(lang)?;
+        let value = measure(&state.db, &ctx, &deals, &task.rep_id, &period, &task.kind, &task.name).await.or_api(lang)?;
         task.latest = value.map(|(own, _)| own);
         task.measured_on = Some(today);
         state.db.update_coaching_task(&task).await.or_api(lang)?;
@@ -154,7 +147,7 @@ pub(crate) async fn status(
 ) -> Response {
     let result = async {
         let mut task = writable_task(&state, &session, id).await?;
-        let f = fields(&body);
+        let f = form_fields(&body);
         let status = if field(&f, "status") == "done" { "done" } else { "open" };
         let before = json!(task.status);
         task.status = status.into();

@@ -685,9 +685,11 @@ async fn rep_page_data(state: &AppState, session: &Session, rep_id: &str, q: &Sc
         .collect();
     let team = ctx.rep(rep_id).map(|r| r.team.clone());
     let quarter = Period::quarter_of(today);
-    let open_deals = salescope_engine::pipeline::Deals::load(&state.db).await.or_api(lang)?.open_deals_of(rep_id, today);
+    let deals = salescope_engine::pipeline::Deals::load(&state.db).await.or_api(lang)?;
+    let open_deals = deals.open_deals_of(rep_id, today);
+    let gaps = salescope_engine::coaching::coaching_gaps(&state.db, &ctx, &deals, rep_id, &quarter, lang).await.or_api(lang)?;
     let may_categorise = session.viewer.rep_id.as_deref() == Some(rep_id) || session.viewer.may(Permission::Review);
-    let gaps = salescope_engine::coaching::coaching_gaps(&state.db, &ctx, rep_id, &quarter, lang).await.or_api(lang)?;
+
     let gaps: Vec<serde_json::Value> = gaps
         .gaps
         .iter()

@@ -6,9 +6,8 @@ use crate::ErrorBody;
 use crate::access::Access;
 use crate::auth::{Session, percent_encode};
 use crate::pages::{Page, render};
-use crate::request::{ApiResult, OrApiError, date, download, output_format, period_or, today};
+use crate::request::{ApiResult, OrApiError, date, json_or_download, output_format, period_or, today};
 use crate::{AppState, request_lang};
-use axum::Json;
 use axum::extract::{Extension, Query, State};
 use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Response};
@@ -16,7 +15,6 @@ use salescope_core::access::Reach;
 use salescope_core::i18n::Lang;
 use salescope_core::period::Period;
 use salescope_core::scope::Scope;
-use salescope_core::sheet::Sheet;
 use salescope_core::time::Day;
 use salescope_engine::Context;
 use salescope_engine::coaching::{coaching_gaps, gaps_sheet};
@@ -26,7 +24,7 @@ use salescope_engine::pipeline::{
 };
 use salescope_engine::pipeline::{backtest, backtest_sheet, forecast, forecast_sheet, lead_assignment, lead_assignment_sheet};
 use salescope_export::OutputFormat;
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use serde_json::json;
 
 #[derive(Deserialize, Default, utoipa::IntoParams)]
@@ -62,10 +60,6 @@ async fn asked(state: &AppState, session: &Session, q: &ProcessParams, headers: 
     Ok(Asked { lang, format, ctx, scope, today })
 }
 
-fn respond(value: &impl Serialize, sheet: impl FnOnce() -> Sheet, format: OutputFormat) -> ApiResult<Response> {
-    if format == OutputFormat::Json { Ok(Json(json!(value)).into_response()) } else { download(&sheet(), format) }
-}
-
 #[utoipa::path(get, path = "/api/v1/pipeline/funnel", tag = "pipeline", summary = "Per stage: deals that entered it in the period, advanced, conversion, median and p75 days in stage",
     params(ProcessParams), responses((status = 200, description = "The funnel", body = salescope_engine::pipeline::Funnel), (status = 403, description = "Outside the account's scope", body = ErrorBody)))]
 pub async fn funnel_route(
@@ -77,7 +71,7 @@ pub async fn funnel_route(
     let a = asked(&state, &session, &q, &headers, Reach::Aggregates).await?;
     let period = period_or(q.period.as_deref(), || Period::month_of(a.today), a.lang)?;
     let found = funnel(&Deals::load(&state.db).await.or_api(a.lang)?, &a.ctx, &a.scope, &period).or_api(a.lang)?;
-    respond(&found, || funnel_sheet(&found, &a.ctx, &a.scope, a.lang), a.format)
+    json_or_download(&found, || funnel_sheet(&found, &a.ctx, &a.scope, a.lang), a.format)
 }
 
 #[utoipa::path(get, path = "/api/v1/pipeline/weighted", tag = "pipeline", summary = "Deals open at the end of a day by stage, weighted by the stage's win probability",
@@ -91,7 +85,7 @@ pub async fn weighted_route(
     let a = asked(&state, &session, &q, &headers, Reach::Aggregates).await?;
     let day = q.as_of.as_deref().map_or(Ok(a.today), |d| date(d, a.lang))?;
     let found = weighted(&Deals::load(&state.db).await.or_api(a.lang)?, &a.ctx, &a.scope, day).or_api(a.lang)?;
-    respond(&found, || weighted_sheet(&found, &a.ctx, &a.scope, a.lang), a.format)
+    json_or_download(&found, || weighted_sheet(&found, &a.ctx, &a.scope, a.lang), a.format)
 }
 
 #[utoipa::path(get, path = "/api/v1/pipeline/stuck", tag = "pipeline", summary = "Open deals longer in their stage than the stage's p75 of completed stays",
@@ -105,7 +99,7 @@ pub async fn stuck_route(
     let a = asked(&state, &session, &q, &headers, Reach::Records).await?;
     let day = q.as_of.as_deref().map_or(Ok(a.today), |d| date(d, a.lang))?;
     let found = stuck(&Deals::load(&state.db).await.or_api(a.lang)?, &a.ctx, &a.scope, day).or_api(a.lang)?;
-    respond(&found, || stuck_sheet(&found, &a.ctx, &a.scope, day, a.lang), a.format)
+    json_or_download(&found, || stuck_sheet(&found, &a.ctx, &a.scope, day, a.lang), a.format)
 }
 
 #[utoipa::path(get, path = "/api/v1/pipeline/volatility", tag = "pipeline", summary = "Each rep's monthly revenue and its coefficient of variation, most volatile first",
@@ -119,7 +113,7 @@ pub async fn volatility_route(
     let a = asked(&state, &session, &q, &headers, Reach::Records).await?;
     let period = period_or(q.period.as_deref(), || last_twelve_months(a.today), a.lang)?;
     let found = volatility(&Deals::load(&state.db).await.or_api(a.lang)?, &a.ctx, &a.scope, &period).or_api(a.lang)?;
-    respond(&found, || volatility_sheet(&found, &a.ctx, &a.scope, a.lang), a.format)
+    json_or_download(&found, || volatility_sheet(&found, &a.ctx, &a.scope, a.lang), a.format)
 }
 
 #[utoipa::path(get, path = "/api/v1/pipeline/winloss", tag = "pipeline", summary = "Each source and segment's effect on the win rate of the deals closed in the period, with its 95% interval",
@@ -133,7 +127,7 @@ pub async fn winloss_route(
     let a = asked(&state, &session, &q, &headers, Reach::Aggregates).await?;
     let period = period_or(q.period.as_deref(), || last_twelve_months(a.today), a.lang)?;
     let found = winloss(&Deals::load(&state.db).await.or_api(a.lang)?, &a.ctx, &a.scope, &period).or_api(a.lang)?;
-    respond(&found, || winloss_sheet(&found, &a.ctx, &a.scope, a.lang), a.format)
+    json_or_download(&found, || winloss_sheet(&found, &a.ctx, &a.scope, a.lang), a.format)
 }
 
 #[utoipa::path(get, path = "/api/v1/forecast", tag = "pipeline", summary = "The revenue a period will close, forecast from the stage history, with its 80% interval and parts",
@@ -148,7 +142,7 @@ pub async fn forecast_route(
     let period = period_or(q.period.as_deref(), || Period::quarter_of(a.today), a.lang)?;
     let day = q.as_of.as_deref().map_or(Ok(a.today), |d| date(d, a.lang))?;
     let found = forecast(&Deals::load(&state.db).await.or_api(a.lang)?, &a.ctx, &a.scope, &period, day).or_api(a.lang)?;
-    respond(&found, || forecast_sheet(&found, &a.ctx, &a.scope, a.lang), a.format)
+    json_or_download(&found, || forecast_sheet(&found, &a.ctx, &a.scope, a.lang), a.format)
 }
 
 #[utoipa::path(get, path = "/api/v1/forecast/backtest", tag = "pipeline", summary = "Every past quarter forecast as of its eve: MAPE and interval coverage beside the naive baselines",
@@ -161,7 +155,7 @@ pub async fn backtest_route(
 ) -> ApiResult<Response> {
     let a = asked(&state, &session, &q, &headers, Reach::Aggregates).await?;
     let found = backtest(&Deals::load(&state.db).await.or_api(a.lang)?, &a.ctx, &a.scope, a.today).or_api(a.lang)?;
-    respond(&found, || backtest_sheet(&found, &a.ctx, &a.scope, a.lang), a.format)
+    json_or_download(&found, || backtest_sheet(&found, &a.ctx, &a.scope, a.lang), a.format)
 }
 
 #[derive(Deserialize, Default, utoipa::IntoParams)]
@@ -197,7 +191,7 @@ pub async fn leads_route(
         None => today(&state, None, lang).await?,
     };
     let found = lead_assignment(&Deals::load(&state.db).await.or_api(lang)?, &ctx, segment, q.source.as_deref(), day, lang);
-    respond(&found, || lead_assignment_sheet(&found, lang), format)
+    json_or_download(&found, || lead_assignment_sheet(&found, lang), format)
 }
 
 #[utoipa::path(get, path = "/api/v1/calls/heatmap", tag = "pipeline", summary = "Connect rate by weekday × hour, with the best cells named",
@@ -211,7 +205,7 @@ pub async fn heatmap_route(
     let a = asked(&state, &session, &q, &headers, Reach::Aggregates).await?;
     let period = period_or(q.period.as_deref(), || Period::month_of(a.today), a.lang)?;
     let found = heatmap(&state.db, &a.ctx, &a.scope, &period).await.or_api(a.lang)?;
-    respond(&found, || heatmap_sheet(&found, &a.ctx, &a.scope, a.lang), a.format)
+    json_or_download(&found, || heatmap_sheet(&found, &a.ctx, &a.scope, a.lang), a.format)
 }
 
 #[derive(Deserialize, Default, utoipa::IntoParams)]
@@ -244,8 +238,9 @@ pub async fn gaps_route(
     };
     let today = today(&state, None, lang).await?;
     let period = period_or(q.period.as_deref(), || Period::quarter_of(today), lang)?;
-    let found = coaching_gaps(&state.db, &ctx, &rep, &period, lang).await.or_api(lang)?;
-    respond(&found, || gaps_sheet(&found, lang), format)
+    let deals = Deals::load(&state.db).await.or_api(lang)?;
+    let found = coaching_gaps(&state.db, &ctx, &deals, &rep, &period, lang).await.or_api(lang)?;
+    json_or_download(&found, || gaps_sheet(&found, lang), format)
 }
 
 /// Puts a deal in a forecast category: the deal's own rep, or a lead or manager who sees the rep's
@@ -311,8 +306,8 @@ pub(crate) async fn category_form(
     axum::extract::Path((rep, deal)): axum::extract::Path<(String, String)>,
     body: axum::body::Bytes,
 ) -> Response {
-    let category = form_urlencoded::parse(&body).find(|(k, _)| k == "category").map(|(_, v)| v.into_owned()).unwrap_or_default();
-    match set_category(&state, &session, &deal, &category).await {
+    let fields = crate::request::form_fields(&body);
+    match set_category(&state, &session, &deal, crate::request::form_field(&fields, "category")).await {
         Ok(()) => axum::response::Redirect::to(&format!("/reps/{}#deals", percent_encode(&rep))).into_response(),
         Err(e) => render(&state, &session, "/pipeline", Err(e)),
     }

@@ -101,6 +101,21 @@ pub(crate) fn output_format(text: Option<&str>, lang: Lang) -> ApiResult<OutputF
     )
 }
 
+/// A result as JSON, or its sheet as a CSV or XLSX download: one computation, rendered as asked.
+pub(crate) fn json_or_download(value: &impl serde::Serialize, sheet: impl FnOnce() -> Sheet, format: OutputFormat) -> ApiResult<Response> {
+    if format == OutputFormat::Json { Ok(axum::Json(serde_json::json!(value)).into_response()) } else { download(&sheet(), format) }
+}
+
+/// The fields of a submitted form, trimmed, without the CSRF token.
+pub(crate) fn form_fields(body: &[u8]) -> Vec<(String, String)> {
+    form_urlencoded::parse(body).filter(|(k, _)| k != "csrf").map(|(k, v)| (k.into_owned(), v.trim().to_string())).collect()
+}
+
+/// A field of [`form_fields`], empty when absent.
+pub(crate) fn form_field<'a>(fields: &'a [(String, String)], name: &str) -> &'a str {
+    fields.iter().find(|(k, _)| k == name).map_or("", |(_, v)| v.as_str())
+}
+
 /// A sheet as a CSV or XLSX download, named after its id, scope and period.
 pub(crate) fn download(sheet: &Sheet, format: OutputFormat) -> ApiResult<Response> {
     let bytes = salescope_export::render(sheet, format).map_err(|e| {

@@ -5,19 +5,17 @@
 use crate::ErrorBody;
 use crate::access::Access;
 use crate::auth::Session;
-use crate::request::{ApiResult, OrApiError, download, output_format, today};
+use crate::request::{ApiResult, OrApiError, json_or_download, output_format, today};
 use crate::{AppState, request_lang};
-use axum::Json;
 use axum::extract::{Extension, Path, Query, State};
 use axum::http::HeaderMap;
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use salescope_core::access::Reach;
 use salescope_core::i18n::Lang;
 use salescope_core::scope::Scope;
 use salescope_engine::Context;
 use salescope_engine::training::{EffectOptions, course_report, find_course, kpi_effects};
 use salescope_engine::training_sheets::{course_report_sheet, effect_sheet, signin_sheet, training_plan_sheet};
-use salescope_export::OutputFormat;
 use serde::Deserialize;
 
 #[derive(Deserialize, Default, utoipa::IntoParams)]
@@ -52,14 +50,6 @@ pub(crate) async fn effect_options(state: &AppState, q: &TrainingParams, lang: L
     EffectOptions::parse(q.pre.as_deref(), q.post.as_deref(), q.control.as_deref(), q.session.as_deref(), today).or_api(lang)
 }
 
-fn sheet_or_json(
-    sheet: salescope_core::sheet::Sheet,
-    json: impl FnOnce() -> serde_json::Value,
-    format: OutputFormat,
-) -> ApiResult<Response> {
-    if format == OutputFormat::Json { Ok(Json(json()).into_response()) } else { download(&sheet, format) }
-}
-
 #[utoipa::path(get, path = "/api/v1/training/plan", tag = "training", summary = "The training plan 培训计划表: every session with its course and attendance",
     params(TrainingParams),
     responses((status = 200, description = "The sheet as JSON, CSV or XLSX", body = serde_json::Value), (status = 403, description = "The account does not see every rep", body = ErrorBody)))]
@@ -75,7 +65,7 @@ pub async fn plan(
     let records = state.db.training_records().await.or_api(lang)?;
     let sheet = training_plan_sheet(&records, lang);
     let json = salescope_export::to_json(&sheet);
-    sheet_or_json(sheet, || json, format)
+    json_or_download(&json, move || sheet, format)
 }
 
 #[utoipa::path(get, path = "/api/v1/training/courses/{course}/signin", tag = "training", summary = "The sign-in & feedback sheet 培训签到与反馈表 of a course or session",
@@ -95,7 +85,7 @@ pub async fn signin(
     find_course(&records, &course).or_api(lang)?;
     let sheet = signin_sheet(&records, &ctx, &course, q.session.as_deref(), lang);
     let json = salescope_export::to_json(&sheet);
-    sheet_or_json(sheet, || json, format)
+    json_or_download(&json, move || sheet, format)
 }
 
 #[utoipa::path(get, path = "/api/v1/training/courses/{course}/effect", tag = "training", summary = "A course's causal effect on one KPI (difference-in-differences against untrained reps)",
@@ -121,8 +111,7 @@ pub async fn effect(
     let Some(effect) = effects.into_iter().next() else {
         return Err(crate::ApiError::internal(&"an effect was asked for one KPI and none came back"));
     };
-    let sheet = effect_sheet(&effect, &title, lang);
-    sheet_or_json(sheet, || serde_json::to_value(&effect).unwrap_or_default(), format)
+    json_or_download(&effect, || effect_sheet(&effect, &title, lang), format)
 }
 
 #[utoipa::path(get, path = "/api/v1/training/courses/{course}/report", tag = "training", summary = "A course's five levels: reaction, learning, behaviour, results, ROI",
@@ -141,6 +130,5 @@ pub async fn report(
     let ctx = training_reader(&state, &session, lang).await?;
     let options = effect_options(&state, &q, lang).await?;
     let report = course_report(&state.db, &ctx, &course, &options, None, lang).await.or_api(lang)?;
-    let sheet = course_report_sheet(&report, lang);
-    sheet_or_json(sheet, || serde_json::to_value(&report).unwrap_or_default(), format)
+    json_or_download(&report, || course_report_sheet(&report, lang), format)
 }

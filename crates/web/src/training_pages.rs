@@ -6,7 +6,7 @@
 use crate::access::record_change;
 use crate::auth::{Session, percent_encode};
 use crate::pages::{Page, fixable, render, render_refused};
-use crate::request::{ApiResult, OrApiError};
+use crate::request::{ApiResult, OrApiError, form_field as field, form_fields};
 use crate::training::{TrainingParams, effect_options, training_reader};
 use crate::{ApiError, AppState};
 use axum::body::Bytes;
@@ -22,15 +22,6 @@ use salescope_engine::training::{KpiEffect, RoiAssumptions, course_report, find_
 use salescope_engine::training_sheets::{signin_sheet, training_plan_sheet};
 use salescope_import::Source;
 use serde_json::{Map, Value, json};
-
-/// The fields of a submitted form, trimmed, without the CSRF token.
-fn form_fields(body: &[u8]) -> Vec<(String, String)> {
-    form_urlencoded::parse(body).filter(|(k, _)| k != "csrf").map(|(k, v)| (k.into_owned(), v.trim().to_string())).collect()
-}
-
-fn field<'a>(fields: &'a [(String, String)], name: &str) -> &'a str {
-    fields.iter().find(|(k, _)| k == name).map_or("", |(_, v)| v.as_str())
-}
 
 /// Stores one record of `kind` with the import's rules (all-or-nothing); `Err` holds the rule
 /// messages when it is refused. A stored record goes into the change log.
