@@ -99,8 +99,11 @@ enum Command {
         #[command(subcommand)]
         action: conversation_cmd::ConversationAction,
     },
-    /// The sales process: funnel, weighted pipeline, stuck deals, revenue volatility.
+    /// The sales process: its stages, funnel, weighted pipeline, stuck deals, revenue volatility.
     Pipeline {
+        /// A configured pipeline's id (default: the first configured).
+        #[arg(long, global = true)]
+        pipeline: Option<String>,
         #[command(subcommand)]
         action: pipeline_cmd::PipelineAction,
     },
@@ -391,10 +394,10 @@ async fn run(command: Command, config: Config, today: Option<salescope_core::tim
             conversation_cmd::run(action, &db, lang, today).await?;
             Ok(ExitCode::SUCCESS)
         }
-        Command::Pipeline { action } => {
+        Command::Pipeline { pipeline, action } => {
             let db = open_store(&config).await?;
             let today = today_of(&db, today).await?;
-            pipeline_cmd::run(action, &db, lang, today).await?;
+            pipeline_cmd::run(action, pipeline.as_deref(), &db, lang, today).await?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Forecast { action, args } => {

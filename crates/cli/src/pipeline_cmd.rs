@@ -66,6 +66,20 @@ pub enum PipelineAction {
         #[command(flatten)]
         output: Output,
     },
+    /// The configured pipelines and their stages, or the stage order learned from the stage
+    /// history while none is configured; `--toml` prints the pipeline file.
+    Stages {
+        #[arg(long)]
+        toml: bool,
+    },
+    /// Configures the pipelines from a pipeline file (TOML, see docs/process.md), replacing the
+    /// configuration; `--confirm-learned` instead saves the learned order as the pipeline.
+    Configure {
+        #[arg(required_unless_present = "confirm_learned", conflicts_with = "confirm_learned")]
+        file: Option<std::path::PathBuf>,
+        #[arg(long)]
+        confirm_learned: bool,
+    },
 }
 
 #[derive(clap::Args)]
@@ -75,6 +89,9 @@ pub struct ForecastArgs {
     /// The quarter or month forecast (default: this quarter).
     #[arg(long)]
     period: Option<String>,
+    /// A configured pipeline's id (default: the first configured).
+    #[arg(long)]
+    pipeline: Option<String>,
     /// Forecast as of this day (default: today).
     #[arg(long)]
     as_of: Option<String>,
@@ -89,6 +106,8 @@ pub enum ForecastAction {
     Backtest {
         #[arg(long, default_value = "org")]
         scope: String,
+        #[arg(long)]
+        pipeline: Option<String>,
         #[command(flatten)]
         output: Output,
     },
@@ -153,34 +172,36 @@ fn as_of(text: Option<&str>, today: Day, lang: Lang) -> anyhow::Result<Day> {
     text.map_or(Ok(today), |t| args::date(t, lang))
 }
 
-pub async fn run(action: PipelineAction, db: &Db, lang: Lang, today: Day) -> anyhow::Result<()> {
+pub async fn run(action: PipelineAction, pipeline: Option<&str>, db: &Db, lang: Lang, today: Day) -> anyhow::Result<()> {
     let ctx = Context::load(db).await.map_err(fail(lang))?;
     match action {
+        PipelineAction::Stages { toml } => stages(db, toml, lang).await,
+        PipelineAction::Configure { file, confirm_learned } => configure(db, file.as_deref(), confirm_learned, lang).await,
         PipelineAction::Funnel { scope, period, output: out } => {
             let (scope, period) = (args::scope(&scope, lang)?, args::period_or_month(period.as_deref(), today, lang)?);
-            let found = funnel(&Deals::load(db).await.map_err(fail(lang))?, &ctx, &scope, &period).map_err(fail(lang))?;
+            let found = funnel(&Deals::load(db, pipeline).await.map_err(fail(lang))?, &ctx, &scope, &period).map_err(fail(lang))?;
             emit(&found, || funnel_sheet(&found, &ctx, &scope, lang), &out, lang)
         }
         PipelineAction::Weighted { scope, as_of: day, output: out } => {
             let (scope, day) = (args::scope(&scope, lang)?, as_of(day.as_deref(), today, lang)?);
-            let found = weighted(&Deals::load(db).await.map_err(fail(lang))?, &ctx, &scope, day).map_err(fail(lang))?;
+            let found = weighted(&Deals::load(db, pipeline).await.map_err(fail(lang))?, &ctx, &scope, day).map_err(fail(lang))?;
             emit(&found, || weighted_sheet(&found, &ctx, &scope, lang), &out, lang)
         }
         PipelineAction::Stuck { scope, as_of: day, output: out } => {
             let (scope, day) = (args::scope(&scope, lang)?, as_of(day.as_deref(), today, lang)?);
-            let found = stuck(&Deals::load(db).await.map_err(fail(lang))?, &ctx, &scope, day).map_err(fail(lang))?;
+            let found = stuck(&Deals::load(db, pipeline).await.map_err(fail(lang))?, &ctx, &scope, day).map_err(fail(lang))?;
             emit(&found, || stuck_sheet(&found, &ctx, &scope, day, lang), &out, lang)
         }
         PipelineAction::Winloss { scope, period, output: out } => {
             let scope = args::scope(&scope, lang)?;
             let period = period.as_deref().map_or_else(|| Ok(last_twelve_months(today)), |p| args::period(p, lang))?;
-            let found = winloss(&Deals::load(db).await.map_err(fail(lang))?, &ctx, &scope, &period).map_err(fail(lang))?;
+            let found = winloss(&Deals::load(db, pipeline).await.map_err(fail(lang))?, &ctx, &scope, &period).map_err(fail(lang))?;
             emit(&found, || winloss_sheet(&found, &ctx, &scope, lang), &out, lang)
         }
         PipelineAction::Volatility { scope, period, output: out } => {
             let scope = args::scope(&scope, lang)?;
             let period = period.as_deref().map_or_else(|| Ok(last_twelve_months(today)), |p| args::period(p, lang))?;
-            let found = volatility(&Deals::load(db).await.map_err(fail(lang))?, &ctx, &scope, &period).map_err(fail(lang))?;
+            let found = volatility(&Deals::load(db, pipeline).await.map_err(fail(lang))?, &ctx, &scope, &period).map_err(fail(lang))?;
             emit(&found, || volatility_sheet(&found, &ctx, &scope, lang), &out, lang)
         }
     }
@@ -211,7 +232,7 @@ pub async fn coaching(action: CoachingAction, db: &Db, lang: Lang, today: Day) -
         CoachingAction::Tasks { rep, json } => return tasks(db, rep.as_deref(), json, lang).await,
     };
     let period = period.as_deref().map_or_else(|| Ok(salescope_core::period::Period::quarter_of(today)), |p| args::period(p, lang))?;
-    let found = salescope_engine::coaching::coaching_gaps(db, &ctx, &Deals::load(db).await.map_err(fail(lang))?, &rep, &period, lang)
+    let found = salescope_engine::coaching::coaching_gaps(db, &ctx, &Deals::load(db, None).await.map_err(fail(lang))?, &rep, &period, lang)
         .await
         .map_err(fail(lang))?;
     emit(&found, || salescope_engine::coaching::gaps_sheet(&found, lang), &out, lang)
@@ -220,8 +241,8 @@ pub async fn coaching(action: CoachingAction, db: &Db, lang: Lang, today: Day) -
 pub async fn forecast(action: Option<ForecastAction>, args: ForecastArgs, db: &Db, lang: Lang, today: Day) -> anyhow::Result<()> {
     use salescope_engine::pipeline::{backtest, backtest_sheet, forecast, forecast_sheet};
     let ctx = Context::load(db).await.map_err(fail(lang))?;
-    let deals = Deals::load(db).await.map_err(fail(lang))?;
-    if let Some(ForecastAction::Backtest { scope, output: out }) = action {
+    if let Some(ForecastAction::Backtest { scope, pipeline, output: out }) = action {
+        let deals = Deals::load(db, pipeline.as_deref()).await.map_err(fail(lang))?;
         let scope = args::scope(&scope, lang)?;
         let found = backtest(&deals, &ctx, &scope, today).map_err(fail(lang))?;
         return emit(&found, || backtest_sheet(&found, &ctx, &scope, lang), &out, lang);
@@ -229,6 +250,7 @@ pub async fn forecast(action: Option<ForecastAction>, args: ForecastArgs, db: &D
     let scope = args::scope(&args.scope, lang)?;
     let period = args.period.as_deref().map_or_else(|| Ok(salescope_core::period::Period::quarter_of(today)), |p| args::period(p, lang))?;
     let day = as_of(args.as_of.as_deref(), today, lang)?;
+    let deals = Deals::load(db, args.pipeline.as_deref()).await.map_err(fail(lang))?;
     let found = forecast(&deals, &ctx, &scope, &period, day).map_err(fail(lang))?;
     emit(&found, || forecast_sheet(&found, &ctx, &scope, lang), &args.output, lang)
 }
@@ -238,7 +260,7 @@ pub async fn leads(action: LeadsAction, db: &Db, lang: Lang, today: Day) -> anyh
     let ctx = Context::load(db).await.map_err(fail(lang))?;
     let LeadsAction::Assign { segment, source, as_of: day, output: out } = action;
     let day = as_of(day.as_deref(), today, lang)?;
-    let deals = Deals::load(db).await.map_err(fail(lang))?;
+    let deals = Deals::load(db, None).await.map_err(fail(lang))?;
     let found = lead_assignment(&deals, &ctx, &segment, source.as_deref(), day, lang);
     emit(&found, || lead_assignment_sheet(&found, lang), &out, lang)
 }
@@ -278,5 +300,56 @@ async fn tasks(db: &Db, rep: Option<&str>, json: bool, lang: Lang) -> anyhow::Re
         })
         .collect();
     print!("{}", crate::table::render(&headings, &rows));
+    Ok(())
+}
+
+/// Prints the pipelines (or the learned order, marked unconfirmed) with each stage's names, the
+/// deals that entered it, milestones and entry criteria.
+async fn stages(db: &Db, toml: bool, lang: Lang) -> anyhow::Result<()> {
+    let overview = salescope_engine::pipeline::process_overview(db).await.map_err(fail(lang))?;
+    if toml {
+        let configured: Vec<_> = overview.pipelines.into_iter().filter(|_| overview.configured).map(|(p, _)| p).collect();
+        print!("{}", salescope_import::pipelines::pipelines_toml(&configured));
+        return Ok(());
+    }
+    if !overview.configured {
+        println!("{}", lang.tr("process.learned_unconfirmed"));
+    }
+    for (p, counts) in &overview.pipelines {
+        println!("{} ({})", p.name(lang), p.id);
+        for (i, (stage, deals)) in p.stages.iter().zip(counts).enumerate() {
+            println!("{:>5}. {} [{}] — {}", i + 1, stage.name(lang), stage.key, lang.format("process.deals_entered", &[("n", deals)]));
+            if !stage.entry_criteria.is_empty() {
+                println!("         {}: {}", lang.tr("process.entry_criteria"), stage.entry_criteria);
+            }
+            if !stage.milestones.is_empty() {
+                println!("         {}: {}", lang.tr("process.milestones"), stage.milestones.join(" · "));
+            }
+        }
+    }
+    Ok(())
+}
+
+async fn configure(db: &Db, file: Option<&std::path::Path>, confirm_learned: bool, lang: Lang) -> anyhow::Result<()> {
+    let pipelines = match file {
+        Some(path) if !confirm_learned => {
+            let text = std::fs::read_to_string(path).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
+            salescope_import::pipelines::parse_pipelines(&text, lang).map_err(|problems| anyhow::anyhow!("{}", problems.join("\n")))?
+        }
+        _ => {
+            let overview = salescope_engine::pipeline::process_overview(db).await.map_err(fail(lang))?;
+            if overview.configured {
+                anyhow::bail!("{}", lang.tr("process.error.already_configured"));
+            }
+            let learned: Vec<_> = overview.pipelines.into_iter().map(|(p, _)| p).filter(|p| !p.stages.is_empty()).collect();
+            if learned.is_empty() {
+                anyhow::bail!("{}", lang.tr("process.error.nothing_learned"));
+            }
+            learned
+        }
+    };
+    db.replace_pipelines(&pipelines).await?;
+    let stages: usize = pipelines.iter().map(|p| p.stages.len()).sum();
+    println!("{}", lang.format("process.configured", &[("pipelines", &pipelines.len()), ("stages", &stages)]));
     Ok(())
 }

@@ -22,6 +22,7 @@ pub mod parse;
 pub mod period;
 pub mod phrases;
 pub mod pipeline;
+pub mod process;
 pub mod random;
 pub mod records;
 pub mod rollup;

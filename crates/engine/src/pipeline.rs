@@ -9,6 +9,7 @@ use crate::{Context, Result};
 use salescope_core::i18n::Lang;
 use salescope_core::period::{Period, PeriodKind};
 use salescope_core::pipeline::{self, DealPath, Ending, ForecastCategory};
+use salescope_core::process::{self, PipelineDef};
 use salescope_core::scope::Scope;
 use salescope_core::sheet::{Cell, CellKind, Sheet, SheetColumn, SheetRow};
 use salescope_core::time::{Day, LocalDateTime};
@@ -20,22 +21,65 @@ fn end_of(day: Day) -> LocalDateTime {
     LocalDateTime::from_parts(day, 23, 59, 59)
 }
 
-/// Every deal with its stages, and the stage order learned from them: read once per request and
-/// shared by the analyses.
+/// The deals of one pipeline with their stages and the pipeline's stage order: read once per
+/// request and shared by the analyses. With no pipeline configured, every deal and the order
+/// learned from the stage history.
 pub struct Deals {
     pub(crate) paths: Vec<DealPath>,
     pub(crate) order: Vec<String>,
+    /// The configured pipelines, and which of them these deals are.
+    pipelines: Vec<PipelineDef>,
+    current: Option<usize>,
     /// The forecast category reps put their open deals in.
     categories: std::collections::HashMap<String, ForecastCategory>,
 }
 
 impl Deals {
-    pub async fn load(db: &Db) -> Result<Deals> {
-        let paths = db.deal_paths().await?;
-        let order = pipeline::learned_order(&paths);
+    /// The deals of `pipeline` (an id; the first configured pipeline when none is named).
+    pub async fn load(db: &Db, pipeline: Option<&str>) -> Result<Deals> {
+        let mut paths = db.deal_paths().await?;
+        let pipelines = db.pipelines().await?;
+        let current = match pipeline.filter(|p| !p.is_empty()) {
+            Some(id) => Some(
+                pipelines
+                    .iter()
+                    .position(|p| p.id == id)
+                    .ok_or_else(|| crate::EngineError::not_found("process.error.unknown_pipeline", &[("pipeline", &id)]))?,
+            ),
+            None => (!pipelines.is_empty()).then_some(0),
+        };
+        let order = match current {
+            Some(index) => {
+                if pipelines.len() > 1 {
+                    paths.retain(|path| process::pipeline_of(path, &pipelines) == index);
+                }
+                pipelines[index].order()
+            }
+            None => pipeline::learned_order(&paths),
+        };
         let categories =
             db.forecast_categories().await?.into_iter().filter_map(|(deal, c)| Some((deal, ForecastCategory::from_id(&c)?))).collect();
-        Ok(Deals { paths, order, categories })
+        Ok(Deals { paths, order, pipelines, current, categories })
+    }
+
+    /// The pipeline these deals are, when one is configured.
+    pub fn pipeline(&self) -> Option<&PipelineDef> {
+        self.pipelines.get(self.current?)
+    }
+
+    /// The configured pipelines, to choose between.
+    pub fn pipelines(&self) -> &[PipelineDef] {
+        &self.pipelines
+    }
+
+    /// The stages in the order the analyses use.
+    pub fn order(&self) -> &[String] {
+        &self.order
+    }
+
+    /// A stage's name as the configured pipeline gives it in `lang`; the key otherwise.
+    pub fn stage_name<'a>(&'a self, stage: &'a str, lang: Lang) -> &'a str {
+        self.pipeline().and_then(|p| p.stages.iter().find(|s| s.key == stage)).map_or(stage, |s| s.name(lang))
     }
 
     /// A rep's deals open at the end of `day`, with their current stage and category.
@@ -58,6 +102,38 @@ impl Deals {
     pub fn rep_of(&self, deal_id: &str) -> Option<&str> {
         self.paths.iter().find(|p| p.deal_id == deal_id).map(|p| p.rep_id.as_str())
     }
+}
+
+/// The id the learned order is saved under when a manager confirms it.
+pub const DEFAULT_PIPELINE: &str = "default";
+
+/// The sales process as configured, or as learned while nothing is: each pipeline with, per
+/// stage, the number of its deals that entered it — the evidence a manager confirms an order by.
+pub struct ProcessOverview {
+    pub configured: bool,
+    pub pipelines: Vec<(PipelineDef, Vec<usize>)>,
+}
+
+pub async fn process_overview(db: &Db) -> Result<ProcessOverview> {
+    let paths = db.deal_paths().await?;
+    let configured = db.pipelines().await?;
+    let (is_configured, pipelines) = if configured.is_empty() {
+        let name = |lang: Lang| lang.tr("process.default_name").to_string();
+        let learned = PipelineDef::from_learned(DEFAULT_PIPELINE, &name(Lang::En), &name(Lang::ZhCn), &pipeline::learned_order(&paths));
+        (false, vec![learned])
+    } else {
+        (true, configured)
+    };
+    let mut counts: Vec<Vec<usize>> = pipelines.iter().map(|p| vec![0; p.stages.len()]).collect();
+    for path in &paths {
+        let index = process::pipeline_of(path, &pipelines);
+        for (count, stage) in counts[index].iter_mut().zip(&pipelines[index].stages) {
+            if path.stages.iter().any(|(s, _)| *s == stage.key) {
+                *count += 1;
+            }
+        }
+    }
+    Ok(ProcessOverview { configured: is_configured, pipelines: pipelines.into_iter().zip(counts).collect() })
 }
 
 fn round(v: f64, places: i32) -> f64 {

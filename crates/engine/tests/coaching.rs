@@ -107,7 +107,7 @@ async fn a_reps_gaps_are_ranked_by_cost_against_the_team_median_and_top_quartile
 
         let context = Context::load(db).await.expect("context");
         let july = Period::parse("2024-07").expect("period");
-        let deals = Deals::load(db).await.expect("deals");
+        let deals = Deals::load(db, None).await.expect("deals");
         let found = coaching_gaps(db, &context, &deals, "R1", &july, Lang::En).await.expect("gaps");
         assert_eq!((found.team.as_str(), found.team_size), ("一部", 4));
         let gaps: Vec<(&str, &str, f64, f64, f64, f64)> =

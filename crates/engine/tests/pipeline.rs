@@ -102,7 +102,7 @@ async fn funnel_weighted_pipeline_stuck_deals_and_volatility_match_the_hand_figu
         organisation(&store.db).await;
         let ctx = Context::load(&store.db).await.expect("context");
         let july = Period::parse("2024-07").expect("period");
-        let deals = Deals::load(&store.db).await.expect("deals");
+        let deals = Deals::load(&store.db, None).await.expect("deals");
 
         let org = funnel(&deals, &ctx, &Scope::Org, &july).expect("funnel");
         let rows: Vec<(&str, usize, usize, Option<f64>)> =
@@ -175,6 +175,77 @@ async fn funnel_weighted_pipeline_stuck_deals_and_volatility_match_the_hand_figu
         assert_eq!(swings.reps[0].monthly, [1_000.0, 0.0, 500.0]);
         assert_eq!(swings.reps[0].cv, Some(0.8165));
         assert_eq!((swings.reps[1].rep_id.as_str(), swings.reps[1].cv), ("R2", None));
+    })
+    .await;
+}
+
+fn configured(id: &str, keys: &[&str]) -> salescope_core::process::PipelineDef {
+    use salescope_core::process::{PipelineDef, StageDef};
+    PipelineDef {
+        id: id.into(),
+        name_en: format!("{id} line"),
+        name_zh: String::new(),
+        stages: keys
+            .iter()
+            .map(|k| StageDef {
+                key: k.to_string(),
+                name_en: format!("{k} (en)"),
+                milestones: vec!["m1".into(), "m2".into()],
+                ..StageDef::default()
+            })
+            .collect(),
+    }
+}
+
+#[tokio::test]
+async fn configured_pipelines_split_the_deals_and_set_the_stage_order() {
+    use salescope_engine::pipeline::process_overview;
+    each_backend(async |store: &TestDb| {
+        organisation(&store.db).await;
+        // A service deal with stages of its own.
+        let ctx = WriteContext { today: day(9, 30), counted: false };
+        store.db.write(vec![deal("S1", "R2", at(7, 2), None, 300)], &ctx).await.expect("deal");
+        store.db.write(vec![change("S1", "调研", at(7, 2)), change("S1", "方案", at(7, 4))], &ctx).await.expect("stages");
+
+        let learned = process_overview(&store.db).await.expect("overview");
+        assert!(!learned.configured);
+        let (order, counts) = &learned.pipelines[0];
+        assert_eq!(order.order(), ["接触", "调研", "报价", "方案", "谈判"], "by mean entry position, ties by name");
+        assert_eq!(counts, &[5, 1, 3, 1, 1]);
+
+        let pipelines = [configured("sales", &["接触", "报价", "谈判"]), configured("service", &["调研", "方案"])];
+        store.db.replace_pipelines(&pipelines).await.expect("configure");
+        assert_eq!(store.db.pipelines().await.expect("read back"), pipelines);
+
+        let sales = Deals::load(&store.db, None).await.expect("first pipeline");
+        assert_eq!(sales.pipeline().map(|p| p.id.as_str()), Some("sales"));
+        assert_eq!(sales.order(), ["接触", "报价", "谈判"]);
+        assert_eq!(sales.stage_name("报价", salescope_core::i18n::Lang::ZhCn), "报价 (en)", "falls back to the English name");
+        let july = Period::parse("2024-07").expect("period");
+        let rows: Vec<(String, usize)> = funnel(&sales, &Context::load(&store.db).await.expect("ctx"), &Scope::Org, &july)
+            .expect("funnel")
+            .stages
+            .into_iter()
+            .map(|s| (s.stage, s.entered))
+            .collect();
+        assert_eq!(rows, [("接触".to_string(), 4), ("报价".to_string(), 3), ("谈判".to_string(), 1)], "S1 is not a sales deal");
+
+        let service = Deals::load(&store.db, Some("service")).await.expect("service");
+        let rows: Vec<(String, usize, usize)> = funnel(&service, &Context::load(&store.db).await.expect("ctx"), &Scope::Org, &july)
+            .expect("funnel")
+            .stages
+            .into_iter()
+            .map(|s| (s.stage, s.entered, s.advanced))
+            .collect();
+        assert_eq!(rows, [("调研".to_string(), 1, 1), ("方案".to_string(), 1, 0)]);
+
+        let overview = process_overview(&store.db).await.expect("overview");
+        assert!(overview.configured);
+        let counts: Vec<&Vec<usize>> = overview.pipelines.iter().map(|(_, c)| c).collect();
+        assert_eq!(counts, [&vec![5, 3, 1], &vec![1, 1]]);
+
+        let unknown = Deals::load(&store.db, Some("hardware")).await.err().expect("no such pipeline");
+        assert!(matches!(unknown, salescope_engine::EngineError::NotFound(_)), "{unknown:?}");
     })
     .await;
 }

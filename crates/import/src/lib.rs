@@ -5,6 +5,7 @@
 //! **Architecture invariant:** the import knows files and encodings but not SQL; it validates
 //! with the core's rules and writes through the store's API, in one transaction per import.
 
+pub mod pipelines;
 mod report;
 mod run;
 pub mod source;

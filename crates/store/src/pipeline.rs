@@ -2,6 +2,7 @@
 
 use crate::{Db, Result, on_pool};
 use salescope_core::pipeline::{DealPath, Ending};
+use salescope_core::process::{PipelineDef, StageDef};
 use salescope_core::records::DealStatus;
 use salescope_core::time::LocalDateTime;
 use std::collections::HashMap;
@@ -65,5 +66,61 @@ impl Db {
             sqlx::query(&sql).bind(deal_id).bind(category).bind(login).bind(at).execute(pool).await?;
         });
         Ok(before)
+    }
+}
+
+impl Db {
+    /// The configured pipelines in order, each with its stages in order; empty when none are.
+    pub async fn pipelines(&self) -> Result<Vec<PipelineDef>> {
+        let pipelines_sql = "SELECT pipeline_id, name_en, name_zh FROM pipelines ORDER BY position";
+        let stages_sql =
+            "SELECT pipeline_id, stage, name_en, name_zh, milestones, entry_criteria FROM pipeline_stages ORDER BY pipeline_id, position";
+        type StageRow = (String, String, String, String, String, String);
+        let (pipelines, stages): (Vec<(String, String, String)>, Vec<StageRow>) = on_pool!(self, pool => (
+            sqlx::query_as(pipelines_sql).fetch_all(pool).await?,
+            sqlx::query_as(stages_sql).fetch_all(pool).await?,
+        ));
+        let mut defs: Vec<PipelineDef> =
+            pipelines.into_iter().map(|(id, name_en, name_zh)| PipelineDef { id, name_en, name_zh, stages: Vec::new() }).collect();
+        for (pipeline_id, key, name_en, name_zh, milestones, entry_criteria) in stages {
+            if let Some(def) = defs.iter_mut().find(|d| d.id == pipeline_id) {
+                let milestones = milestones.lines().map(str::to_string).collect();
+                def.stages.push(StageDef { key, name_en, name_zh, milestones, entry_criteria });
+            }
+        }
+        Ok(defs)
+    }
+
+    /// Replaces the whole configuration with `pipelines` (validated by the caller), in one
+    /// transaction: readers see the old configuration or the new one, never a mix.
+    pub async fn replace_pipelines(&self, pipelines: &[PipelineDef]) -> Result<()> {
+        let backend = self.backend();
+        let insert_pipeline =
+            format!("INSERT INTO pipelines (pipeline_id, position, name_en, name_zh) VALUES {}", crate::sql::value_tuples(backend, 1, 4));
+        let insert_stage = format!(
+            "INSERT INTO pipeline_stages (pipeline_id, position, stage, name_en, name_zh, milestones, entry_criteria) VALUES {}",
+            crate::sql::value_tuples(backend, 1, 7)
+        );
+        let mut tx = self.begin().await?;
+        crate::on_conn!(tx, conn => {
+            sqlx::query("DELETE FROM pipeline_stages").execute(&mut *conn).await?;
+            sqlx::query("DELETE FROM pipelines").execute(&mut *conn).await?;
+            for (p, def) in pipelines.iter().enumerate() {
+                sqlx::query(&insert_pipeline).bind(&def.id).bind(p as i64).bind(&def.name_en).bind(&def.name_zh).execute(&mut *conn).await?;
+                for (s, stage) in def.stages.iter().enumerate() {
+                    sqlx::query(&insert_stage)
+                        .bind(&def.id)
+                        .bind(s as i64)
+                        .bind(&stage.key)
+                        .bind(&stage.name_en)
+                        .bind(&stage.name_zh)
+                        .bind(stage.milestones.join("\n"))
+                        .bind(&stage.entry_criteria)
+                        .execute(&mut *conn)
+                        .await?;
+                }
+            }
+        });
+        tx.commit().await
     }
 }

@@ -127,7 +127,7 @@ pub(crate) async fn remeasure(State(state): State<AppState>, Extension(session):
         };
         let period = Period::range(start, today).unwrap_or(Period::day(today));
         let ctx = Context::load(&state.db).await.or_api(lang)?;
-        let deals = salescope_engine::pipeline::Deals::load(&state.db).await.or_api(lang)?;
+        let deals = salescope_engine::pipeline::Deals::load(&state.db, None).await.or_api(lang)?;
         let value = measure(&state.db, &ctx, &deals, &task.rep_id, &period, &task.kind, &task.name).await.or_api(lang)?;
         task.latest = value.map(|(own, _)| own);
         task.measured_on = Some(today);

@@ -19,6 +19,7 @@ mod kpis;
 mod pages;
 mod pipeline;
 mod plan_pages;
+mod process_pages;
 mod reports;
 mod request;
 mod review_pages;
@@ -135,6 +136,7 @@ fn routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(pipeline::leads_route))
         .routes(routes!(pipeline::category_route))
         .routes(routes!(pipeline::heatmap_route))
+        .routes(routes!(process_pages::pipelines_route))
         .routes(routes!(pipeline::gaps_route))
         .routes(routes!(training::plan))
         .routes(routes!(training::signin))

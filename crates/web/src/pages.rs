@@ -68,6 +68,12 @@ pub(crate) fn routes() -> Router<AppState> {
         .route("/import", get(crate::upload::form).post(crate::upload::preview))
         .route("/import/commit", post(crate::upload::commit))
         .route("/pipeline", get(crate::pipeline::page))
+        .route("/pipeline/stages", get(crate::process_pages::page))
+        .route("/pipeline/stages.toml", get(crate::process_pages::download))
+        .route("/pipeline/stages/confirm", post(crate::process_pages::confirm))
+        .route("/pipeline/stages/file", post(crate::process_pages::replace_file))
+        .route("/pipeline/stages/{id}", post(crate::process_pages::save_pipeline))
+        .route("/pipeline/stages/{id}/delete", post(crate::process_pages::delete_pipeline))
         .route("/coaching", get(crate::coaching_pages::list))
         .route("/coaching/tasks", post(crate::coaching_pages::create))
         .route("/coaching/tasks/{id}/note", post(crate::coaching_pages::note))
@@ -90,7 +96,7 @@ pub(crate) fn routes() -> Router<AppState> {
 }
 
 /// Every template, compiled into the binary.
-const TEMPLATES: [(&str, &str); 27] = [
+const TEMPLATES: [(&str, &str); 28] = [
     ("base.html", include_str!("../templates/base.html")),
     ("login.html", include_str!("../templates/login.html")),
     ("dashboard.html", include_str!("../templates/dashboard.html")),
@@ -117,6 +123,7 @@ const TEMPLATES: [(&str, &str); 27] = [
     ("session.html", include_str!("../templates/session.html")),
     ("feedback.html", include_str!("../templates/feedback.html")),
     ("pipeline.html", include_str!("../templates/pipeline.html")),
+    ("stages.html", include_str!("../templates/stages.html")),
     ("coaching.html", include_str!("../templates/coaching.html")),
 ];
 
@@ -685,7 +692,7 @@ async fn rep_page_data(state: &AppState, session: &Session, rep_id: &str, q: &Sc
         .collect();
     let team = ctx.rep(rep_id).map(|r| r.team.clone());
     let quarter = Period::quarter_of(today);
-    let deals = salescope_engine::pipeline::Deals::load(&state.db).await.or_api(lang)?;
+    let deals = salescope_engine::pipeline::Deals::load(&state.db, None).await.or_api(lang)?;
     let open_deals = deals.open_deals_of(rep_id, today);
     let gaps = salescope_engine::coaching::coaching_gaps(&state.db, &ctx, &deals, rep_id, &quarter, lang).await.or_api(lang)?;
     let may_categorise = session.viewer.rep_id.as_deref() == Some(rep_id) || session.viewer.may(Permission::Review);

@@ -38,6 +38,8 @@ pub struct ProcessParams {
     pub as_of: Option<String>,
     /// json (default), csv or xlsx.
     pub format: Option<String>,
+    /// A configured pipeline's id (default the first); ignored while none is configured.
+    pub pipeline: Option<String>,
     pub today: Option<String>,
     pub lang: Option<String>,
 }
@@ -70,7 +72,7 @@ pub async fn funnel_route(
 ) -> ApiResult<Response> {
     let a = asked(&state, &session, &q, &headers, Reach::Aggregates).await?;
     let period = period_or(q.period.as_deref(), || Period::month_of(a.today), a.lang)?;
-    let found = funnel(&Deals::load(&state.db).await.or_api(a.lang)?, &a.ctx, &a.scope, &period).or_api(a.lang)?;
+    let found = funnel(&Deals::load(&state.db, q.pipeline.as_deref()).await.or_api(a.lang)?, &a.ctx, &a.scope, &period).or_api(a.lang)?;
     json_or_download(&found, || funnel_sheet(&found, &a.ctx, &a.scope, a.lang), a.format)
 }
 
@@ -84,7 +86,7 @@ pub async fn weighted_route(
 ) -> ApiResult<Response> {
     let a = asked(&state, &session, &q, &headers, Reach::Aggregates).await?;
     let day = q.as_of.as_deref().map_or(Ok(a.today), |d| date(d, a.lang))?;
-    let found = weighted(&Deals::load(&state.db).await.or_api(a.lang)?, &a.ctx, &a.scope, day).or_api(a.lang)?;
+    let found = weighted(&Deals::load(&state.db, q.pipeline.as_deref()).await.or_api(a.lang)?, &a.ctx, &a.scope, day).or_api(a.lang)?;
     json_or_download(&found, || weighted_sheet(&found, &a.ctx, &a.scope, a.lang), a.format)
 }
 
@@ -98,7 +100,7 @@ pub async fn stuck_route(
 ) -> ApiResult<Response> {
     let a = asked(&state, &session, &q, &headers, Reach::Records).await?;
     let day = q.as_of.as_deref().map_or(Ok(a.today), |d| date(d, a.lang))?;
-    let found = stuck(&Deals::load(&state.db).await.or_api(a.lang)?, &a.ctx, &a.scope, day).or_api(a.lang)?;
+    let found = stuck(&Deals::load(&state.db, q.pipeline.as_deref()).await.or_api(a.lang)?, &a.ctx, &a.scope, day).or_api(a.lang)?;
     json_or_download(&found, || stuck_sheet(&found, &a.ctx, &a.scope, day, a.lang), a.format)
 }
 
@@ -112,7 +114,8 @@ pub async fn volatility_route(
 ) -> ApiResult<Response> {
     let a = asked(&state, &session, &q, &headers, Reach::Records).await?;
     let period = period_or(q.period.as_deref(), || last_twelve_months(a.today), a.lang)?;
-    let found = volatility(&Deals::load(&state.db).await.or_api(a.lang)?, &a.ctx, &a.scope, &period).or_api(a.lang)?;
+    let found =
+        volatility(&Deals::load(&state.db, q.pipeline.as_deref()).await.or_api(a.lang)?, &a.ctx, &a.scope, &period).or_api(a.lang)?;
     json_or_download(&found, || volatility_sheet(&found, &a.ctx, &a.scope, a.lang), a.format)
 }
 
@@ -126,7 +129,7 @@ pub async fn winloss_route(
 ) -> ApiResult<Response> {
     let a = asked(&state, &session, &q, &headers, Reach::Aggregates).await?;
     let period = period_or(q.period.as_deref(), || last_twelve_months(a.today), a.lang)?;
-    let found = winloss(&Deals::load(&state.db).await.or_api(a.lang)?, &a.ctx, &a.scope, &period).or_api(a.lang)?;
+    let found = winloss(&Deals::load(&state.db, q.pipeline.as_deref()).await.or_api(a.lang)?, &a.ctx, &a.scope, &period).or_api(a.lang)?;
     json_or_download(&found, || winloss_sheet(&found, &a.ctx, &a.scope, a.lang), a.format)
 }
 
@@ -141,7 +144,8 @@ pub async fn forecast_route(
     let a = asked(&state, &session, &q, &headers, Reach::Aggregates).await?;
     let period = period_or(q.period.as_deref(), || Period::quarter_of(a.today), a.lang)?;
     let day = q.as_of.as_deref().map_or(Ok(a.today), |d| date(d, a.lang))?;
-    let found = forecast(&Deals::load(&state.db).await.or_api(a.lang)?, &a.ctx, &a.scope, &period, day).or_api(a.lang)?;
+    let found =
+        forecast(&Deals::load(&state.db, q.pipeline.as_deref()).await.or_api(a.lang)?, &a.ctx, &a.scope, &period, day).or_api(a.lang)?;
     json_or_download(&found, || forecast_sheet(&found, &a.ctx, &a.scope, a.lang), a.format)
 }
 
@@ -154,7 +158,7 @@ pub async fn backtest_route(
     headers: HeaderMap,
 ) -> ApiResult<Response> {
     let a = asked(&state, &session, &q, &headers, Reach::Aggregates).await?;
-    let found = backtest(&Deals::load(&state.db).await.or_api(a.lang)?, &a.ctx, &a.scope, a.today).or_api(a.lang)?;
+    let found = backtest(&Deals::load(&state.db, q.pipeline.as_deref()).await.or_api(a.lang)?, &a.ctx, &a.scope, a.today).or_api(a.lang)?;
     json_or_download(&found, || backtest_sheet(&found, &a.ctx, &a.scope, a.lang), a.format)
 }
 
@@ -190,7 +194,7 @@ pub async fn leads_route(
         Some(text) => date(text, lang)?,
         None => today(&state, None, lang).await?,
     };
-    let found = lead_assignment(&Deals::load(&state.db).await.or_api(lang)?, &ctx, segment, q.source.as_deref(), day, lang);
+    let found = lead_assignment(&Deals::load(&state.db, None).await.or_api(lang)?, &ctx, segment, q.source.as_deref(), day, lang);
     json_or_download(&found, || lead_assignment_sheet(&found, lang), format)
 }
 
@@ -238,7 +242,7 @@ pub async fn gaps_route(
     };
     let today = today(&state, None, lang).await?;
     let period = period_or(q.period.as_deref(), || Period::quarter_of(today), lang)?;
-    let deals = Deals::load(&state.db).await.or_api(lang)?;
+    let deals = Deals::load(&state.db, None).await.or_api(lang)?;
     let found = coaching_gaps(&state.db, &ctx, &deals, &rep, &period, lang).await.or_api(lang)?;
     json_or_download(&found, || gaps_sheet(&found, lang), format)
 }
@@ -248,7 +252,7 @@ pub async fn gaps_route(
 pub(crate) async fn set_category(state: &AppState, session: &Session, deal_id: &str, category: &str) -> ApiResult<()> {
     let lang = session.lang;
     let ctx = Context::load(&state.db).await.or_api(lang)?;
-    let deals = Deals::load(&state.db).await.or_api(lang)?;
+    let deals = Deals::load(&state.db, None).await.or_api(lang)?;
     let Some(rep) = deals.rep_of(deal_id) else {
         return Err(salescope_engine::EngineError::not_found("error.unknown_deal", &[("deal", &deal_id)])).or_api(lang);
     };
@@ -322,6 +326,7 @@ pub(crate) struct PageQuery {
     as_of: Option<String>,
     /// The segment of the lead to assign.
     segment: Option<String>,
+    pipeline: Option<String>,
 }
 
 /// `/pipeline?scope=&period=&as_of=`: the funnel of a period, the weighted pipeline and stuck
@@ -342,7 +347,7 @@ async fn pipeline_page(state: &AppState, session: &Session, q: &PageQuery) -> Ap
         Some(text) => date(text, lang)?,
         None => today,
     };
-    let deals = Deals::load(&state.db).await.or_api(lang)?;
+    let deals = Deals::load(&state.db, q.pipeline.as_deref()).await.or_api(lang)?;
     let found = funnel(&deals, &ctx, &scope, &period).or_api(lang)?;
     let pipeline = weighted(&deals, &ctx, &scope, day).or_api(lang)?;
     // Deals and reps by name only for those who see the scope's records.
@@ -362,9 +367,22 @@ async fn pipeline_page(state: &AppState, session: &Session, q: &PageQuery) -> Ap
     };
     let swings = if sees_records { Some(volatility(&deals, &ctx, &scope, &last_twelve_months(today)).or_api(lang)?) } else { None };
     let money = |v: f64| salescope_core::format::format_value(Some(v), salescope_core::kpi::Unit::Money, lang);
-    let query = format!("scope={}&lang={}", percent_encode(&scope.label()), lang.code());
+    let query = match deals.pipeline() {
+        Some(p) => format!("scope={}&lang={}&pipeline={}", percent_encode(&scope.label()), lang.code(), percent_encode(&p.id)),
+        None => format!("scope={}&lang={}", percent_encode(&scope.label()), lang.code()),
+    };
+    // Stages by the names the configured pipeline gives them in the viewer's language.
+    let name = |stage: &str| deals.stage_name(stage, lang).to_string();
+    let funnel_rows: Vec<serde_json::Value> = found
+        .stages
+        .iter()
+        .map(|s| {
+            json!({"stage": name(&s.stage), "entered": s.entered, "advanced": s.advanced, "conversion": s.conversion,
+                "median_days": s.median_days, "p75_days": s.p75_days})
+        })
+        .collect();
     let chart = json!({
-        "labels": found.stages.iter().map(|s| s.stage.clone()).collect::<Vec<_>>(),
+        "labels": found.stages.iter().map(|s| name(&s.stage)).collect::<Vec<_>>(),
         "values": found.stages.iter().map(|s| s.entered).collect::<Vec<_>>(),
     });
     let volatile_chart = swings.as_ref().map(|v| {
@@ -378,13 +396,15 @@ async fn pipeline_page(state: &AppState, session: &Session, q: &PageQuery) -> Ap
         title: lang.tr("pipeline.title").to_string(),
         data: json!({
             "scope": scope.label(), "period": period.label(), "as_of": day.to_string(), "sees_records": sees_records,
-            "funnel": found.stages, "funnel_chart": chart,
+            "funnel": funnel_rows, "funnel_chart": chart,
+            "pipelines": deals.pipelines().iter().map(|p| json!({"id": p.id, "name": p.name(lang)})).collect::<Vec<_>>(),
+            "pipeline": deals.pipeline().map(|p| p.id.clone()),
             "weighted": pipeline.stages.iter().map(|s| json!({
-                "stage": s.stage, "probability": s.win_probability.map(|p| format!("{:.0}%", p * 100.0)), "open": s.open_deals,
+                "stage": name(&s.stage), "probability": s.win_probability.map(|p| format!("{:.0}%", p * 100.0)), "open": s.open_deals,
                 "amount": money(s.amount), "weighted": money(s.weighted_amount)})).collect::<Vec<_>>(),
             "total_amount": money(pipeline.total_amount), "total_weighted": money(pipeline.total_weighted),
             "stuck": stuck_deals.iter().take(25).map(|s| json!({"deal": s.deal_id, "rep": s.rep_name, "rep_href": format!("/reps/{}", percent_encode(&s.rep_id)),
-                "stage": s.stage, "days": s.days_in_stage, "p75": s.p75_days, "amount": money(s.amount)})).collect::<Vec<_>>(),
+                "stage": name(&s.stage), "days": s.days_in_stage, "p75": s.p75_days, "amount": money(s.amount)})).collect::<Vec<_>>(),
             "stuck_count": stuck_deals.len(),
             "volatility": swings.as_ref().map(|v| v.reps.iter().take(10).map(|r| json!({"rep": r.name, "team": r.team,
                 "rep_href": format!("/reps/{}", percent_encode(&r.rep_id)), "cv": r.cv.map(|c| format!("{c:.2}")), "total": money(r.total)})).collect::<Vec<_>>()),

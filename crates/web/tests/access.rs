@@ -686,3 +686,98 @@ async fn a_team_lead_turns_a_gap_into_a_coaching_task_with_notes_a_follow_up_and
     })
     .await;
 }
+
+#[tokio::test]
+async fn a_manager_confirms_the_learned_stage_order_then_edits_the_pipelines_on_the_page_and_as_a_file() {
+    each_backend(async |store: &TestDb| {
+        let base = start(store).await;
+        let admin = logged_in(&base, "admin").await;
+        let deals = json!([
+            {"deal_id": "D1", "rep_id": "R1", "customer_id": "K1", "created_at": "2024-07-01", "status": "open", "amount": 1000},
+            {"deal_id": "D2", "rep_id": "R3", "customer_id": "K2", "created_at": "2024-07-01", "status": "open", "amount": 500}
+        ]);
+        let stages = json!([
+            {"deal_id": "D1", "stage": "接触", "entered_at": "2024-07-01 09:00"},
+            {"deal_id": "D1", "stage": "报价", "entered_at": "2024-07-03 09:00"},
+            {"deal_id": "D2", "stage": "接触", "entered_at": "2024-07-02 09:00"}
+        ]);
+        for (kind, records) in [("deals", deals), ("deal-stages", stages)] {
+            let response = admin.post(format!("{base}/api/v1/ingest/{kind}")).json(&records).send().await.expect("ingest");
+            assert_eq!(response.status().as_u16(), 200);
+        }
+        let api: Value = admin.get(format!("{base}/api/v1/pipelines")).send().await.expect("get").json().await.expect("json");
+        assert_eq!(api["configured"], json!(false));
+        let learned: Vec<(Value, Value)> =
+            api["pipelines"][0]["stages"].as_array().expect("stages").iter().map(|s| (s["key"].clone(), s["deals"].clone())).collect();
+        assert_eq!(learned, [(json!("接触"), json!(2)), (json!("报价"), json!(1))]);
+
+        let boss = logged_in(&base, "boss").await;
+        let post = |browser: &Browser, path: &str, form: &[(&str, &str)]| {
+            let request = browser.post(format!("{base}{path}")).form(form);
+            async move {
+                let response = request.send().await.expect("post");
+                (response.status().as_u16(), response.text().await.expect("text"))
+            }
+        };
+        let rep = logged_in(&base, "r1").await;
+        assert_eq!(post(&rep, "/pipeline/stages/confirm", &[]).await.0, 403, "a rep does not configure the process");
+        let page = boss.get(format!("{base}/pipeline/stages")).send().await.expect("get").text().await.expect("text");
+        assert!(page.contains("id=\"learned-order\"") && page.contains("id=\"confirm-order\""), "the learned order awaits confirmation: {page}");
+        assert_eq!(post(&boss, "/pipeline/stages/confirm", &[]).await.0, 303);
+
+        // Rename a stage, add one, give milestones; a row with an empty key is dropped.
+        let form = [
+            ("name_en", "Sales"),
+            ("name_zh", "销售"),
+            ("key", "接触"),
+            ("stage_name_en", "First contact"),
+            ("stage_name_zh", ""),
+            ("milestones", "需求确认\n决策人已识别"),
+            ("entry_criteria", "客户同意沟通"),
+            ("key", "报价"),
+            ("stage_name_en", "Quote"),
+            ("key", "谈判"),
+            ("stage_name_en", "Negotiation"),
+            ("key", ""),
+            ("stage_name_en", "ignored"),
+        ];
+        assert_eq!(post(&boss, "/pipeline/stages/default", &form).await.0, 303);
+        let stored = store.db.pipelines().await.expect("pipelines");
+        assert_eq!(stored.len(), 1);
+        assert_eq!(stored[0].order(), ["接触", "报价", "谈判"]);
+        assert_eq!(stored[0].stages[0].milestones, ["需求确认", "决策人已识别"]);
+        let page =
+            boss.get(format!("{base}/pipeline?lang=en&scope=org&period=2024-07")).send().await.expect("get").text().await.expect("text");
+        assert!(page.contains("First contact"), "the pipeline page names stages as configured");
+
+        // A duplicate stage is refused with the rule named, and nothing changes.
+        let dup = [("name_en", "Sales"), ("key", "接触"), ("key", "接触")];
+        let (status, page) = post(&boss, "/pipeline/stages/default", &dup).await;
+        assert_eq!(status, 422);
+        assert!(page.contains("id=\"process-message\"") && page.contains("twice"), "{page}");
+        assert_eq!(store.db.pipelines().await.expect("pipelines"), stored);
+
+        // The file: a broken one is refused and kept in the box; a good one replaces everything.
+        let broken = "[[pipeline]]\nid = \"x\"\nstage = [";
+        let (status, page) = post(&boss, "/pipeline/stages/file", &[("file", broken)]).await;
+        assert_eq!(status, 422);
+        assert!(page.contains("line 3") && page.contains("id = &quot;x&quot;"), "{page}");
+        let file = boss.get(format!("{base}/pipeline/stages.toml")).send().await.expect("get").text().await.expect("text");
+        assert!(file.contains("key = \"接触\"") && file.contains("决策人已识别"), "{file}");
+        let two = format!("{file}\n[[pipeline]]\nid = \"service\"\nname_zh = \"服务\"\n\n[[pipeline.stage]]\nkey = \"调研\"\n");
+        assert_eq!(post(&boss, "/pipeline/stages/file", &[("file", &two)]).await.0, 303);
+        let api: Value = admin.get(format!("{base}/api/v1/pipelines")).send().await.expect("get").json().await.expect("json");
+        assert_eq!(api["configured"], json!(true));
+        assert_eq!(api["pipelines"][1]["id"], json!("service"));
+        assert_eq!(api["pipelines"][0]["stages"][0]["deals"], json!(2));
+        let funnel = admin.get(format!("{base}/api/v1/pipeline/funnel?period=2024-07&pipeline=service")).send().await.expect("get");
+        assert_eq!(funnel.status().as_u16(), 200);
+        let unknown = admin.get(format!("{base}/api/v1/pipeline/funnel?period=2024-07&pipeline=nope")).send().await.expect("get");
+        assert_eq!(unknown.status().as_u16(), 404);
+        assert_eq!(post(&boss, "/pipeline/stages/service/delete", &[]).await.0, 303);
+        assert_eq!(store.db.pipelines().await.expect("pipelines").len(), 1);
+        let log = admin.get(format!("{base}/changes")).send().await.expect("get").text().await.expect("text");
+        assert!(log.contains("pipeline"), "configuration changes are logged");
+    })
+    .await;
+}
