@@ -195,7 +195,8 @@ pub async fn run(action: PipelineAction, pipeline: Option<&str>, db: &Db, lang: 
         PipelineAction::Winloss { scope, period, output: out } => {
             let scope = args::scope(&scope, lang)?;
             let period = period.as_deref().map_or_else(|| Ok(last_twelve_months(today)), |p| args::period(p, lang))?;
-            let found = winloss(&Deals::load(db, pipeline).await.map_err(fail(lang))?, &ctx, &scope, &period).map_err(fail(lang))?;
+            let deals = Deals::load(db, pipeline).await.map_err(fail(lang))?;
+            let found = winloss(db, &deals, &ctx, &scope, &period).await.map_err(fail(lang))?;
             emit(&found, || winloss_sheet(&found, &ctx, &scope, lang), &out, lang)
         }
         PipelineAction::Volatility { scope, period, output: out } => {

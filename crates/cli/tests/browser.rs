@@ -402,5 +402,24 @@ async fn the_manager_sees_the_funnel_weighted_pipeline_and_stuck_deals(webdriver
     assert!(chart_drawn(&client, "volatility-chart").await, "the most volatile reps' months are drawn");
     assert_eq!(script_errors(&client).await, Vec::<String>::new());
     screenshot(&client, "pipeline").await;
+
+    // The stages were learned from the stage history; the manager confirms them, then names one.
+    client.find(Locator::Id("stages-link")).await.expect("stages link").click().await.expect("open stages");
+    appears(&client, Locator::Id("learned-order")).await.expect("the learned order awaits confirmation");
+    assert_eq!(client.find_all(Locator::Css("#learned-order tbody tr")).await.expect("rows").len(), 4);
+    client.find(Locator::Id("confirm-order")).await.expect("confirm").click().await.expect("confirm");
+    appears(&client, Locator::Id("pipeline-default")).await.expect("the order is now the configured pipeline");
+    let name = client.find(Locator::Css("#pipeline-default input[name='stage_name_en']")).await.expect("first stage's English name");
+    name.send_keys("First contact").await.expect("type");
+    client.find(Locator::Css("#pipeline-default .save-pipeline")).await.expect("save").click().await.expect("save");
+    let started = Instant::now();
+    let mut file = String::new();
+    while !file.contains("First contact") && started.elapsed() < Duration::from_secs(10) {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        file = text_of(&client, "#pipeline-file textarea").await;
+    }
+    assert!(file.contains("First contact") && file.contains("初步接触"), "the saved name is in the pipeline file: {file}");
+    assert_eq!(script_errors(&client).await, Vec::<String>::new());
+    screenshot(&client, "stages").await;
     client.close().await.expect("close");
 }

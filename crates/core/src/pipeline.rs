@@ -4,7 +4,7 @@
 
 use crate::stats::{median, quantile};
 use crate::time::LocalDateTime;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 const SECONDS_PER_DAY: f64 = 86_400.0;
 
@@ -244,7 +244,7 @@ pub fn stuck<'a>(paths: &'a [DealPath], as_of: LocalDateTime, counts: impl Fn(&D
 /// those that do not, in percentage points, with a 95% (Wald) interval.
 #[derive(Debug, Clone, PartialEq)]
 pub struct FactorEffect {
-    /// `source:<value>` or `segment:<value>`.
+    /// `source:<value>`, `segment:<value>`, `activity:<measure>` or `behaviour:<measure>`.
     pub factor: String,
     pub n: usize,
     pub win_rate: f64,
@@ -263,11 +263,60 @@ impl FactorEffect {
 
 /// Deals on either side of a factor below this are too few for an interval.
 const MIN_FACTOR_DEALS: usize = 5;
+/// A lead answered within this many minutes counts as answered fast.
+const FAST_RESPONSE_MINUTES: f64 = 60.0;
 
-/// Every source and segment value among the closed deals, by its effect on the win rate,
-/// strongest positive first.
-pub fn win_loss_factors(closed: &[&DealPath]) -> Vec<FactorEffect> {
-    let mut factors: Vec<String> = closed
+/// What happened on a deal while it was open, for win/loss: the rep's activities with the
+/// customer (visits among them), how fast the lead behind it was answered, and the conversation
+/// measures of its transcribed calls.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct DealMeasures {
+    pub activities: u32,
+    pub visits: u32,
+    pub response_minutes: Option<f64>,
+    /// Means over the deal's transcribed calls.
+    pub questions: Option<f64>,
+    pub talk_ratio: Option<f64>,
+}
+
+/// A yes/no property of a closed deal; none when it does not apply (a deal without transcribed
+/// calls has no conversation behaviour to compare).
+type Test<'a> = Box<dyn Fn(&DealPath) -> Option<bool> + 'a>;
+
+fn effect_of(factor: String, closed: &[&DealPath], test: &Test) -> Option<FactorEffect> {
+    let won = |d: &DealPath| matches!(d.closed, Some((_, Ending::Won)));
+    let (mut with, mut without) = ((0usize, 0usize), (0usize, 0usize));
+    for d in closed {
+        match test(d) {
+            Some(true) => with = (with.0 + 1, with.1 + won(d) as usize),
+            Some(false) => without = (without.0 + 1, without.1 + won(d) as usize),
+            None => {}
+        }
+    }
+    if with.0 < MIN_FACTOR_DEALS || without.0 < MIN_FACTOR_DEALS {
+        return None;
+    }
+    let (p1, p0) = (with.1 as f64 / with.0 as f64, without.1 as f64 / without.0 as f64);
+    let se = (p1 * (1.0 - p1) / with.0 as f64 + p0 * (1.0 - p0) / without.0 as f64).sqrt();
+    let effect = (p1 - p0) * 100.0;
+    Some(FactorEffect {
+        factor,
+        n: with.0,
+        win_rate: p1 * 100.0,
+        win_rate_without: p0 * 100.0,
+        effect,
+        ci_low: effect - 1.96 * se * 100.0,
+        ci_high: effect + 1.96 * se * 100.0,
+    })
+}
+
+/// The factors of the closed deals by their effect on the win rate, strongest positive first:
+/// every source and segment value, and the activity and behaviour measures — a visit while open,
+/// more activities than the median deal, the lead answered within an hour, more questions and a
+/// lower talk ratio than the median transcribed deal. A measure is compared among the deals it
+/// applies to.
+pub fn win_loss_factors(closed: &[&DealPath], measures: &HashMap<String, DealMeasures>) -> Vec<FactorEffect> {
+    let mut values: Vec<String> = closed
         .iter()
         .flat_map(|d| {
             let source = d.source.as_ref().map(|s| format!("source:{s}"));
@@ -275,36 +324,40 @@ pub fn win_loss_factors(closed: &[&DealPath]) -> Vec<FactorEffect> {
             source.into_iter().chain(segment)
         })
         .collect();
-    factors.sort();
-    factors.dedup();
-    let has = |d: &DealPath, factor: &str| match factor.split_once(':') {
-        Some(("source", v)) => d.source.as_deref() == Some(v),
-        Some(("segment", v)) => d.segment.as_deref() == Some(v),
-        _ => false,
-    };
-    let won = |d: &DealPath| matches!(d.closed, Some((_, Ending::Won)));
-    let mut effects: Vec<FactorEffect> = factors
+    values.sort();
+    values.dedup();
+    let mut tests: Vec<(String, Test)> = values
         .into_iter()
-        .filter_map(|factor| {
-            let (with, without): (Vec<&&DealPath>, Vec<&&DealPath>) = closed.iter().partition(|d| has(d, &factor));
-            if with.len() < MIN_FACTOR_DEALS || without.len() < MIN_FACTOR_DEALS {
-                return None;
-            }
-            let rate = |group: &[&&DealPath]| group.iter().filter(|d| won(d)).count() as f64 / group.len() as f64;
-            let (p1, p0) = (rate(&with), rate(&without));
-            let se = (p1 * (1.0 - p1) / with.len() as f64 + p0 * (1.0 - p0) / without.len() as f64).sqrt();
-            let effect = (p1 - p0) * 100.0;
-            Some(FactorEffect {
-                factor,
-                n: with.len(),
-                win_rate: p1 * 100.0,
-                win_rate_without: p0 * 100.0,
-                effect,
-                ci_low: effect - 1.96 * se * 100.0,
-                ci_high: effect + 1.96 * se * 100.0,
-            })
+        .map(|factor| {
+            let (kind, value) = factor.split_once(':').map(|(k, v)| (k.to_string(), v.to_string())).unwrap_or_default();
+            let test: Test = Box::new(move |d: &DealPath| {
+                Some(if kind == "source" { d.source.as_deref() == Some(&value) } else { d.segment.as_deref() == Some(&value) })
+            });
+            (factor, test)
         })
         .collect();
+    let of = |d: &DealPath| measures.get(&d.deal_id);
+    let median_of = |value: &dyn Fn(&DealMeasures) -> Option<f64>| {
+        let found: Vec<f64> = closed.iter().filter_map(|d| value(of(d).unwrap_or(&DealMeasures::default()))).collect();
+        median(&found)
+    };
+    let activities = median_of(&|m| Some(f64::from(m.activities)));
+    let questions = median_of(&|m| m.questions);
+    let talk_ratio = median_of(&|m| m.talk_ratio);
+    tests.push(("activity:visit".into(), Box::new(|d| Some(of(d).is_some_and(|m| m.visits > 0)))));
+    if let Some(median) = activities {
+        let test = move |d: &DealPath| Some(f64::from(of(d).map_or(0, |m| m.activities)) > median);
+        tests.push(("activity:activities_above_median".into(), Box::new(test)));
+    }
+    let fast = |d: &DealPath| of(d)?.response_minutes.map(|m| m <= FAST_RESPONSE_MINUTES);
+    tests.push(("activity:lead_answered_within_1h".into(), Box::new(fast)));
+    if let Some(median) = questions {
+        tests.push(("behaviour:questions_above_median".into(), Box::new(move |d| of(d)?.questions.map(|q| q > median))));
+    }
+    if let Some(median) = talk_ratio {
+        tests.push(("behaviour:talk_ratio_below_median".into(), Box::new(move |d| of(d)?.talk_ratio.map(|r| r < median))));
+    }
+    let mut effects: Vec<FactorEffect> = tests.into_iter().filter_map(|(factor, test)| effect_of(factor, closed, &test)).collect();
     effects.sort_by(|a, b| b.effect.total_cmp(&a.effect).then(a.factor.cmp(&b.factor)));
     effects
 }
@@ -612,7 +665,7 @@ mod tests {
         };
         let deals: Vec<DealPath> = (0..10).map(|i| deal(i, "转介绍", i < 8)).chain((10..20).map(|i| deal(i, "官网", i < 13))).collect();
         let closed: Vec<&DealPath> = deals.iter().collect();
-        let factors = win_loss_factors(&closed);
+        let factors = win_loss_factors(&closed, &HashMap::new());
         assert_eq!(factors.iter().map(|f| f.factor.as_str()).collect::<Vec<_>>(), ["source:转介绍", "source:官网"]);
         // 80% against 30%: +50 points, se √(0.8·0.2/10 + 0.3·0.7/10) = √0.037 = 0.19235.
         let referral = &factors[0];
@@ -621,7 +674,38 @@ mod tests {
         assert!((referral.ci_low - (50.0 - 1.96 * 0.037f64.sqrt() * 100.0)).abs() < 1e-9);
         assert!(referral.shown() && factors[1].effect < 0.0);
         // Too few deals on one side: no interval.
-        assert!(win_loss_factors(&closed[..12]).is_empty());
+        assert!(win_loss_factors(&closed[..12], &HashMap::new()).is_empty());
+    }
+
+    fn round2(v: f64) -> f64 {
+        (v * 100.0).round() / 100.0
+    }
+
+    #[test]
+    fn a_measure_is_compared_among_the_deals_it_applies_to() {
+        // Won: deals 0–3, 5 and the even ones of 10–19. Transcribed: 0–4 ask 8 questions a call,
+        // 5–9 ask 2 (median 5). Leads answered: 0–5 in 30 minutes, 6–11 in 300.
+        let won = |i: usize| i < 4 || i == 5 || (i >= 10 && i.is_multiple_of(2));
+        let deals: Vec<DealPath> =
+            (0..20).map(|i| path(&format!("M{i}"), 1, &[], Some((2, if won(i) { Ending::Won } else { Ending::Lost })), 100)).collect();
+        let measures: HashMap<String, DealMeasures> = (0..12)
+            .map(|i| {
+                let m = DealMeasures {
+                    questions: (i < 10).then_some(if i < 5 { 8.0 } else { 2.0 }),
+                    response_minutes: Some(if i < 6 { 30.0 } else { 300.0 }),
+                    ..DealMeasures::default()
+                };
+                (format!("M{i}"), m)
+            })
+            .collect();
+        let closed: Vec<&DealPath> = deals.iter().collect();
+        let factors = win_loss_factors(&closed, &measures);
+        let found: Vec<(&str, usize, f64, f64)> =
+            factors.iter().map(|f| (f.factor.as_str(), f.n, round2(f.win_rate), round2(f.win_rate_without))).collect();
+        // Asking more: 4 of 5 against 1 of 5, the ten untranscribed deals left out. Answered fast:
+        // 5 of 6 against 1 of 6 (deal 10), the eight without a lead left out.
+        assert_eq!(found, [("activity:lead_answered_within_1h", 6, 83.33, 16.67), ("behaviour:questions_above_median", 5, 80.0, 20.0)]);
+        assert!((factors[0].effect - 200.0 / 3.0).abs() < 1e-9);
     }
 
     #[test]

@@ -11,12 +11,15 @@ const RULE_PREFIX: &str = "rule.";
 const TRACKING_KPI_KEY: &str = "tracking.kpi";
 const TRACKING_PERIOD_KEY: &str = "tracking.period";
 const TRACKING_THRESHOLD_KEY: &str = "tracking.threshold";
+const ASSIGN_LEADS_KEY: &str = "leads.assign_on_ingest";
 
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct OrgSettings {
     pub zone: OrgZone,
     pub policy: RulePolicy,
     pub tracking: TrackingRule,
+    /// New leads that arrive without a rep go to the best-ranked rep with capacity.
+    pub assign_leads_on_ingest: bool,
 }
 
 /// Reps whose projected attainment of `kpi` over the current `period` falls below `threshold`
@@ -51,7 +54,10 @@ impl fmt::Display for SettingError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             SettingError::UnknownKey(k) => {
-                write!(f, "unknown setting `{k}` (known: timezone, rule.<rule id>, tracking.kpi, tracking.period, tracking.threshold)")
+                write!(
+                    f,
+                    "unknown setting `{k}` (known: timezone, rule.<rule id>, tracking.kpi, tracking.period, tracking.threshold, leads.assign_on_ingest)"
+                )
             }
             SettingError::UnknownZone(z) => {
                 write!(f, "`{z}` is not an IANA time zone such as Asia/Shanghai")
@@ -95,6 +101,13 @@ impl OrgSettings {
                 self.tracking.threshold =
                     value.parse::<f64>().ok().filter(|t| *t > 0.0 && *t <= 200.0).ok_or_else(|| bad("a percentage above 0, such as 80"))?
             }
+            ASSIGN_LEADS_KEY => {
+                self.assign_leads_on_ingest = match value {
+                    "on" => true,
+                    "off" => false,
+                    _ => return Err(bad("on or off")),
+                }
+            }
             _ => return Err(SettingError::UnknownKey(key.to_string())),
         }
         Ok(())
@@ -109,6 +122,7 @@ impl OrgSettings {
         out.push((TRACKING_KPI_KEY.to_string(), self.tracking.kpi.clone()));
         out.push((TRACKING_PERIOD_KEY.to_string(), self.tracking.period.id().to_string()));
         out.push((TRACKING_THRESHOLD_KEY.to_string(), self.tracking.threshold.to_string()));
+        out.push((ASSIGN_LEADS_KEY.to_string(), if self.assign_leads_on_ingest { "on" } else { "off" }.to_string()));
         out
     }
 }
@@ -142,5 +156,15 @@ mod tests {
         assert!(matches!(s.apply("tracking.threshold", "-5"), Err(SettingError::BadValue { .. })));
         assert!(matches!(s.apply("tracking.kpi", "Revenue!"), Err(SettingError::BadValue { .. })));
         assert!(s.entries().contains(&("tracking.threshold".to_string(), "75".to_string())));
+    }
+
+    #[test]
+    fn lead_assignment_on_ingest_is_off_until_turned_on() {
+        let mut s = OrgSettings::default();
+        assert!(!s.assign_leads_on_ingest);
+        s.apply("leads.assign_on_ingest", "on").expect("on");
+        assert!(s.assign_leads_on_ingest);
+        assert!(matches!(s.apply("leads.assign_on_ingest", "yes"), Err(SettingError::BadValue { .. })));
+        assert!(s.entries().contains(&("leads.assign_on_ingest".to_string(), "on".to_string())));
     }
 }

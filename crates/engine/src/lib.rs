@@ -18,6 +18,7 @@ pub mod custom;
 mod data;
 pub mod heatmap;
 pub mod kpis;
+pub mod leads;
 pub mod pipeline;
 pub mod reports;
 pub mod routine;

@@ -341,9 +341,10 @@ pub struct WinLoss {
 }
 
 /// What goes with winning among the deals of a scope closed in the period: each source and
-/// segment's effect on the win rate. An association, not a cause: referrals may win more because
-/// referred customers already want to buy.
-pub fn winloss(deals: &Deals, ctx: &Context, scope: &Scope, period: &Period) -> Result<WinLoss> {
+/// segment's effect on the win rate, and the activity and conversation measures of the deals. An
+/// association, not a cause: referrals may win more because referred customers already want to
+/// buy, and reps may ask more questions on calls that are going well.
+pub async fn winloss(db: &Db, deals: &Deals, ctx: &Context, scope: &Scope, period: &Period) -> Result<WinLoss> {
     ctx.check_scope(scope)?;
     let closed: Vec<&DealPath> = deals
         .paths
@@ -351,7 +352,8 @@ pub fn winloss(deals: &Deals, ctx: &Context, scope: &Scope, period: &Period) -> 
         .filter(|d| d.closed.is_some_and(|(at, _)| period.contains(at.day()) && ctx.rep_in_scope_on(scope, &d.rep_id, at.day())))
         .collect();
     let won = closed.iter().filter(|d| matches!(d.closed, Some((_, Ending::Won)))).count();
-    let factors = pipeline::win_loss_factors(&closed)
+    let measures = db.deal_measures(period.start.start(), end_of(period.end)).await?;
+    let factors = pipeline::win_loss_factors(&closed, &measures)
         .into_iter()
         .map(|f| FactorRow {
             shown: f.shown(),
@@ -869,6 +871,15 @@ pub fn volatility_sheet(volatility: &Volatility, ctx: &Context, scope: &Scope, l
     }
 }
 
+/// A factor as a manager reads it: "Source: 转介绍", "Visited while open".
+pub fn factor_label(factor: &str, lang: Lang) -> String {
+    match factor.split_once(':') {
+        Some((kind @ ("source" | "segment"), value)) => lang.format(&format!("winloss.factor.{kind}"), &[("value", &value)]),
+        Some((_, measure)) => lang.tr(&format!("winloss.factor.{measure}")).to_string(),
+        None => factor.to_string(),
+    }
+}
+
 pub fn winloss_sheet(winloss: &WinLoss, ctx: &Context, scope: &Scope, lang: Lang) -> Sheet {
     use CellKind::{Count, Number, Percent, Text};
     let rows = winloss
@@ -876,7 +887,7 @@ pub fn winloss_sheet(winloss: &WinLoss, ctx: &Context, scope: &Scope, lang: Lang
         .iter()
         .map(|f| {
             vec![
-                Cell::text(f.factor.clone()),
+                Cell::text(factor_label(&f.factor, lang)),
                 Cell::Number(f.n as f64),
                 Cell::Number(f.win_rate),
                 Cell::Number(f.win_rate_without),

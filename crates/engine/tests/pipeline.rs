@@ -137,7 +137,7 @@ async fn funnel_weighted_pipeline_stuck_deals_and_volatility_match_the_hand_figu
         assert!(stuck(&deals, &ctx, &Scope::Org, day(7, 9)).expect("stuck").is_empty(), "on the 9th it was 1.6 days");
 
         // July closed D1 (won), D2 and D3 (lost); without sources or segments there is no factor.
-        let factors = winloss(&deals, &ctx, &Scope::Org, &july).expect("winloss");
+        let factors = winloss(&store.db, &deals, &ctx, &Scope::Org, &july).await.expect("winloss");
         assert_eq!((factors.closed, factors.won, factors.factors.len()), (3, 1, 0));
 
         // July as of the 11th: D1's 1,000 won; D4 (800) open in 报价, win probability 1/2, and the
@@ -246,6 +246,119 @@ async fn configured_pipelines_split_the_deals_and_set_the_stage_order() {
 
         let unknown = Deals::load(&store.db, Some("hardware")).await.err().expect("no such pipeline");
         assert!(matches!(unknown, salescope_engine::EngineError::NotFound(_)), "{unknown:?}");
+    })
+    .await;
+}
+
+fn transcript(call_id: &str, questions: i64, talk_ratio: f64) -> salescope_store::TranscriptRow {
+    salescope_store::TranscriptRow {
+        call_id: call_id.into(),
+        source: "test".into(),
+        basis: "time".into(),
+        turns: "[]".into(),
+        talk_ratio: Some(talk_ratio),
+        longest_monologue_seconds: None,
+        longest_customer_story_seconds: None,
+        interactivity_per_minute: None,
+        patience_seconds: None,
+        questions,
+        customer_sentiment_start: None,
+        customer_sentiment_end: None,
+        key_messages: String::new(),
+        objections: String::new(),
+        objections_raised: 0,
+        objections_answered: 0,
+        filler_words: 0,
+        competitor_mentions: 0,
+    }
+}
+
+/// July's closed deals are D1 (R1, 1–10 July), D2 (R2, 2–5 July) and D3 (R1, 3–9 July).
+#[tokio::test]
+async fn deal_measures_count_what_the_rep_did_with_the_customer_while_the_deal_was_open() {
+    use salescope_core::records::{Activity, ActivityKind, Call, Direction, Lead, Outcome};
+    each_backend(async |store: &TestDb| {
+        organisation(&store.db).await;
+        let ctx = WriteContext { today: day(9, 30), counted: false };
+        let activity = |id: &str, rep: &str, customer: &str, kind, at| Activity {
+            activity_id: id.into(),
+            rep_id: rep.into(),
+            customer_id: Some(customer.into()),
+            kind,
+            at,
+            opened: None,
+            clicked: None,
+            replied: None,
+            flags: String::new(),
+        };
+        store
+            .db
+            .write(
+                vec![
+                    activity("A1", "R1", "K-D1", ActivityKind::Visit, at(7, 2)),
+                    activity("A2", "R1", "K-D1", ActivityKind::Email, at(7, 12)), // after the close
+                    activity("A3", "R2", "K-D1", ActivityKind::Visit, at(7, 3)),  // another rep
+                    activity("A4", "R1", "K-D3", ActivityKind::Email, at(7, 4)),
+                ],
+                &ctx,
+            )
+            .await
+            .expect("activities");
+        let lead = |id: &str, customer: &str, created: LocalDateTime, minutes: i64| Lead {
+            lead_id: id.into(),
+            customer_id: Some(customer.into()),
+            rep_id: None,
+            source: None,
+            segment: None,
+            created_at: created,
+            first_response_at: Some(LocalDateTime(created.0 + minutes * 60)),
+            status: None,
+            flags: String::new(),
+        };
+        store
+            .db
+            .write(
+                vec![
+                    lead("L1", "K-D1", LocalDateTime(at(7, 1).0 - 3_600), 45),
+                    lead("L2", "K-D1", at(7, 5), 1), // after the deal was created
+                    lead("L3", "K-D2", at(1, 2), 5), // months before
+                ],
+                &ctx,
+            )
+            .await
+            .expect("leads");
+        let call = |id: &str, rep: &str, customer: &str, started| Call {
+            call_id: id.into(),
+            rep_id: rep.into(),
+            customer_id: Some(customer.into()),
+            direction: Direction::Outbound,
+            started_at: started,
+            ring_seconds: None,
+            talk_seconds: 300,
+            duration_seconds: None,
+            outcome: Outcome::Connected,
+            disposition: None,
+            resolved_first_contact: None,
+            campaign: None,
+            flags: String::new(),
+        };
+        store
+            .db
+            .write(vec![call("C1", "R1", "K-D1", at(7, 2)), call("C2", "R1", "K-D1", at(7, 4)), call("C3", "R2", "K-D2", at(7, 3))], &ctx)
+            .await
+            .expect("calls");
+        let transcripts = [transcript("C1", 6, 0.4), transcript("C2", 3, 0.6), transcript("C3", 1, 0.8)];
+        store.db.store_transcripts(&transcripts, at(9, 30)).await.expect("transcripts");
+
+        let measures = store.db.deal_measures(at(7, 1), at(7, 31)).await.expect("measures");
+        let d1 = &measures["D1"];
+        assert_eq!((d1.activities, d1.visits, d1.response_minutes), (1, 1, Some(45.0)));
+        assert_eq!((d1.questions, d1.talk_ratio.map(|r| (r * 100.0).round() / 100.0)), (Some(4.5), Some(0.5)));
+        let d2 = &measures["D2"];
+        assert_eq!((d2.activities, d2.response_minutes, d2.questions), (0, None, Some(1.0)));
+        let d3 = &measures["D3"];
+        assert_eq!((d3.activities, d3.visits, d3.questions), (1, 0, None));
+        assert!(!measures.contains_key("D5"), "D5 closed in September");
     })
     .await;
 }

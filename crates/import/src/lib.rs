@@ -142,7 +142,17 @@ pub async fn import(
         Kind::Customers => run::run::<Customer>(db, source, options, progress).await,
         Kind::Calls => run::run::<Call>(db, source, options, progress).await,
         Kind::Activities => run::run::<Activity>(db, source, options, progress).await,
-        Kind::Leads => run::run::<Lead>(db, source, options, progress).await,
+        Kind::Leads => {
+            let mut report = run::run::<Lead>(db, source, options, progress).await?;
+            if report.committed && !options.dry_run && db.settings().await?.assign_leads_on_ingest {
+                // The leads are stored whatever happens here; unowned ones wait for the next run.
+                match salescope_engine::leads::assign_unowned_leads(db, options.today, options.lang).await {
+                    Ok(assigned) => report.assigned_leads = assigned,
+                    Err(e) => tracing::error!("assigning the new leads: {e}"),
+                }
+            }
+            Ok(report)
+        }
         Kind::Deals => run::run::<Deal>(db, source, options, progress).await,
         Kind::DealStages => run::run::<DealStage>(db, source, options, progress).await,
         Kind::Feedback => run::run::<Feedback>(db, source, options, progress).await,

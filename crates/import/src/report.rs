@@ -72,6 +72,9 @@ pub struct ImportReport {
     /// True when more issues occurred than [`LISTED_ISSUES`] per list.
     pub truncated: bool,
     pub seconds: f64,
+    /// Leads the assignment rule gave to reps after the import (`leads.assign_on_ingest`).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub assigned_leads: Vec<salescope_engine::leads::AssignedLead>,
     #[serde(skip)]
     pub lang: Lang,
 }
@@ -167,6 +170,13 @@ impl ImportReport {
                 out.push_str("  ");
                 out.push_str(&lang.format("import.more", &[("count", &(total - SHOWN as u64))]));
                 out.push('\n');
+            }
+        }
+        if !self.assigned_leads.is_empty() {
+            out.push_str(&lang.format("import.assigned_leads", &[("count", &self.assigned_leads.len())]));
+            out.push('\n');
+            for lead in &self.assigned_leads {
+                out.push_str(&format!("  {} → {} ({}): {}\n", lead.lead_id, lead.rep_name, lead.rep_id, lead.reason));
             }
         }
         out

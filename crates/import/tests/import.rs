@@ -293,3 +293,46 @@ async fn training_records_import_with_chinese_headers_and_must_name_stored_cours
     })
     .await;
 }
+
+/// R001 won 3 of the 4 大客户 deals they closed and usually carries 2 open deals (one now); R002
+/// and R003 have no history and nothing open.
+const ASSIGNMENT_DEALS: &str = "\
+deal_id,rep_id,customer_id,segment,created_at,status,amount,closed_at,contract_no
+O1,R001,K1,大客户,2024-01-02,open,1000,,
+O2,R001,K2,大客户,2024-01-02,lost,1000,2024-07-15,
+W1,R001,K3,大客户,2024-03-10,won,1000,2024-03-20,HT-1
+W2,R001,K4,大客户,2024-04-10,won,1000,2024-04-20,HT-2
+W3,R001,K5,大客户,2024-05-10,won,1000,2024-05-20,HT-3
+";
+
+const NEW_LEADS: &str = "\
+lead_id,customer_id,segment,created_at
+L1,K11,大客户,2024-07-30 09:00
+L2,K12,大客户,2024-07-30 10:00
+L3,K13,大客户,2024-07-30 11:00
+L4,K14,大客户,2024-07-30 12:00
+";
+
+#[tokio::test]
+async fn the_assignment_rule_spreads_new_leads_over_the_best_reps_with_capacity_once_turned_on() {
+    each_backend(async |store: &TestDb| {
+        let db = &store.db;
+        with_reps(db).await;
+        let deals = import_bytes(db, Kind::Deals, ASSIGNMENT_DEALS.as_bytes(), &options(Kind::Deals)).await.expect("deals");
+        assert_eq!(deals.inserted, 5, "{}", deals.render_text());
+        let unowned = async || -> Vec<String> { db.unowned_leads().await.expect("leads").into_iter().map(|l| l.lead_id).collect() };
+
+        let off = import_bytes(db, Kind::Leads, NEW_LEADS.as_bytes(), &options(Kind::Leads)).await.expect("leads");
+        assert!(off.assigned_leads.is_empty(), "the rule is off by default");
+        assert_eq!(unowned().await, ["L1", "L2", "L3", "L4"]);
+
+        db.set_setting("leads.assign_on_ingest", "on").await.expect("store").expect("setting");
+        let on = import_bytes(db, Kind::Leads, NEW_LEADS.as_bytes(), &options(Kind::Leads)).await.expect("leads");
+        let given: Vec<(&str, &str)> = on.assigned_leads.iter().map(|a| (a.lead_id.as_str(), a.rep_id.as_str())).collect();
+        // R001 ranks first and has room for one more; R002 and R003 take one each; nobody has room for L4.
+        assert_eq!(given, [("L1", "R001"), ("L2", "R002"), ("L3", "R003")], "{}", on.render_text());
+        assert!(on.render_text().contains("L1 → 张三 (R001)"), "{}", on.render_text());
+        assert_eq!(unowned().await, ["L4"], "the assignments are stored");
+    })
+    .await;
+}

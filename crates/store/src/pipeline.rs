@@ -1,9 +1,10 @@
 //! Deals with their stage history, as the process analytics read them.
 
+use crate::sql::placeholder;
 use crate::{Db, Result, on_pool};
-use salescope_core::pipeline::{DealPath, Ending};
+use salescope_core::pipeline::{DealMeasures, DealPath, Ending};
 use salescope_core::process::{PipelineDef, StageDef};
-use salescope_core::records::DealStatus;
+use salescope_core::records::{DealStatus, Lead};
 use salescope_core::time::LocalDateTime;
 use std::collections::HashMap;
 
@@ -122,5 +123,82 @@ impl Db {
             }
         });
         tx.commit().await
+    }
+}
+
+/// How far back a lead may lie before the deal it turned into.
+const LEAD_LOOKBACK_SECONDS: i64 = 90 * 86_400;
+
+impl Db {
+    /// For each deal closed (won or lost) between `from` and `to`: the rep's activities with the
+    /// customer while it was open (visits among them), the fastest first response to a lead of
+    /// the customer in the 90 days before it, and the mean questions and talk ratio of the rep's
+    /// transcribed calls with the customer while it was open. Each read starts from the smaller
+    /// table and meets the deals by their customer index.
+    pub async fn deal_measures(&self, from: LocalDateTime, to: LocalDateTime) -> Result<HashMap<String, DealMeasures>> {
+        let (a, b) = (placeholder(self.backend(), 1), placeholder(self.backend(), 2));
+        let closed = format!("d.closed_at >= {a} AND d.closed_at <= {b} AND d.status IN ('won', 'lost')");
+        let activities_sql = format!(
+            "SELECT d.deal_id, COUNT(*), SUM(CASE WHEN x.kind = 'visit' THEN 1 ELSE 0 END) \
+             FROM activities x JOIN deals d ON d.customer_id = x.customer_id AND d.rep_id = x.rep_id \
+             WHERE {closed} AND x.at >= d.created_at AND x.at <= d.closed_at GROUP BY d.deal_id"
+        );
+        let leads_sql = format!(
+            "SELECT d.deal_id, MIN(l.first_response_at - l.created_at) \
+             FROM leads l JOIN deals d ON d.customer_id = l.customer_id \
+             WHERE {closed} AND l.first_response_at IS NOT NULL AND l.created_at <= d.created_at \
+             AND l.created_at >= d.created_at - {LEAD_LOOKBACK_SECONDS} GROUP BY d.deal_id"
+        );
+        let conversations_sql = format!(
+            "SELECT d.deal_id, AVG(CAST(t.questions AS DOUBLE PRECISION)), AVG(t.talk_ratio) \
+             FROM transcripts t JOIN calls c ON c.call_id = t.call_id \
+             JOIN deals d ON d.customer_id = c.customer_id AND d.rep_id = c.rep_id \
+             WHERE {closed} AND c.started_at >= d.created_at AND c.started_at <= d.closed_at GROUP BY d.deal_id"
+        );
+        type Activity = (String, i64, i64);
+        type Response = (String, Option<i64>);
+        type Conversation = (String, Option<f64>, Option<f64>);
+        let (activities, leads, conversations): (Vec<Activity>, Vec<Response>, Vec<Conversation>) = on_pool!(self, pool => (
+            sqlx::query_as(&activities_sql).bind(from.0).bind(to.0).fetch_all(pool).await?,
+            sqlx::query_as(&leads_sql).bind(from.0).bind(to.0).fetch_all(pool).await?,
+            sqlx::query_as(&conversations_sql).bind(from.0).bind(to.0).fetch_all(pool).await?,
+        ));
+        let mut measures: HashMap<String, DealMeasures> = HashMap::new();
+        for (deal, count, visits) in activities {
+            let m = measures.entry(deal).or_default();
+            (m.activities, m.visits) = (count as u32, visits as u32);
+        }
+        for (deal, seconds) in leads {
+            measures.entry(deal).or_default().response_minutes = seconds.map(|s| s as f64 / 60.0);
+        }
+        for (deal, questions, talk_ratio) in conversations {
+            let m = measures.entry(deal).or_default();
+            (m.questions, m.talk_ratio) = (questions, talk_ratio);
+        }
+        Ok(measures)
+    }
+}
+
+impl Db {
+    /// Leads with a segment and no rep yet, oldest first: what an assignment rule hands out.
+    pub async fn unowned_leads(&self) -> Result<Vec<Lead>> {
+        type LeadRow = (String, Option<String>, Option<String>, Option<String>, i64, Option<i64>, Option<String>, Option<String>);
+        let sql = "SELECT lead_id, customer_id, source, segment, created_at, first_response_at, status, flags FROM leads \
+                   WHERE rep_id IS NULL AND segment IS NOT NULL ORDER BY created_at, lead_id";
+        let rows: Vec<LeadRow> = on_pool!(self, pool => sqlx::query_as(sql).fetch_all(pool).await?);
+        Ok(rows
+            .into_iter()
+            .map(|(lead_id, customer_id, source, segment, created_at, first_response_at, status, flags)| Lead {
+                lead_id,
+                customer_id,
+                rep_id: None,
+                source,
+                segment,
+                created_at: LocalDateTime(created_at),
+                first_response_at: first_response_at.map(LocalDateTime),
+                status,
+                flags: flags.unwrap_or_default(),
+            })
+            .collect())
     }
 }

@@ -129,7 +129,8 @@ pub async fn winloss_route(
 ) -> ApiResult<Response> {
     let a = asked(&state, &session, &q, &headers, Reach::Aggregates).await?;
     let period = period_or(q.period.as_deref(), || last_twelve_months(a.today), a.lang)?;
-    let found = winloss(&Deals::load(&state.db, q.pipeline.as_deref()).await.or_api(a.lang)?, &a.ctx, &a.scope, &period).or_api(a.lang)?;
+    let deals = Deals::load(&state.db, q.pipeline.as_deref()).await.or_api(a.lang)?;
+    let found = winloss(&state.db, &deals, &a.ctx, &a.scope, &period).await.or_api(a.lang)?;
     json_or_download(&found, || winloss_sheet(&found, &a.ctx, &a.scope, a.lang), a.format)
 }
 
@@ -353,7 +354,7 @@ async fn pipeline_page(state: &AppState, session: &Session, q: &PageQuery) -> Ap
     // Deals and reps by name only for those who see the scope's records.
     let sees_records = access.sees(&scope, Reach::Records);
     let stuck_deals = if sees_records { stuck(&deals, &ctx, &scope, day).or_api(lang)? } else { Vec::new() };
-    let factors = winloss(&deals, &ctx, &scope, &last_twelve_months(today)).or_api(lang)?;
+    let factors = winloss(&state.db, &deals, &ctx, &scope, &last_twelve_months(today)).await.or_api(lang)?;
     let quarter = Period::quarter_of(today);
     let outlook = forecast(&deals, &ctx, &scope, &quarter, today).or_api(lang)?;
     let replay = backtest(&deals, &ctx, &scope, today).or_api(lang)?;
@@ -409,7 +410,7 @@ async fn pipeline_page(state: &AppState, session: &Session, q: &PageQuery) -> Ap
             "volatility": swings.as_ref().map(|v| v.reps.iter().take(10).map(|r| json!({"rep": r.name, "team": r.team,
                 "rep_href": format!("/reps/{}", percent_encode(&r.rep_id)), "cv": r.cv.map(|c| format!("{c:.2}")), "total": money(r.total)})).collect::<Vec<_>>()),
             "volatility_chart": volatile_chart,
-            "winloss": factors.factors.iter().map(|f| json!({"factor": f.factor, "n": f.n, "effect": format!("{:+.1}", f.effect),
+            "winloss": factors.factors.iter().map(|f| json!({"factor": salescope_engine::pipeline::factor_label(&f.factor, lang), "n": f.n, "effect": format!("{:+.1}", f.effect),
                 "ci": format!("[{:+.1}, {:+.1}]", f.ci_low, f.ci_high), "rates": format!("{:.1}% / {:.1}%", f.win_rate, f.win_rate_without), "shown": f.shown})).collect::<Vec<_>>(),
             "winloss_closed": factors.closed,
             "segments": segments, "segment": segment,

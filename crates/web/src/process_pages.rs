@@ -3,7 +3,7 @@
 //! order learned from the stage history, shown for a manager to confirm. Anyone who sees the
 //! pipeline page reads it; editing needs the Plan permission.
 
-use crate::access::{record_change, require};
+use crate::access::{Access, record_change, require};
 use crate::auth::Session;
 use crate::pages::{Page, render, render_refused};
 use crate::request::{ApiResult, OrApiError, form_field as field, form_fields};
@@ -12,8 +12,10 @@ use axum::body::Bytes;
 use axum::extract::{Extension, Path, State};
 use axum::http::header;
 use axum::response::{IntoResponse, Redirect, Response};
-use salescope_core::access::Permission;
+use salescope_core::access::{Permission, Reach};
 use salescope_core::process::{self, PipelineDef, StageDef};
+use salescope_core::scope::Scope;
+use salescope_engine::Context;
 use salescope_engine::pipeline::{DEFAULT_PIPELINE, process_overview};
 use salescope_import::pipelines::{parse_pipelines, pipelines_toml};
 use serde_json::json;
@@ -61,9 +63,16 @@ pub(crate) async fn page(State(state): State<AppState>, Extension(session): Exte
     render(&state, &session, PAGE, page)
 }
 
+/// Whether the account sees the organisation's figures: the deals per stage are those.
+async fn sees_organisation(state: &AppState, session: &Session) -> ApiResult<bool> {
+    let ctx = Context::load(&state.db).await.or_api(session.lang)?;
+    Ok(Access::new(session, &ctx, session.lang).sees(&Scope::Org, Reach::Aggregates))
+}
+
 async fn stages_page(state: &AppState, session: &Session) -> ApiResult<Page> {
     let lang = session.lang;
     let overview = process_overview(&state.db).await.or_api(lang)?;
+    let sees_org = sees_organisation(state, session).await?;
     let blank = json!({"key": "", "name_en": "", "name_zh": "", "milestones": "", "entry_criteria": "", "deals": ""});
     let pipelines: Vec<serde_json::Value> = overview
         .pipelines
@@ -75,7 +84,7 @@ async fn stages_page(state: &AppState, session: &Session) -> ApiResult<Page> {
                 .zip(counts)
                 .map(|(s, deals)| {
                     json!({"key": s.key, "name_en": s.name_en, "name_zh": s.name_zh, "name": s.name(lang),
-                        "milestones": s.milestones.join("\n"), "entry_criteria": s.entry_criteria, "deals": deals})
+                        "milestones": s.milestones.join("\n"), "entry_criteria": s.entry_criteria, "deals": sees_org.then_some(deals)})
                 })
                 .collect();
             if overview.configured {
@@ -216,8 +225,9 @@ pub struct StageView {
     pub name_zh: String,
     pub milestones: Vec<String>,
     pub entry_criteria: String,
-    /// Deals of the pipeline that entered the stage.
-    pub deals: usize,
+    /// Deals of the pipeline that entered the stage; only for accounts that see the whole
+    /// organisation's figures.
+    pub deals: Option<usize>,
 }
 
 #[derive(serde::Serialize, utoipa::ToSchema)]
@@ -240,6 +250,7 @@ pub struct ProcessView {
     responses((status = 200, description = "The sales process", body = ProcessView)))]
 pub async fn pipelines_route(State(state): State<AppState>, Extension(session): Extension<Session>) -> ApiResult<axum::Json<ProcessView>> {
     let overview = process_overview(&state.db).await.or_api(session.lang)?;
+    let sees_org = sees_organisation(&state, &session).await?;
     let pipelines = overview
         .pipelines
         .into_iter()
@@ -257,7 +268,7 @@ pub async fn pipelines_route(State(state): State<AppState>, Extension(session): 
                     name_zh: s.name_zh,
                     milestones: s.milestones,
                     entry_criteria: s.entry_criteria,
-                    deals,
+                    deals: sees_org.then_some(deals),
                 })
                 .collect(),
         })

@@ -166,7 +166,8 @@ async fn a_rep_sees_nothing_outside_their_own_records_and_team_figures_on_any_ro
                 let status = response.status().as_u16();
                 let body = response.text().await.expect("text");
                 // Lists that filter rather than refuse, and the organisation-wide settings.
-                let filters = ["/catalogue", "/scorecards", "/calendar", "/targets", "/tracking"].iter().any(|r| route.ends_with(r));
+                let filters =
+                    ["/catalogue", "/scorecards", "/calendar", "/targets", "/tracking", "/pipelines"].iter().any(|r| route.ends_with(r));
                 assert!(status == 403 || (status == 200 && filters), "{url}: {status}");
                 if status == 200 {
                     for other in others {
@@ -722,7 +723,10 @@ async fn a_manager_confirms_the_learned_stage_order_then_edits_the_pipelines_on_
         let rep = logged_in(&base, "r1").await;
         assert_eq!(post(&rep, "/pipeline/stages/confirm", &[]).await.0, 403, "a rep does not configure the process");
         let page = boss.get(format!("{base}/pipeline/stages")).send().await.expect("get").text().await.expect("text");
-        assert!(page.contains("id=\"learned-order\"") && page.contains("id=\"confirm-order\""), "the learned order awaits confirmation: {page}");
+        assert!(
+            page.contains("id=\"learned-order\"") && page.contains("id=\"confirm-order\""),
+            "the learned order awaits confirmation: {page}"
+        );
         assert_eq!(post(&boss, "/pipeline/stages/confirm", &[]).await.0, 303);
 
         // Rename a stage, add one, give milestones; a row with an empty key is dropped.
