@@ -580,10 +580,11 @@ async fn import(args: ImportArgs, config: &Config) -> anyhow::Result<ExitCode> {
     options.defaults = measure.map(|name| vec![("measure".to_string(), name)]).unwrap_or_default();
     options.strict = args.strict;
     options.lang = lang;
-    options.rule_overrides = args.rules;
     if let Some(mapping) = &args.mapping {
-        options.mapping = salescope_import::read_mapping_file(mapping).map_err(|e| anyhow::anyhow!(e.message(lang)))?;
+        salescope_import::read_mapping_file(mapping).map_err(|e| anyhow::anyhow!(e.message(lang)))?.apply(&mut options);
     }
+    // The command line's rules come last: they override the mapping file's.
+    options.rule_overrides.extend(args.rules);
     let progress = Arc::new(progress::Bar::bytes());
     let result = salescope_import::import_file(&db, kind, &file, args.sheet.as_deref(), encoding, &options, progress).await;
     db.close().await;

@@ -101,8 +101,13 @@ pub struct ImportOptions {
     pub mapping: Vec<(String, String)>,
     /// `rule_id=severity` overrides for this import only.
     pub rule_overrides: Vec<String>,
-    /// (field, value) for fields the input has no column for (the measure's name, say).
+    /// (field, value) for fields a row leaves empty or the input has no column for (the
+    /// measure's name, say).
     pub defaults: Vec<(String, String)>,
+    /// (field, the file's word → the value Salescope reads), applied before parsing.
+    pub values: Vec<(String, Vec<(String, String)>)>,
+    /// (field, field it takes its value from when the row leaves it empty).
+    pub copies: Vec<(String, String)>,
     /// The organisation's today (team changes without a date start today).
     pub today: Day,
     /// The organisation's local time now, recorded with the import.
@@ -121,6 +126,8 @@ impl ImportOptions {
             mapping: Vec::new(),
             rule_overrides: Vec::new(),
             defaults: Vec::new(),
+            values: Vec::new(),
+            copies: Vec::new(),
             today: now.day(),
             now,
             source_name: source_name.to_string(),
@@ -180,28 +187,89 @@ pub async fn import_file(
     import(db, kind, source, options, progress).await
 }
 
-/// Reads a mapping file: TOML whose `[columns]` table (or top level) maps the headers of a file
-/// to Salescope fields, e.g. `"Agent Name" = "rep_id"`.
-pub fn read_mapping_file(path: &Path) -> Result<Vec<(String, String)>, ImportError> {
+/// A mapping file: how another system's export becomes Salescope records (docs/import.md).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct MappingFile {
+    /// `[columns]`: (header in the file, Salescope field).
+    pub columns: Vec<(String, String)>,
+    /// `[values.<field>]`: the file's words for a field's values (`Engaging` → `open`).
+    pub values: Vec<(String, Vec<(String, String)>)>,
+    /// `[copy]`: (field, field it takes its value from when the row leaves it empty).
+    pub copies: Vec<(String, String)>,
+    /// `[defaults]`: (field, value when the row leaves it empty).
+    pub defaults: Vec<(String, String)>,
+    /// `[rules]`: `rule_id=severity` for imports with this mapping.
+    pub rules: Vec<String>,
+}
+
+impl MappingFile {
+    /// Adds the file's mapping to an import's options.
+    pub fn apply(&self, options: &mut ImportOptions) {
+        options.mapping.extend(self.columns.iter().cloned());
+        options.values.extend(self.values.iter().cloned());
+        options.copies.extend(self.copies.iter().cloned());
+        options.defaults.extend(self.defaults.iter().cloned());
+        options.rule_overrides.extend(self.rules.iter().cloned());
+    }
+}
+
+/// Reads a mapping file; see [`parse_mapping`].
+pub fn read_mapping_file(path: &Path) -> Result<MappingFile, ImportError> {
     let text =
         std::fs::read_to_string(path).map_err(|e| ImportError::Unreadable { file: path.display().to_string(), detail: e.to_string() })?;
     parse_mapping(&text)
 }
 
-pub fn parse_mapping(text: &str) -> Result<Vec<(String, String)>, ImportError> {
-    let table: toml::Table = text.parse().map_err(|e: toml::de::Error| ImportError::BadMapping(e.to_string()))?;
-    let columns = match table.get("columns") {
-        Some(toml::Value::Table(columns)) => columns.clone(),
-        Some(_) => return Err(ImportError::BadMapping("`columns` must be a table of \"header\" = \"field\"".into())),
-        None => table,
-    };
-    columns
-        .into_iter()
-        .map(|(header, field)| match field {
-            toml::Value::String(field) => Ok((header, field)),
-            other => Err(ImportError::BadMapping(format!("the field for “{header}” must be a string, not {other}"))),
+/// The pairs of a table of strings, or what is wrong with it.
+fn string_pairs(table: &toml::Table, what: &str) -> Result<Vec<(String, String)>, ImportError> {
+    table
+        .iter()
+        .map(|(key, value)| match value {
+            toml::Value::String(text) => Ok((key.clone(), text.clone())),
+            other => Err(ImportError::BadMapping(format!("in `{what}`, the value for “{key}” must be a string, not {other}"))),
         })
         .collect()
+}
+
+/// Reads a mapping file: TOML with a `[columns]` table of `"header" = "field"` (or those pairs at
+/// the top level), and optionally `[values.<field>]`, `[copy]`, `[defaults]` and `[rules]` tables.
+pub fn parse_mapping(text: &str) -> Result<MappingFile, ImportError> {
+    let table: toml::Table = text.parse().map_err(|e: toml::de::Error| ImportError::BadMapping(e.to_string()))?;
+    let sections = ["columns", "values", "copy", "defaults", "rules"];
+    let section = |name: &str| -> Result<Option<&toml::Table>, ImportError> {
+        match table.get(name) {
+            Some(toml::Value::Table(t)) => Ok(Some(t)),
+            Some(_) => Err(ImportError::BadMapping(format!("`{name}` must be a table"))),
+            None => Ok(None),
+        }
+    };
+    let columns = match section("columns")? {
+        Some(columns) => string_pairs(columns, "columns")?,
+        None => {
+            let top: toml::Table =
+                table.iter().filter(|(k, _)| !sections.contains(&k.as_str())).map(|(k, v)| (k.clone(), v.clone())).collect();
+            string_pairs(&top, "columns")?
+        }
+    };
+    let mut file = MappingFile { columns, ..MappingFile::default() };
+    if let Some(values) = section("values")? {
+        for (field, words) in values {
+            let toml::Value::Table(words) = words else {
+                return Err(ImportError::BadMapping(format!("`values.{field}` must be a table of \"file's word\" = \"value\"")));
+            };
+            file.values.push((field.clone(), string_pairs(words, &format!("values.{field}"))?));
+        }
+    }
+    if let Some(copies) = section("copy")? {
+        file.copies = string_pairs(copies, "copy")?;
+    }
+    if let Some(defaults) = section("defaults")? {
+        file.defaults = string_pairs(defaults, "defaults")?;
+    }
+    if let Some(rules) = section("rules")? {
+        file.rules = string_pairs(rules, "rules")?.into_iter().map(|(rule, severity)| format!("{rule}={severity}")).collect();
+    }
+    Ok(file)
 }
 
 #[cfg(test)]
@@ -210,11 +278,23 @@ mod tests {
 
     #[test]
     fn mapping_files_accept_a_columns_table_or_top_level_pairs() {
-        let pairs = parse_mapping("[columns]\n\"Agent Name\" = \"rep_id\"\n").expect("table");
+        let pairs = parse_mapping("[columns]\n\"Agent Name\" = \"rep_id\"\n").expect("table").columns;
         assert_eq!(pairs, vec![("Agent Name".to_string(), "rep_id".to_string())]);
-        let pairs = parse_mapping("\"Dauer\" = \"talk_seconds\"\n").expect("top level");
+        let pairs = parse_mapping("\"Dauer\" = \"talk_seconds\"\n").expect("top level").columns;
         assert_eq!(pairs, vec![("Dauer".to_string(), "talk_seconds".to_string())]);
         assert!(matches!(parse_mapping("x = 3"), Err(ImportError::BadMapping(_))));
         assert!(matches!(parse_mapping("not toml ["), Err(ImportError::BadMapping(_))));
+    }
+
+    #[test]
+    fn mapping_files_carry_value_words_copies_defaults_and_rules() {
+        let text = "[columns]\ndeal_stage = \"status\"\n[values.status]\nEngaging = \"open\"\n[copy]\nstage = \"status\"\n\
+                    [defaults]\namount = \"0\"\n[rules]\nwon_deal_without_contract = \"warning\"\n";
+        let file = parse_mapping(text).expect("mapping");
+        assert_eq!(file.values, vec![("status".to_string(), vec![("Engaging".to_string(), "open".to_string())])]);
+        assert_eq!(file.copies, vec![("stage".to_string(), "status".to_string())]);
+        assert_eq!(file.defaults, vec![("amount".to_string(), "0".to_string())]);
+        assert_eq!(file.rules, vec!["won_deal_without_contract=warning".to_string()]);
+        assert!(matches!(parse_mapping("[values]\nstatus = \"open\""), Err(ImportError::BadMapping(_))));
     }
 }

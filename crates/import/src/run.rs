@@ -13,6 +13,7 @@ use salescope_core::rules::{Rule, RulePolicy, Severity};
 use salescope_core::schema::Value;
 use salescope_core::training::{Assessment, Attendance, Course, Session, TrainingFeedback};
 use salescope_store::{BatchOutcome, Db, StoreError, Stored, Tx, WriteContext};
+use std::collections::HashMap;
 use std::future::Future;
 use std::hash::{BuildHasher, RandomState};
 use std::sync::Arc;
@@ -186,11 +187,66 @@ fn choose_header(
     best
 }
 
+/// What a mapping fills in before a row is parsed, by field index: values copied from another
+/// field, the file's words turned into Salescope's, and defaults — in that order, each only where
+/// the row leaves the field empty (words: where it has one of them).
+#[derive(Default)]
+struct RowFill {
+    copies: Vec<(usize, usize)>,
+    words: Vec<(usize, HashMap<String, String>)>,
+    defaults: Vec<(usize, String)>,
+}
+
+impl RowFill {
+    fn new<R: Record>(options: &ImportOptions) -> Result<RowFill, ImportError> {
+        let index = |field: &str| {
+            R::FIELDS
+                .iter()
+                .position(|f| f.name == field.trim())
+                .ok_or_else(|| ImportError::BadMapping(format!("`{field}` is not a field of this kind")))
+        };
+        let mut fill = RowFill::default();
+        for (target, source) in &options.copies {
+            fill.copies.push((index(target)?, index(source)?));
+        }
+        for (field, words) in &options.values {
+            fill.words.push((index(field)?, words.iter().map(|(word, value)| (word.trim().to_lowercase(), value.clone())).collect()));
+        }
+        for (field, text) in &options.defaults {
+            fill.defaults.push((index(field)?, text.clone()));
+        }
+        Ok(fill)
+    }
+
+    /// Whether every row gets a value for the field even when the file has no column for it.
+    fn supplies(&self, field: Option<usize>) -> bool {
+        field.is_some_and(|f| self.defaults.iter().any(|(d, _)| *d == f) || self.copies.iter().any(|(c, _)| *c == f))
+    }
+
+    fn apply<'a>(&'a self, values: &mut [Option<&'a str>]) {
+        let empty = |v: Option<&str>| v.is_none_or(|v| v.trim().is_empty());
+        for &(target, source) in &self.copies {
+            if empty(values[target]) {
+                values[target] = values[source];
+            }
+        }
+        for (field, words) in &self.words {
+            if let Some(value) = values[*field].and_then(|v| words.get(&v.trim().to_lowercase())) {
+                values[*field] = Some(value.as_str());
+            }
+        }
+        for (field, text) in &self.defaults {
+            if empty(values[*field]) {
+                values[*field] = Some(text.as_str());
+            }
+        }
+    }
+}
+
 /// Turns data rows into records and batches them.
 struct RowParser<'a, R> {
     ctx: &'a ParseContext,
-    /// (field index, text) for fields without a column.
-    defaults: &'a [(usize, String)],
+    fill: &'a RowFill,
     out: &'a mpsc::Sender<Message<R>>,
     batch: Batch<R>,
     /// Contributions of every record read so far: one delta for the whole input, merged with the
@@ -211,11 +267,7 @@ impl<R: Record> RowParser<'_, R> {
         }
         batch.rows_read += 1;
         let mut values = mapping.values(row.fields);
-        for (field, text) in self.defaults {
-            if values[*field].is_none_or(|v| v.trim().is_empty()) {
-                values[*field] = Some(text.as_str());
-            }
-        }
+        self.fill.apply(&mut values);
         let mut parsed = parse_row::<R>(&values, self.ctx);
         if let Some(bad) = row.bad_encoding
             && let Some(field) = mapping.columns.iter().position(|c| *c == Some(bad))
@@ -262,12 +314,12 @@ fn read_rows<R: Record>(
     source: Source,
     ctx: &ParseContext,
     custom: &CustomMapping,
-    defaults: &[(usize, String)],
+    fill: &RowFill,
     out: &mpsc::Sender<Message<R>>,
     progress: &dyn Progress,
 ) {
     let mut parser = RowParser {
-        defaults,
+        fill,
         ctx,
         out,
         batch: Batch::new(),
@@ -291,7 +343,7 @@ fn read_rows<R: Record>(
         *rows_before_header += chosen as u64;
         let headers: Vec<&str> = candidates[chosen].1.iter().map(String::as_str).collect();
         let mut m = map_headers(R::FIELDS, &headers, custom);
-        m.missing_required.retain(|field| !defaults.iter().any(|(i, _)| R::FIELDS[*i].name == *field));
+        m.missing_required.retain(|field| !fill.supplies(R::FIELDS.iter().position(|f| f.name == *field)));
         if !m.missing_required.is_empty() {
             return Err(ImportError::MissingColumns {
                 missing: m.missing_required.iter().map(|s| s.to_string()).collect(),
@@ -360,14 +412,7 @@ pub(crate) async fn run<R: Importable>(
     let custom = CustomMapping::new(options.mapping.iter().map(|(h, f)| (h.as_str(), f.as_str())), R::FIELDS)
         .map_err(|field| ImportError::BadMapping(format!("`{field}` is not a field of this kind")))?;
     let reps = db.rep_directory().await?;
-    let mut defaults = Vec::new();
-    for (field, text) in &options.defaults {
-        let index = R::FIELDS
-            .iter()
-            .position(|f| f.name == field)
-            .ok_or_else(|| ImportError::BadMapping(format!("`{field}` is not a field of this kind")))?;
-        defaults.push((index, text.clone()));
-    }
+    let fill = RowFill::new::<R>(options)?;
     let ctx = Arc::new(ParseContext { zone: settings.zone, policy: policy.clone(), reps });
 
     let mut report = ImportReport {
@@ -385,7 +430,7 @@ pub(crate) async fn run<R: Importable>(
     let reader = {
         let ctx = Arc::clone(&ctx);
         let progress = Arc::clone(&progress);
-        tokio::task::spawn_blocking(move || read_rows::<R>(source, &ctx, &custom, &defaults, &sender, progress.as_ref()))
+        tokio::task::spawn_blocking(move || read_rows::<R>(source, &ctx, &custom, &fill, &sender, progress.as_ref()))
     };
 
     let write_ctx = WriteContext { today: options.today, counted: true };

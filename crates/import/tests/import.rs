@@ -336,3 +336,60 @@ async fn the_assignment_rule_spreads_new_leads_over_the_best_reps_with_capacity_
     })
     .await;
 }
+
+/// The mapping file of docs/import.md whose first line names `file`, verbatim.
+fn documented_mapping(file: &str) -> salescope_import::MappingFile {
+    let doc = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../docs/import.md")).expect("docs/import.md");
+    let start = doc.find(&format!("```toml\n# {file}")).unwrap_or_else(|| panic!("docs/import.md has {file}")) + "```toml\n".len();
+    let text = &doc[start..start + doc[start..].find("```").expect("the block ends")];
+    salescope_import::parse_mapping(text).expect("the documented mapping reads")
+}
+
+#[tokio::test]
+async fn the_documented_crm_export_mapping_imports_the_public_opportunity_data() {
+    const TEAMS: &str =
+        "sales_agent,manager,regional_office\nAnna Snelling,Dustin Brinkmann,Central\nMoses Frase,Dustin Brinkmann,Central\n";
+    const ACCOUNTS: &str = "account,sector,year_established,revenue,employees,office_location,subsidiary_of\n\
+                            Cancity,retail,2001,718.62,2448,United States,\nBetasoloin,medical,1999,251.41,495,United States,\n";
+    const PIPELINE: &str = "opportunity_id,sales_agent,product,account,deal_stage,engage_date,close_date,close_value\n\
+                            1C1I7A6R,Moses Frase,GTX Plus Basic,Cancity,Won,2016-10-20,2017-03-01,1054\n\
+                            Z063OYW0,Anna Snelling,GTXPro,Betasoloin,Lost,2016-10-25,2017-03-11,0\n\
+                            EC4QE1BX,Moses Frase,MG Special,Cancity,Engaging,2017-08-01,,\n\
+                            JMUPNVI7,Anna Snelling,GTX Basic,,Prospecting,,,\n\
+                            ZZZZZZZZ,Nobody Here,GTX Basic,Cancity,Won,2017-01-01,2017-02-01,500\n";
+    each_backend(async |store: &TestDb| {
+        let db = &store.db;
+        let with = |kind: Kind, file: &str| {
+            let mut options = options(kind);
+            documented_mapping(file).apply(&mut options);
+            options
+        };
+        let reps = import_bytes(db, Kind::Reps, TEAMS.as_bytes(), &with(Kind::Reps, "sales-teams.toml")).await.expect("reps");
+        assert_eq!((reps.inserted, reps.rejected), (2, 0), "{}", reps.render_text());
+        let accounts =
+            import_bytes(db, Kind::Customers, ACCOUNTS.as_bytes(), &with(Kind::Customers, "accounts.toml")).await.expect("accounts");
+        assert_eq!((accounts.inserted, accounts.rejected), (2, 0), "{}", accounts.render_text());
+        let deals = import_bytes(db, Kind::Deals, PIPELINE.as_bytes(), &with(Kind::Deals, "sales-pipeline.toml")).await.expect("deals");
+        assert_eq!((deals.inserted, deals.rejected), (4, 1), "{}", deals.render_text());
+        assert_eq!(deals.rejected_by_rule.get("rep_unknown"), Some(&1), "the agent missing from the teams file");
+        // One warning per won row, the rejected one included.
+        assert_eq!(deals.warnings_by_rule.get("won_deal_without_contract"), Some(&2), "{}", deals.render_text());
+        assert!(deals.columns.ignored.contains(&"product".to_string()));
+
+        let paths = db.deal_paths().await.expect("deals");
+        let found: Vec<(&str, &str, i64, bool)> =
+            paths.iter().map(|d| (d.deal_id.as_str(), d.rep_id.as_str(), d.amount, d.closed.is_some())).collect();
+        assert_eq!(
+            found,
+            [
+                ("1C1I7A6R", "Moses Frase", 105_400, true),
+                ("EC4QE1BX", "Moses Frase", 0, false),
+                ("JMUPNVI7", "Anna Snelling", 0, false),
+                ("Z063OYW0", "Anna Snelling", 0, true),
+            ]
+        );
+        let won = paths.iter().find(|d| d.deal_id == "1C1I7A6R").and_then(|d| d.closed);
+        assert!(matches!(won, Some((_, salescope_core::pipeline::Ending::Won))));
+    })
+    .await;
+}

@@ -272,7 +272,7 @@ async fn ingest(
         Ok(source) => source,
         Err(e) => return ApiError::from_import(&e, lang).into_response(),
     };
-    match import_records(&state, kind, source, "api", query.strict, false, lang).await {
+    match import_records(&state, kind, source, "api", query.strict, false, None, lang).await {
         Ok(report) => {
             if let Err(e) = log_import(&state, &session, &report).await {
                 return e.into_response();
@@ -285,8 +285,10 @@ async fn ingest(
 }
 
 /// Imports `source` as records of `kind` at the organisation's time now, under the name
-/// `source_name` (API, page or file): all or nothing when `strict`, stored or only counted
-/// (`dry_run`). Every way in from the web imports through here.
+/// `source_name` (API, page or file), through a mapping file if one came with it: all or nothing
+/// when `strict`, stored or only counted (`dry_run`). Every way in from the web imports through
+/// here.
+#[allow(clippy::too_many_arguments)]
 pub(crate) async fn import_records(
     state: &AppState,
     kind: Kind,
@@ -294,6 +296,7 @@ pub(crate) async fn import_records(
     source_name: &str,
     strict: bool,
     dry_run: bool,
+    mapping: Option<&salescope_import::MappingFile>,
     lang: Lang,
 ) -> Result<salescope_import::ImportReport, ApiError> {
     let zone = state.db.settings().await.map_err(|e| ApiError::from_import(&e.into(), lang))?.zone;
@@ -301,6 +304,9 @@ pub(crate) async fn import_records(
     options.strict = strict;
     options.dry_run = dry_run;
     options.lang = lang;
+    if let Some(mapping) = mapping {
+        mapping.apply(&mut options);
+    }
     salescope_import::import(&state.db, kind, source, &options, Arc::new(NoProgress)).await.map_err(|e| ApiError::from_import(&e, lang))
 }
 

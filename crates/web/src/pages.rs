@@ -813,7 +813,7 @@ async fn daily_store(state: &AppState, session: &Session, body: &[u8]) -> ApiRes
     let source = Source::json(serde_json::Value::Array(vec![serde_json::Value::Object(record.clone())]).to_string().as_bytes())
         .map_err(|e| ApiError::from_import(&e, lang))?;
     let kind = Kind::from_id("daily-reports").ok_or_else(|| ApiError::internal(&"the daily-reports kind is missing"))?;
-    let report = crate::import_records(state, kind, source, "web", true, false, lang).await?;
+    let report = crate::import_records(state, kind, source, "web", true, false, None, lang).await?;
     if !report.committed || report.rejected > 0 {
         let errors: Vec<(String, String)> =
             report.errors.iter().map(|e| (e.field.clone().unwrap_or_default(), e.message.clone())).collect();

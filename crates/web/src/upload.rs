@@ -14,7 +14,7 @@ use axum::extract::{Extension, Multipart, State};
 use axum::response::Response;
 use salescope_core::access::Permission;
 use salescope_core::schema::Kind;
-use salescope_import::{Encoding, ImportReport, Source};
+use salescope_import::{Encoding, ImportReport, MappingFile, Source};
 use serde::Deserialize;
 use serde_json::json;
 use std::collections::HashMap;
@@ -41,6 +41,8 @@ struct Upload {
     file_name: String,
     kind: Kind,
     sheet: Option<String>,
+    /// The mapping file sent with it, read.
+    mapping: Option<MappingFile>,
     at: i64,
 }
 
@@ -98,7 +100,7 @@ pub(crate) async fn preview(State(state): State<AppState>, Extension(session): E
 async fn preview_page(state: &AppState, session: &Session, mut multipart: Multipart) -> ApiResult<Page> {
     let lang = session.lang;
     require(session, Permission::Import, lang)?;
-    let (mut kind, mut sheet, mut file) = (None, None, None);
+    let (mut kind, mut sheet, mut file, mut mapping) = (None, None, None, None);
     while let Some(field) = multipart.next_field().await.map_err(|e| bad_upload(session, &e))? {
         match field.name().unwrap_or_default() {
             "kind" => kind = Kind::from_id(&field.text().await.map_err(|e| bad_upload(session, &e))?),
@@ -106,6 +108,15 @@ async fn preview_page(state: &AppState, session: &Session, mut multipart: Multip
             "file" => {
                 let name = field.file_name().unwrap_or("upload.csv").to_string();
                 file = Some((name, field.bytes().await.map_err(|e| bad_upload(session, &e))?));
+            }
+            "mapping" => {
+                let text = field.text().await.map_err(|e| bad_upload(session, &e))?;
+                if !text.trim().is_empty() {
+                    match salescope_import::parse_mapping(&text) {
+                        Ok(file) => mapping = Some(file),
+                        Err(e) => return Ok(upload_page(session, Some(e.message(lang)))),
+                    }
+                }
             }
             _ => {}
         }
@@ -120,7 +131,7 @@ async fn preview_page(state: &AppState, session: &Session, mut multipart: Multip
     std::fs::create_dir_all(&dir).map_err(|e| ApiError::internal(&e))?;
     let path = dir.join(format!("{token}.{extension}"));
     std::fs::write(&path, &bytes).map_err(|e| ApiError::internal(&e))?;
-    let upload = Upload { login: session.viewer.login.clone(), path, file_name, kind, sheet, at: now_unix() };
+    let upload = Upload { login: session.viewer.login.clone(), path, file_name, kind, sheet, mapping, at: now_unix() };
     state.shared.uploads.put(&token, upload.clone());
 
     let report = run(state, session, &upload, false, true).await?;
@@ -159,7 +170,7 @@ fn first_rows(upload: &Upload) -> Vec<Vec<String>> {
 async fn run(state: &AppState, session: &Session, upload: &Upload, strict: bool, dry_run: bool) -> ApiResult<ImportReport> {
     let lang = session.lang;
     let source = Source::open(&upload.path, upload.sheet.as_deref(), Encoding::Auto).map_err(|e| ApiError::from_import(&e, lang))?;
-    crate::import_records(state, upload.kind, source, &upload.file_name, strict, dry_run, lang).await
+    crate::import_records(state, upload.kind, source, &upload.file_name, strict, dry_run, upload.mapping.as_ref(), lang).await
 }
 
 fn report_view(report: &ImportReport) -> serde_json::Value {
