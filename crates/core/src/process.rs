@@ -144,7 +144,7 @@ pub fn validate(pipelines: &[PipelineDef]) -> Vec<ProcessProblem> {
 /// The pipeline a deal belongs to: the one holding most of the distinct stages it entered, the
 /// earlier pipeline on a tie (so a deal with no stage history goes to the first).
 pub fn pipeline_of(path: &DealPath, pipelines: &[PipelineDef]) -> usize {
-    let mut entered: Vec<&str> = path.stages.iter().map(|(s, _)| s.as_str()).collect();
+    let mut entered: Vec<&str> = path.stages.iter().map(|(s, _)| &**s).collect();
     entered.sort_unstable();
     entered.dedup();
     let mut best = (0, 0);
@@ -179,7 +179,7 @@ mod tests {
             closed: None,
             source: None,
             segment: None,
-            stages: stages.iter().enumerate().map(|(i, s)| (s.to_string(), LocalDateTime(i as i64))).collect(),
+            stages: stages.iter().enumerate().map(|(i, s)| (std::sync::Arc::from(*s), LocalDateTime(i as i64))).collect(),
         }
     }
 

@@ -18,10 +18,14 @@ pub fn quantile(values: &[f64], q: f64) -> Option<f64> {
     if sorted.is_empty() {
         return None;
     }
-    sorted.sort_by(f64::total_cmp);
+    // The two order statistics around the position, found by selection rather than a full sort:
+    // stuck deals take the p75 of hundreds of thousands of stays per stage.
     let position = q * (sorted.len() - 1) as f64;
     let (low, high) = (position.floor() as usize, position.ceil() as usize);
-    Some(sorted[low] + (sorted[high] - sorted[low]) * (position - low as f64))
+    let (_, at_low, above) = sorted.select_nth_unstable_by(low, f64::total_cmp);
+    let at_low = *at_low;
+    let at_high = if high == low { at_low } else { above.iter().copied().min_by(f64::total_cmp).unwrap_or(at_low) };
+    Some(at_low + (at_high - at_low) * (position - low as f64))
 }
 
 pub fn mean(values: &[f64]) -> Option<f64> {

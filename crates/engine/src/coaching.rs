@@ -115,7 +115,7 @@ async fn compare(db: &Db, ctx: &Context, deals: &Deals, rep_id: &str, period: &P
     let order = &deals.order;
     // One pass over the deals: each teammate's own.
     let mut by_rep: std::collections::HashMap<&str, Vec<DealPath>> = std::collections::HashMap::new();
-    for path in &deals.paths {
+    for path in deals.paths.iter() {
         by_rep.entry(path.rep_id.as_str()).or_default().push(path.clone());
     }
     let funnel_of = |who: &str| -> Vec<FunnelStage> {

@@ -15,6 +15,7 @@ use salescope_core::sheet::{Cell, CellKind, Sheet, SheetColumn, SheetRow};
 use salescope_core::time::{Day, LocalDateTime};
 use salescope_store::Db;
 use serde::Serialize;
+use std::sync::Arc;
 
 /// The end of a day: "as of 30 June" includes everything that happened on it.
 fn end_of(day: Day) -> LocalDateTime {
@@ -25,7 +26,7 @@ fn end_of(day: Day) -> LocalDateTime {
 /// request and shared by the analyses. With no pipeline configured, every deal and the order
 /// learned from the stage history.
 pub struct Deals {
-    pub(crate) paths: Vec<DealPath>,
+    pub(crate) paths: Arc<Vec<DealPath>>,
     pub(crate) order: Vec<String>,
     /// The configured pipelines, and which of them these deals are.
     pipelines: Vec<PipelineDef>,
@@ -37,7 +38,8 @@ pub struct Deals {
 impl Deals {
     /// The deals of `pipeline` (an id; the first configured pipeline when none is named).
     pub async fn load(db: &Db, pipeline: Option<&str>) -> Result<Deals> {
-        let mut paths = db.deal_paths().await?;
+        let history = db.deal_history().await?;
+        let mut paths = Arc::clone(&history.paths);
         let pipelines = db.pipelines().await?;
         let current = match pipeline.filter(|p| !p.is_empty()) {
             Some(id) => Some(
@@ -51,11 +53,11 @@ impl Deals {
         let order = match current {
             Some(index) => {
                 if pipelines.len() > 1 {
-                    paths.retain(|path| process::pipeline_of(path, &pipelines) == index);
+                    paths = Arc::new(paths.iter().filter(|path| process::pipeline_of(path, &pipelines) == index).cloned().collect());
                 }
                 pipelines[index].order()
             }
-            None => pipeline::learned_order(&paths),
+            None => history.learned_order.clone(),
         };
         let categories =
             db.forecast_categories().await?.into_iter().filter_map(|(deal, c)| Some((deal, ForecastCategory::from_id(&c)?))).collect();
@@ -90,7 +92,7 @@ impl Deals {
             .filter(|p| p.rep_id == rep_id && p.open_at(t))
             .map(|p| OpenDeal {
                 deal_id: p.deal_id.clone(),
-                stage: p.stage_at(t).map(|(s, _)| s.clone()),
+                stage: p.stage_at(t).map(|(s, _)| s.to_string()),
                 amount: p.amount as f64 / 100.0,
                 created: p.created_at.day().to_string(),
                 category: self.categories.get(&p.deal_id).copied().unwrap_or(ForecastCategory::Pipeline).id().to_string(),
@@ -115,20 +117,21 @@ pub struct ProcessOverview {
 }
 
 pub async fn process_overview(db: &Db) -> Result<ProcessOverview> {
-    let paths = db.deal_paths().await?;
+    let history = db.deal_history().await?;
+    let paths = &history.paths;
     let configured = db.pipelines().await?;
     let (is_configured, pipelines) = if configured.is_empty() {
         let name = |lang: Lang| lang.tr("process.default_name").to_string();
-        let learned = PipelineDef::from_learned(DEFAULT_PIPELINE, &name(Lang::En), &name(Lang::ZhCn), &pipeline::learned_order(&paths));
+        let learned = PipelineDef::from_learned(DEFAULT_PIPELINE, &name(Lang::En), &name(Lang::ZhCn), &history.learned_order);
         (false, vec![learned])
     } else {
         (true, configured)
     };
     let mut counts: Vec<Vec<usize>> = pipelines.iter().map(|p| vec![0; p.stages.len()]).collect();
-    for path in &paths {
+    for path in paths.iter() {
         let index = process::pipeline_of(path, &pipelines);
         for (count, stage) in counts[index].iter_mut().zip(&pipelines[index].stages) {
-            if path.stages.iter().any(|(s, _)| *s == stage.key) {
+            if path.stages.iter().any(|(s, _)| **s == *stage.key) {
                 *count += 1;
             }
         }
@@ -164,7 +167,11 @@ pub struct Funnel {
 pub fn funnel(deals: &Deals, ctx: &Context, scope: &Scope, period: &Period) -> Result<Funnel> {
     ctx.check_scope(scope)?;
     let counts = |path: &DealPath, at: LocalDateTime| period.contains(at.day()) && ctx.rep_in_scope_on(scope, &path.rep_id, at.day());
-    let stages = pipeline::funnel(&deals.paths, &deals.order, counts)
+    // Only deals alive during the period can enter a stage in it (stage changes lie between a
+    // deal's creation and its close): the rest are passed over without reading their stages.
+    let (start, end) = (period.start.start(), end_of(period.end));
+    let alive = deals.paths.iter().filter(|p| p.created_at <= end && p.closed.is_none_or(|(closed, _)| closed >= start));
+    let stages = pipeline::funnel(alive, &deals.order, counts)
         .into_iter()
         .map(|s| FunnelRow {
             stage: s.stage,
@@ -285,7 +292,7 @@ pub fn volatility(deals: &Deals, ctx: &Context, scope: &Scope, period: &Period) 
     let months = period.covering(PeriodKind::Month);
     // Won cents per (rep, month of the period).
     let mut won: std::collections::HashMap<(String, usize), i64> = std::collections::HashMap::new();
-    for deal in &deals.paths {
+    for deal in deals.paths.iter() {
         if let Some((at, Ending::Won)) = deal.closed
             && period.contains(at.day())
             && let Some(m) = months.iter().position(|month| month.contains(at.day()))
@@ -608,10 +615,15 @@ pub fn lead_assignment(deals: &Deals, ctx: &Context, segment: &str, source: Opti
     let year_before = as_of.plus_days(-365);
     let sellers = ctx.sellers_in(&Scope::Org, &Period::day(as_of));
     let fits = |p: &DealPath| p.segment.as_deref() == Some(segment) && source.is_none_or(|s| p.source.as_deref() == Some(s));
+    let mut by_rep: std::collections::HashMap<&str, Vec<&DealPath>> = std::collections::HashMap::new();
+    for path in deals.paths.iter() {
+        by_rep.entry(path.rep_id.as_str()).or_default().push(path);
+    }
+    let own = |rep_id: &str| by_rep.get(rep_id).map_or(&[][..], Vec::as_slice);
     let counts: Vec<(u32, u32)> = sellers
         .iter()
         .map(|rep| {
-            deals.paths.iter().filter(|p| p.rep_id == rep.rep_id && fits(p)).fold((0, 0), |(w, c), p| match p.closed {
+            own(&rep.rep_id).iter().filter(|p| fits(p)).fold((0, 0), |(w, c), p| match p.closed {
                 Some((at, ending)) if at.day() > year_before && at.day() <= as_of => (w + (ending == Ending::Won) as u32, c + 1),
                 _ => (w, c),
             })
@@ -625,8 +637,7 @@ pub fn lead_assignment(deals: &Deals, ctx: &Context, segment: &str, source: Opti
         .zip(&counts)
         .enumerate()
         .map(|(i, (rep, (wins, closed)))| {
-            let own: Vec<&DealPath> = deals.paths.iter().filter(|p| p.rep_id == rep.rep_id).collect();
-            let open_at = |t: LocalDateTime| own.iter().filter(|p| p.open_at(t)).count() as f64;
+            let open_at = |t: LocalDateTime| own(&rep.rep_id).iter().filter(|p| p.open_at(t)).count() as f64;
             let open_deals = open_at(end_of(as_of)) as usize;
             let loads: Vec<f64> = month_ends.iter().map(|t| open_at(*t)).collect();
             let usual_load = salescope_core::stats::median(&loads).unwrap_or(0.0);

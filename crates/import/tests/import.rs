@@ -376,7 +376,8 @@ async fn the_documented_crm_export_mapping_imports_the_public_opportunity_data()
         assert_eq!(deals.warnings_by_rule.get("won_deal_without_contract"), Some(&2), "{}", deals.render_text());
         assert!(deals.columns.ignored.contains(&"product".to_string()));
 
-        let paths = db.deal_paths().await.expect("deals");
+        let history = db.deal_history().await.expect("deals");
+        let paths = &history.paths;
         let found: Vec<(&str, &str, i64, bool)> =
             paths.iter().map(|d| (d.deal_id.as_str(), d.rep_id.as_str(), d.amount, d.closed.is_some())).collect();
         assert_eq!(

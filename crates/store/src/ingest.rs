@@ -223,8 +223,12 @@ impl Tx {
                 None => {}
             }
         }
+        let changed = !(inserts.is_empty() && replacements.is_empty());
         self.write_rows(table, replacements, Write::Upsert).await?;
         self.write_rows(table, inserts, Write::Insert).await?;
+        if changed && (table.name == records::DEALS.name || table.name == records::DEAL_STAGES.name) {
+            self.bump_data_version(crate::pipeline::DEALS_VERSION).await?;
+        }
         Ok(outcome)
     }
 

@@ -31,6 +31,7 @@ pub use coaching::CoachingTaskRow;
 pub use ingest::{BatchOutcome, Stored, WriteContext};
 pub use kpi_data::{Membership, OrgStructure, RepInfo};
 pub use management::{CustomKpiRow, TargetRow, TrackingRow};
+pub use pipeline::DealHistory;
 pub use reviews::ReviewNote;
 pub use rollup::{RollupRow, TeamTotals};
 pub use sets::CustomerSetRow;
@@ -78,6 +79,8 @@ impl Backend {
 pub struct Db {
     pool: DbPool,
     customers: dictionary::SharedDictionary,
+    /// The deals with their stages as last read, and the `deals` data version they were read at.
+    deal_paths: pipeline::DealPathsCache,
 }
 
 #[derive(Debug, Clone)]
@@ -121,7 +124,7 @@ pub fn redact_url(url: &str) -> String {
 
 impl Db {
     fn new(pool: DbPool) -> Db {
-        Db { pool, customers: Default::default() }
+        Db { pool, customers: Default::default(), deal_paths: Default::default() }
     }
 
     /// Opens the store at `url`, creating an SQLite file if needed, and applies migrations.

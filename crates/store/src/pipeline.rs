@@ -2,16 +2,69 @@
 
 use crate::sql::placeholder;
 use crate::{Db, Result, on_pool};
-use salescope_core::pipeline::{DealMeasures, DealPath, Ending};
+use salescope_core::pipeline::{DealMeasures, DealPath, Ending, learned_order};
 use salescope_core::process::{PipelineDef, StageDef};
 use salescope_core::records::{DealStatus, Lead};
 use salescope_core::time::LocalDateTime;
 use std::collections::HashMap;
+use std::sync::Arc;
+
+/// The data version that deals and stage changes move.
+pub(crate) const DEALS_VERSION: &str = "deals";
+
+/// Every deal with its stages, and the stage order they pass through.
+#[derive(Debug)]
+pub struct DealHistory {
+    pub paths: Arc<Vec<DealPath>>,
+    /// `pipeline::learned_order` of the paths.
+    pub learned_order: Vec<String>,
+}
+
+/// The deal history as last read, and the data version it was read at: the analyses read every
+/// deal, and at a million deals reading them costs seconds, so they are read again only after an
+/// import changed them.
+pub(crate) type DealPathsCache = Arc<tokio::sync::Mutex<Option<(i64, Arc<DealHistory>)>>>;
+
+impl crate::Tx {
+    /// Marks `name`'s data as changed, for every process that keeps it in memory.
+    pub(crate) async fn bump_data_version(&mut self, name: &str) -> Result<()> {
+        let sql = format!(
+            "INSERT INTO data_versions (name, version) VALUES ({}, 1) \
+             ON CONFLICT (name) DO UPDATE SET version = data_versions.version + 1",
+            placeholder(self.backend(), 1)
+        );
+        crate::on_conn!(self, conn => {
+            sqlx::query(&sql).bind(name).execute(conn).await?;
+        });
+        Ok(())
+    }
+}
 
 impl Db {
-    /// Every deal with the stages it entered, in time order. Deals and stage changes are far
-    /// fewer than calls; they are read whole, only the columns the analyses use.
-    pub async fn deal_paths(&self) -> Result<Vec<DealPath>> {
+    async fn data_version(&self, name: &str) -> Result<i64> {
+        let sql = format!("SELECT version FROM data_versions WHERE name = {}", placeholder(self.backend(), 1));
+        let version: Option<i64> = on_pool!(self, pool => sqlx::query_scalar(&sql).bind(name).fetch_optional(pool).await?);
+        Ok(version.unwrap_or(0))
+    }
+
+    /// Every deal with the stages it entered, in time order: from memory while no import has
+    /// changed deals or stages since they were read (one small query to know), else read again.
+    pub async fn deal_history(&self) -> Result<Arc<DealHistory>> {
+        let version = self.data_version(DEALS_VERSION).await?;
+        let mut cache = self.deal_paths.lock().await;
+        if let Some((read_at, history)) = cache.as_ref()
+            && *read_at == version
+        {
+            return Ok(Arc::clone(history));
+        }
+        let paths = self.read_deal_paths().await?;
+        let history = Arc::new(DealHistory { learned_order: learned_order(&paths), paths: Arc::new(paths) });
+        *cache = Some((version, Arc::clone(&history)));
+        Ok(history)
+    }
+
+    /// Reads the deals and their stage changes, only the columns the analyses use.
+    async fn read_deal_paths(&self) -> Result<Vec<DealPath>> {
         type DealRow = (String, String, i64, i64, String, Option<i64>, Option<String>, Option<String>);
         let deals_sql = "SELECT deal_id, rep_id, amount_cents, created_at, status, closed_at, source, segment FROM deals ORDER BY deal_id";
         let stages_sql = "SELECT deal_id, stage, entered_at FROM deal_stages ORDER BY deal_id, entered_at";
@@ -19,20 +72,26 @@ impl Db {
             sqlx::query_as(deals_sql).fetch_all(pool).await?,
             sqlx::query_as(stages_sql).fetch_all(pool).await?,
         ));
-        let mut stages: HashMap<String, Vec<(String, LocalDateTime)>> = HashMap::new();
-        for (deal_id, stage, entered_at) in changes {
-            stages.entry(deal_id).or_default().push((stage, LocalDateTime(entered_at)));
-        }
+        // Both lists are in deal order: each deal takes the run of changes with its id. Stage
+        // names are shared, one allocation per distinct name.
+        let mut names: HashMap<String, Arc<str>> = HashMap::new();
+        let mut changes = changes.into_iter().peekable();
         Ok(deals
             .into_iter()
             .map(|(deal_id, rep_id, amount, created_at, status, closed_at, source, segment)| {
+                while changes.next_if(|(id, _, _)| *id < deal_id).is_some() {}
+                let mut stages = Vec::new();
+                while let Some((_, stage, entered_at)) = changes.next_if(|(id, _, _)| *id == deal_id) {
+                    let name = names.entry(stage).or_insert_with_key(|stage| Arc::from(stage.as_str()));
+                    stages.push((Arc::clone(name), LocalDateTime(entered_at)));
+                }
                 let ending = match DealStatus::from_id(&status) {
                     Some(DealStatus::Won) => Some(Ending::Won),
                     Some(DealStatus::Lost) => Some(Ending::Lost),
                     Some(DealStatus::Open) | None => None,
                 };
                 DealPath {
-                    stages: stages.remove(&deal_id).unwrap_or_default(),
+                    stages,
                     deal_id,
                     rep_id,
                     amount,
