@@ -375,24 +375,30 @@ fn effect_of(factor: String, won: &[bool], test: &Test) -> Option<FactorEffect> 
 /// more activities than the median deal, the lead answered within an hour, more questions and a
 /// lower talk ratio than the median transcribed deal. A measure is compared among the deals it
 /// applies to.
-pub fn win_loss_factors(closed: &[&DealPath], measures: &HashMap<String, DealMeasures>) -> Vec<FactorEffect> {
+pub fn win_loss_factors<'a>(closed: &[&'a DealPath], measures: &HashMap<String, DealMeasures>) -> Vec<FactorEffect> {
     let won: Vec<bool> = closed.iter().map(|d| matches!(d.closed, Some((_, Ending::Won)))).collect();
     let none = DealMeasures::default();
     let measured: Vec<&DealMeasures> = closed.iter().map(|d| measures.get(&d.deal_id).unwrap_or(&none)).collect();
-    let distinct: std::collections::BTreeSet<(&str, &str)> = closed
-        .iter()
-        .flat_map(|d| d.source.as_deref().map(|s| ("source", s)).into_iter().chain(d.segment.as_deref().map(|s| ("segment", s))))
-        .collect();
-    let values: Vec<String> = distinct.into_iter().map(|(kind, value)| format!("{kind}:{value}")).collect();
+    // Each deal's source and segment as a number, so the tests compare numbers, not text.
+    let mut numbers: HashMap<(&str, &str), usize> = HashMap::new();
+    let mut number = |kind: &'static str, value: Option<&'a str>| -> Option<usize> {
+        let next = numbers.len();
+        value.map(|value| *numbers.entry((kind, value)).or_insert(next))
+    };
+    let factors_of: Vec<(Option<usize>, Option<usize>)> =
+        closed.iter().map(|d| (number("source", d.source.as_deref()), number("segment", d.segment.as_deref()))).collect();
+    let mut values: Vec<((&str, &str), usize)> = numbers.into_iter().collect();
+    values.sort();
+    let of_factors = &factors_of;
     let mut tests: Vec<(String, Test)> = values
         .into_iter()
-        .map(|factor| {
-            let (kind, value) = factor.split_once(':').map(|(k, v)| (k.to_string(), v.to_string())).unwrap_or_default();
+        .map(|((kind, value), id)| {
+            let is_source = kind == "source";
             let test: Test = Box::new(move |i| {
-                let d = closed[i];
-                Some(if kind == "source" { d.source.as_deref() == Some(&value) } else { d.segment.as_deref() == Some(&value) })
+                let (source, segment) = of_factors[i];
+                Some(if is_source { source == Some(id) } else { segment == Some(id) })
             });
-            (factor, test)
+            (format!("{kind}:{value}"), test)
         })
         .collect();
     let median_of = |value: &dyn Fn(&DealMeasures) -> Option<f64>| median(&measured.iter().filter_map(|m| value(m)).collect::<Vec<f64>>());

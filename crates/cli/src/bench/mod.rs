@@ -54,6 +54,9 @@ enum Which {
         /// Directory for the generated data, kept and reused between runs.
         #[arg(long)]
         data: Option<PathBuf>,
+        /// Only the analyses whose name contains this (to profile one; DuckDB is skipped).
+        #[arg(long)]
+        only: Option<String>,
     },
     /// Reading transcripts and computing every metric on Chinese text, MB/s on one core, beside
     /// Python jieba's segmentation alone of the same text.
@@ -88,7 +91,7 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
     let (name, section) = match args.which {
         Which::Import { rows } => ("import", import::run(rows, args.runs, &args.postgres_url).await?),
         Which::Dashboard { calls, data } => ("dashboard", dashboard::run(calls, args.runs, data).await?),
-        Which::Pipeline { deals, data } => ("pipeline", pipeline::run(deals, args.runs, data).await?),
+        Which::Pipeline { deals, data, only } => ("pipeline", pipeline::run(deals, args.runs, data, only.as_deref()).await?),
         Which::Transcripts { megabytes } => ("transcripts", transcripts::run(megabytes, args.runs)?),
     };
     write_section(&args.output, name, &section)?;

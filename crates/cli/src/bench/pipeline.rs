@@ -247,7 +247,7 @@ where
     Ok((median(&mut times), p90))
 }
 
-pub(super) async fn run(count: usize, runs: usize, data: Option<PathBuf>) -> anyhow::Result<String> {
+pub(super) async fn run(count: usize, runs: usize, data: Option<PathBuf>, only: Option<&str>) -> anyhow::Result<String> {
     let runs = runs.max(5);
     let data = dataset(count, data).await?;
     let db = Db::open(&data.db_url).await?;
@@ -264,38 +264,57 @@ pub(super) async fn run(count: usize, runs: usize, data: Option<PathBuf>) -> any
     // import changed them), then the analysis.
     let deals = async || Deals::load(&db, None).await.map_err(anyhow::Error::from);
     let mut rows: Vec<(&str, (f64, f64))> = Vec::new();
-    rows.push(("funnel of a month", timed(runs, async || Ok(analyses::funnel(&deals().await?, &ctx, &org, &month)?)).await?));
-    rows.push((
-        "weighted pipeline at the year's end",
-        timed(runs, async || Ok(analyses::weighted(&deals().await?, &ctx, &org, as_of)?)).await?,
-    ));
-    rows.push(("stuck deals at the year's end", timed(runs, async || Ok(analyses::stuck(&deals().await?, &ctx, &org, as_of)?)).await?));
+    let want = |name: &str| only.is_none_or(|only| name.contains(only));
     let (year_start, year_end) = (year.start.start(), LocalDateTime::from_parts(year.end, 23, 59, 59));
-    rows.push((
-        "of which: the deals' activity and conversation measures (SQL)",
-        timed(runs, async || Ok(db.deal_measures(year_start, year_end).await?)).await?,
-    ));
-    rows.push((
-        "win/loss factors of the year",
-        timed(runs, async || Ok(analyses::winloss(&db, &deals().await?, &ctx, &org, &year).await?)).await?,
-    ));
-    rows.push((
-        "revenue volatility of the year",
-        timed(runs, async || Ok(analyses::volatility(&deals().await?, &ctx, &org, &year)?)).await?,
-    ));
-    rows.push((
-        "forecast of the quarter",
-        timed(runs, async || Ok(analyses::forecast(&deals().await?, &ctx, &org, &quarter, as_of)?)).await?,
-    ));
-    rows.push((
-        "forecast backtest of every quarter",
-        timed(runs, async || Ok(analyses::backtest(&deals().await?, &ctx, &org, as_of)?)).await?,
-    ));
-    rows.push((
-        "lead assignment for a segment",
-        timed(runs, async || Ok(analyses::lead_assignment(&deals().await?, &ctx, "大客户", None, as_of, Lang::En))).await?,
-    ));
-    let duck = duckdb(&data, runs, month, as_of, year)?;
+    if want("funnel of a month") {
+        rows.push(("funnel of a month", timed(runs, async || Ok(analyses::funnel(&deals().await?, &ctx, &org, &month)?)).await?));
+    }
+    if want("weighted pipeline at the year's end") {
+        rows.push((
+            "weighted pipeline at the year's end",
+            timed(runs, async || Ok(analyses::weighted(&deals().await?, &ctx, &org, as_of)?)).await?,
+        ));
+    }
+    if want("stuck deals at the year's end") {
+        rows.push(("stuck deals at the year's end", timed(runs, async || Ok(analyses::stuck(&deals().await?, &ctx, &org, as_of)?)).await?));
+    }
+    if want("of which: the deals' activity and conversation measures (SQL)") {
+        rows.push((
+            "of which: the deals' activity and conversation measures (SQL)",
+            timed(runs, async || Ok(db.deal_measures(year_start, year_end).await?)).await?,
+        ));
+    }
+    if want("win/loss factors of the year") {
+        rows.push((
+            "win/loss factors of the year",
+            timed(runs, async || Ok(analyses::winloss(&db, &deals().await?, &ctx, &org, &year).await?)).await?,
+        ));
+    }
+    if want("revenue volatility of the year") {
+        rows.push((
+            "revenue volatility of the year",
+            timed(runs, async || Ok(analyses::volatility(&deals().await?, &ctx, &org, &year)?)).await?,
+        ));
+    }
+    if want("forecast of the quarter") {
+        rows.push((
+            "forecast of the quarter",
+            timed(runs, async || Ok(analyses::forecast(&deals().await?, &ctx, &org, &quarter, as_of)?)).await?,
+        ));
+    }
+    if want("forecast backtest of every quarter") {
+        rows.push((
+            "forecast backtest of every quarter",
+            timed(runs, async || Ok(analyses::backtest(&deals().await?, &ctx, &org, as_of)?)).await?,
+        ));
+    }
+    if want("lead assignment for a segment") {
+        rows.push((
+            "lead assignment for a segment",
+            timed(runs, async || Ok(analyses::lead_assignment(&deals().await?, &ctx, "大客户", None, as_of, Lang::En))).await?,
+        ));
+    }
+    let duck = if only.is_some() { None } else { duckdb(&data, runs, month, as_of, year)? };
     let duck_of = |name: &str| duck.as_ref().and_then(|d| d.iter().find(|(n, _)| n == name).map(|(_, ms)| *ms));
     let mut lines = vec![
         "| analysis (whole organisation) | Salescope median | p90 | DuckDB median | ratio |".to_string(),
