@@ -16,7 +16,6 @@ use salescope_import::{Encoding, ImportOptions, NoProgress};
 use salescope_store::Db;
 use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::process::Command;
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -91,11 +90,8 @@ struct Dataset {
 
 /// Generates and imports the organisation, or reuses one generated before with the same size.
 async fn dataset(calls: usize, data: Option<PathBuf>) -> anyhow::Result<Dataset> {
-    let dir = data.unwrap_or_else(|| std::env::temp_dir().join("salescope-bench-dashboard"));
-    std::fs::create_dir_all(&dir)?;
-    let marker = dir.join("generated.txt");
-    let db_file = dir.join("dashboard.db");
-    let db_url = format!("sqlite://{}", db_file.display());
+    let kept = super::KeptData::new(data, "dashboard")?;
+    let (dir, db_url) = (kept.dir.clone(), kept.db_url());
     let calls_csv = dir.join("calls.csv");
     let wanted = format!("calls={calls} reps={BENCH_REPS}");
     // The calls fill working day after working day from 2024-01-01; the dashboard shows the last
@@ -117,21 +113,12 @@ async fn dataset(calls: usize, data: Option<PathBuf>) -> anyhow::Result<Dataset>
     if month.end > last_day {
         month = month.previous();
     }
-    let existing = std::fs::read_to_string(&marker).unwrap_or_default();
-    if existing.lines().next() == Some(wanted.as_str()) && db_file.exists() && calls_csv.exists() {
+    if let Some(noted) = kept.noted(&wanted, &[&calls_csv]) {
         eprintln!("reusing the organisation in {}", dir.display());
-        return Ok(Dataset {
-            dir,
-            db_url,
-            calls_csv,
-            month,
-            import_seconds: None,
-            records: existing.lines().nth(1).unwrap_or_default().to_string(),
-        });
+        let records = noted.into_iter().next().unwrap_or_default();
+        return Ok(Dataset { dir, db_url, calls_csv, month, import_seconds: None, records });
     }
-    for file in ["dashboard.db", "dashboard.db-wal", "dashboard.db-shm", "calls.duckdb"] {
-        let _ = std::fs::remove_file(dir.join(file));
-    }
+    kept.clear("calls.duckdb");
     eprintln!("generating {calls} calls, deals and feedback in {}…", dir.display());
     write_reps_csv(&dir.join("reps.csv"))?;
     write_calls_csv(&calls_csv, calls)?;
@@ -155,7 +142,7 @@ async fn dataset(calls: usize, data: Option<PathBuf>) -> anyhow::Result<Dataset>
     }
     db.close().await;
     let records = format!("{BENCH_REPS} reps, {calls} calls, {deals} deals, {feedback} feedback answers");
-    std::fs::write(&marker, format!("{wanted}\n{records}\n"))?;
+    kept.note(&wanted, &[&records])?;
     Ok(Dataset { dir, db_url, calls_csv, month, import_seconds: Some(import_seconds), records })
 }
 
@@ -200,17 +187,9 @@ for _ in range(runs):
     times.append((time.perf_counter() - start) * 1000)
 print(json.dumps({"median_ms": statistics.median(times), "rows": len(rows)}))
 "#;
-    let output = Command::new("python3")
-        .args(["-c", SCRIPT])
-        .arg(&database)
-        .arg(&data.calls_csv)
-        .arg(runs.to_string())
-        .env("SALESCOPE_DUCKDB_QUERY", &query)
-        .output()?;
-    anyhow::ensure!(output.status.success(), "DuckDB failed: {}", String::from_utf8_lossy(&output.stderr));
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    let answer = stdout.lines().rev().find(|l| l.starts_with('{')).unwrap_or_default();
-    let result: serde_json::Value = serde_json::from_str(answer).with_context(|| format!("DuckDB's answer: {stdout}"))?;
+    let runs = runs.to_string();
+    let args = [database.as_os_str(), data.calls_csv.as_os_str(), runs.as_ref()];
+    let result = super::python_json(SCRIPT, &args, ("SALESCOPE_DUCKDB_QUERY", &query))?;
     Ok(result["median_ms"].as_f64())
 }
 

@@ -100,6 +100,56 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// A benchmark's generated data, kept between runs in a folder with a note of what it holds:
+/// generating and importing millions of rows takes minutes, measuring them seconds.
+pub(super) struct KeptData {
+    pub dir: PathBuf,
+    name: &'static str,
+}
+
+impl KeptData {
+    /// The folder `data`, or `salescope-bench-NAME` in the temporary folder.
+    pub fn new(data: Option<PathBuf>, name: &'static str) -> anyhow::Result<KeptData> {
+        let dir = data.unwrap_or_else(|| std::env::temp_dir().join(format!("salescope-bench-{name}")));
+        std::fs::create_dir_all(&dir)?;
+        Ok(KeptData { dir, name })
+    }
+
+    fn db_file(&self) -> PathBuf {
+        self.dir.join(format!("{}.db", self.name))
+    }
+
+    pub fn db_url(&self) -> String {
+        format!("sqlite://{}", self.db_file().display())
+    }
+
+    fn note_file(&self) -> PathBuf {
+        self.dir.join("generated.txt")
+    }
+
+    /// The lines noted when the data was generated for `wanted`, while its database and the
+    /// `files` are still there.
+    pub fn noted(&self, wanted: &str, files: &[&Path]) -> Option<Vec<String>> {
+        let note = std::fs::read_to_string(self.note_file()).ok()?;
+        let mut lines = note.lines();
+        let present = self.db_file().exists() && files.iter().all(|f| f.exists());
+        (lines.next() == Some(wanted) && present).then(|| lines.map(str::to_string).collect())
+    }
+
+    /// Removes the databases of an earlier generation (SQLite and DuckDB).
+    pub fn clear(&self, duckdb_file: &str) {
+        for file in [format!("{}.db", self.name), format!("{}.db-wal", self.name), format!("{}.db-shm", self.name), duckdb_file.to_string()]
+        {
+            let _ = std::fs::remove_file(self.dir.join(file));
+        }
+    }
+
+    pub fn note(&self, wanted: &str, lines: &[&str]) -> anyhow::Result<()> {
+        std::fs::write(self.note_file(), format!("{wanted}\n{}\n", lines.join("\n")))?;
+        Ok(())
+    }
+}
+
 /// A scratch directory removed on drop.
 pub(super) struct Scratch(PathBuf);
 
@@ -184,6 +234,16 @@ pub(super) fn python_module(module: &str) -> bool {
     eprintln!("installing {module} for Python (pip install {module})…");
     std::process::Command::new("python3").args(["-m", "pip", "install", "--quiet", module]).status().is_ok_and(|s| s.success())
         && importable()
+}
+
+/// Runs a Python script (DuckDB's side of a comparison) with `args` and `env`, and reads the JSON
+/// object it prints last.
+pub(super) fn python_json(script: &str, args: &[&std::ffi::OsStr], env: (&str, &str)) -> anyhow::Result<serde_json::Value> {
+    let output = std::process::Command::new("python3").args(["-c", script]).args(args).env(env.0, env.1).output()?;
+    anyhow::ensure!(output.status.success(), "DuckDB failed: {}", String::from_utf8_lossy(&output.stderr));
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let answer = stdout.lines().rev().find(|l| l.starts_with('{')).unwrap_or_default();
+    serde_json::from_str(answer).with_context(|| format!("DuckDB's answer: {stdout}"))
 }
 
 pub(super) fn median(values: &mut [f64]) -> f64 {

@@ -16,7 +16,6 @@ use salescope_import::{Encoding, ImportOptions, NoProgress};
 use salescope_store::Db;
 use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::process::Command;
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -102,21 +101,16 @@ struct Dataset {
 
 /// Generates and imports the deals, or reuses those generated before with the same size.
 async fn dataset(count: usize, data: Option<PathBuf>) -> anyhow::Result<Dataset> {
-    let dir = data.unwrap_or_else(|| std::env::temp_dir().join("salescope-bench-pipeline"));
-    std::fs::create_dir_all(&dir)?;
-    let marker = dir.join("generated.txt");
-    let db_file = dir.join("pipeline.db");
-    let db_url = format!("sqlite://{}", db_file.display());
+    let kept = super::KeptData::new(data, "pipeline")?;
+    let (dir, db_url) = (kept.dir.clone(), kept.db_url());
     let wanted = format!("deals={count} reps={BENCH_REPS}");
-    let existing = std::fs::read_to_string(&marker).unwrap_or_default();
-    if existing.lines().next() == Some(wanted.as_str()) && db_file.exists() {
+    if let Some(noted) = kept.noted(&wanted, &[]) {
         eprintln!("reusing the deals in {}", dir.display());
-        let line = |i: usize| existing.lines().nth(i).unwrap_or_default().to_string();
-        return Ok(Dataset { dir, db_url, records: line(1), import: Some(line(2)).filter(|l| !l.is_empty()) });
+        let mut lines = noted.into_iter();
+        let records = lines.next().unwrap_or_default();
+        return Ok(Dataset { dir, db_url, records, import: lines.next().filter(|l| !l.is_empty()) });
     }
-    for file in ["pipeline.db", "pipeline.db-wal", "pipeline.db-shm", "pipeline.duckdb"] {
-        let _ = std::fs::remove_file(dir.join(file));
-    }
+    kept.clear("pipeline.duckdb");
     eprintln!("generating {count} deals and their stage changes in {}…", dir.display());
     write_reps_csv(&dir.join("reps.csv"))?;
     let changes = write_deals(&dir, count)?;
@@ -138,7 +132,7 @@ async fn dataset(count: usize, data: Option<PathBuf>) -> anyhow::Result<Dataset>
     db.close().await;
     let records = format!("{BENCH_REPS} reps, {count} deals, {changes} stage changes");
     let import = imported.join(", ");
-    std::fs::write(&marker, format!("{wanted}\n{records}\n{import}\n"))?;
+    kept.note(&wanted, &[&records, &import])?;
     Ok(Dataset { dir, db_url, records, import: Some(import) })
 }
 
@@ -208,17 +202,9 @@ for name, query in queries:
     out[name] = {"median_ms": statistics.median(times), "first": str(rows[0]) if rows else ""}
 print(json.dumps(out))
 "#;
-    let output = Command::new("python3")
-        .args(["-c", SCRIPT])
-        .arg(data.dir.join("pipeline.duckdb"))
-        .arg(&data.dir)
-        .arg(runs.to_string())
-        .env("SALESCOPE_DUCKDB_QUERIES", queries.to_string())
-        .output()?;
-    anyhow::ensure!(output.status.success(), "DuckDB failed: {}", String::from_utf8_lossy(&output.stderr));
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    let answer = stdout.lines().rev().find(|l| l.starts_with('{')).unwrap_or_default();
-    let result: serde_json::Value = serde_json::from_str(answer).with_context(|| format!("DuckDB's answer: {stdout}"))?;
+    let (database, runs, queries) = (data.dir.join("pipeline.duckdb"), runs.to_string(), queries.to_string());
+    let args = [database.as_os_str(), data.dir.as_os_str(), runs.as_ref()];
+    let result = super::python_json(SCRIPT, &args, ("SALESCOPE_DUCKDB_QUERIES", &queries))?;
     eprintln!("DuckDB's first rows: {result}");
     Ok(Some(
         ["funnel", "weighted", "stuck", "volatility"]
