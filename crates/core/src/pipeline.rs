@@ -423,14 +423,20 @@ pub fn win_loss_factors<'a>(closed: &[&'a DealPath], measures: &HashMap<String, 
     effects
 }
 
-/// The amount (cents) of the deals created after `after` and won by `until`: what a period
-/// brings beyond the pipeline it started from.
-pub fn created_and_won(paths: &[DealPath], after: LocalDateTime, until: LocalDateTime, counts: impl Fn(&DealPath) -> bool) -> i64 {
-    paths
-        .iter()
-        .filter(|p| p.created_at > after && matches!(p.closed, Some((at, Ending::Won)) if at <= until) && counts(p))
-        .map(|p| p.amount)
-        .sum()
+/// For each window (after, until), the amount (cents) of the deals created after `after` and won
+/// by `until`: what a period brings beyond the pipeline it started from. One pass for all windows.
+pub fn created_and_won(paths: &[DealPath], windows: &[(LocalDateTime, LocalDateTime)], counts: impl Fn(&DealPath) -> bool) -> Vec<i64> {
+    let mut sums = vec![0; windows.len()];
+    for path in paths {
+        let Some((won_at, Ending::Won)) = path.closed else { continue };
+        let mut scope_checked = None;
+        for (sum, (after, until)) in sums.iter_mut().zip(windows) {
+            if path.created_at > *after && won_at <= *until && *scope_checked.get_or_insert_with(|| counts(path)) {
+                *sum += path.amount;
+            }
+        }
+    }
+    sums
 }
 
 /// A period's revenue forecast as of a day, from the stage history.
@@ -451,25 +457,34 @@ pub struct Forecast {
     pub open_deals: usize,
 }
 
-/// Per stage, the days from (first) entering it to the close of the deals closed by `as_of`,
-/// sorted.
-fn days_to_close(paths: &[DealPath], as_of: LocalDateTime) -> HashMap<&str, Vec<f64>> {
-    let mut slots = StageSlots::new();
-    let mut days: Vec<Vec<f64>> = Vec::new();
-    for path in paths {
-        let Some((closed, _)) = path.closed.filter(|(at, _)| *at <= as_of) else { continue };
-        for (i, (stage, entered)) in path.stages.iter().enumerate() {
-            if path.stages[..i].iter().all(|(earlier, _)| earlier != stage) {
-                let slot = slots.slot(stage);
-                days.resize_with(days.len().max(slot + 1), Vec::new);
-                days[slot].push((closed.0 - entered.0) as f64 / SECONDS_PER_DAY);
+/// Per stage, the days from (first) entering it to the close, sorted, of the deals closed by a
+/// day: how long deals of a stage take to close, as the forecast reads it.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct CloseTimes(HashMap<String, Vec<f64>>);
+
+impl CloseTimes {
+    pub fn of_deals_closed_by(paths: &[DealPath], as_of: LocalDateTime) -> CloseTimes {
+        let mut slots = StageSlots::new();
+        let mut days: Vec<Vec<f64>> = Vec::new();
+        for path in paths {
+            let Some((closed, _)) = path.closed.filter(|(at, _)| *at <= as_of) else { continue };
+            for (i, (stage, entered)) in path.stages.iter().enumerate() {
+                if path.stages[..i].iter().all(|(earlier, _)| earlier != stage) {
+                    let slot = slots.slot(stage);
+                    days.resize_with(days.len().max(slot + 1), Vec::new);
+                    days[slot].push((closed.0 - entered.0) as f64 / SECONDS_PER_DAY);
+                }
             }
         }
+        for list in &mut days {
+            list.sort_unstable_by(f64::total_cmp);
+        }
+        CloseTimes(slots.names.into_iter().map(str::to_string).zip(days).collect())
     }
-    for list in &mut days {
-        list.sort_unstable_by(f64::total_cmp);
+
+    fn of(&self, stage: &str) -> &[f64] {
+        self.0.get(stage).map_or(&[], Vec::as_slice)
     }
-    slots.names.into_iter().zip(days).collect()
 }
 
 /// Draws of the forecast's interval.
@@ -480,7 +495,9 @@ const SIMULATED_DEALS: usize = 2000;
 const Z_80: f64 = 1.281_551_565_545;
 
 /// The forecast of the revenue closing by `end` as of `as_of`, for the deals `counts` accepts.
-/// `earlier_runs` are what earlier periods brought from deals created after their own day (cents).
+/// `earlier_runs` are what earlier periods brought from deals created after their own day (cents);
+/// `close_times` are those of the deals closed by `as_of`.
+#[allow(clippy::too_many_arguments)]
 pub fn forecast(
     paths: &[DealPath],
     order: &[String],
@@ -488,6 +505,7 @@ pub fn forecast(
     end: LocalDateTime,
     as_of: LocalDateTime,
     earlier_runs: &[f64],
+    close_times: &CloseTimes,
     counts: impl Fn(&DealPath) -> bool,
 ) -> Forecast {
     let won: f64 = paths
@@ -496,7 +514,6 @@ pub fn forecast(
         .map(|p| p.amount as f64)
         .sum();
     let probabilities = win_probabilities(paths, order, as_of);
-    let durations = days_to_close(paths, as_of);
     let remaining_days = (end.0 - as_of.0) as f64 / SECONDS_PER_DAY;
     // (amount, chance of winning it before the end) of each open deal: its stage's win
     // probability × the share of the closed deals of its stage, still open at its age, that
@@ -508,7 +525,7 @@ pub fn forecast(
             let (stage, entered) = p.stage_at(as_of)?;
             let win = rank(order, stage).and_then(|i| probabilities[i])?;
             let age = (as_of.0 - entered.0) as f64 / SECONDS_PER_DAY;
-            let sorted = durations.get(&**stage).map_or(&[][..], Vec::as_slice);
+            let sorted = close_times.of(stage);
             let closed_by_age = sorted.partition_point(|d| *d <= age);
             let still_open = sorted.len() - closed_by_age;
             let in_time = sorted.partition_point(|d| *d <= age + remaining_days) - closed_by_age;
@@ -621,10 +638,10 @@ pub fn category_rollup(
 ) -> CategoryRollup {
     let mut open = [0i64; 3];
     let mut closed = 0;
-    for path in paths.iter().filter(|p| counts(p)) {
+    for path in paths {
         match path.closed {
-            Some((at, Ending::Won)) if at >= start && at <= as_of => closed += path.amount,
-            _ if path.open_at(as_of) => open[category(path).unwrap_or(ForecastCategory::Pipeline) as usize] += path.amount,
+            Some((at, Ending::Won)) if at >= start && at <= as_of && counts(path) => closed += path.amount,
+            _ if path.open_at(as_of) && counts(path) => open[category(path).unwrap_or(ForecastCategory::Pipeline) as usize] += path.amount,
             _ => {}
         }
     }
@@ -789,15 +806,16 @@ mod tests {
         // 1/2; it has been there 3.125 days, and of the 报价 deals that closed, the one still open
         // at that age (D1, 7 days from 报价 to close) closed within the 20.5 days left: 1.
         let end = LocalDateTime::from_parts(Day::from_ymd(2024, 7, 31).expect("date"), 23, 59, 59);
-        let f = forecast(&deals(), &order(), at(1, 0), end, at(11, 12), &[1_000.0, 3_000.0], |_| true);
+        let close_times = CloseTimes::of_deals_closed_by(&deals(), at(11, 12));
+        let f = forecast(&deals(), &order(), at(1, 0), end, at(11, 12), &[1_000.0, 3_000.0], &close_times, |_| true);
         assert_eq!((f.won, f.pipeline, f.run_rate, f.open_deals), (100_000.0, 40_000.0, 2_000.0, 1));
         assert_eq!(f.forecast, 142_000.0);
         // 80% of draws: D4 won or not (half each) plus the run-rate's spread.
         assert!(f.low < 103_000.0 && f.high > 181_000.0, "{f:?}");
         // Deals created after the 4th and won by the end of July: none (D4 is open).
-        assert_eq!(created_and_won(&deals(), at(4, 0), end, |_| true), 0);
+        assert_eq!(created_and_won(&deals(), &[(at(4, 0), end)], |_| true), [0]);
         let june = LocalDateTime::from_parts(Day::from_ymd(2024, 6, 30).expect("date"), 0, 0, 0);
-        assert_eq!(created_and_won(&deals(), june, end, |_| true), 100_000);
+        assert_eq!(created_and_won(&deals(), &[(june, end)], |_| true), [100_000]);
     }
 
     #[test]

@@ -27,6 +27,9 @@ fn end_of(day: Day) -> LocalDateTime {
 /// learned from the stage history.
 pub struct Deals {
     pub(crate) paths: Arc<Vec<DealPath>>,
+    /// The whole history these deals come from, and whether they are all of it.
+    history: Arc<salescope_store::DealHistory>,
+    whole_history: bool,
     pub(crate) order: Vec<String>,
     /// The configured pipelines, and which of them these deals are.
     pipelines: Vec<PipelineDef>,
@@ -50,6 +53,7 @@ impl Deals {
             ),
             None => (!pipelines.is_empty()).then_some(0),
         };
+        let whole_history = !(current.is_some() && pipelines.len() > 1);
         let order = match current {
             Some(index) => {
                 if pipelines.len() > 1 {
@@ -61,7 +65,17 @@ impl Deals {
         };
         let categories =
             db.forecast_categories().await?.into_iter().filter_map(|(deal, c)| Some((deal, ForecastCategory::from_id(&c)?))).collect();
-        Ok(Deals { paths, order, pipelines, current, categories })
+        Ok(Deals { paths, history, whole_history, order, pipelines, current, categories })
+    }
+
+    /// How long deals of each stage took to close, of those closed by `as_of`: kept with the
+    /// history for a day after every close (as of today), computed otherwise.
+    fn close_times(&self, as_of: LocalDateTime) -> std::borrow::Cow<'_, pipeline::CloseTimes> {
+        if self.whole_history && self.history.latest_close.is_none_or(|last| last <= as_of) {
+            std::borrow::Cow::Borrowed(self.history.close_times())
+        } else {
+            std::borrow::Cow::Owned(pipeline::CloseTimes::of_deals_closed_by(&self.paths, as_of))
+        }
     }
 
     /// The pipeline these deals are, when one is configured.
@@ -427,6 +441,9 @@ impl Deals {
     }
 
     fn first_created(&self) -> Option<Day> {
+        if self.whole_history {
+            return self.history.first_created.map(|t| t.day());
+        }
         self.paths.iter().map(|p| p.created_at.day()).min()
     }
 
@@ -445,17 +462,18 @@ fn forecast_parts(deals: &Deals, ctx: &Context, scope: &Scope, period: &Period, 
     let offset = as_of.0 - period.start.0;
     let first = deals.first_created().unwrap_or(period.start);
     // What the same stretch of earlier periods brought from deals created after their own day.
-    let mut earlier = Vec::new();
+    let mut windows = Vec::new();
     let mut past = *period;
     for _ in 0..RUN_RATE_PERIODS {
         past = past.previous();
         if past.start < first {
             break;
         }
-        let day = Day(past.start.0 + offset).min(past.end);
-        earlier.push(pipeline::created_and_won(&deals.paths, end_of(day), end_of(past.end), counts) as f64);
+        windows.push((end_of(Day(past.start.0 + offset).min(past.end)), end_of(past.end)));
     }
-    pipeline::forecast(&deals.paths, &deals.order, period.start.start(), end_of(period.end), end_of(as_of), &earlier, counts)
+    let earlier: Vec<f64> = pipeline::created_and_won(&deals.paths, &windows, counts).into_iter().map(|cents| cents as f64).collect();
+    let close_times = deals.close_times(end_of(as_of));
+    pipeline::forecast(&deals.paths, &deals.order, period.start.start(), end_of(period.end), end_of(as_of), &earlier, &close_times, counts)
 }
 
 /// The revenue a scope will close in a period, forecast as of a day from the stage history.

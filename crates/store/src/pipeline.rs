@@ -2,7 +2,7 @@
 
 use crate::sql::placeholder;
 use crate::{Db, Result, on_pool};
-use salescope_core::pipeline::{DealMeasures, DealPath, Ending, learned_order};
+use salescope_core::pipeline::{CloseTimes, DealMeasures, DealPath, Ending, learned_order};
 use salescope_core::process::{PipelineDef, StageDef};
 use salescope_core::records::{DealStatus, Lead};
 use salescope_core::time::LocalDateTime;
@@ -18,6 +18,26 @@ pub struct DealHistory {
     pub paths: Arc<Vec<DealPath>>,
     /// `pipeline::learned_order` of the paths.
     pub learned_order: Vec<String>,
+    /// When the first deal was created and the last closed.
+    pub first_created: Option<LocalDateTime>,
+    pub latest_close: Option<LocalDateTime>,
+    /// The close times of every closed deal, computed once when first asked for.
+    close_times: std::sync::OnceLock<CloseTimes>,
+}
+
+impl DealHistory {
+    fn new(paths: Vec<DealPath>) -> DealHistory {
+        let first_created = paths.iter().map(|p| p.created_at).min();
+        let latest_close = paths.iter().filter_map(|p| p.closed.map(|(at, _)| at)).max();
+        let learned_order = learned_order(&paths);
+        DealHistory { paths: Arc::new(paths), learned_order, first_created, latest_close, close_times: Default::default() }
+    }
+
+    /// The close times of every closed deal: those of the deals closed by any day after
+    /// `latest_close`, the forecast's usual case (as of today).
+    pub fn close_times(&self) -> &CloseTimes {
+        self.close_times.get_or_init(|| CloseTimes::of_deals_closed_by(&self.paths, LocalDateTime(i64::MAX)))
+    }
 }
 
 /// The deal history as last read, and the data version it was read at: the analyses read every
@@ -58,7 +78,7 @@ impl Db {
             return Ok(Arc::clone(history));
         }
         let paths = self.read_deal_paths().await?;
-        let history = Arc::new(DealHistory { learned_order: learned_order(&paths), paths: Arc::new(paths) });
+        let history = Arc::new(DealHistory::new(paths));
         *cache = Some((version, Arc::clone(&history)));
         Ok(history)
     }
