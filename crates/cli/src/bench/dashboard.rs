@@ -12,11 +12,9 @@ use salescope_core::time::{Day, LocalDateTime};
 use salescope_engine::Context;
 use salescope_engine::kpis::HEADLINE_KPIS;
 use salescope_engine::kpis::{KpiQuery, kpi_report_with};
-use salescope_import::{Encoding, ImportOptions, NoProgress};
 use salescope_store::Db;
 use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 use std::time::Instant;
 
 /// The working days from 2024-01-01, where the generated organisation starts, to `until`.
@@ -126,20 +124,8 @@ async fn dataset(calls: usize, data: Option<PathBuf>) -> anyhow::Result<Dataset>
     let feedback = write_feedback_csv(&dir.join("feedback.csv"), last_day)?;
     let db = Db::open(&db_url).await?;
     let now = LocalDateTime::from_parts(last_day, 18, 0, 0);
-    let mut import_seconds = 0.0;
-    for (kind, file) in [(Kind::Reps, "reps.csv"), (Kind::Calls, "calls.csv"), (Kind::Deals, "deals.csv"), (Kind::Feedback, "feedback.csv")]
-    {
-        eprintln!("importing {file}…");
-        let options = ImportOptions { lang: Lang::En, ..ImportOptions::new(kind, file, now) };
-        let started = Instant::now();
-        let report = salescope_import::import_file(&db, kind, &dir.join(file), None, Encoding::Auto, &options, Arc::new(NoProgress))
-            .await
-            .map_err(|e| anyhow::anyhow!("{e}"))?;
-        anyhow::ensure!(report.rejected == 0, "{}", report.render_text());
-        if kind == Kind::Calls {
-            import_seconds = started.elapsed().as_secs_f64();
-        }
-    }
+    let files = [(Kind::Reps, "reps.csv"), (Kind::Calls, "calls.csv"), (Kind::Deals, "deals.csv"), (Kind::Feedback, "feedback.csv")];
+    let import_seconds = super::import_files(&db, &dir, &files, now).await?[1].1;
     db.close().await;
     let records = format!("{BENCH_REPS} reps, {calls} calls, {deals} deals, {feedback} feedback answers");
     kept.note(&wanted, &[&records])?;

@@ -150,6 +150,32 @@ impl KeptData {
     }
 }
 
+/// Imports the generated files of `dir` through `salescope import`, in order: each file's rows
+/// stored and seconds taken. Any rejected row stops the benchmark (generated data is valid).
+pub(super) async fn import_files(
+    db: &salescope_store::Db,
+    dir: &Path,
+    files: &[(salescope_core::schema::Kind, &str)],
+    now: LocalDateTime,
+) -> anyhow::Result<Vec<(u64, f64)>> {
+    let mut imported = Vec::new();
+    for (kind, file) in files {
+        eprintln!("importing {file}…");
+        let options = salescope_import::ImportOptions {
+            lang: salescope_core::i18n::Lang::En,
+            ..salescope_import::ImportOptions::new(*kind, file, now)
+        };
+        let started = std::time::Instant::now();
+        let progress = std::sync::Arc::new(salescope_import::NoProgress);
+        let report = salescope_import::import_file(db, *kind, &dir.join(file), None, salescope_import::Encoding::Auto, &options, progress)
+            .await
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
+        anyhow::ensure!(report.rejected == 0, "{}", report.render_text());
+        imported.push((report.inserted, started.elapsed().as_secs_f64()));
+    }
+    Ok(imported)
+}
+
 /// A scratch directory removed on drop.
 pub(super) struct Scratch(PathBuf);
 

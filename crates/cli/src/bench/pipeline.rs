@@ -12,11 +12,9 @@ use salescope_core::scope::Scope;
 use salescope_core::time::{Day, LocalDateTime};
 use salescope_engine::Context;
 use salescope_engine::pipeline::{self as analyses, Deals};
-use salescope_import::{Encoding, ImportOptions, NoProgress};
 use salescope_store::Db;
 use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 use std::time::Instant;
 
 /// The sales process of the generated organisation.
@@ -116,19 +114,14 @@ async fn dataset(count: usize, data: Option<PathBuf>) -> anyhow::Result<Dataset>
     let changes = write_deals(&dir, count)?;
     let db = Db::open(&db_url).await?;
     let now = LocalDateTime::from_parts(last_day()?, 23, 59, 59);
-    let mut imported = Vec::new();
-    for (kind, file) in [(Kind::Reps, "reps.csv"), (Kind::Deals, "deals.csv"), (Kind::DealStages, "deal_stages.csv")] {
-        eprintln!("importing {file}…");
-        let options = ImportOptions { lang: Lang::En, ..ImportOptions::new(kind, file, now) };
-        let started = Instant::now();
-        let report = salescope_import::import_file(&db, kind, &dir.join(file), None, Encoding::Auto, &options, Arc::new(NoProgress))
-            .await
-            .map_err(|e| anyhow::anyhow!("{e}"))?;
-        anyhow::ensure!(report.rejected == 0, "{}", report.render_text());
-        if kind != Kind::Reps {
-            imported.push(format!("{} {} rows in {:.0} s", report.inserted, kind.id(), started.elapsed().as_secs_f64()));
-        }
-    }
+    let files = [(Kind::Reps, "reps.csv"), (Kind::Deals, "deals.csv"), (Kind::DealStages, "deal_stages.csv")];
+    let counts = super::import_files(&db, &dir, &files, now).await?;
+    let imported: Vec<String> = files
+        .iter()
+        .zip(&counts)
+        .skip(1)
+        .map(|((kind, _), (rows, seconds))| format!("{rows} {} rows in {seconds:.0} s", kind.id()))
+        .collect();
     db.close().await;
     let records = format!("{BENCH_REPS} reps, {count} deals, {changes} stage changes");
     let import = imported.join(", ");
