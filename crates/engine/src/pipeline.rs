@@ -27,9 +27,8 @@ fn end_of(day: Day) -> LocalDateTime {
 /// learned from the stage history.
 pub struct Deals {
     pub(crate) paths: Arc<Vec<DealPath>>,
-    /// The whole history these deals come from, and whether they are all of it.
+    /// The whole history these deals come from.
     history: Arc<salescope_store::DealHistory>,
-    whole_history: bool,
     pub(crate) order: Vec<String>,
     /// The configured pipelines, and which of them these deals are.
     pipelines: Vec<PipelineDef>,
@@ -53,7 +52,6 @@ impl Deals {
             ),
             None => (!pipelines.is_empty()).then_some(0),
         };
-        let whole_history = !(current.is_some() && pipelines.len() > 1);
         let order = match current {
             Some(index) => {
                 if pipelines.len() > 1 {
@@ -65,13 +63,18 @@ impl Deals {
         };
         let categories =
             db.forecast_categories().await?.into_iter().filter_map(|(deal, c)| Some((deal, ForecastCategory::from_id(&c)?))).collect();
-        Ok(Deals { paths, history, whole_history, order, pipelines, current, categories })
+        Ok(Deals { paths, history, order, pipelines, current, categories })
+    }
+
+    /// Whether these are all the deals (one pipeline of several is a subset).
+    fn is_whole_history(&self) -> bool {
+        Arc::ptr_eq(&self.paths, &self.history.paths)
     }
 
     /// How long deals of each stage took to close, of those closed by `as_of`: kept with the
     /// history for a day after every close (as of today), computed otherwise.
     fn close_times(&self, as_of: LocalDateTime) -> std::borrow::Cow<'_, pipeline::CloseTimes> {
-        if self.whole_history && self.history.latest_close.is_none_or(|last| last <= as_of) {
+        if self.is_whole_history() && self.history.latest_close.is_none_or(|last| last <= as_of) {
             std::borrow::Cow::Borrowed(self.history.close_times())
         } else {
             std::borrow::Cow::Owned(pipeline::CloseTimes::of_deals_closed_by(&self.paths, as_of))
@@ -441,7 +444,7 @@ impl Deals {
     }
 
     fn first_created(&self) -> Option<Day> {
-        if self.whole_history {
+        if self.is_whole_history() {
             return self.history.first_created.map(|t| t.day());
         }
         self.paths.iter().map(|p| p.created_at.day()).min()

@@ -10,6 +10,8 @@
 //! | D4 | R2 | 接触 5, 报价 8 | open | 800 |
 //! | D5 | R1 | 接触 1 Sep | won 20 Sep | 500 |
 
+mod common;
+
 use salescope_core::period::Period;
 use salescope_core::records::{Deal, DealStage, DealStatus, Rep, Role};
 use salescope_core::scope::Scope;
@@ -276,7 +278,7 @@ fn transcript(call_id: &str, questions: i64, talk_ratio: f64) -> salescope_store
 /// July's closed deals are D1 (R1, 1–10 July), D2 (R2, 2–5 July) and D3 (R1, 3–9 July).
 #[tokio::test]
 async fn deal_measures_count_what_the_rep_did_with_the_customer_while_the_deal_was_open() {
-    use salescope_core::records::{Activity, ActivityKind, Call, Direction, Lead, Outcome};
+    use salescope_core::records::{Activity, ActivityKind, Direction, Lead, Outcome};
     each_backend(async |store: &TestDb| {
         organisation(&store.db).await;
         let ctx = WriteContext { today: day(9, 30), counted: false };
@@ -327,20 +329,8 @@ async fn deal_measures_count_what_the_rep_did_with_the_customer_while_the_deal_w
             )
             .await
             .expect("leads");
-        let call = |id: &str, rep: &str, customer: &str, started| Call {
-            call_id: id.into(),
-            rep_id: rep.into(),
-            customer_id: Some(customer.into()),
-            direction: Direction::Outbound,
-            started_at: started,
-            ring_seconds: None,
-            talk_seconds: 300,
-            duration_seconds: None,
-            outcome: Outcome::Connected,
-            disposition: None,
-            resolved_first_contact: None,
-            campaign: None,
-            flags: String::new(),
+        let call = |id: &str, rep: &str, customer: &str, started| {
+            common::call(id, rep, started, Direction::Outbound, Outcome::Connected, 300, customer, None)
         };
         store
             .db

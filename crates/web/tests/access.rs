@@ -54,6 +54,7 @@ async fn start(store: &TestDb) -> String {
 struct Browser {
     client: reqwest::Client,
     csrf: String,
+    base: String,
 }
 
 impl Browser {
@@ -63,6 +64,12 @@ impl Browser {
 
     fn post(&self, url: String) -> reqwest::RequestBuilder {
         self.client.post(url).header("x-csrf-token", &self.csrf)
+    }
+
+    /// Submits a page's form to `path`: the status and the page that came back.
+    async fn submit(&self, path: &str, form: &[(&str, &str)]) -> (u16, String) {
+        let response = self.post(format!("{}{path}", self.base)).form(form).send().await.expect("post");
+        (response.status().as_u16(), response.text().await.expect("text"))
     }
 
     fn put(&self, url: String) -> reqwest::RequestBuilder {
@@ -76,7 +83,7 @@ async fn logged_in(base: &str, login: &str) -> Browser {
     assert_eq!(response.status().as_u16(), 303, "{login} logs in");
     let page = client.get(format!("{base}/daily-report")).send().await.expect("page").text().await.expect("text");
     let csrf = page.split("\"X-CSRF-Token\": \"").nth(1).and_then(|rest| rest.split('"').next()).expect("the page carries its CSRF token");
-    Browser { client, csrf: csrf.to_string() }
+    Browser { client, csrf: csrf.to_string(), base: base.to_string() }
 }
 
 #[tokio::test]
@@ -530,13 +537,6 @@ async fn the_trainer_plans_a_course_signs_reps_in_and_only_attendees_give_feedba
     each_backend(async |store: &TestDb| {
         let base = start(store).await;
         let coach = logged_in(&base, "coach").await;
-        let post = |browser: &Browser, path: &str, form: &[(&str, &str)]| {
-            let request = browser.post(format!("{base}{path}")).form(form);
-            async move {
-                let response = request.send().await.expect("post");
-                (response.status().as_u16(), response.text().await.expect("text"))
-            }
-        };
         let course = [
             ("course_id", "NEG"),
             ("title", "客户谈判技巧"),
@@ -545,17 +545,17 @@ async fn the_trainer_plans_a_course_signs_reps_in_and_only_attendees_give_feedba
             ("hours", "6"),
             ("target_kpis", "win_rate，outbound_calls"),
         ];
-        assert_eq!(post(&coach, "/training/courses", &course).await.0, 303);
+        assert_eq!(coach.submit("/training/courses", &course).await.0, 303);
         // A session of a course that does not exist is refused with the rule's message.
         let (status, page) =
-            post(&coach, "/training/sessions", &[("session_id", "X-1"), ("course_id", "NOPE"), ("starts_at", "2024-07-08 09:00")]).await;
+            coach.submit("/training/sessions", &[("session_id", "X-1"), ("course_id", "NOPE"), ("starts_at", "2024-07-08 09:00")]).await;
         assert_eq!(status, 422);
         assert!(page.contains("no course has this id"), "{page}");
         let session = [("session_id", "NEG-1"), ("course_id", "NEG"), ("starts_at", "2024-07-08 09:00"), ("place", "总部")];
-        assert_eq!(post(&coach, "/training/sessions", &session).await.0, 303);
-        assert_eq!(post(&coach, "/training/sessions/NEG-1/signin", &[("rep_id", "R1"), ("signed_in_at", "2024-07-08 08:55")]).await.0, 303);
-        assert_eq!(post(&coach, "/training/sessions/NEG-1/score", &[("rep_id", "R1"), ("phase", "post"), ("score", "82")]).await.0, 303);
-        let (status, page) = post(&coach, "/training/sessions/NEG-1/score", &[("rep_id", "R1"), ("phase", "pre"), ("score", "130")]).await;
+        assert_eq!(coach.submit("/training/sessions", &session).await.0, 303);
+        assert_eq!(coach.submit("/training/sessions/NEG-1/signin", &[("rep_id", "R1"), ("signed_in_at", "2024-07-08 08:55")]).await.0, 303);
+        assert_eq!(coach.submit("/training/sessions/NEG-1/score", &[("rep_id", "R1"), ("phase", "post"), ("score", "82")]).await.0, 303);
+        let (status, page) = coach.submit("/training/sessions/NEG-1/score", &[("rep_id", "R1"), ("phase", "pre"), ("score", "130")]).await;
         assert_eq!(status, 422, "a score above 100 is refused: {page}");
         let sheet = coach.get(format!("{base}/training/sessions/NEG-1")).send().await.expect("get").text().await.expect("text");
         assert!(sheet.contains("张三") && sheet.contains("2024-07-08 08:55") && sheet.contains("82"), "{sheet}");
@@ -565,9 +565,9 @@ async fn the_trainer_plans_a_course_signs_reps_in_and_only_attendees_give_feedba
         assert_eq!(r1.get(format!("{base}/training/sessions/NEG-1/feedback")).send().await.expect("get").status().as_u16(), 200);
         let rating =
             [("content", "5"), ("trainer", "4"), ("practice", "4"), ("organisation", "3"), ("comment", "很实用"), ("rep_id", "R2")];
-        assert_eq!(post(&r1, "/training/sessions/NEG-1/feedback", &rating).await.0, 303);
+        assert_eq!(r1.submit("/training/sessions/NEG-1/feedback", &rating).await.0, 303);
         let lead = logged_in(&base, "lead").await;
-        assert_eq!(post(&lead, "/training/sessions/NEG-1/feedback", &rating).await.0, 403);
+        assert_eq!(lead.submit("/training/sessions/NEG-1/feedback", &rating).await.0, 403);
         // The course report names reps: the trainer reads it, the rep does not.
         let report: Value =
             coach.get(format!("{base}/api/v1/training/courses/NEG/report")).send().await.expect("get").json().await.expect("json");
@@ -588,7 +588,7 @@ async fn the_trainer_plans_a_course_signs_reps_in_and_only_attendees_give_feedba
         let page = r1.get(format!("{base}/training")).send().await.expect("get").text().await.expect("text").replace("&#x2f;", "/");
         assert!(page.contains("/training/sessions/NEG-1/feedback"), "an attendee is offered the feedback form");
         // Nor may a rep plan courses.
-        assert_eq!(post(&r1, "/training/courses", &course).await.0, 403);
+        assert_eq!(r1.submit("/training/courses", &course).await.0, 403);
         let xlsx = coach.get(format!("{base}/api/v1/training/courses/NEG/signin?format=xlsx")).send().await.expect("get");
         assert_eq!(xlsx.status().as_u16(), 200);
         assert!(xlsx.bytes().await.expect("bytes").starts_with(b"PK"), "an XLSX file");
@@ -650,10 +650,6 @@ async fn a_team_lead_turns_a_gap_into_a_coaching_task_with_notes_a_follow_up_and
     each_backend(async |store: &TestDb| {
         let base = start(store).await;
         let lead = logged_in(&base, "lead").await;
-        let post = |browser: &Browser, path: &str, form: &[(&str, &str)]| {
-            let request = browser.post(format!("{base}{path}")).form(form);
-            async move { request.send().await.expect("post").status().as_u16() }
-        };
         let gap = [
             ("rep_id", "R1"),
             ("kind", "kpi"),
@@ -663,14 +659,14 @@ async fn a_team_lead_turns_a_gap_into_a_coaching_task_with_notes_a_follow_up_and
             ("team_median", "3"),
             ("due", "2024-08-15"),
         ];
-        assert_eq!(post(&lead, "/coaching/tasks", &gap).await, 303);
+        assert_eq!(lead.submit("/coaching/tasks", &gap).await.0, 303);
         let mut other = gap;
         other[0] = ("rep_id", "R3");
-        assert_eq!(post(&lead, "/coaching/tasks", &other).await, 403, "R3 is not in the lead's team");
+        assert_eq!(lead.submit("/coaching/tasks", &other).await.0, 403, "R3 is not in the lead's team");
         let page = lead.get(format!("{base}/coaching")).send().await.expect("get").text().await.expect("text");
         let id = page.split("data-id=\"").nth(1).and_then(|rest| rest.split('"').next()).expect("the task's row").to_string();
-        assert_eq!(post(&lead, &format!("/coaching/tasks/{id}/note"), &[("note", "每天上午先打 20 通")]).await, 303);
-        assert_eq!(post(&lead, &format!("/coaching/tasks/{id}/remeasure"), &[]).await, 303);
+        assert_eq!(lead.submit(&format!("/coaching/tasks/{id}/note"), &[("note", "每天上午先打 20 通")]).await.0, 303);
+        assert_eq!(lead.submit(&format!("/coaching/tasks/{id}/remeasure"), &[]).await.0, 303);
         let page = lead.get(format!("{base}/coaching")).send().await.expect("get").text().await.expect("text");
         assert!(page.contains("每天上午先打 20 通"), "the note is on the task");
         assert!(page.contains("no data yet"), "the follow-up found no calls in the last 30 days");
@@ -679,8 +675,8 @@ async fn a_team_lead_turns_a_gap_into_a_coaching_task_with_notes_a_follow_up_and
         let rep = logged_in(&base, "r1").await;
         let own = rep.get(format!("{base}/coaching")).send().await.expect("get").text().await.expect("text");
         assert!(own.contains("每天上午先打 20 通") && !own.contains("remeasure"), "read-only for the rep");
-        assert_eq!(post(&rep, &format!("/coaching/tasks/{id}/status"), &[("status", "done")]).await, 403);
-        assert_eq!(post(&lead, &format!("/coaching/tasks/{id}/status"), &[("status", "done")]).await, 303);
+        assert_eq!(rep.submit(&format!("/coaching/tasks/{id}/status"), &[("status", "done")]).await.0, 403);
+        assert_eq!(lead.submit(&format!("/coaching/tasks/{id}/status"), &[("status", "done")]).await.0, 303);
         let admin = logged_in(&base, "admin").await;
         let log = admin.get(format!("{base}/changes")).send().await.expect("get").text().await.expect("text");
         assert!(log.contains("coaching_task"), "coaching tasks are in the change log");
@@ -713,21 +709,14 @@ async fn a_manager_confirms_the_learned_stage_order_then_edits_the_pipelines_on_
         assert_eq!(learned, [(json!("接触"), json!(2)), (json!("报价"), json!(1))]);
 
         let boss = logged_in(&base, "boss").await;
-        let post = |browser: &Browser, path: &str, form: &[(&str, &str)]| {
-            let request = browser.post(format!("{base}{path}")).form(form);
-            async move {
-                let response = request.send().await.expect("post");
-                (response.status().as_u16(), response.text().await.expect("text"))
-            }
-        };
         let rep = logged_in(&base, "r1").await;
-        assert_eq!(post(&rep, "/pipeline/stages/confirm", &[]).await.0, 403, "a rep does not configure the process");
+        assert_eq!(rep.submit("/pipeline/stages/confirm", &[]).await.0, 403, "a rep does not configure the process");
         let page = boss.get(format!("{base}/pipeline/stages")).send().await.expect("get").text().await.expect("text");
         assert!(
             page.contains("id=\"learned-order\"") && page.contains("id=\"confirm-order\""),
             "the learned order awaits confirmation: {page}"
         );
-        assert_eq!(post(&boss, "/pipeline/stages/confirm", &[]).await.0, 303);
+        assert_eq!(boss.submit("/pipeline/stages/confirm", &[]).await.0, 303);
 
         // Rename a stage, add one, give milestones; a row with an empty key is dropped.
         let form = [
@@ -745,7 +734,7 @@ async fn a_manager_confirms_the_learned_stage_order_then_edits_the_pipelines_on_
             ("key", ""),
             ("stage_name_en", "ignored"),
         ];
-        assert_eq!(post(&boss, "/pipeline/stages/default", &form).await.0, 303);
+        assert_eq!(boss.submit("/pipeline/stages/default", &form).await.0, 303);
         let stored = store.db.pipelines().await.expect("pipelines");
         assert_eq!(stored.len(), 1);
         assert_eq!(stored[0].order(), ["接触", "报价", "谈判"]);
@@ -756,20 +745,20 @@ async fn a_manager_confirms_the_learned_stage_order_then_edits_the_pipelines_on_
 
         // A duplicate stage is refused with the rule named, and nothing changes.
         let dup = [("name_en", "Sales"), ("key", "接触"), ("key", "接触")];
-        let (status, page) = post(&boss, "/pipeline/stages/default", &dup).await;
+        let (status, page) = boss.submit("/pipeline/stages/default", &dup).await;
         assert_eq!(status, 422);
         assert!(page.contains("id=\"process-message\"") && page.contains("twice"), "{page}");
         assert_eq!(store.db.pipelines().await.expect("pipelines"), stored);
 
         // The file: a broken one is refused and kept in the box; a good one replaces everything.
         let broken = "[[pipeline]]\nid = \"x\"\nstage = [";
-        let (status, page) = post(&boss, "/pipeline/stages/file", &[("file", broken)]).await;
+        let (status, page) = boss.submit("/pipeline/stages/file", &[("file", broken)]).await;
         assert_eq!(status, 422);
         assert!(page.contains("line 3") && page.contains("id = &quot;x&quot;"), "{page}");
         let file = boss.get(format!("{base}/pipeline/stages.toml")).send().await.expect("get").text().await.expect("text");
         assert!(file.contains("key = \"接触\"") && file.contains("决策人已识别"), "{file}");
         let two = format!("{file}\n[[pipeline]]\nid = \"service\"\nname_zh = \"服务\"\n\n[[pipeline.stage]]\nkey = \"调研\"\n");
-        assert_eq!(post(&boss, "/pipeline/stages/file", &[("file", &two)]).await.0, 303);
+        assert_eq!(boss.submit("/pipeline/stages/file", &[("file", &two)]).await.0, 303);
         let api: Value = admin.get(format!("{base}/api/v1/pipelines")).send().await.expect("get").json().await.expect("json");
         assert_eq!(api["configured"], json!(true));
         assert_eq!(api["pipelines"][1]["id"], json!("service"));
@@ -778,7 +767,7 @@ async fn a_manager_confirms_the_learned_stage_order_then_edits_the_pipelines_on_
         assert_eq!(funnel.status().as_u16(), 200);
         let unknown = admin.get(format!("{base}/api/v1/pipeline/funnel?period=2024-07&pipeline=nope")).send().await.expect("get");
         assert_eq!(unknown.status().as_u16(), 404);
-        assert_eq!(post(&boss, "/pipeline/stages/service/delete", &[]).await.0, 303);
+        assert_eq!(boss.submit("/pipeline/stages/service/delete", &[]).await.0, 303);
         assert_eq!(store.db.pipelines().await.expect("pipelines").len(), 1);
         let log = admin.get(format!("{base}/changes")).send().await.expect("get").text().await.expect("text");
         assert!(log.contains("pipeline"), "configuration changes are logged");
