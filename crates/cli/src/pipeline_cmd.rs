@@ -337,17 +337,7 @@ async fn configure(db: &Db, file: Option<&std::path::Path>, confirm_learned: boo
             let text = std::fs::read_to_string(path).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
             salescope_import::pipelines::parse_pipelines(&text, lang).map_err(|problems| anyhow::anyhow!("{}", problems.join("\n")))?
         }
-        _ => {
-            let overview = salescope_engine::pipeline::process_overview(db).await.map_err(fail(lang))?;
-            if overview.configured {
-                anyhow::bail!("{}", lang.tr("process.error.already_configured"));
-            }
-            let learned: Vec<_> = overview.pipelines.into_iter().map(|(p, _)| p).filter(|p| !p.stages.is_empty()).collect();
-            if learned.is_empty() {
-                anyhow::bail!("{}", lang.tr("process.error.nothing_learned"));
-            }
-            learned
-        }
+        _ => vec![salescope_engine::pipeline::learned_pipeline(db).await.map_err(fail(lang))?],
     };
     db.replace_pipelines(&pipelines).await?;
     let stages: usize = pipelines.iter().map(|p| p.stages.len()).sum();

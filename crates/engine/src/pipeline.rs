@@ -133,6 +133,17 @@ pub struct ProcessOverview {
     pub pipelines: Vec<(PipelineDef, Vec<usize>)>,
 }
 
+/// The learned order as the pipeline a manager confirms: refused while pipelines are configured
+/// and while there is no stage history to learn from.
+pub async fn learned_pipeline(db: &Db) -> Result<PipelineDef> {
+    let overview = process_overview(db).await?;
+    if overview.configured {
+        return Err(crate::EngineError::invalid("process.error.already_configured", &[]));
+    }
+    let learned = overview.pipelines.into_iter().map(|(p, _)| p).find(|p| !p.stages.is_empty());
+    learned.ok_or_else(|| crate::EngineError::invalid("process.error.nothing_learned", &[]))
+}
+
 pub async fn process_overview(db: &Db) -> Result<ProcessOverview> {
     let history = db.deal_history().await?;
     let paths = &history.paths;

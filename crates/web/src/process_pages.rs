@@ -16,7 +16,7 @@ use salescope_core::access::{Permission, Reach};
 use salescope_core::process::{self, PipelineDef, StageDef};
 use salescope_core::scope::Scope;
 use salescope_engine::Context;
-use salescope_engine::pipeline::{DEFAULT_PIPELINE, process_overview};
+use salescope_engine::pipeline::{DEFAULT_PIPELINE, learned_pipeline, process_overview};
 use salescope_import::pipelines::{parse_pipelines, pipelines_toml};
 use serde_json::json;
 
@@ -110,13 +110,7 @@ pub(crate) async fn confirm(State(state): State<AppState>, Extension(session): E
     let result = async {
         let lang = session.lang;
         require(&session, Permission::Plan, lang)?;
-        let overview = process_overview(&state.db).await.or_api(lang)?;
-        if overview.configured {
-            return Err(ApiError::bad_request("already_configured", lang.tr("process.error.already_configured").to_string()));
-        }
-        let Some((pipeline, _)) = overview.pipelines.into_iter().next().filter(|(p, _)| !p.stages.is_empty()) else {
-            return Err(ApiError::bad_request("nothing_learned", lang.tr("process.error.nothing_learned").to_string()));
-        };
+        let pipeline = learned_pipeline(&state.db).await.or_api(lang)?;
         save(&state, &session, DEFAULT_PIPELINE, &[], &[pipeline]).await
     }
     .await;
