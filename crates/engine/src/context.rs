@@ -85,11 +85,13 @@ impl Context {
     /// Whether a rep belonged to the scope on a day (a rep with no team history belongs to the
     /// organisation always).
     pub fn rep_in_scope_on(&self, scope: &Scope, rep_id: &str, day: Day) -> bool {
-        match scope {
-            Scope::Org => self.memberships_of(rep_id).is_empty() || self.team_on(rep_id, day).is_some(),
-            Scope::Rep(id) => id == rep_id,
-            Scope::Team(team) => self.team_on(rep_id, day).is_some_and(|t| self.tree.with_descendants(team).contains(t)),
-        }
+        self.scope_test(scope).rep(rep_id).on(day)
+    }
+
+    /// Whether reps belonged to a scope, for many questions: the scope's teams are listed once,
+    /// and [`ScopeTest::rep`] looks a rep's memberships up once for all the days asked about.
+    pub fn scope_test<'a>(&'a self, scope: &'a Scope) -> ScopeTest<'a> {
+        ScopeTest { ctx: self, scope, teams: self.scope_teams(scope) }
     }
 
     /// Teams of a scope (a team and its sub-teams), or `None` for org and rep scopes.
@@ -149,4 +151,44 @@ impl Context {
 
 fn overlaps(m: &Membership, period: &Period) -> bool {
     m.from.is_none_or(|f| f <= period.end) && m.to.is_none_or(|t| t > period.start)
+}
+
+pub struct ScopeTest<'a> {
+    ctx: &'a Context,
+    scope: &'a Scope,
+    teams: Option<BTreeSet<String>>,
+}
+
+impl<'a> ScopeTest<'a> {
+    pub fn rep(&self, rep_id: &str) -> RepInScope<'_> {
+        let memberships = self.ctx.memberships_of(rep_id);
+        match self.scope {
+            Scope::Org if memberships.is_empty() => RepInScope::Always(true),
+            Scope::Org => RepInScope::InATeam(memberships),
+            Scope::Rep(id) => RepInScope::Always(id == rep_id),
+            Scope::Team(_) => RepInScope::InTeams(memberships, self.teams.as_ref()),
+        }
+    }
+}
+
+/// One rep's belonging to a scope, asked day by day.
+pub enum RepInScope<'a> {
+    Always(bool),
+    /// In the organisation while in some team.
+    InATeam(&'a [Membership]),
+    /// While the team they were in is one of these.
+    InTeams(&'a [Membership], Option<&'a BTreeSet<String>>),
+}
+
+impl<'a> RepInScope<'a> {
+    pub fn on(&self, day: Day) -> bool {
+        let membership_on = |memberships: &'a [Membership]| memberships.iter().find(|m| m.covers(day));
+        match *self {
+            RepInScope::Always(answer) => answer,
+            RepInScope::InATeam(memberships) => membership_on(memberships).is_some(),
+            RepInScope::InTeams(memberships, teams) => {
+                membership_on(memberships).is_some_and(|m| teams.is_some_and(|teams| teams.contains(&m.team)))
+            }
+        }
+    }
 }

@@ -27,7 +27,7 @@ pub mod targets;
 pub mod training;
 pub mod training_sheets;
 
-pub use context::{Context, sells};
+pub use context::{Context, RepInScope, ScopeTest, sells};
 pub use kpis::{KpiQuery, KpiReport, KpiValue, Pace, TrendPoint};
 
 use salescope_core::formula::FormulaError;

@@ -71,13 +71,33 @@ impl Deals {
         Arc::ptr_eq(&self.paths, &self.history.paths)
     }
 
-    /// How long deals of each stage took to close, of those closed by `as_of`: kept with the
-    /// history for a day after every close (as of today), computed otherwise.
-    fn close_times(&self, as_of: LocalDateTime) -> std::borrow::Cow<'_, pipeline::CloseTimes> {
-        if self.is_whole_history() && self.history.latest_close.is_none_or(|last| last <= as_of) {
+    /// How long deals of each stage took to close, of every closed deal: kept with the history.
+    fn all_close_times(&self) -> std::borrow::Cow<'_, pipeline::CloseTimes> {
+        if self.is_whole_history() {
             std::borrow::Cow::Borrowed(self.history.close_times())
         } else {
+            std::borrow::Cow::Owned(pipeline::CloseTimes::of_deals_closed_by(&self.paths, LocalDateTime(i64::MAX)))
+        }
+    }
+
+    /// The deals as flat columns: kept with the history.
+    fn columns(&self) -> std::borrow::Cow<'_, pipeline::DealColumns> {
+        if self.is_whole_history() {
+            std::borrow::Cow::Borrowed(self.history.columns())
+        } else {
+            std::borrow::Cow::Owned(pipeline::DealColumns::of(&self.paths))
+        }
+    }
+
+    /// Those of the deals closed by `as_of`: for an earlier day than the last close, filtered
+    /// from the history's rather than sorted again.
+    fn close_times(&self, as_of: LocalDateTime) -> std::borrow::Cow<'_, pipeline::CloseTimes> {
+        if !self.is_whole_history() {
             std::borrow::Cow::Owned(pipeline::CloseTimes::of_deals_closed_by(&self.paths, as_of))
+        } else if self.history.latest_close.is_none_or(|last| last <= as_of) {
+            std::borrow::Cow::Borrowed(self.history.close_times())
+        } else {
+            std::borrow::Cow::Owned(self.history.close_times().as_of(as_of))
         }
     }
 
@@ -235,7 +255,9 @@ pub struct WeightedPipeline {
 
 pub fn weighted(deals: &Deals, ctx: &Context, scope: &Scope, as_of: Day) -> Result<WeightedPipeline> {
     ctx.check_scope(scope)?;
-    let rows = pipeline::weighted_pipeline(&deals.paths, &deals.order, end_of(as_of), |p| ctx.rep_in_scope_on(scope, &p.rep_id, as_of));
+    let columns = deals.columns();
+    let in_scope = reps_in_scope_on(&columns, ctx, scope, as_of);
+    let rows = pipeline::weighted_pipeline(&columns, &deals.order, end_of(as_of), |rep| in_scope[rep as usize]);
     let stages: Vec<WeightedRow> = rows
         .into_iter()
         .map(|r| WeightedRow {
@@ -270,7 +292,9 @@ pub struct StuckRow {
 
 pub fn stuck(deals: &Deals, ctx: &Context, scope: &Scope, as_of: Day) -> Result<Vec<StuckRow>> {
     ctx.check_scope(scope)?;
-    Ok(pipeline::stuck(&deals.paths, end_of(as_of), |p| ctx.rep_in_scope_on(scope, &p.rep_id, as_of))
+    let columns = deals.columns();
+    let in_scope = reps_in_scope_on(&columns, ctx, scope, as_of);
+    Ok(pipeline::stuck(&deals.paths, &columns, end_of(as_of), |rep| in_scope[rep as usize])
         .into_iter()
         .map(|s| StuckRow {
             deal_id: s.path.deal_id.clone(),
@@ -460,19 +484,18 @@ impl Deals {
         }
         self.paths.iter().map(|p| p.created_at.day()).min()
     }
+}
 
-    /// Cents won in a period by the deals of reps in the scope on the day they closed.
-    fn won_in(&self, ctx: &Context, scope: &Scope, period: &Period) -> f64 {
-        self.paths
-            .iter()
-            .filter(|p| matches!(p.closed, Some((at, Ending::Won)) if period.contains(at.day()) && ctx.rep_in_scope_on(scope, &p.rep_id, at.day())))
-            .map(|p| p.amount as f64)
-            .sum()
-    }
+/// Whether each rep of the columns belonged to the scope on a day.
+fn reps_in_scope_on(columns: &pipeline::DealColumns, ctx: &Context, scope: &Scope, day: Day) -> Vec<bool> {
+    let test = ctx.scope_test(scope);
+    columns.reps().iter().map(|rep| test.rep(rep).on(day)).collect()
 }
 
 fn forecast_parts(deals: &Deals, ctx: &Context, scope: &Scope, period: &Period, as_of: Day) -> pipeline::Forecast {
-    let counts = |p: &DealPath| ctx.rep_in_scope_on(scope, &p.rep_id, as_of);
+    let columns = deals.columns();
+    let in_scope = reps_in_scope_on(&columns, ctx, scope, as_of);
+    let counts = |rep: u32| in_scope[rep as usize];
     let offset = as_of.0 - period.start.0;
     let first = deals.first_created().unwrap_or(period.start);
     // What the same stretch of earlier periods brought from deals created after their own day.
@@ -485,9 +508,9 @@ fn forecast_parts(deals: &Deals, ctx: &Context, scope: &Scope, period: &Period, 
         }
         windows.push((end_of(Day(past.start.0 + offset).min(past.end)), end_of(past.end)));
     }
-    let earlier: Vec<f64> = pipeline::created_and_won(&deals.paths, &windows, counts).into_iter().map(|cents| cents as f64).collect();
+    let earlier: Vec<f64> = pipeline::created_and_won(&columns, &windows, counts).into_iter().map(|cents| cents as f64).collect();
     let close_times = deals.close_times(end_of(as_of));
-    pipeline::forecast(&deals.paths, &deals.order, period.start.start(), end_of(period.end), end_of(as_of), &earlier, &close_times, counts)
+    pipeline::forecast(&columns, &deals.order, period.start.start(), end_of(period.end), end_of(as_of), &earlier, &close_times, counts)
 }
 
 /// The revenue a scope will close in a period, forecast as of a day from the stage history.
@@ -495,12 +518,14 @@ pub fn forecast(deals: &Deals, ctx: &Context, scope: &Scope, period: &Period, as
     ctx.check_scope(scope)?;
     let f = forecast_parts(deals, ctx, scope, period, as_of);
     let yuan = |cents: f64| round(cents / 100.0, 2);
+    let columns = deals.columns();
+    let in_scope = reps_in_scope_on(&columns, ctx, scope, as_of);
     let rollup = pipeline::category_rollup(
-        &deals.paths,
-        |p| deals.categories.get(&p.deal_id).copied(),
+        &columns,
+        |deal| deals.categories.get(&deals.paths[deal].deal_id).copied(),
         period.start.start(),
         end_of(as_of),
-        |p| ctx.rep_in_scope_on(scope, &p.rep_id, as_of),
+        |rep| in_scope[rep as usize],
     );
     Ok(ForecastReport {
         scope: scope.label(),
@@ -564,7 +589,8 @@ fn mape(pairs: impl Iterator<Item = (Option<f64>, f64)>) -> Option<f64> {
 }
 
 /// Every quarter that has ended since the data began, forecast as of its eve and compared with
-/// what happened and with the naive baselines.
+/// what happened and with the naive baselines. Each quarter's forecast is what `forecast` gives as
+/// of its eve; they are made in one replay of the history.
 pub fn backtest(deals: &Deals, ctx: &Context, scope: &Scope, today: Day) -> Result<Backtest> {
     ctx.check_scope(scope)?;
     let Some(first) = deals.first_created() else {
@@ -575,27 +601,74 @@ pub fn backtest(deals: &Deals, ctx: &Context, scope: &Scope, today: Day) -> Resu
             coverage: None,
         });
     };
-    let mut quarter = Period::quarter_of(Period::quarter_of(first).end.plus_days(1));
-    let mut rows = Vec::new();
-    while quarter.end < today {
-        let eve = quarter.start.plus_days(-1);
-        let f = forecast_parts(deals, ctx, scope, &quarter, eve);
-        let counts = |p: &DealPath| ctx.rep_in_scope_on(scope, &p.rep_id, eve);
-        let weighted: f64 = pipeline::weighted_pipeline(&deals.paths, &deals.order, end_of(eve), counts).iter().map(|s| s.weighted).sum();
-        let earlier = |period: Period| (period.start >= first).then(|| round(deals.won_in(ctx, scope, &period) / 100.0, 2));
-        rows.push(BacktestRow {
-            period: quarter.label(),
-            as_of: eve.to_string(),
-            actual: round(deals.won_in(ctx, scope, &quarter) / 100.0, 2),
-            forecast: round(f.forecast / 100.0, 2),
-            low: round(f.low / 100.0, 2),
-            high: round(f.high / 100.0, 2),
-            last_period: earlier(quarter.previous()),
-            same_last_year: earlier(quarter.same_last_year()),
-            weighted: round(weighted / 100.0, 2),
-        });
-        quarter = Period::quarter_of(quarter.end.plus_days(1));
+    // Every quarter since the data began; all but the first are replayed.
+    let mut quarters = vec![Period::quarter_of(first)];
+    while let Some(next) = quarters.last().map(|q| Period::quarter_of(q.end.plus_days(1))).filter(|q| q.end < today) {
+        quarters.push(next);
     }
+    let eves: Vec<Day> = quarters.iter().map(|q| q.start.plus_days(-1)).collect();
+    let (starts, ends): (Vec<LocalDateTime>, Vec<LocalDateTime>) = quarters.iter().map(|q| (q.start.start(), end_of(q.end))).unzip();
+    let scope_test = ctx.scope_test(scope);
+    // The quarter (index) a moment falls in, if any.
+    let quarter_holding = |t: LocalDateTime| {
+        let k = starts.partition_point(|start| *start <= t);
+        (k > 0 && t <= ends[k - 1]).then(|| k - 1)
+    };
+    // What each quarter won; and what each replayed quarter's run-rate reads: what each of the
+    // quarters before it (at most RUN_RATE_PERIODS, none before the data began) brought from
+    // deals created after its eve. A deal created after quarter p's eve and won by its end counts
+    // for p, in the scope of the eve of every quarter whose run-rate reads p.
+    let counted_from = usize::from(quarters[0].start < first);
+    let mut won = vec![0i64; quarters.len()];
+    let mut runs = vec![vec![0i64; RUN_RATE_PERIODS]; quarters.len()];
+    let columns = deals.columns();
+    let reps: Vec<crate::context::RepInScope> = columns.reps().iter().map(|rep| scope_test.rep(rep)).collect();
+    for deal in columns.won_deals() {
+        let rep = &reps[deal.rep as usize];
+        if let Some(k) = quarter_holding(deal.won)
+            && rep.on(deal.won.day())
+        {
+            won[k] += deal.amount;
+        }
+        let ended_by_win = ends.partition_point(|end| *end < deal.won);
+        let started_by_creation = starts.partition_point(|start| *start <= deal.created);
+        for p in ended_by_win.max(counted_from)..started_by_creation {
+            for k in (p + 1..quarters.len()).take(RUN_RATE_PERIODS) {
+                if rep.on(eves[k]) {
+                    runs[k][k - p - 1] += deal.amount;
+                }
+            }
+        }
+    }
+    let periods: Vec<pipeline::EvePeriod> = (1..quarters.len())
+        .map(|k| pipeline::EvePeriod {
+            eve: end_of(eves[k]),
+            end: end_of(quarters[k].end),
+            earlier_runs: runs[k][..k.saturating_sub(counted_from).min(RUN_RATE_PERIODS)].iter().map(|cents| *cents as f64).collect(),
+        })
+        .collect();
+    let close_times = deals.all_close_times();
+    let replayed = pipeline::forecasts_on_eves(&columns, &deals.order, &periods, &close_times, |rep, i| reps[rep as usize].on(eves[i + 1]));
+    let yuan = |cents: f64| round(cents / 100.0, 2);
+    let earlier = |k: Option<usize>| k.filter(|k| quarters[*k].start >= first).map(|k| yuan(won[k] as f64));
+    let rows: Vec<BacktestRow> = replayed
+        .iter()
+        .enumerate()
+        .map(|(i, replay)| {
+            let k = i + 1;
+            BacktestRow {
+                period: quarters[k].label(),
+                as_of: eves[k].to_string(),
+                actual: yuan(won[k] as f64),
+                forecast: yuan(replay.forecast.forecast),
+                low: yuan(replay.forecast.low),
+                high: yuan(replay.forecast.high),
+                last_period: earlier(Some(k - 1)),
+                same_last_year: earlier(k.checked_sub(4)),
+                weighted: yuan(replay.weighted),
+            }
+        })
+        .collect();
     let covered = rows.iter().filter(|r| r.actual >= r.low && r.actual <= r.high).count();
     Ok(Backtest {
         scope: scope.label(),
@@ -647,31 +720,40 @@ pub fn lead_assignment(deals: &Deals, ctx: &Context, segment: &str, source: Opti
     let year_before = as_of.plus_days(-365);
     let sellers = ctx.sellers_in(&Scope::Org, &Period::day(as_of));
     let fits = |p: &DealPath| p.segment.as_deref() == Some(segment) && source.is_none_or(|s| p.source.as_deref() == Some(s));
-    let mut by_rep: std::collections::HashMap<&str, Vec<&DealPath>> = std::collections::HashMap::new();
-    for path in deals.paths.iter() {
-        by_rep.entry(path.rep_id.as_str()).or_default().push(path);
-    }
-    let own = |rep_id: &str| by_rep.get(rep_id).map_or(&[][..], Vec::as_slice);
-    let counts: Vec<(u32, u32)> = sellers
-        .iter()
-        .map(|rep| {
-            own(&rep.rep_id).iter().filter(|p| fits(p)).fold((0, 0), |(w, c), p| match p.closed {
-                Some((at, ending)) if at.day() > year_before && at.day() <= as_of => (w + (ending == Ending::Won) as u32, c + 1),
-                _ => (w, c),
-            })
-        })
-        .collect();
-    let shrunk = pipeline::shrunk_win_rates(&counts);
     let month_ends: Vec<LocalDateTime> =
         (1..=LOAD_MONTHS).map(|i| end_of(Period::month_of((0..i).fold(Period::month_of(as_of), |m, _| m.previous()).start).end)).collect();
+    // Per rep, in one pass over the deals: (wins, closed) in the segment over the year, and the
+    // open deals now and at each month-end.
+    let moments: Vec<LocalDateTime> = std::iter::once(end_of(as_of)).chain(month_ends.iter().copied()).collect();
+    let columns = deals.columns();
+    let mut tallies = vec![((0u32, 0u32), vec![0usize; moments.len()]); columns.reps().len()];
+    for (deal, path) in deals.paths.iter().enumerate() {
+        let ((wins, closed), open) = &mut tallies[columns.rep_of(deal) as usize];
+        if let Some((at, ending)) = path.closed
+            && at.day() > year_before
+            && at.day() <= as_of
+            && fits(path)
+        {
+            *wins += u32::from(ending == Ending::Won);
+            *closed += 1;
+        }
+        for (count, t) in open.iter_mut().zip(&moments) {
+            *count += usize::from(path.open_at(*t));
+        }
+    }
+    let column_of: salescope_core::fxhash::FxHashMap<&str, usize> =
+        columns.reps().iter().enumerate().map(|(i, rep)| (rep.as_str(), i)).collect();
+    let tally_of = |rep_id: &str| column_of.get(rep_id).map(|i| &tallies[*i]);
+    let counts: Vec<(u32, u32)> = sellers.iter().map(|rep| tally_of(&rep.rep_id).map_or((0, 0), |(counts, _)| *counts)).collect();
+    let shrunk = pipeline::shrunk_win_rates(&counts);
     let mut candidates: Vec<LeadCandidate> = sellers
         .iter()
         .zip(&counts)
         .enumerate()
         .map(|(i, (rep, (wins, closed)))| {
-            let open_at = |t: LocalDateTime| own(&rep.rep_id).iter().filter(|p| p.open_at(t)).count() as f64;
-            let open_deals = open_at(end_of(as_of)) as usize;
-            let loads: Vec<f64> = month_ends.iter().map(|t| open_at(*t)).collect();
+            let open: &[usize] = tally_of(&rep.rep_id).map_or(&[], |(_, open)| open.as_slice());
+            let open_deals = open.first().copied().unwrap_or(0);
+            let loads: Vec<f64> = (1..moments.len()).map(|k| open.get(k).copied().unwrap_or(0) as f64).collect();
             let usual_load = salescope_core::stats::median(&loads).unwrap_or(0.0);
             let win_rate = shrunk.as_ref().map_or(0.0, |s| round(s.rates[i] * 100.0, 1));
             let raw = if *closed > 0 { format!("{:.0}", *wins as f64 / *closed as f64 * 100.0) } else { "—".to_string() };

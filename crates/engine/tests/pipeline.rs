@@ -352,3 +352,76 @@ async fn deal_measures_count_what_the_rep_did_with_the_customer_while_the_deal_w
     })
     .await;
 }
+
+/// Two years of deals of three reps in two teams, each through some of 接触 → 报价 → 谈判.
+async fn two_years_of_deals(db: &Db) -> Vec<Deal> {
+    let mut rng = salescope_core::random::Rng::new(4);
+    let ctx = WriteContext { today: Day::from_ymd(2025, 1, 5).expect("date"), counted: false };
+    let hired = |id: &str, team: &str| Rep { hire_date: Day::from_ymd(2022, 1, 1), ..rep(id, team) };
+    db.write(vec![hired("R1", "一部"), hired("R2", "一部"), hired("R3", "二部")], &ctx).await.expect("reps");
+    let start = Day::from_ymd(2023, 1, 1).expect("date").start().0;
+    let (mut deals, mut changes) = (Vec::new(), Vec::new());
+    for n in 0..240 {
+        let id = format!("G{n:03}");
+        let created = LocalDateTime(start + rng.range(0, 720) * 86_400 + rng.range(8 * 3600, 18 * 3600));
+        let mut entered = created;
+        let reached = rng.range(1, 3) as usize;
+        for stage in ["接触", "报价", "谈判"].iter().take(reached) {
+            changes.push(change(&id, stage, entered));
+            entered = LocalDateTime(entered.0 + rng.range(3_600, 30 * 86_400));
+        }
+        let closed = (entered.0 < Day::from_ymd(2024, 12, 31).expect("date").start().0 && rng.chance(0.85))
+            .then(|| (entered, if reached == 3 && rng.chance(0.7) { DealStatus::Won } else { DealStatus::Lost }));
+        deals.push(deal(&id, ["R1", "R2", "R3"][n % 3], created, closed, rng.range(1, 200) * 100));
+    }
+    db.write(deals.clone(), &ctx).await.expect("deals");
+    db.write(changes, &ctx).await.expect("stages");
+    deals
+}
+
+#[tokio::test]
+async fn the_backtest_forecasts_each_quarter_as_the_forecast_does_on_its_eve() {
+    each_backend(async |store: &TestDb| {
+        let generated = two_years_of_deals(&store.db).await;
+        let deals = Deals::load(&store.db, None).await.expect("deals");
+        let ctx = Context::load(&store.db).await.expect("ctx");
+        let today = Day::from_ymd(2025, 1, 5).expect("date");
+        let first = generated.iter().map(|d| d.created_at.day()).min().expect("deals");
+        for (scope, reps) in
+            [(Scope::Org, &["R1", "R2", "R3"][..]), (Scope::Team("一部".into()), &["R1", "R2"]), (Scope::Rep("R3".into()), &["R3"])]
+        {
+            let replay = backtest(&deals, &ctx, &scope, today).expect("backtest");
+            let periods: Vec<&str> = replay.rows.iter().map(|r| r.period.as_str()).collect();
+            assert_eq!(periods, ["2023-Q2", "2023-Q3", "2023-Q4", "2024-Q1", "2024-Q2", "2024-Q3", "2024-Q4"]);
+            for row in &replay.rows {
+                let quarter = Period::parse(&row.period).expect("quarter");
+                let eve = quarter.start.plus_days(-1);
+                assert_eq!(row.as_of, eve.to_string());
+                let f = forecast(&deals, &ctx, &scope, &quarter, eve).expect("forecast");
+                assert_eq!((row.forecast, row.low, row.high), (f.forecast, f.low, f.high), "{scope:?} {}", row.period);
+                let w = weighted(&deals, &ctx, &scope, eve).expect("weighted");
+                assert!(
+                    (row.weighted - w.total_weighted).abs() < 0.015,
+                    "{scope:?} {}: {} vs {}",
+                    row.period,
+                    row.weighted,
+                    w.total_weighted
+                );
+                let won_in = |period: Period| -> f64 {
+                    let cents: i64 = generated
+                        .iter()
+                        .filter(|d| d.status == DealStatus::Won && reps.contains(&d.rep_id.as_str()))
+                        .filter(|d| d.closed_at.is_some_and(|at| period.contains(at.day())))
+                        .map(|d| d.amount)
+                        .sum();
+                    cents as f64 / 100.0
+                };
+                assert_eq!(row.actual, won_in(quarter), "{scope:?} {}", row.period);
+                let earlier = |period: Period| (period.start >= first).then(|| won_in(period));
+                assert_eq!((row.last_period, row.same_last_year), (earlier(quarter.previous()), earlier(quarter.same_last_year())));
+            }
+            assert!(replay.rows.iter().any(|r| r.forecast > 0.0), "{scope:?}: {:?}", replay.rows);
+        }
+    })
+    .await;
+}

@@ -2,7 +2,7 @@
 
 use crate::sql::placeholder;
 use crate::{Db, Result, on_pool};
-use salescope_core::pipeline::{CloseTimes, DealMeasures, DealPath, Ending, learned_order};
+use salescope_core::pipeline::{CloseTimes, DealColumns, DealMeasures, DealPath, Ending, learned_order};
 use salescope_core::process::{PipelineDef, StageDef};
 use salescope_core::records::{DealStatus, Lead};
 use salescope_core::time::LocalDateTime;
@@ -23,6 +23,7 @@ pub struct DealHistory {
     pub latest_close: Option<LocalDateTime>,
     /// The close times of every closed deal, computed once when first asked for.
     close_times: std::sync::OnceLock<CloseTimes>,
+    columns: std::sync::OnceLock<DealColumns>,
 }
 
 impl DealHistory {
@@ -30,13 +31,25 @@ impl DealHistory {
         let first_created = paths.iter().map(|p| p.created_at).min();
         let latest_close = paths.iter().filter_map(|p| p.closed.map(|(at, _)| at)).max();
         let learned_order = learned_order(&paths);
-        DealHistory { paths: Arc::new(paths), learned_order, first_created, latest_close, close_times: Default::default() }
+        DealHistory {
+            paths: Arc::new(paths),
+            learned_order,
+            first_created,
+            latest_close,
+            close_times: Default::default(),
+            columns: Default::default(),
+        }
     }
 
     /// The close times of every closed deal: those of the deals closed by any day after
     /// `latest_close`, the forecast's usual case (as of today).
     pub fn close_times(&self) -> &CloseTimes {
         self.close_times.get_or_init(|| CloseTimes::of_deals_closed_by(&self.paths, LocalDateTime(i64::MAX)))
+    }
+
+    /// The deals as flat columns, built on first use.
+    pub fn columns(&self) -> &DealColumns {
+        self.columns.get_or_init(|| DealColumns::of(&self.paths))
     }
 }
 
