@@ -790,10 +790,11 @@ pub fn forecasts_on_eves(
     // (period, amount, stage rank, entered) of each deal open on an eve, in the scope then.
     let mut open: Vec<(usize, i64, usize, LocalDateTime)> = Vec::new();
     // The first eve that sees each deal closed, for the close times of its stages: the sweep
-    // looks deals up in random order, and two bytes a deal keep the table in the cache.
-    let mut closing_eves: Vec<u16> = Vec::with_capacity(deals.created.len());
+    // looks deals up in random order, and two bytes a deal keep the table in the cache (four-digit
+    // years hold 40,000 quarters, fewer than two bytes count).
+    let mut closing_eves: Vec<u16> = Vec::with_capacity(deals.len());
     let closing_eve_limit = usize::from(u16::MAX);
-    for deal in 0..deals.created.len() {
+    for deal in 0..deals.len() {
         let closed = deals.closed[deal];
         let closing_eve = if closed == STILL_OPEN { eves } else { first_eve_seeing.of(closed) };
         closing_eves.push(closing_eve.min(closing_eve_limit) as u16);
