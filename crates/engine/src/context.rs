@@ -79,7 +79,7 @@ impl Context {
 
     /// The team a rep was in on a day.
     pub fn team_on(&self, rep_id: &str, day: Day) -> Option<&str> {
-        self.memberships_of(rep_id).iter().find(|m| m.covers(day)).map(|m| m.team.as_str())
+        membership_on(self.memberships_of(rep_id), day).map(|m| m.team.as_str())
     }
 
     /// Whether a rep belonged to the scope on a day (a rep with no team history belongs to the
@@ -180,15 +180,19 @@ pub enum RepInScope<'a> {
     InTeams(&'a [Membership], Option<&'a BTreeSet<String>>),
 }
 
-impl<'a> RepInScope<'a> {
+impl RepInScope<'_> {
     pub fn on(&self, day: Day) -> bool {
-        let membership_on = |memberships: &'a [Membership]| memberships.iter().find(|m| m.covers(day));
         match *self {
             RepInScope::Always(answer) => answer,
-            RepInScope::InATeam(memberships) => membership_on(memberships).is_some(),
+            RepInScope::InATeam(memberships) => membership_on(memberships, day).is_some(),
             RepInScope::InTeams(memberships, teams) => {
-                membership_on(memberships).is_some_and(|m| teams.is_some_and(|teams| teams.contains(&m.team)))
+                membership_on(memberships, day).is_some_and(|m| teams.is_some_and(|teams| teams.contains(&m.team)))
             }
         }
     }
+}
+
+/// The membership of a rep's that covers a day.
+fn membership_on(memberships: &[Membership], day: Day) -> Option<&Membership> {
+    memberships.iter().find(|m| m.covers(day))
 }

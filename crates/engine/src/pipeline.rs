@@ -492,9 +492,8 @@ fn reps_in_scope_on(columns: &pipeline::DealColumns, ctx: &Context, scope: &Scop
     columns.reps().iter().map(|rep| test.rep(rep).on(day)).collect()
 }
 
-fn forecast_parts(deals: &Deals, ctx: &Context, scope: &Scope, period: &Period, as_of: Day) -> pipeline::Forecast {
-    let columns = deals.columns();
-    let in_scope = reps_in_scope_on(&columns, ctx, scope, as_of);
+/// `in_scope`: whether each rep of `columns` was in the scope on `as_of`.
+fn forecast_parts(deals: &Deals, columns: &pipeline::DealColumns, in_scope: &[bool], period: &Period, as_of: Day) -> pipeline::Forecast {
     let counts = |rep: u32| in_scope[rep as usize];
     let offset = as_of.0 - period.start.0;
     let first = deals.first_created().unwrap_or(period.start);
@@ -508,18 +507,18 @@ fn forecast_parts(deals: &Deals, ctx: &Context, scope: &Scope, period: &Period, 
         }
         windows.push((end_of(Day(past.start.0 + offset).min(past.end)), end_of(past.end)));
     }
-    let earlier: Vec<f64> = pipeline::created_and_won(&columns, &windows, counts).into_iter().map(|cents| cents as f64).collect();
+    let earlier: Vec<f64> = pipeline::created_and_won(columns, &windows, counts).into_iter().map(|cents| cents as f64).collect();
     let close_times = deals.close_times(end_of(as_of));
-    pipeline::forecast(&columns, &deals.order, period.start.start(), end_of(period.end), end_of(as_of), &earlier, &close_times, counts)
+    pipeline::forecast(columns, &deals.order, period.start.start(), end_of(period.end), end_of(as_of), &earlier, &close_times, counts)
 }
 
 /// The revenue a scope will close in a period, forecast as of a day from the stage history.
 pub fn forecast(deals: &Deals, ctx: &Context, scope: &Scope, period: &Period, as_of: Day) -> Result<ForecastReport> {
     ctx.check_scope(scope)?;
-    let f = forecast_parts(deals, ctx, scope, period, as_of);
-    let yuan = |cents: f64| round(cents / 100.0, 2);
     let columns = deals.columns();
     let in_scope = reps_in_scope_on(&columns, ctx, scope, as_of);
+    let f = forecast_parts(deals, &columns, &in_scope, period, as_of);
+    let yuan = |cents: f64| round(cents / 100.0, 2);
     let rollup = pipeline::category_rollup(
         &columns,
         |deal| deals.categories.get(&deals.paths[deal].deal_id).copied(),
