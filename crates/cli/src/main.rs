@@ -248,6 +248,11 @@ fn restore_sigpipe() {
 #[cfg(not(unix))]
 fn restore_sigpipe() {}
 
+/// mimalloc rather than the system allocator: an import allocates each record's strings on the
+/// reader thread and frees them on the writer's, a pattern glibc's allocator serves slowly.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> ExitCode {
     restore_sigpipe();
     let matches = Cli::command().get_matches();
