@@ -469,7 +469,7 @@ impl Record for Call {
             add(Measure::ConnectedOver5Min, (self.talk_seconds >= 300) as i64);
             add(Measure::ConnectedOver10Min, (self.talk_seconds >= 600) as i64);
         }
-        delta.add_call_hour(rep, day, self.started_at.hour(), connected, sign);
+        totals.call_hour(self.started_at.hour(), connected);
     }
 }
 

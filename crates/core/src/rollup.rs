@@ -90,7 +90,7 @@ pub struct RollupDelta {
     removes: bool,
     customers: CustomerLog,
     /// Calls and connected calls by (rep index, day, hour started): the best-time-to-call cells.
-    hours: std::collections::BTreeMap<(u32, Day, u8), HourTotals>,
+    hours: HashMap<(u32, Day, u8), HourTotals>,
 }
 
 /// Calls started in an hour of a day, and how many of them connected.
@@ -179,23 +179,16 @@ impl RollupDelta {
         self.totals[slot][measure as usize] += value;
     }
 
-    /// Counts a call started at `hour` (0–23) of a day, `sign` times.
-    pub fn add_call_hour(&mut self, rep: &str, day: Day, hour: u32, connected: bool, sign: i64) {
-        if sign < 0 {
-            self.removes = true;
-        }
-        let rep_index = intern_rep(&mut self.rep_index, &mut self.reps, rep);
-        let cell = self.hours.entry((rep_index, day, hour.min(23) as u8)).or_default();
-        cell.calls += sign;
-        cell.connected += sign * i64::from(connected);
-    }
-
-    /// The non-zero changes to the hour cells, as (rep, day, hour, totals).
-    pub fn hour_entries(&self) -> impl Iterator<Item = (&str, Day, u8, HourTotals)> {
-        self.hours
+    /// The non-zero changes to the hour cells, as (rep, day, hour, totals), in that order.
+    pub fn hour_entries(&self) -> Vec<(&str, Day, u8, HourTotals)> {
+        let mut entries: Vec<(&str, Day, u8, HourTotals)> = self
+            .hours
             .iter()
             .filter(|(_, t)| t.calls != 0 || t.connected != 0)
             .map(|((rep, day, hour), t)| (self.reps[*rep as usize].as_str(), *day, *hour, *t))
+            .collect();
+        entries.sort_unstable_by_key(|(rep, day, hour, _)| (*rep, *day, *hour));
+        entries
     }
 
     /// Counts `customer` in (or, with a negative sign, out of) the rep's customer set of a day.
@@ -210,7 +203,7 @@ impl RollupDelta {
             self.removes = true;
         }
         let (slot, rep_index) = self.slot(rep, day);
-        DayEntry { totals: &mut self.totals[slot], customers: &mut self.customers, rep: rep_index, day, sign }
+        DayEntry { totals: &mut self.totals[slot], customers: &mut self.customers, hours: &mut self.hours, rep: rep_index, day, sign }
     }
 
     /// The non-zero changes to customer sets: (rep, day, family, [(customer index, change)]);
@@ -249,7 +242,7 @@ impl RollupDelta {
     }
 
     pub fn is_empty(&self) -> bool {
-        self.entries().next().is_none() && self.hour_entries().next().is_none()
+        self.entries().next().is_none() && self.hours.values().all(|t| t.calls == 0 && t.connected == 0)
     }
 
     pub fn merge(&mut self, other: RollupDelta) {
@@ -293,6 +286,7 @@ impl RollupDelta {
 pub struct DayEntry<'a> {
     totals: &'a mut Totals,
     customers: &'a mut CustomerLog,
+    hours: &'a mut HashMap<(u32, Day, u8), HourTotals>,
     rep: u32,
     day: Day,
     sign: i64,
@@ -306,6 +300,13 @@ impl DayEntry<'_> {
     /// Counts `customer` in the rep's customer set of the day.
     pub fn member(&mut self, family: Family, customer: &str) {
         self.customers.log(self.rep, self.day, family, customer, self.sign);
+    }
+
+    /// Counts a call started at `hour` (0–23) of the day.
+    pub fn call_hour(&mut self, hour: u32, connected: bool) {
+        let cell = self.hours.entry((self.rep, self.day, hour.min(23) as u8)).or_default();
+        cell.calls += self.sign;
+        cell.connected += self.sign * i64::from(connected);
     }
 }
 

@@ -5,6 +5,7 @@
 //! writer can add keys meanwhile. Keys a transaction creates join the shared dictionary only when
 //! it commits.
 
+use crate::bulk::Param;
 use crate::sql::value_tuples;
 use crate::{Result, Tx, on_conn};
 use salescope_core::fxhash::FxHashMap;
@@ -83,16 +84,13 @@ impl Tx {
         drop(pending);
         drop(dictionary);
         let backend = self.backend();
-        for chunk in created.chunks(crate::sql::rows_per_statement(2)) {
-            let text = format!("INSERT INTO customer_keys (customer_id, key) VALUES {}", value_tuples(backend, chunk.len(), 2));
-            on_conn!(self, conn => {
-                let mut query = sqlx::query(&text);
-                for (customer, key) in chunk {
-                    query = query.bind(&**customer).bind(*key as i64);
-                }
-                query.execute(conn).await?;
-            });
-        }
+        // In id order: the table's index then grows at its end instead of splitting pages all over.
+        let mut in_id_order: Vec<&(Box<str>, u32)> = created.iter().collect();
+        in_id_order.sort_unstable();
+        let params: Vec<Param<'_>> =
+            in_id_order.iter().flat_map(|(customer, key)| [Param::Text(customer), Param::Int(i64::from(*key))]).collect();
+        let insert = |n: usize| format!("INSERT INTO customer_keys (customer_id, key) VALUES {}", value_tuples(backend, n, 2));
+        self.execute_rows(insert, 2, &params).await?;
         self.new_customers.extend(created);
         Ok(keys)
     }

@@ -2,7 +2,8 @@
 //! change (new records add theirs; changed records move the old version's out and the new
 //! version's in; unchanged records touch nothing).
 
-use crate::sql::{self, bind_owned_value, bind_value, decode_values, key_string};
+use crate::bulk::Param;
+use crate::sql::{self, bind_value, decode_values, key_string};
 use crate::{Result, StoreError, Tx, on_conn, on_pool};
 use salescope_core::fxhash::{FxHashMap, FxHashSet};
 use salescope_core::parse::Record;
@@ -182,6 +183,17 @@ impl Tx {
         let mut outcome = BatchOutcome::default();
         // Index in the batch of the version to write, per key.
         let mut latest: FxHashMap<&str, usize> = FxHashMap::default();
+        if appends && key_texts.windows(2).all(|pair| pair[0] < pair[1]) {
+            // Keys above every stored one and ascending (a system's export in id order): each
+            // record is new, and no key needs looking up.
+            outcome.inserted = batch.len() as u64;
+            if !ctx.counted {
+                batch.iter().for_each(|record| record.contribute(1, delta));
+            }
+            drop(key_texts);
+            self.write_rows(table, batch.into_iter().map(Record::into_values).collect(), Write::Insert).await?;
+            return self.note_written(table, outcome).await;
+        }
         for (i, record) in batch.iter().enumerate() {
             let key = key_texts[i].as_ref();
             let previous = match latest.get(key) {
@@ -223,9 +235,14 @@ impl Tx {
                 None => {}
             }
         }
-        let changed = !(inserts.is_empty() && replacements.is_empty());
         self.write_rows(table, replacements, Write::Upsert).await?;
         self.write_rows(table, inserts, Write::Insert).await?;
+        self.note_written(table, outcome).await
+    }
+
+    /// Marks the deal analyses stale when deals or their stages changed.
+    async fn note_written(&mut self, table: &'static Table, outcome: BatchOutcome) -> Result<BatchOutcome> {
+        let changed = outcome.inserted + outcome.updated > 0;
         if changed && (table.name == records::DEALS.name || table.name == records::DEAL_STAGES.name) {
             self.bump_data_version(crate::pipeline::DEALS_VERSION).await?;
         }
@@ -250,45 +267,14 @@ impl Tx {
     }
 
     async fn write_rows(&mut self, table: &'static Table, rows: Vec<Vec<Value>>, write: Write) -> Result<()> {
-        if rows.is_empty() {
-            return Ok(());
-        }
         let backend = self.backend();
-        let per_statement = sql::rows_per_statement(table.columns.len());
-        let mut chunks: Vec<Vec<Vec<Value>>> = Vec::with_capacity(rows.len().div_ceil(per_statement));
-        let mut rows = rows.into_iter().peekable();
-        while rows.peek().is_some() {
-            chunks.push(rows.by_ref().take(per_statement).collect());
-        }
         let statement = match write {
             Write::Insert => sql::insert,
             Write::Upsert => sql::upsert,
         };
-        let full_sql = statement(backend, table, per_statement);
-        let last_sql = statement(backend, table, chunks.last().map_or(0, Vec::len));
-        let sql_for = |len: usize| if len == per_statement { full_sql.as_str() } else { last_sql.as_str() };
-        on_conn!(self, conn => {
-            let bind = |chunk: Vec<Vec<Value>>| {
-                let mut query = sqlx::query(sql_for(chunk.len()));
-                for row in chunk {
-                    for (value, column) in row.into_iter().zip(table.columns) {
-                        query = bind_owned_value!(query, value, column.ty);
-                    }
-                }
-                query
-            };
-            // Pipelined: the next statement's values are bound while the database executes the
-            // current one.
-            let mut chunks = chunks.into_iter();
-            let mut query = chunks.next().map(bind);
-            while let Some(current) = query.take() {
-                let following = chunks.next();
-                let (executed, next) = tokio::join!(current.execute(&mut *conn), async { following.map(bind) });
-                executed?;
-                query = next;
-            }
-        });
-        Ok(())
+        let params: Vec<Param<'_>> =
+            rows.iter().flat_map(|row| row.iter().zip(table.columns).map(|(value, column)| Param::of(value, column.ty))).collect();
+        self.execute_rows(|n| statement(backend, table, n), table.columns.len(), &params).await
     }
 
     /// The stored rows of the given keys (key values laid end to end, `key_len` per key).

@@ -8,6 +8,7 @@ mod access;
 mod actions;
 pub mod admin;
 mod audit;
+mod bulk;
 mod coaching;
 mod dictionary;
 mod ingest;
@@ -49,6 +50,9 @@ use std::time::Duration;
 pub enum StoreError {
     #[error("database error: {0}")]
     Database(#[from] sqlx::Error),
+    /// A failure reported by SQLite to the store's own bulk writer (see `sqlite_bulk`).
+    #[error("database error: {message} (SQLite code {code})")]
+    Sqlite { code: i32, message: String },
     #[error("could not bring the database schema up to date: {0}")]
     Migrate(#[from] sqlx::migrate::MigrateError),
     #[error("`{0}` is not a database URL Salescope understands (use sqlite://FILE or postgres://…)")]

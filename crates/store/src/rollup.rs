@@ -1,12 +1,13 @@
 //! The per-rep daily totals table: applying ingest deltas, rebuilding from raw records, reading.
 
+use crate::bulk::Param;
 use crate::sql::{self, decode_values};
 use crate::{Db, Result, StoreError, Tx, on_conn, on_pool};
 use futures_util::TryStreamExt;
 use salescope_core::parse::Record;
 use salescope_core::period::month_index;
 use salescope_core::records::{self, Activity, Call, DailyReport, Deal, Feedback, Lead};
-use salescope_core::rollup::{HourTotals, MEASURE_COUNT, Measure, RollupDelta, Totals};
+use salescope_core::rollup::{MEASURE_COUNT, Measure, RollupDelta, Totals};
 use salescope_core::time::Day;
 
 /// One row of the rollup table.
@@ -49,40 +50,32 @@ impl Tx {
         // Only the measures this change touches: a calls import moves a quarter of them.
         let touched: Vec<Measure> = Measure::ALL.iter().copied().filter(|m| entries.iter().any(|(_, _, t)| t[*m as usize] != 0)).collect();
         let columns: Vec<&str> = touched.iter().map(|m| m.column()).collect();
-        let per_statement = sql::rows_per_statement(2 + touched.len());
-        for chunk in entries.chunks(per_statement) {
-            let text = format!(
-                "INSERT INTO {table} (rep_id, {period_column}, {}) VALUES {} ON CONFLICT (rep_id, {period_column}) DO UPDATE SET {}",
+        let width = 2 + touched.len();
+        let params: Vec<Param<'_>> = entries
+            .iter()
+            .flat_map(|(rep, period, totals)| {
+                [Param::Text(rep), Param::Int(*period)].into_iter().chain(touched.iter().map(|m| Param::Int(totals[*m as usize])))
+            })
+            .collect();
+        let updates = columns.iter().map(|c| format!("{c} = {table}.{c} + excluded.{c}")).collect::<Vec<_>>().join(", ");
+        let upsert = |n: usize| {
+            format!(
+                "INSERT INTO {table} (rep_id, {period_column}, {}) VALUES {} ON CONFLICT (rep_id, {period_column}) DO UPDATE SET {updates}",
                 columns.join(", "),
-                sql::value_tuples(backend, chunk.len(), 2 + touched.len()),
-                columns.iter().map(|c| format!("{c} = {table}.{c} + excluded.{c}")).collect::<Vec<_>>().join(", ")
-            );
-            on_conn!(self, conn => {
-                let mut query = sqlx::query(&text);
-                for (rep, period, totals) in chunk {
-                    query = query.bind(*rep).bind(*period);
-                    for m in &touched {
-                        query = query.bind(totals[*m as usize]);
-                    }
-                }
-                query.execute(conn).await?;
-            });
-        }
+                sql::value_tuples(backend, n, width),
+            )
+        };
+        self.execute_rows(upsert, width, &params).await?;
         if removes {
             let all_zero = measure_columns().iter().map(|c| format!("{c} = 0")).collect::<Vec<_>>().join(" AND ");
-            for chunk in entries.chunks(sql::rows_per_statement(2)) {
-                let text = format!(
+            let keys: Vec<Param<'_>> = entries.iter().flat_map(|(rep, period, _)| [Param::Text(rep), Param::Int(*period)]).collect();
+            let delete = |n: usize| {
+                format!(
                     "DELETE FROM {table} WHERE (rep_id, {period_column}) IN (VALUES {}) AND {all_zero}",
-                    sql::value_tuples(backend, chunk.len(), 2)
-                );
-                on_conn!(self, conn => {
-                    let mut query = sqlx::query(&text);
-                    for (rep, period, _) in chunk {
-                        query = query.bind(*rep).bind(*period);
-                    }
-                    query.execute(conn).await?;
-                });
-            }
+                    sql::value_tuples(backend, n, 2)
+                )
+            };
+            self.execute_rows(delete, 2, &keys).await?;
         }
         Ok(())
     }
@@ -90,23 +83,22 @@ impl Tx {
     /// Adds the changes to the per-hour call cells; cells left with no call are removed.
     async fn add_hour_totals(&mut self, delta: &RollupDelta) -> Result<()> {
         let backend = self.backend();
-        let entries: Vec<(&str, i64, i64, HourTotals)> =
-            delta.hour_entries().map(|(rep, day, hour, t)| (rep, day.0 as i64, i64::from(hour), t)).collect();
-        for chunk in entries.chunks(sql::rows_per_statement(5)) {
-            let text = format!(
+        let params: Vec<Param<'_>> = delta
+            .hour_entries()
+            .into_iter()
+            .flat_map(|(rep, day, hour, t)| {
+                [Param::Text(rep), Param::Int(day.0 as i64), Param::Int(i64::from(hour)), Param::Int(t.calls), Param::Int(t.connected)]
+            })
+            .collect();
+        let upsert = |n: usize| {
+            format!(
                 "INSERT INTO rollup_rep_hour (rep_id, day, hour, calls, connected) VALUES {} ON CONFLICT (rep_id, day, hour) \
                  DO UPDATE SET calls = rollup_rep_hour.calls + excluded.calls, connected = rollup_rep_hour.connected + excluded.connected",
-                sql::value_tuples(backend, chunk.len(), 5)
-            );
-            on_conn!(self, conn => {
-                let mut query = sqlx::query(&text);
-                for (rep, day, hour, t) in chunk {
-                    query = query.bind(*rep).bind(*day).bind(*hour).bind(t.calls).bind(t.connected);
-                }
-                query.execute(conn).await?;
-            });
-        }
-        if delta.removes_anything() && !entries.is_empty() {
+                sql::value_tuples(backend, n, 5)
+            )
+        };
+        self.execute_rows(upsert, 5, &params).await?;
+        if delta.removes_anything() && !params.is_empty() {
             on_conn!(self, conn => {
                 sqlx::query("DELETE FROM rollup_rep_hour WHERE calls = 0 AND connected = 0").execute(conn).await?;
             });

@@ -1,6 +1,7 @@
 //! Customer sets per rep and day / month (see `salescope_core::customers`): keeping them up to
 //! date on ingest and reading their unions.
 
+use crate::bulk::Param;
 use crate::sql::{placeholder, value_tuples};
 use crate::{Backend, Db, Result, Tx, on_conn, on_pool};
 use salescope_core::customers::{
@@ -35,23 +36,13 @@ impl Tx {
         let keys = self.customer_keys(customer_ids).await?;
 
         // The stored day multisets of the touched (rep, day, family).
-        let mut stored: FxHashMap<(String, i64, i64), Vec<(u32, u32)>> = FxHashMap::default();
-        for chunk in changes.chunks(crate::sql::rows_per_statement(3)) {
-            let text = format!(
-                "SELECT rep_id, day, family, members FROM customer_sets_day WHERE (rep_id, day, family) IN (VALUES {})",
-                value_tuples(backend, chunk.len(), 3)
-            );
-            let rows: Vec<(String, i64, i64, Vec<u8>)> = on_conn!(self, conn => {
-                let mut query = sqlx::query_as(&text);
-                for (rep, day, family, _) in chunk {
-                    query = query.bind(*rep).bind(day.0 as i64).bind(family.code());
-                }
-                query.fetch_all(conn).await?
-            });
-            for (rep, day, family, members) in rows {
-                stored.insert((rep, day, family), decode_counts(&members));
-            }
-        }
+        let touched_days: Vec<(&str, i64, i64)> = changes.iter().map(|(rep, day, family, _)| (*rep, day.0 as i64, family.code())).collect();
+        let mut stored: FxHashMap<(String, i64, i64), Vec<(u32, u32)>> = self
+            .stored_sets("customer_sets_day", "day", &touched_days)
+            .await?
+            .into_iter()
+            .map(|(key, members)| (key, decode_counts(&members)))
+            .collect();
 
         // New day multisets, and what entered or left each month.
         let mut writes: Vec<(&str, i64, i64, Vec<u8>)> = Vec::new();
@@ -78,6 +69,8 @@ impl Tx {
         self.delete_sets("customer_sets_day", "day", &deletes).await?;
 
         // Months: add the entering keys; when some key left a day, rebuild the month from its days.
+        let growing: Vec<(&str, i64, i64)> = months.iter().filter(|(_, (_, left))| !left).map(|(key, _)| *key).collect();
+        let mut stored_months = self.stored_sets("customer_sets_month", "month", &growing).await?;
         let mut month_writes: Vec<(&str, i64, i64, Vec<u8>)> = Vec::new();
         let mut month_deletes: Vec<(&str, i64, i64)> = Vec::new();
         for ((rep, month, family), (entered, something_left)) in months {
@@ -96,15 +89,7 @@ impl Tx {
                 let union: BTreeSet<u32> = blobs.iter().flat_map(|b| decode_counts(b).into_iter().map(|(k, _)| k)).collect();
                 union.into_iter().collect()
             } else {
-                let text = format!(
-                    "SELECT members FROM customer_sets_month WHERE rep_id = {} AND month = {} AND family = {}",
-                    placeholder(backend, 1),
-                    placeholder(backend, 2),
-                    placeholder(backend, 3)
-                );
-                let blob: Option<Vec<u8>> = on_conn!(self, conn => {
-                    sqlx::query_scalar(&text).bind(rep).bind(month).bind(family).fetch_optional(conn).await?
-                });
+                let blob = stored_months.remove(&(rep.to_string(), month, family));
                 let mut union: BTreeSet<u32> = blob.map(|b| decode_keys(&b).into_iter().collect()).unwrap_or_default();
                 union.extend(entered);
                 union.into_iter().collect()
@@ -160,41 +145,55 @@ impl Tx {
         Ok(())
     }
 
+    /// The stored sets of the given (rep, period, family) keys in `table`, by key.
+    async fn stored_sets(
+        &mut self,
+        table: &str,
+        period_column: &str,
+        keys: &[(&str, i64, i64)],
+    ) -> Result<FxHashMap<(String, i64, i64), Vec<u8>>> {
+        let backend = self.backend();
+        let mut stored = FxHashMap::default();
+        for chunk in keys.chunks(crate::sql::rows_per_statement(3)) {
+            let text = format!(
+                "SELECT rep_id, {period_column}, family, members FROM {table} WHERE (rep_id, {period_column}, family) IN (VALUES {})",
+                value_tuples(backend, chunk.len(), 3)
+            );
+            let rows: Vec<(String, i64, i64, Vec<u8>)> = on_conn!(self, conn => {
+                let mut query = sqlx::query_as(&text);
+                for (rep, period, family) in chunk {
+                    query = query.bind(*rep).bind(*period).bind(*family);
+                }
+                query.fetch_all(conn).await?
+            });
+            stored.extend(rows.into_iter().map(|(rep, period, family, members)| ((rep, period, family), members)));
+        }
+        Ok(stored)
+    }
+
     async fn write_sets(&mut self, table: &str, period_column: &str, rows: &[(&str, i64, i64, Vec<u8>)]) -> Result<()> {
         let backend = self.backend();
-        for chunk in rows.chunks(crate::sql::rows_per_statement(4)) {
-            let text = format!(
+        let params: Vec<Param<'_>> = rows
+            .iter()
+            .flat_map(|(rep, period, family, members)| [Param::Text(rep), Param::Int(*period), Param::Int(*family), Param::Blob(members)])
+            .collect();
+        let upsert = |n: usize| {
+            format!(
                 "INSERT INTO {table} (rep_id, {period_column}, family, members) VALUES {} \
                  ON CONFLICT (rep_id, {period_column}, family) DO UPDATE SET members = excluded.members",
-                value_tuples(backend, chunk.len(), 4)
-            );
-            on_conn!(self, conn => {
-                let mut query = sqlx::query(&text);
-                for (rep, period, family, members) in chunk {
-                    query = query.bind(*rep).bind(*period).bind(*family).bind(members.as_slice());
-                }
-                query.execute(conn).await?;
-            });
-        }
-        Ok(())
+                value_tuples(backend, n, 4)
+            )
+        };
+        self.execute_rows(upsert, 4, &params).await
     }
 
     async fn delete_sets(&mut self, table: &str, period_column: &str, rows: &[(&str, i64, i64)]) -> Result<()> {
         let backend = self.backend();
-        for chunk in rows.chunks(crate::sql::rows_per_statement(3)) {
-            let text = format!(
-                "DELETE FROM {table} WHERE (rep_id, {period_column}, family) IN (VALUES {})",
-                value_tuples(backend, chunk.len(), 3)
-            );
-            on_conn!(self, conn => {
-                let mut query = sqlx::query(&text);
-                for (rep, period, family) in chunk {
-                    query = query.bind(*rep).bind(*period).bind(*family);
-                }
-                query.execute(conn).await?;
-            });
-        }
-        Ok(())
+        let params: Vec<Param<'_>> =
+            rows.iter().flat_map(|(rep, period, family)| [Param::Text(rep), Param::Int(*period), Param::Int(*family)]).collect();
+        let delete =
+            |n: usize| format!("DELETE FROM {table} WHERE (rep_id, {period_column}, family) IN (VALUES {})", value_tuples(backend, n, 3));
+        self.execute_rows(delete, 3, &params).await
     }
 }
 

@@ -131,24 +131,6 @@ macro_rules! bind_value {
 }
 pub(crate) use bind_value;
 
-/// Binds a [`Value`] by moving it, so text is not copied again on its way to the driver.
-macro_rules! bind_owned_value {
-    ($query:expr, $value:expr, $ty:expr) => {{
-        use salescope_core::schema::{ColumnType, Value};
-        match ($value, $ty) {
-            (Value::Null, ColumnType::Int) => $query.bind(None::<i64>),
-            (Value::Null, ColumnType::Real) => $query.bind(None::<f64>),
-            (Value::Null, ColumnType::Text) => $query.bind(None::<String>),
-            (Value::Null, ColumnType::Bool) => $query.bind(None::<bool>),
-            (Value::Int(v), _) => $query.bind(v),
-            (Value::Real(v), _) => $query.bind(v),
-            (Value::Text(v), _) => $query.bind(v),
-            (Value::Bool(v), _) => $query.bind(v),
-        }
-    }};
-}
-pub(crate) use bind_owned_value;
-
 /// Reads the columns of a row into [`Value`]s by the declared column types.
 macro_rules! decode_values {
     ($row:expr, $columns:expr) => {{
