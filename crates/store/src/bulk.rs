@@ -106,11 +106,24 @@ impl Tx {
 /// connection's current transaction.
 async fn execute_per_row(conn: &mut SqliteConnection, sql: &str, width: usize, params: &[Param<'_>]) -> Result<()> {
     let mut handle = conn.lock_handle().await?;
-    let statement = Statement::prepare(handle.as_raw_handle(), sql)?;
-    for row in params.chunks(width) {
-        statement.run(row)?;
+    let db = handle.as_raw_handle();
+    blocking(|| {
+        let statement = Statement::prepare(db, sql)?;
+        for row in params.chunks(width) {
+            statement.run(row)?;
+        }
+        Ok(())
+    })
+}
+
+/// Runs `work`, which blocks for as long as SQLite takes, without stalling the other tasks of a
+/// multi-threaded runtime (a server's requests): their worker hands them on first.
+fn blocking<T>(work: impl FnOnce() -> T) -> T {
+    use tokio::runtime::{Handle, RuntimeFlavor};
+    match Handle::try_current().map(|runtime| runtime.runtime_flavor()) {
+        Ok(RuntimeFlavor::MultiThread) => tokio::task::block_in_place(work),
+        _ => work(),
     }
-    Ok(())
 }
 
 /// A prepared statement, finalized on drop.
