@@ -225,6 +225,9 @@ mod tests {
     use crate::sql::value_tuples;
     use crate::testing::{TestDb, each_backend};
 
+    /// A row of the scratch table: n, t, r, b, x and the column always left NULL.
+    type ProbeRow = (i64, String, f64, bool, Vec<u8>, Option<String>);
+
     /// A scratch table with a column of each type a bulk write binds.
     async fn probe_table(tx: &mut Tx) {
         let (real, blob) = match tx.backend() {
@@ -253,7 +256,7 @@ mod tests {
             let backend = tx.backend();
             let insert = |n: usize| format!("INSERT INTO bulk_probe (n, t, r, b, x, missing) VALUES {}", value_tuples(backend, n, 6));
             tx.execute_rows(insert, 6, &params).await.expect("bulk insert");
-            let stored: Vec<(i64, String, f64, bool, Vec<u8>, Option<String>)> = crate::on_conn!(tx, conn => {
+            let stored: Vec<ProbeRow> = crate::on_conn!(tx, conn => {
                 sqlx::query_as("SELECT n, t, r, b, x, missing FROM bulk_probe ORDER BY n").fetch_all(conn).await.expect("read back")
             });
             assert_eq!(stored.len(), rows.len());
