@@ -84,11 +84,8 @@ impl Tx {
         drop(pending);
         drop(dictionary);
         let backend = self.backend();
-        // In id order: the table's index then grows at its end instead of splitting pages all over.
-        let mut in_id_order: Vec<&(Box<str>, u32)> = created.iter().collect();
-        in_id_order.sort_unstable();
         let params: Vec<Param<'_>> =
-            in_id_order.iter().flat_map(|(customer, key)| [Param::Text(customer), Param::Int(i64::from(*key))]).collect();
+            created.iter().flat_map(|(customer, key)| [Param::Text(customer), Param::Int(i64::from(*key))]).collect();
         let insert = |n: usize| format!("INSERT INTO customer_keys (customer_id, key) VALUES {}", value_tuples(backend, n, 2));
         self.execute_rows(insert, 2, &params).await?;
         self.new_customers.extend(created);

@@ -181,8 +181,6 @@ impl Tx {
         }
 
         let mut outcome = BatchOutcome::default();
-        // Index in the batch of the version to write, per key.
-        let mut latest: FxHashMap<&str, usize> = FxHashMap::default();
         if appends && key_texts.windows(2).all(|pair| pair[0] < pair[1]) {
             // Keys above every stored one and ascending (a system's export in id order): each
             // record is new, and no key needs looking up.
@@ -194,6 +192,8 @@ impl Tx {
             self.write_rows(table, batch.into_iter().map(Record::into_values).collect(), Write::Insert).await?;
             return self.note_written(table, outcome).await;
         }
+        // Index in the batch of the version to write, per key.
+        let mut latest: FxHashMap<&str, usize> = FxHashMap::default();
         for (i, record) in batch.iter().enumerate() {
             let key = key_texts[i].as_ref();
             let previous = match latest.get(key) {
