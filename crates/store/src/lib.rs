@@ -195,9 +195,14 @@ impl Db {
     }
 
     /// Starts a transaction: everything written through it lands together or not at all.
+    ///
+    /// On SQLite it takes the write lock at once (`BEGIN IMMEDIATE`), so concurrent writers queue
+    /// on the busy timeout while sqlx waits for them. A deferred transaction that read first would
+    /// instead fail with "database is locked" on its first write after another writer committed,
+    /// and the bulk writer, which steps on the caller's thread, must never wait for a lock.
     pub async fn begin(&self) -> Result<Tx> {
         let conn = match &self.pool {
-            DbPool::Sqlite(pool) => TxConn::Sqlite(pool.begin().await?),
+            DbPool::Sqlite(pool) => TxConn::Sqlite(pool.begin_with("BEGIN IMMEDIATE").await?),
             DbPool::Postgres(pool) => TxConn::Postgres(pool.begin().await?),
         };
         Ok(Tx::new(conn, self.customers.clone()))

@@ -114,6 +114,25 @@ async fn writing_the_same_records_twice_changes_nothing() {
 }
 
 #[tokio::test]
+async fn concurrent_writers_wait_their_turn_and_all_land() {
+    each_backend(async |store: &TestDb| {
+        let db = &store.db;
+        db.write(vec![rep("R1", "A")], &CTX).await.expect("reps");
+        // Four transactions at once, each reading the stored ids before writing its calls.
+        let writers = (0..4u32).map(|w| {
+            let calls: Vec<Call> =
+                (0..50).map(|i| call(&format!("C{w}-{i:03}"), "R1", at(2024, 7, 8, 9 + w), 60, Outcome::Connected)).collect();
+            db.write(calls, &CTX)
+        });
+        for outcome in futures_util::future::join_all(writers).await {
+            assert_eq!(outcome.expect("every writer lands"), BatchOutcome { inserted: 50, updated: 0, unchanged: 0 });
+        }
+        assert_eq!(total(db, "R1", day(2024, 7, 8), Measure::OutboundCalls).await, 200);
+    })
+    .await;
+}
+
+#[tokio::test]
 async fn a_changed_record_moves_its_old_contribution_out() {
     each_backend(async |store: &TestDb| {
         let db = &store.db;
