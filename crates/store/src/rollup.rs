@@ -211,9 +211,8 @@ impl Db {
     pub async fn rollup_rows(&self) -> Result<Vec<RollupRow>> {
         let text = format!("SELECT rep_id, day, {} FROM rollup_rep_day ORDER BY rep_id, day", measure_columns().join(", "));
         let mut out = Vec::new();
-        let mut tx = self.begin().await?;
-        on_conn!(&mut tx, conn => {
-            for row in sqlx::query(&text).fetch_all(conn).await? {
+        on_pool!(self, pool => {
+            for row in sqlx::query(&text).fetch_all(pool).await? {
                 use sqlx::Row;
                 let mut totals = [0i64; MEASURE_COUNT];
                 for (i, t) in totals.iter_mut().enumerate() {
@@ -223,7 +222,6 @@ impl Db {
                 out.push(RollupRow { rep_id: row.try_get(0)?, day: Day(day as i32), totals });
             }
         });
-        tx.rollback().await?;
         // Text collation differs between the backends; order bytewise here.
         out.sort_by(|a, b| (a.rep_id.as_bytes(), a.day).cmp(&(b.rep_id.as_bytes(), b.day)));
         Ok(out)
