@@ -79,7 +79,8 @@ impl Tx {
         };
         let per_statement = sql::rows_per_statement(width);
         let full_sql = statement(per_statement);
-        let last_sql = statement((params.len() / width) % per_statement);
+        // The rows of the last statement: the remainder, or a full statement's worth.
+        let last_sql = statement((params.len() / width - 1) % per_statement + 1);
         let bind = |chunk: &'p [Param<'p>]| {
             let text = if chunk.len() == per_statement * width { full_sql.as_str() } else { last_sql.as_str() };
             let mut query = sqlx::query(text);
