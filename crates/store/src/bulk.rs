@@ -6,9 +6,8 @@
 //! each statement's arguments to its worker thread as an owned list that SQLite then copies
 //! again; for a million rows those copies, the allocations behind them and the hand-offs cost
 //! more than the inserts. So on SQLite the connection sqlx holds is locked for the length of a
-//! call, a one-row statement is prepared once, and each row's values are bound where they lie
-//! and stepped, as the `sqlite3` shell's `.import` does. This is the one place the store calls
-//! SQLite's C interface directly.
+//! call, a statement over a few dozen rows is prepared once, and the rows' values are bound where
+//! they lie and stepped. This is the one place the store calls SQLite's C interface directly.
 #![allow(unsafe_code)]
 
 use crate::{Result, StoreError, Tx, TxConn, sql};
@@ -74,7 +73,7 @@ impl Tx {
         }
         let width = width.max(1);
         let conn = match &mut self.conn {
-            TxConn::Sqlite(tx) => return execute_per_row(tx, &statement(1), width, params).await,
+            TxConn::Sqlite(tx) => return execute_on_sqlite(tx, &statement, width, params).await,
             TxConn::Postgres(tx) => &mut **tx,
         };
         let per_statement = sql::rows_per_statement(width);
@@ -103,15 +102,35 @@ impl Tx {
     }
 }
 
-/// Runs `sql` (one row's worth of `?` placeholders) once per row of `params`, in order, on the
-/// connection's current transaction.
-async fn execute_per_row(conn: &mut SqliteConnection, sql: &str, width: usize, params: &[Param<'_>]) -> Result<()> {
+/// Rows per SQLite statement: within one statement SQLite keeps its cursors on the pages it last
+/// wrote, so rows in key order append where the previous row went instead of seeking from the
+/// root, and the per-statement work of a step is shared by the rows.
+const SQLITE_ROWS_PER_STATEMENT: usize = 64;
+
+/// The most parameters an SQLite statement may have (SQLITE_MAX_VARIABLE_NUMBER).
+const SQLITE_MAX_PARAMETERS: usize = 32_766;
+
+/// Runs `statement(n)` over the rows of `params`, in order, on the connection's current
+/// transaction: in statements of `SQLITE_ROWS_PER_STATEMENT` rows, then one for the rest.
+async fn execute_on_sqlite(
+    conn: &mut SqliteConnection,
+    statement: &impl Fn(usize) -> String,
+    width: usize,
+    params: &[Param<'_>],
+) -> Result<()> {
     let mut handle = conn.lock_handle().await?;
     let db = handle.as_raw_handle();
+    let rows = params.len() / width;
+    let per_statement = SQLITE_ROWS_PER_STATEMENT.min(SQLITE_MAX_PARAMETERS / width).min(rows).max(1);
     blocking(|| {
-        let statement = Statement::prepare(db, sql)?;
-        for row in params.chunks(width) {
-            statement.run(row)?;
+        let full = Statement::prepare(db, &statement(per_statement))?;
+        let mut chunks = params.chunks_exact(per_statement * width);
+        for chunk in &mut chunks {
+            full.run(chunk)?;
+        }
+        let rest = chunks.remainder();
+        if !rest.is_empty() {
+            Statement::prepare(db, &statement(rest.len() / width))?.run(rest)?;
         }
         Ok(())
     })
@@ -155,8 +174,8 @@ impl<'a> Statement<'a> {
         }
     }
 
-    /// Binds one row's parameters in order, steps the statement to its end and resets it for the
-    /// next row.
+    /// Binds the statement's parameters in order, steps it to its end and resets it for the next
+    /// rows.
     fn run(&self, row: &[Param<'a>]) -> Result<()> {
         let stmt = self.raw.as_ptr();
         for (i, param) in row.iter().enumerate() {
