@@ -67,19 +67,28 @@ impl Tx {
             }
         }
         let pending: FxHashMap<&str, u32> = self.new_customers.iter().map(|(c, k)| (&**c, *k)).collect();
-        let mut next = stored.map_or(0, |s| s + 1);
-        let mut keys = Vec::with_capacity(customers.len());
-        let mut created: Vec<(Box<str>, u32)> = Vec::new();
-        for customer in customers {
-            let key = match dictionary.keys.get(customer).copied().or_else(|| pending.get(&**customer).copied()) {
-                Some(key) => key,
+        let mut keys: Vec<u32> = Vec::with_capacity(customers.len());
+        let mut unknown: Vec<usize> = Vec::new();
+        for (i, customer) in customers.iter().enumerate() {
+            match dictionary.keys.get(customer).copied().or_else(|| pending.get(&**customer).copied()) {
+                Some(key) => keys.push(key),
                 None => {
-                    created.push((customer.clone(), next));
-                    next += 1;
-                    next - 1
+                    keys.push(u32::MAX);
+                    unknown.push(i);
                 }
-            };
-            keys.push(key);
+            }
+        }
+        // New keys follow the order of the ids, so both of the table's B-trees (by id and by key)
+        // grow at their ends: an import of fresh customers appends instead of inserting at random.
+        unknown.sort_unstable_by(|a, b| customers[*a].cmp(&customers[*b]));
+        let mut next = stored.map_or(0, |s| s + 1);
+        let mut created: Vec<(Box<str>, u32)> = Vec::with_capacity(unknown.len());
+        for i in unknown {
+            if created.last().is_none_or(|(last, _)| *last != customers[i]) {
+                created.push((customers[i].clone(), next));
+                next += 1;
+            }
+            keys[i] = next - 1;
         }
         drop(pending);
         drop(dictionary);
@@ -90,5 +99,30 @@ impl Tx {
         self.execute_rows(insert, 2, &params).await?;
         self.new_customers.extend(created);
         Ok(keys)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::testing::{TestDb, each_backend};
+
+    fn ids(names: &[&str]) -> Vec<Box<str>> {
+        names.iter().map(|n| Box::from(*n)).collect()
+    }
+
+    #[tokio::test]
+    async fn new_customer_keys_are_numbered_in_id_order_and_known_ids_keep_theirs() {
+        each_backend(async |store: &TestDb| {
+            let mut tx = store.db.begin().await.expect("transaction");
+            assert_eq!(tx.customer_keys(&ids(&["K3", "K1", "K2"])).await.expect("keys"), [2, 0, 1]);
+            tx.commit().await.expect("commit");
+
+            let mut tx = store.db.begin().await.expect("transaction");
+            assert_eq!(tx.customer_keys(&ids(&["K9", "K2", "K0", "K9"])).await.expect("keys"), [4, 1, 3, 4]);
+            // Within a transaction, the keys it made are known too.
+            assert_eq!(tx.customer_keys(&ids(&["K0", "K5"])).await.expect("keys"), [3, 5]);
+            tx.commit().await.expect("commit");
+        })
+        .await;
     }
 }
