@@ -252,10 +252,50 @@ struct RowParser<'a, R> {
     /// Contributions of every record read so far: one delta for the whole input, merged with the
     /// writer's corrections once at the end rather than batch by batch.
     counted: RollupDelta,
-    /// Keyed 64-bit hashes of the external ids read so far: with random keys, two different ids
-    /// collide with odds of about n²/2⁶⁵ (one in a million for ten million rows).
-    seen: FxHashSet<u64>,
+    seen: SeenIds,
+}
+
+/// The external ids read so far, to catch one read twice.
+///
+/// Ids are kept as keyed 64-bit hashes: with random keys, two different ids collide with odds of
+/// about n²/2⁶⁵ (one in a million for ten million rows). While the ids ascend — a system's export
+/// in id order — none can repeat, so their hashes are only listed; the first id out of order turns
+/// the list into a set. A million-row file in order thus skips a million inserts into a set far
+/// larger than the processor's caches.
+struct SeenIds {
     hasher: RandomState,
+    order: SeenOrder,
+}
+
+enum SeenOrder {
+    Ascending { last: String, hashes: Vec<u64> },
+    Any(FxHashSet<u64>),
+}
+
+impl SeenIds {
+    fn new() -> SeenIds {
+        SeenIds { hasher: RandomState::new(), order: SeenOrder::Ascending { last: String::new(), hashes: Vec::new() } }
+    }
+
+    /// Notes `id`; `false` when it was read before.
+    fn first_time(&mut self, id: &str) -> bool {
+        let hash = self.hasher.hash_one(id);
+        match &mut self.order {
+            SeenOrder::Ascending { last, hashes } if hashes.is_empty() || id > last.as_str() => {
+                last.clear();
+                last.push_str(id);
+                hashes.push(hash);
+                true
+            }
+            SeenOrder::Ascending { hashes, .. } => {
+                let mut set: FxHashSet<u64> = hashes.drain(..).collect();
+                let first = set.insert(hash);
+                self.order = SeenOrder::Any(set);
+                first
+            }
+            SeenOrder::Any(set) => set.insert(hash),
+        }
+    }
 }
 
 impl<R: Record> RowParser<'_, R> {
@@ -279,7 +319,7 @@ impl<R: Record> RowParser<'_, R> {
         match parsed.record {
             Some(record) => {
                 let mut issues = parsed.issues;
-                if !self.seen.insert(self.hasher.hash_one(record.key_text().as_ref())) {
+                if !self.seen.first_time(&record.key_text()) {
                     let severity = self.ctx.policy.severity(Rule::DuplicateInFile);
                     if severity != Severity::Off {
                         issues.push(Issue { field: None, rule: Rule::DuplicateInFile, severity, value: record.external_id() });
@@ -318,15 +358,7 @@ fn read_rows<R: Record>(
     out: &mpsc::Sender<Message<R>>,
     progress: &dyn Progress,
 ) {
-    let mut parser = RowParser {
-        fill,
-        ctx,
-        out,
-        batch: Batch::new(),
-        counted: RollupDelta::default(),
-        seen: FxHashSet::default(),
-        hasher: RandomState::new(),
-    };
+    let mut parser = RowParser { fill, ctx, out, batch: Batch::new(), counted: RollupDelta::default(), seen: SeenIds::new() };
     let mut candidates: Vec<(u64, Vec<String>)> = Vec::new();
     let mut mapping: Option<HeaderMapping> = None;
     let mut rows_before_header = 0u64;
@@ -527,4 +559,29 @@ pub(crate) async fn run<R: Importable>(
     }
     report.seconds = started.elapsed().as_secs_f64();
     Ok(report)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::SeenIds;
+
+    fn repeats(ids: &[&str]) -> Vec<&'static str> {
+        let mut seen = SeenIds::new();
+        ids.iter().map(|id| if seen.first_time(id) { "new" } else { "again" }).collect()
+    }
+
+    #[test]
+    fn ids_in_ascending_order_are_all_new() {
+        assert_eq!(repeats(&["C1", "C2", "C3", "C9"]), ["new"; 4]);
+    }
+
+    #[test]
+    fn an_id_repeated_straight_after_itself_is_caught() {
+        assert_eq!(repeats(&["C1", "C2", "C2", "C3"]), ["new", "new", "again", "new"]);
+    }
+
+    #[test]
+    fn ids_repeated_once_the_order_breaks_are_caught_early_and_late() {
+        assert_eq!(repeats(&["C1", "C5", "C3", "C1", "C7", "C3", "C2"]), ["new", "new", "new", "again", "new", "again", "new"]);
+    }
 }
