@@ -48,28 +48,37 @@ pub fn decode_keys(bytes: &[u8]) -> Vec<u32> {
     bytes.chunks_exact(4).map(|c| u32::from_le_bytes([c[0], c[1], c[2], c[3]])).collect()
 }
 
-/// Applies count changes to a day's multiset. Returns the keys that entered the set and those
-/// that left it.
+/// Applies count changes to a day's multiset (sorted by key); the changes to one key are summed
+/// first, and a count never drops below zero. Returns the keys that entered the set and those
+/// that left it, each sorted.
 pub fn apply_changes(counts: &mut Vec<(u32, u32)>, changes: &[(u32, i64)]) -> (Vec<u32>, Vec<u32>) {
-    let mut map: std::collections::BTreeMap<u32, i64> = counts.iter().map(|(k, c)| (*k, *c as i64)).collect();
-    let mut entered = Vec::new();
-    let mut left = Vec::new();
-    for (key, change) in changes {
-        let entry = map.entry(*key).or_insert(0);
-        let before = *entry;
-        *entry = (before + change).max(0);
-        if before == 0 && *entry > 0 {
-            entered.push(*key);
-        } else if before > 0 && *entry == 0 {
-            left.push(*key);
+    let mut changes = changes.to_vec();
+    changes.sort_unstable_by_key(|(key, _)| *key);
+    let mut merged: Vec<(u32, u32)> = Vec::with_capacity(counts.len() + changes.len());
+    let (mut entered, mut left) = (Vec::new(), Vec::new());
+    let mut stored = counts.iter().copied().peekable();
+    let mut pending = changes.iter().peekable();
+    while let Some(&(key, first)) = pending.next() {
+        let mut change = first;
+        while let Some((_, more)) = pending.next_if(|(k, _)| *k == key) {
+            change += more;
+        }
+        while let Some(below) = stored.next_if(|(k, _)| *k < key) {
+            merged.push(below);
+        }
+        let before = stored.next_if(|(k, _)| *k == key).map_or(0, |(_, count)| i64::from(count));
+        let after = (before + change).clamp(0, i64::from(u32::MAX));
+        if after > 0 {
+            merged.push((key, after as u32));
+        }
+        if before == 0 && after > 0 {
+            entered.push(key);
+        } else if before > 0 && after == 0 {
+            left.push(key);
         }
     }
-    *counts = map.into_iter().filter(|(_, c)| *c > 0).map(|(k, c)| (k, c.min(u32::MAX as i64) as u32)).collect();
-    entered.sort_unstable();
-    entered.dedup();
-    left.sort_unstable();
-    left.dedup();
-    left.retain(|k| counts.binary_search_by_key(k, |(key, _)| *key).is_err());
+    merged.extend(stored);
+    *counts = merged;
     (entered, left)
 }
 
@@ -201,6 +210,14 @@ mod tests {
         let (entered, left) = apply_changes(&mut counts, &[(5, -1)]);
         assert_eq!((entered, left), (vec![], vec![5]));
         assert_eq!(counts, vec![(8, 1)]);
+    }
+
+    #[test]
+    fn changes_in_any_order_merge_into_the_sorted_set() {
+        let mut counts = vec![(2, 1), (6, 3), (9, 1)];
+        let (entered, left) = apply_changes(&mut counts, &[(11, 2), (9, -1), (1, 1), (6, -1), (4, 1), (1, 1), (7, -2)]);
+        assert_eq!((entered, left), (vec![1, 4, 11], vec![9]));
+        assert_eq!(counts, vec![(1, 2), (2, 1), (4, 1), (6, 2), (11, 2)]);
     }
 
     #[test]

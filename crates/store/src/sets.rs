@@ -47,7 +47,7 @@ impl Tx {
         // New day multisets, and what entered or left each month.
         let mut writes: Vec<(&str, i64, i64, Vec<u8>)> = Vec::new();
         let mut deletes: Vec<(&str, i64, i64)> = Vec::new();
-        let mut months: BTreeMap<(&str, i64, i64), (BTreeSet<u32>, bool)> = BTreeMap::new();
+        let mut months: BTreeMap<(&str, i64, i64), (Vec<u32>, bool)> = BTreeMap::new();
         for (rep, day, family, member_changes) in changes {
             let key = (rep.to_string(), day.0 as i64, family.code());
             let mut counts = stored.remove(&key).unwrap_or_default();
@@ -89,10 +89,11 @@ impl Tx {
                 let union: BTreeSet<u32> = blobs.iter().flat_map(|b| decode_counts(b).into_iter().map(|(k, _)| k)).collect();
                 union.into_iter().collect()
             } else {
-                let blob = stored_months.remove(&(rep.to_string(), month, family));
-                let mut union: BTreeSet<u32> = blob.map(|b| decode_keys(&b).into_iter().collect()).unwrap_or_default();
-                union.extend(entered);
-                union.into_iter().collect()
+                let mut entered = entered;
+                entered.sort_unstable();
+                entered.dedup();
+                let stored = stored_months.remove(&(rep.to_string(), month, family)).map(|b| decode_keys(&b)).unwrap_or_default();
+                merge_sorted(&stored, &entered)
             };
             if members.is_empty() {
                 month_deletes.push((rep, month, family));
