@@ -272,8 +272,8 @@ impl Tx {
             Write::Insert => sql::insert,
             Write::Upsert => sql::upsert,
         };
-        let params: Vec<Param<'_>> =
-            rows.iter().flat_map(|row| row.iter().zip(table.columns).map(|(value, column)| Param::of(value, column.ty))).collect();
+        let mut params: Vec<Param<'_>> = Vec::with_capacity(rows.len() * table.columns.len());
+        params.extend(rows.iter().flat_map(|row| row.iter().zip(table.columns).map(|(value, column)| Param::of(value, column.ty))));
         self.execute_rows(|n| statement(backend, table, n), table.columns.len(), &params).await
     }
 
