@@ -41,9 +41,12 @@ impl<'a> Param<'a> {
     }
 }
 
-/// Binds one parameter to an sqlx query of either backend.
+/// Binds one parameter to an sqlx query of either backend; NULLs carry their column's type, as
+/// PostgreSQL needs.
 macro_rules! bind_param {
-    ($query:expr, $param:expr) => {
+    ($query:expr, $param:expr) => {{
+        use salescope_core::schema::ColumnType;
+        use $crate::bulk::Param;
         match $param {
             Param::Null(ColumnType::Int) => $query.bind(None::<i64>),
             Param::Null(ColumnType::Real) => $query.bind(None::<f64>),
@@ -55,8 +58,9 @@ macro_rules! bind_param {
             Param::Text(v) => $query.bind(v),
             Param::Blob(v) => $query.bind(v),
         }
-    };
+    }};
 }
+pub(crate) use bind_param;
 
 impl Tx {
     /// Runs `statement(n)` — a statement over `n` rows of `width` parameters each, such as an

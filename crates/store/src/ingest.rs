@@ -2,8 +2,8 @@
 //! change (new records add theirs; changed records move the old version's out and the new
 //! version's in; unchanged records touch nothing).
 
-use crate::bulk::Param;
-use crate::sql::{self, bind_value, decode_values, key_string};
+use crate::bulk::{Param, bind_param};
+use crate::sql::{self, decode_values, key_string};
 use crate::{Result, StoreError, Tx, on_conn, on_pool};
 use salescope_core::fxhash::{FxHashMap, FxHashSet};
 use salescope_core::parse::Record;
@@ -287,7 +287,7 @@ impl Tx {
             on_conn!(self, conn => {
                 let mut query = sqlx::query(&text);
                 for (i, value) in chunk.iter().enumerate() {
-                    query = bind_value!(query, value, key_columns[i % key_columns.len()].ty);
+                    query = bind_param!(query, Param::of(value, key_columns[i % key_columns.len()].ty));
                 }
                 for row in query.fetch_all(conn).await? {
                     rows.push(decode_values!(row, table.columns));

@@ -50,7 +50,7 @@ use std::time::Duration;
 pub enum StoreError {
     #[error("database error: {0}")]
     Database(#[from] sqlx::Error),
-    /// A failure reported by SQLite to the store's own bulk writer (see `sqlite_bulk`).
+    /// A failure reported by SQLite to the store's own bulk writer (see `bulk`).
     #[error("database error: {message} (SQLite code {code})")]
     Sqlite { code: i32, message: String },
     #[error("could not bring the database schema up to date: {0}")]

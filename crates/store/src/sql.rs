@@ -112,25 +112,6 @@ pub(crate) fn key_string(values: &[Value]) -> String {
     salescope_core::schema::join_key(&parts)
 }
 
-/// Binds a [`Value`] with the SQL type of its column, so that NULLs are typed correctly for
-/// PostgreSQL.
-macro_rules! bind_value {
-    ($query:expr, $value:expr, $ty:expr) => {{
-        use salescope_core::schema::{ColumnType, Value};
-        match ($value, $ty) {
-            (Value::Null, ColumnType::Int) => $query.bind(None::<i64>),
-            (Value::Null, ColumnType::Real) => $query.bind(None::<f64>),
-            (Value::Null, ColumnType::Text) => $query.bind(None::<String>),
-            (Value::Null, ColumnType::Bool) => $query.bind(None::<bool>),
-            (Value::Int(v), _) => $query.bind(*v),
-            (Value::Real(v), _) => $query.bind(*v),
-            (Value::Text(v), _) => $query.bind(v.as_str()),
-            (Value::Bool(v), _) => $query.bind(*v),
-        }
-    }};
-}
-pub(crate) use bind_value;
-
 /// Reads the columns of a row into [`Value`]s by the declared column types.
 macro_rules! decode_values {
     ($row:expr, $columns:expr) => {{
