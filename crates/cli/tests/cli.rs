@@ -2,7 +2,8 @@
 
 use salescope_store::testing::{TestDb, each_backend, temp_dir};
 use std::path::Path;
-use std::process::{Command, Output};
+use std::process::{Command, Output, Stdio};
+use std::time::Duration;
 
 fn salescope(store: &TestDb, args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_salescope"))
@@ -290,6 +291,76 @@ async fn an_improvement_action_on_the_demo_data_verifies_against_the_kpi_engine(
         assert!(verification.contains(&expected), "{verification} should contain {expected}");
         let status = ours["cells"]["status"].as_str().unwrap_or_default();
         assert_eq!(status, if per_rep >= 0.5 { "verified" } else { "not met" });
+    })
+    .await;
+}
+
+/// `n` calls of R001 and R002 from `C{first}` on, a few a minute over working days; `talk`
+/// seconds each, so that a second file can change the calls the first one stored.
+fn calls_csv(first: usize, n: usize, talk: u32) -> String {
+    let mut csv = String::from("call_id,rep_id,customer_id,direction,started_at,talk_seconds,duration_seconds,outcome\n");
+    for i in first..first + n {
+        let (day, minute) = (1 + (i / 600) % 28, i % 600);
+        let (rep, customer) = (1 + i % 2, i % 5_000);
+        let started = format!("2024-02-{day:02} {:02}:{:02}:00", 9 + minute / 60, minute % 60);
+        csv.push_str(&format!("C{i:07},R00{rep},K{customer:05},outbound,{started},{talk},{},connected\n", talk + 15));
+    }
+    csv
+}
+
+/// What an import may change: the calls and the per-rep daily totals.
+async fn stored_state(store: &TestDb) -> (i64, Vec<salescope_store::RollupRow>) {
+    let calls = store.db.count(&salescope_core::records::CALLS).await.expect("count calls");
+    (calls, store.db.rollup_rows().await.expect("rollup rows"))
+}
+
+#[tokio::test]
+async fn an_import_killed_midway_leaves_the_store_as_before_and_a_rerun_completes_it() {
+    each_backend(async |store: &TestDb| {
+        let dir = temp_dir("killed");
+        let reps = write(&dir, "reps.csv", REPS.as_bytes());
+        assert!(salescope(store, &["import", "reps", &reps]).status.success());
+        let first = write(&dir, "first.csv", calls_csv(0, 1_000, 60).as_bytes());
+        assert!(salescope(store, &["import", "calls", &first]).status.success());
+        let before = stored_state(store).await;
+        // Changes the last 500 stored calls and adds 119,500.
+        let second = write(&dir, "second.csv", calls_csv(500, 120_000, 90).as_bytes());
+
+        // Kill the import later and later, until one is allowed to finish.
+        let mut delay = Duration::from_millis(100);
+        let mut after_kills = Vec::new();
+        loop {
+            let mut child = Command::new(env!("CARGO_BIN_EXE_salescope"))
+                .args(["--database-url", &store.url, "import", "calls", &second])
+                .env_remove("SALESCOPE_CONFIG")
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .spawn()
+                .expect("salescope starts");
+            tokio::time::sleep(delay).await;
+            if let Some(status) = child.try_wait().expect("child status") {
+                assert!(status.success(), "the import that was left alone failed");
+                break;
+            }
+            child.kill().expect("SIGKILL");
+            let _ = child.wait();
+            after_kills.push((delay, stored_state(store).await));
+            delay = delay.mul_f64(1.25);
+        }
+        let whole = stored_state(store).await;
+        assert_eq!(whole.0, 120_500);
+        for (delay, state) in &after_kills {
+            assert!(state == &before || state == &whole, "an import killed after {delay:?} left part of itself: {} calls", state.0);
+        }
+        let interrupted = after_kills.iter().filter(|(_, state)| state == &before).count();
+        eprintln!("{} imports killed: {interrupted} before their commit, the rest after it", after_kills.len());
+        assert!(interrupted >= 3, "only {interrupted} imports were killed before they committed");
+
+        let out = salescope(store, &["rollup", "--rebuild"]);
+        assert!(stdout(&out).contains("identical to the stored totals"), "{}", stdout(&out));
+        let out = salescope(store, &["import", "calls", &second]);
+        assert!(stdout(&out).contains("120000 rows read, 0 added, 0 updated, 120000 unchanged"), "{}", stdout(&out));
+        let _ = std::fs::remove_dir_all(dir);
     })
     .await;
 }
