@@ -189,6 +189,34 @@ impl Db {
         Ok(rows.into_iter().map(|(rep, day, hour, calls, connected)| (rep, Day(day as i32), hour as u32, calls, connected)).collect())
     }
 
+    /// The call cells of `reps` on days `first..=last`, summed over the reps: (day, hour, calls,
+    /// connected). Read through the primary key, rep by rep, so a month of a few reps costs a few
+    /// seeks, not a pass over the year.
+    pub async fn call_hours_of(&self, reps: &[&str], first: Day, last: Day) -> Result<Vec<(Day, u32, i64, i64)>> {
+        let backend = self.backend();
+        let mut out = Vec::new();
+        for chunk in reps.chunks(sql::rows_per_statement(1)) {
+            let reps_list = (3..chunk.len() + 3).map(|n| sql::placeholder(backend, n)).collect::<Vec<_>>().join(", ");
+            // SQLite numbers `?` in the order they appear: the days come first. PostgreSQL sums
+            // BIGINT into NUMERIC: cast back so both backends return integers.
+            let text = format!(
+                "SELECT day, hour, CAST(SUM(calls) AS BIGINT), CAST(SUM(connected) AS BIGINT) FROM rollup_rep_hour \
+                 WHERE day >= {} AND day <= {} AND rep_id IN ({reps_list}) GROUP BY day, hour",
+                sql::placeholder(backend, 1),
+                sql::placeholder(backend, 2)
+            );
+            let rows: Vec<(i64, i64, i64, i64)> = on_pool!(self, pool => {
+                let mut query = sqlx::query_as(&text).bind(first.0 as i64).bind(last.0 as i64);
+                for rep in chunk {
+                    query = query.bind(*rep);
+                }
+                query.fetch_all(pool).await?
+            });
+            out.extend(rows.into_iter().map(|(day, hour, calls, connected)| (Day(day as i32), hour as u32, calls, connected)));
+        }
+        Ok(out)
+    }
+
     /// Every row of the month totals, as (rep, month index, totals), ordered by rep and month.
     pub async fn rollup_month_rows(&self) -> Result<Vec<(String, i64, Totals)>> {
         let text = format!("SELECT rep_id, month, {} FROM rollup_rep_month", measure_columns().join(", "));
