@@ -76,18 +76,18 @@ fn write_feedback_csv(path: &Path, until: Day) -> anyhow::Result<usize> {
     Ok(n)
 }
 
-struct Dataset {
+pub(super) struct Dataset {
     dir: PathBuf,
-    db_url: String,
+    pub db_url: String,
     calls_csv: PathBuf,
     /// The month the dashboard shows: the last whole month of the data.
-    month: Period,
+    pub month: Period,
     import_seconds: Option<f64>,
-    records: String,
+    pub records: String,
 }
 
 /// Generates and imports the organisation, or reuses one generated before with the same size.
-async fn dataset(calls: usize, data: Option<PathBuf>) -> anyhow::Result<Dataset> {
+pub(super) async fn dataset(calls: usize, data: Option<PathBuf>) -> anyhow::Result<Dataset> {
     let kept = super::KeptData::new(data, "dashboard")?;
     let (dir, db_url) = (kept.dir.clone(), kept.db_url());
     let calls_csv = dir.join("calls.csv");

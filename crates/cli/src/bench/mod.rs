@@ -4,6 +4,7 @@
 mod dashboard;
 mod import;
 mod pipeline;
+mod serve;
 mod transcripts;
 
 use anyhow::Context;
@@ -58,6 +59,23 @@ enum Which {
         #[arg(long)]
         only: Option<String>,
     },
+    /// `salescope serve` under load: dashboard requests a second, their latency and the server's
+    /// resident memory, over the dashboard benchmark's organisation.
+    Serve {
+        /// Calls in the year of the organisation (as for `bench dashboard`, whose data it reuses).
+        #[arg(long, default_value_t = 10_000_000)]
+        calls: usize,
+        /// Directory for the generated data, kept and reused between runs (shared with `bench
+        /// dashboard`).
+        #[arg(long)]
+        data: Option<PathBuf>,
+        /// Keep-alive connections sending requests at once.
+        #[arg(long, default_value_t = 32)]
+        connections: usize,
+        /// Length of each measured round.
+        #[arg(long, default_value_t = 10)]
+        seconds: u64,
+    },
     /// Reading transcripts and computing every metric on Chinese text, MB/s on one core, beside
     /// Python jieba's segmentation alone of the same text.
     Transcripts {
@@ -92,6 +110,7 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
         Which::Import { rows } => ("import", import::run(rows, args.runs, &args.postgres_url).await?),
         Which::Dashboard { calls, data } => ("dashboard", dashboard::run(calls, args.runs, data).await?),
         Which::Pipeline { deals, data, only } => ("pipeline", pipeline::run(deals, args.runs, data, only.as_deref()).await?),
+        Which::Serve { calls, data, connections, seconds } => ("serve", serve::run(calls, data, connections, seconds, args.runs).await?),
         Which::Transcripts { megabytes } => ("transcripts", transcripts::run(megabytes, args.runs)?),
     };
     write_section(&args.output, name, &section)?;
