@@ -154,7 +154,10 @@ impl Db {
                     .journal_mode(SqliteJournalMode::Wal)
                     .synchronous(SqliteSynchronous::Normal)
                     .busy_timeout(Duration::from_secs(30))
-                    .pragma("cache_size", "-131072")
+                    // 16 MB of pages per connection keeps a server's memory bounded as the file
+                    // grows; an import's dirty pages beyond it go to the WAL during the transaction
+                    // instead of at its commit, which measured no slower.
+                    .pragma("cache_size", "-16384")
                     .pragma("temp_store", "memory")
                     // Rows cross from the database thread in bigger batches: fewer wake-ups.
                     .row_buffer_size(1024)
