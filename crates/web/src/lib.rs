@@ -16,6 +16,8 @@ mod conversation;
 mod conversation_pages;
 mod error;
 mod kpis;
+mod page_cache;
+pub use page_cache::FRESH_FOR as DASHBOARD_FRESH_FOR;
 mod pages;
 mod pipeline;
 mod plan_pages;
@@ -56,11 +58,12 @@ pub struct AppState {
 }
 
 /// What the server keeps besides the store: failed-login counts, uploads waiting for their
-/// import, and the page templates.
+/// import, the page templates and the dashboards computed in the last seconds.
 struct Shared {
     throttle: auth::LoginThrottle,
     uploads: upload::Uploads,
     templates: minijinja::Environment<'static>,
+    pages: page_cache::PageCache,
 }
 
 impl AppState {
@@ -71,6 +74,7 @@ impl AppState {
                 throttle: auth::LoginThrottle::default(),
                 uploads: upload::Uploads::default(),
                 templates: pages::templates(),
+                pages: page_cache::PageCache::default(),
             }),
         }
     }
@@ -159,6 +163,7 @@ pub fn router(state: AppState) -> Router {
         .merge(pages::routes())
         .layer(axum::middleware::from_fn_with_state(state.clone(), auth::authenticate))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .layer(axum::middleware::from_fn_with_state(state.clone(), page_cache::stale_after_writes))
         .with_state(state)
 }
 

@@ -150,6 +150,7 @@ fn translate(state: &TemplateState, key: &str, args: Kwargs) -> String {
 }
 
 /// A page: its template and what it shows.
+#[derive(Clone)]
 pub(crate) struct Page {
     pub template: &'static str,
     pub title: String,
@@ -356,16 +357,26 @@ struct ScopeQuery {
 }
 
 async fn dashboard(State(state): State<AppState>, Extension(session): Extension<Session>, Query(q): Query<ScopeQuery>) -> Response {
-    let page = dashboard_page(&state, &session, &q).await;
+    let page = cached_dashboard(&state, &session, &q).await;
     render(&state, &session, "/dashboard", page)
 }
 
-async fn dashboard_page(state: &AppState, session: &Session, q: &ScopeQuery) -> ApiResult<Page> {
+/// The dashboard, computed again only when the cached one is stale (see `page_cache`).
+async fn cached_dashboard(state: &AppState, session: &Session, q: &ScopeQuery) -> ApiResult<Page> {
+    let today = today(state, None, session.lang).await?;
+    let viewer = &session.viewer;
+    // Everything the page depends on besides the data: what the account may see (its role, rep
+    // and team), the language, the page asked for and the day.
+    let key =
+        format!("{}|{:?}|{:?}|{}|{:?}|{:?}|{today}", viewer.role.id(), viewer.rep_id, viewer.team, session.lang.code(), q.scope, q.period);
+    state.shared.pages.get_or_compute(key, dashboard_page(state, session, q, today)).await
+}
+
+async fn dashboard_page(state: &AppState, session: &Session, q: &ScopeQuery, today: Day) -> ApiResult<Page> {
     let lang = session.lang;
     let ctx = Context::load(&state.db).await.or_api(lang)?;
     let access = Access::new(session, &ctx, lang);
     let scope = access.scope(q.scope.as_deref().filter(|s| !s.is_empty()), Reach::Aggregates)?;
-    let today = today(state, None, lang).await?;
     let period = period_or(q.period.as_deref(), || Period::month_of(today), lang)?;
     let query = |kpis: &[&str], by| kpi_query(kpis, &scope, period, by, today, lang);
     let headline = kpi_report_with(&state.db, &ctx, &query(&HEADLINE_KPIS, None)).await.or_api(lang)?;

@@ -569,3 +569,28 @@ async fn the_process_routes_serve_the_funnel_pipeline_stuck_deals_volatility_and
     })
     .await;
 }
+
+#[tokio::test]
+async fn the_dashboard_shows_a_write_through_its_server_at_once_and_one_through_another_within_seconds() {
+    each_backend(async |store: &TestDb| {
+        let base = start(store).await;
+        let other_server = {
+            let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+            let address = listener.local_addr().expect("address");
+            tokio::spawn(salescope_web::serve(listener, AppState::new(store.db.clone())));
+            format!("http://{address}")
+        };
+        let dashboard = || async { get(format!("{base}/dashboard?scope=org&period=2024-07")).await.text().await.expect("page") };
+        let rep = |id: &str, team: &str| json!([{"rep_id": id, "name": id, "team": team}]).to_string();
+        post(&format!("{base}/api/v1/ingest/reps"), rep("R1", "销售一部"), "en").await;
+        assert!(dashboard().await.contains("销售一部"));
+
+        post(&format!("{base}/api/v1/ingest/reps"), rep("R2", "销售二部"), "en").await;
+        assert!(dashboard().await.contains("销售二部"), "a write through this server shows on the next page");
+
+        post(&format!("{other_server}/api/v1/ingest/reps"), rep("R3", "销售三部"), "en").await;
+        tokio::time::sleep(salescope_web::DASHBOARD_FRESH_FOR + std::time::Duration::from_millis(200)).await;
+        assert!(dashboard().await.contains("销售三部"), "a write through another server shows within seconds");
+    })
+    .await;
+}
