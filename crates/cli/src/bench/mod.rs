@@ -100,6 +100,8 @@ pub(super) const CALL_COLUMNS: [&str; 12] = [
     "campaign",
 ];
 pub(super) const BENCH_REPS: usize = 500;
+/// Reps per team of the generated organisation: its teams are `Team 1` … `Team 10`.
+pub(super) const REPS_PER_TEAM: usize = 50;
 
 pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
     anyhow::ensure!(args.runs >= 1, "--runs must be at least 1");
@@ -263,7 +265,7 @@ pub(super) fn write_reps_csv(path: &Path) -> anyhow::Result<()> {
     let mut out = std::io::BufWriter::new(std::fs::File::create(path)?);
     writeln!(out, "rep_id,name,team")?;
     for i in 1..=BENCH_REPS {
-        writeln!(out, "R{i:04},Rep {i},Team {}", (i - 1) / 50 + 1)?;
+        writeln!(out, "R{i:04},Rep {i},Team {}", (i - 1) / REPS_PER_TEAM + 1)?;
     }
     out.flush()?;
     Ok(())
@@ -316,7 +318,7 @@ fn write_section(path: &Path, name: &str, body: &str) -> anyhow::Result<()> {
     let block = format!("{begin}\n{}\n{end}", body.trim_end());
     let updated = match (existing.find(&begin), existing.find(&end)) {
         (Some(b), Some(e)) if e > b => format!("{}{block}{}", &existing[..b], &existing[e + end.len()..]),
-        _ => format!("{}\n{block}\n", existing.trim_end()),
+        _ => format!("{}\n\n{block}\n", existing.trim_end()),
     };
     if let Some(parent) = path.parent() {
         std::fs::create_dir_all(parent)?;
