@@ -3,7 +3,6 @@
 use salescope_store::testing::{TestDb, each_backend, temp_dir};
 use std::path::Path;
 use std::process::{Command, Output, Stdio};
-use std::time::Duration;
 
 fn salescope(store: &TestDb, args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_salescope"))
@@ -324,12 +323,23 @@ async fn an_import_killed_midway_leaves_the_store_as_before_and_a_rerun_complete
         assert!(salescope(store, &["import", "calls", &first]).status.success());
         let before = stored_state(store).await;
         // Changes the last 500 stored calls and adds 119,500.
-        let second = write(&dir, "second.csv", calls_csv(500, 120_000, 90).as_bytes());
+        let second_csv = calls_csv(500, 120_000, 90);
+        let second = write(&dir, "second.csv", second_csv.as_bytes());
 
-        // Kill the import later and later, until one is allowed to finish.
-        let mut delay = Duration::from_millis(100);
+        // How long an import of the file takes on this machine, short of its commit: the same
+        // rows and one from an unknown rep, imported strictly, are all written and rolled back.
+        let rejected = format!("{second_csv}C9999999,R999,K1,outbound,2024-02-01 09:00:00,90,105,connected\n");
+        let rejected = write(&dir, "rejected.csv", rejected.as_bytes());
+        let started = std::time::Instant::now();
+        assert_eq!(salescope(store, &["import", "calls", &rejected, "--strict"]).status.code(), Some(3));
+        let uncommitted = started.elapsed();
+        assert_eq!(stored_state(store).await, before, "a strict import that rejects a row stores nothing");
+
+        // Kill imports at a tenth, two tenths … of that time and a little past it, around the
+        // commit; then let one finish.
         let mut after_kills = Vec::new();
-        loop {
+        for tenth in 1..=12 {
+            let delay = uncommitted.mul_f64(f64::from(tenth) / 10.0);
             let mut child = Command::new(env!("CARGO_BIN_EXE_salescope"))
                 .args(["--database-url", &store.url, "import", "calls", &second])
                 .env_remove("SALESCOPE_CONFIG")
@@ -338,23 +348,21 @@ async fn an_import_killed_midway_leaves_the_store_as_before_and_a_rerun_complete
                 .spawn()
                 .expect("salescope starts");
             tokio::time::sleep(delay).await;
-            if let Some(status) = child.try_wait().expect("child status") {
-                assert!(status.success(), "the import that was left alone failed");
-                break;
+            if child.try_wait().expect("child status").is_none() {
+                child.kill().expect("SIGKILL");
             }
-            child.kill().expect("SIGKILL");
             let _ = child.wait();
             after_kills.push((delay, stored_state(store).await));
-            delay = delay.mul_f64(1.25);
         }
+        assert!(salescope(store, &["import", "calls", &second]).status.success());
         let whole = stored_state(store).await;
         assert_eq!(whole.0, 120_500);
         for (delay, state) in &after_kills {
             assert!(state == &before || state == &whole, "an import killed after {delay:?} left part of itself: {} calls", state.0);
         }
         let interrupted = after_kills.iter().filter(|(_, state)| state == &before).count();
-        eprintln!("{} imports killed: {interrupted} before their commit, the rest after it", after_kills.len());
-        assert!(interrupted >= 3, "only {interrupted} imports were killed before they committed");
+        eprintln!("imports killed at tenths of {uncommitted:?}: {interrupted} of 12 before their commit");
+        assert!(interrupted >= 5, "only {interrupted} of 12 imports were killed before they committed");
 
         let out = salescope(store, &["rollup", "--rebuild"]);
         assert!(stdout(&out).contains("identical to the stored totals"), "{}", stdout(&out));

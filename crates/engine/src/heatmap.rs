@@ -43,7 +43,8 @@ pub async fn call_heatmap(db: &Db, ctx: &Context, scope: &Scope, period: &Period
 
 /// The reps of the scope grouped by the runs of consecutive days of the period on which they
 /// belonged to it: usually one run, the whole period, shared by every rep, so that the store sums
-/// their cells in one query.
+/// their cells in one query. Every rep with calls is in the organisation's reps: the import
+/// refuses calls of unknown reps, and reps are never deleted.
 fn days_in_scope<'a>(ctx: &'a Context, scope: &Scope, period: &Period) -> BTreeMap<(Day, Day), Vec<&'a str>> {
     let test = ctx.scope_test(scope);
     let mut runs: BTreeMap<(Day, Day), Vec<&str>> = BTreeMap::new();

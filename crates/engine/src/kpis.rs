@@ -4,6 +4,7 @@
 use crate::Result;
 use crate::context::{Context, sells};
 use crate::data::{Detail, Needs, PeriodData};
+use futures_util::{StreamExt, TryStreamExt};
 use salescope_core::i18n::Lang;
 use salescope_core::kpi::{Direction, KpiDef};
 use salescope_core::period::{Granularity, Period};
@@ -174,6 +175,9 @@ pub async fn kpi_report(db: &Db, query: &KpiQuery) -> Result<KpiReport> {
     kpi_report_with(db, &ctx, query).await
 }
 
+/// Trend buckets read at once: the SQLite pool's connections.
+const TREND_READS_AT_ONCE: usize = 4;
+
 pub async fn kpi_report_with(db: &Db, ctx: &Context, query: &KpiQuery) -> Result<KpiReport> {
     ctx.check_scope(&query.scope)?;
     let kpis: Vec<&KpiDef> = query.kpis.iter().map(|id| ctx.kpi(id)).collect::<Result<_>>()?;
@@ -191,16 +195,19 @@ pub async fn kpi_report_with(db: &Db, ctx: &Context, query: &KpiQuery) -> Result
     let own_last_year = last_year.quantities(ctx, &query.scope);
     let peer_quantities: Vec<_> = peers(ctx, &query.scope, &current).iter().map(|p| current.quantities(ctx, p)).collect();
 
-    // The buckets' reads are independent: side by side, as many at once as the pool has
-    // connections, so a month by day takes a few rounds, not thirty.
-    let trend_data =
-        futures_util::future::try_join_all(query.by.map(|by| period.buckets(by)).unwrap_or_default().into_iter().map(|bucket| {
+    // The buckets' reads are independent: a few side by side, so that a month by day takes a
+    // few rounds on the pool's connections, not thirty, and a long period does not queue
+    // every other request behind its reads.
+    let trend_data: Vec<_> = futures_util::stream::iter(query.by.map(|by| period.buckets(by)).unwrap_or_default())
+        .map(|bucket| {
             let needs = &needs;
             async move {
                 let data = PeriodData::load(db, ctx, bucket, needs, detail).await?;
                 Ok::<_, crate::EngineError>((bucket, data.quantities(ctx, &query.scope)))
             }
-        }))
+        })
+        .buffered(TREND_READS_AT_ONCE)
+        .try_collect()
         .await?;
 
     let values = kpis

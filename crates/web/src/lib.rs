@@ -161,9 +161,10 @@ pub fn router(state: AppState) -> Router {
     router
         .route("/api/v1/openapi.json", get(move || async move { axum::Json(document.as_ref().clone()) }))
         .merge(pages::routes())
+        // Inside `authenticate`: requests it turns away change nothing.
+        .layer(axum::middleware::from_fn_with_state(state.clone(), page_cache::stale_after_writes))
         .layer(axum::middleware::from_fn_with_state(state.clone(), auth::authenticate))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
-        .layer(axum::middleware::from_fn_with_state(state.clone(), page_cache::stale_after_writes))
         .with_state(state)
 }
 

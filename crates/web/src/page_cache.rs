@@ -2,9 +2,9 @@
 //! page with the same access.
 //!
 //! A dashboard at ten million calls takes tens of milliseconds to compute and is opened far more
-//! often than the data changes. Any request through this server that may write (every method
-//! but GET and HEAD) makes every cached page stale when it ends, so a person never sees a page
-//! older than their own change. Writes from outside the process — `salescope import` beside a
+//! often than the data changes. Any signed-in request through this server that may write (every
+//! method but GET and HEAD, unless refused) makes every cached page stale when it ends, so a
+//! person never sees a page older than their own change. Writes from outside the process — `salescope import` beside a
 //! running server, or another server on the same PostgreSQL database — show within
 //! [`FRESH_FOR`].
 
@@ -24,7 +24,11 @@ use tokio::sync::OnceCell;
 pub const FRESH_FOR: Duration = Duration::from_secs(5);
 
 /// Most pages kept; past it, the stale ones go, then all.
-const MOST_PAGES: usize = 1_000;
+const MOST_PAGES: usize = 256;
+
+/// Longest key cached: what a page is asked with comes from the URL; a key longer than any real
+/// scope and period is computed without being kept.
+const LONGEST_KEY: usize = 512;
 
 #[derive(Default)]
 pub(crate) struct PageCache {
@@ -52,9 +56,12 @@ impl Slot {
 impl PageCache {
     /// The page under `key` if it is fresh, or the one `compute` makes (kept when it succeeds).
     pub(crate) async fn get_or_compute<E>(&self, key: String, compute: impl Future<Output = Result<Page, E>>) -> Result<Page, E> {
+        if key.len() > LONGEST_KEY {
+            return compute.await;
+        }
         let writes = self.writes.load(Ordering::Acquire);
         let slot = {
-            let mut pages = self.pages.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+            let mut pages = self.lock();
             match pages.get(&key) {
                 Some(slot) if slot.serves(writes) => Arc::clone(slot),
                 _ => {
@@ -65,13 +72,24 @@ impl PageCache {
                         }
                     }
                     let slot = Arc::new(Slot { started: Instant::now(), writes, page: OnceCell::new() });
-                    pages.insert(key, Arc::clone(&slot));
+                    pages.insert(key.clone(), Arc::clone(&slot));
                     slot
                 }
             }
         };
-        // A failed computation leaves the slot empty: the next request computes again.
-        slot.page.get_or_try_init(|| compute).await.cloned()
+        let page = slot.page.get_or_try_init(|| compute).await.cloned();
+        if page.is_err() {
+            // Not kept: the next request computes again.
+            let mut pages = self.lock();
+            if pages.get(&key).is_some_and(|kept| Arc::ptr_eq(kept, &slot)) {
+                pages.remove(&key);
+            }
+        }
+        page
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, Arc<Slot>>> {
+        self.pages.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
     fn note_write(&self) {
@@ -79,14 +97,30 @@ impl PageCache {
     }
 }
 
-/// Marks every cached page stale after each request that may have written.
+/// Marks every cached page stale after each signed-in request that may have written: when it
+/// ends, unless it was refused, and also when the client leaves before it ends (the change may
+/// have been committed). Signing in and out and choosing a language write nothing a page shows.
 pub(crate) async fn stale_after_writes(State(state): State<AppState>, request: Request, next: Next) -> Response {
-    let may_write = !matches!(*request.method(), Method::GET | Method::HEAD);
+    let writes_data =
+        !matches!(*request.method(), Method::GET | Method::HEAD) && !matches!(request.uri().path(), "/login" | "/logout" | "/language");
+    let mut stale_on_drop = StaleOnDrop { cache: &state.shared.pages, armed: writes_data };
     let response = next.run(request).await;
-    if may_write {
-        state.shared.pages.note_write();
-    }
+    stale_on_drop.armed &= !response.status().is_client_error();
     response
+}
+
+/// Makes the cache stale when dropped, if armed.
+struct StaleOnDrop<'a> {
+    cache: &'a PageCache,
+    armed: bool,
+}
+
+impl Drop for StaleOnDrop<'_> {
+    fn drop(&mut self) {
+        if self.armed {
+            self.cache.note_write();
+        }
+    }
 }
 
 #[cfg(test)]
@@ -137,6 +171,14 @@ mod tests {
         let (a, b) = tokio::join!(cache.get_or_compute("org".into(), compute()), cache.get_or_compute("org".into(), compute()));
         assert_eq!((a.map(|p| p.title), b.map(|p| p.title)), (Ok("once".to_string()), Ok("once".to_string())));
         assert_eq!(computations.load(Ordering::Relaxed), 1);
+    }
+
+    #[tokio::test]
+    async fn an_overlong_key_is_computed_every_time() {
+        let cache = PageCache::default();
+        let key = "x".repeat(LONGEST_KEY + 1);
+        assert_eq!(title(&cache, &key, "first").await, "first");
+        assert_eq!(title(&cache, &key, "second").await, "second");
     }
 
     #[tokio::test]
