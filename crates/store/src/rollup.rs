@@ -196,14 +196,14 @@ impl Db {
         let backend = self.backend();
         let mut out = Vec::new();
         for chunk in reps.chunks(sql::rows_per_statement(1)) {
-            let reps_list = (3..chunk.len() + 3).map(|n| sql::placeholder(backend, n)).collect::<Vec<_>>().join(", ");
             // SQLite numbers `?` in the order they appear: the days come first. PostgreSQL sums
             // BIGINT into NUMERIC: cast back so both backends return integers.
             let text = format!(
                 "SELECT day, hour, CAST(SUM(calls) AS BIGINT), CAST(SUM(connected) AS BIGINT) FROM rollup_rep_hour \
-                 WHERE day >= {} AND day <= {} AND rep_id IN ({reps_list}) GROUP BY day, hour",
+                 WHERE day >= {} AND day <= {} AND rep_id IN {} GROUP BY day, hour",
                 sql::placeholder(backend, 1),
-                sql::placeholder(backend, 2)
+                sql::placeholder(backend, 2),
+                crate::sets::value_tuples_from(backend, 3, chunk.len())
             );
             let rows: Vec<(i64, i64, i64, i64)> = on_pool!(self, pool => {
                 let mut query = sqlx::query_as(&text).bind(first.0 as i64).bind(last.0 as i64);
