@@ -3,6 +3,7 @@
 use crate::progress;
 use anyhow::Context;
 use salescope_core::i18n::Lang;
+use salescope_core::period::Compare;
 use salescope_core::schema::Kind;
 use salescope_demo::{DAILY_REPORT_OVERRIDES, Demo, DemoParams};
 use salescope_import::{ImportOptions, Source};
@@ -160,6 +161,7 @@ async fn set_targets(db: &Db, params: DemoParams, lang: Lang) -> anyhow::Result<
             period: span,
             by: None,
             today: params.until,
+            compare: Compare::ToDate,
             lang,
         };
         let report = kpi_report_with(db, &ctx, &query).await.map_err(&fail)?;

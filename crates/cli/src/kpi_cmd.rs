@@ -5,9 +5,9 @@ use clap::{Args, ValueEnum};
 use salescope_core::format::{format_change, format_value};
 use salescope_core::i18n::Lang;
 use salescope_core::kpi::Unit;
-use salescope_core::period::Granularity;
+use salescope_core::period::{Compare, Granularity};
 use salescope_engine::Context;
-use salescope_engine::kpis::{KpiQuery, KpiReport, kpi_report_with};
+use salescope_engine::kpis::{KpiQuery, KpiReport, kpi_report_with, kpi_sheet};
 use salescope_store::Db;
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
@@ -33,6 +33,10 @@ pub struct KpiArgs {
     /// Add a trend series by day, week or month.
     #[arg(long)]
     by: Option<String>,
+    /// While the period is in progress, compare its days so far with the same days of the
+    /// period before and of last year's (to-date), or with those whole periods (whole).
+    #[arg(long, default_value = "to-date", value_parser = ["to-date", "whole"])]
+    compare: String,
     #[arg(long, value_enum, default_value = "table")]
     format: Format,
     /// List the KPI catalogue instead.
@@ -73,8 +77,7 @@ fn headings(lang: Lang) -> Vec<String> {
         .collect()
 }
 
-fn rows(report: &KpiReport, lang: Lang, for_csv: bool) -> Vec<Vec<String>> {
-    let number = |v: Option<f64>| v.map(|v| format!("{v}")).unwrap_or_default();
+fn rows(report: &KpiReport, lang: Lang) -> Vec<Vec<String>> {
     report
         .values
         .iter()
@@ -83,31 +86,18 @@ fn rows(report: &KpiReport, lang: Lang, for_csv: bool) -> Vec<Vec<String>> {
             let projected = v.pace.as_ref().and_then(|p| p.projected);
             let rank = match (v.rank, v.peers) {
                 (Some(r), Some(n)) => format!("{r}/{n}"),
-                _ => String::new(),
+                _ => "—".into(),
             };
-            if for_csv {
-                vec![
-                    v.kpi.clone(),
-                    number(v.value),
-                    number(v.target),
-                    number(v.attainment),
-                    number(projected),
-                    number(v.change_pct),
-                    number(v.yoy_change_pct),
-                    rank,
-                ]
-            } else {
-                vec![
-                    v.name.clone(),
-                    format_value(v.value, unit, lang),
-                    format_value(v.target, unit, lang),
-                    v.attainment.map(|a| format!("{a:.1}%")).unwrap_or_else(|| "—".into()),
-                    format_value(projected, unit, lang),
-                    format_change(v.change_pct),
-                    format_change(v.yoy_change_pct),
-                    if rank.is_empty() { "—".into() } else { rank },
-                ]
-            }
+            vec![
+                v.name.clone(),
+                format_value(v.value, unit, lang),
+                format_value(v.target, unit, lang),
+                v.attainment.map(|a| format!("{a:.1}%")).unwrap_or_else(|| "—".into()),
+                format_value(projected, unit, lang),
+                format_change(v.change_pct),
+                format_change(v.yoy_change_pct),
+                rank,
+            ]
         })
         .collect()
 }
@@ -151,14 +141,28 @@ pub async fn run(args: KpiArgs, db: &Db, lang: Lang, today: salescope_core::time
         Some(text) => Some(Granularity::parse(text).ok_or_else(|| anyhow::anyhow!("`{text}` is not day, week or month"))?),
         None => None,
     };
-    let query = KpiQuery { kpis, scope: crate::args::scope(&args.scope, lang)?, period, by, today, lang };
+    let compare = Compare::parse(&args.compare).unwrap_or_default();
+    let query = KpiQuery { kpis, scope: crate::args::scope(&args.scope, lang)?, period, by, today, compare, lang };
     let report = kpi_report_with(db, &ctx, &query).await.map_err(crate::args::fail(lang))?;
     match args.format {
         Format::Json => println!("{}", serde_json::to_string_pretty(&report)?),
-        Format::Csv => print!("{}", table::csv(&headings(lang), &rows(&report, lang, true))?),
+        Format::Csv => {
+            use std::io::Write;
+            std::io::stdout().write_all(&salescope_export::to_csv(&kpi_sheet(&report, lang))?)?;
+        }
         Format::Table => {
-            println!("{} · {} ({} – {})", report.scope_name, report.period, report.start, report.end);
-            print!("{}", table::render(&headings(lang), &rows(&report, lang, false)));
+            let through = report.through.as_deref().unwrap_or("—");
+            println!(
+                "{} · {} ({} – {}, {})",
+                report.scope_name,
+                report.period,
+                report.start,
+                report.end,
+                lang.format("kpi.through", &[("day", &through)])
+            );
+            print!("{}", table::render(&headings(lang), &rows(&report, lang)));
+            println!("{}: {}", lang.tr("kpi.previous"), report.previous_note);
+            println!("{}: {}", lang.tr("kpi.last_year"), report.last_year_note);
             if by.is_some() {
                 for v in &report.values {
                     let points: Vec<String> =

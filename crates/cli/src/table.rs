@@ -48,16 +48,6 @@ pub fn render(headings: &[String], rows: &[Vec<String>]) -> String {
     out
 }
 
-/// CSV text of headings and rows.
-pub fn csv(headings: &[String], rows: &[Vec<String>]) -> anyhow::Result<String> {
-    let mut writer = csv::Writer::from_writer(Vec::new());
-    writer.write_record(headings)?;
-    for row in rows {
-        writer.write_record(row)?;
-    }
-    Ok(String::from_utf8(writer.into_inner()?)?)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,6 +1,7 @@
 //! Reporting periods: a day, an ISO week, a month, a quarter, a year, or a range of days — with
 //! the period before (环比) and the same period a year earlier (同比).
 
+use crate::i18n::Lang;
 use crate::time::{Day, days_in_month};
 use chrono::Datelike;
 use std::fmt;
@@ -284,6 +285,145 @@ impl Period {
     }
 }
 
+/// What the value of a period in progress is compared with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum Compare {
+    /// Its days up to today against the same days of the period before and of last year's: "1–9
+    /// Apr vs 1–9 Mar". The default, so that a month opened on the 7th is not set against a
+    /// whole month.
+    #[default]
+    ToDate,
+    /// Its days up to today against the whole period before and last year's whole period.
+    Whole,
+}
+
+impl Compare {
+    pub fn parse(text: &str) -> Option<Compare> {
+        match text.trim().to_ascii_lowercase().as_str() {
+            "to_date" | "to-date" => Some(Compare::ToDate),
+            "whole" => Some(Compare::Whole),
+            _ => None,
+        }
+    }
+
+    pub fn id(self) -> &'static str {
+        match self {
+            Compare::ToDate => "to_date",
+            Compare::Whole => "whole",
+        }
+    }
+}
+
+/// The days a period's value counts on a given day, and the days it is compared with.
+///
+/// A period that has ended counts all its days and is compared with the whole period before
+/// (环比) and the same period a year earlier (同比). A period in progress counts its days up to
+/// and including today — later records do not exist for it — and, compared [`Compare::ToDate`],
+/// is set against the same calendar days of those periods, each cut at its end (30 March against
+/// the whole of February): for 环比 the same offset from the start (the 9th against the 9th, a
+/// week's Monday to Wednesday against the Monday to Wednesday; for a year the same date), for
+/// 同比 the same date a year earlier (for a week the same weekdays of the same ISO week).
+/// Calendar days rather than working days, so a comparison reads as dates a manager can check;
+/// a day is the smallest part, so today counts as a whole day of its own.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Comparison {
+    pub period: Period,
+    /// The days counted: the period, its part up to today, or none before it begins.
+    pub counted: Option<Period>,
+    pub previous: Period,
+    pub last_year: Period,
+    pub compare: Compare,
+}
+
+impl Comparison {
+    pub fn new(period: Period, today: Day, compare: Compare) -> Comparison {
+        let (previous, last_year) = (period.previous(), period.same_last_year());
+        let whole = Comparison { period, counted: Some(period), previous, last_year, compare };
+        if today >= period.end {
+            return whole;
+        }
+        if today < period.start {
+            return Comparison { counted: None, ..whole };
+        }
+        let counted = Period { kind: PeriodKind::Range, start: period.start, end: today };
+        if compare == Compare::Whole {
+            return Comparison { counted: Some(counted), ..whole };
+        }
+        let offset = today.0 - period.start.0;
+        let part = |of: Period, end: Day| Period { kind: PeriodKind::Range, start: of.start, end: end.clamp(of.start, of.end) };
+        let last_year_end = match period.kind {
+            PeriodKind::Week => last_year.start.plus_days(offset),
+            _ => same_date_last_year(today),
+        };
+        // A year's period before is last year: the same date, as for 同比.
+        let previous_end = match period.kind {
+            PeriodKind::Year => same_date_last_year(today),
+            _ => previous.start.plus_days(offset),
+        };
+        Comparison { counted: Some(counted), previous: part(previous, previous_end), last_year: part(last_year, last_year_end), ..whole }
+    }
+
+    /// Whether the period has begun but not ended.
+    pub fn in_progress(&self) -> bool {
+        self.counted.is_some_and(|c| c.end < self.period.end)
+    }
+
+    /// Whether the comparisons set equal parts against each other (false when a period in
+    /// progress is compared with whole periods).
+    pub fn like_with_like(&self) -> bool {
+        !self.in_progress() || self.compare == Compare::ToDate
+    }
+
+    /// "1–9 Apr vs 1–9 Mar" / "4月1日–9日 对比 3月1日–9日" for 环比, and the same for 同比 with years.
+    pub fn notes(&self, lang: Lang) -> (String, String) {
+        let counted = self.counted.unwrap_or(self.period);
+        let across_years = counted.start.ymd().0 != self.previous.start.ymd().0;
+        let note = |other: &Period, with_year: bool| {
+            lang.format(
+                "compare.note",
+                &[
+                    ("now", &day_span(counted.start, counted.end, with_year, lang)),
+                    ("then", &day_span(other.start, other.end, with_year, lang)),
+                ],
+            )
+        };
+        (note(&self.previous, across_years), note(&self.last_year, true))
+    }
+}
+
+/// The same date a year earlier, 28 February for a 29th.
+fn same_date_last_year(day: Day) -> Day {
+    let (y, m, d) = day.ymd();
+    Day::from_ymd(y - 1, m, d.min(days_in_month(y - 1, m))).unwrap_or(day.plus_days(-365))
+}
+
+/// Days as people write them: "1–9 Apr", "28 Mar–3 Apr 2025", "4月1日–9日", "2025年3月28日–4月3日".
+pub fn day_span(start: Day, end: Day, with_year: bool, lang: Lang) -> String {
+    const MONTHS: [&str; 12] = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+    let ((y1, m1, d1), (y2, m2, d2)) = (start.ymd(), end.ymd());
+    let month = |m: u32| MONTHS[(m as usize + 11) % 12];
+    match lang {
+        Lang::En => {
+            let year = |y: i32| if with_year { format!(" {y}") } else { String::new() };
+            match (start == end, y1 == y2, m1 == m2) {
+                (true, _, _) => format!("{d1} {}{}", month(m1), year(y1)),
+                (false, true, true) => format!("{d1}–{d2} {}{}", month(m1), year(y1)),
+                (false, true, false) => format!("{d1} {}–{d2} {}{}", month(m1), month(m2), year(y1)),
+                (false, false, _) => format!("{d1} {} {y1}–{d2} {} {y2}", month(m1), month(m2)),
+            }
+        }
+        Lang::ZhCn => {
+            let year = |y: i32| if with_year { format!("{y}年") } else { String::new() };
+            match (start == end, y1 == y2, m1 == m2) {
+                (true, _, _) => format!("{}{m1}月{d1}日", year(y1)),
+                (false, true, true) => format!("{}{m1}月{d1}日–{d2}日", year(y1)),
+                (false, true, false) => format!("{}{m1}月{d1}日–{m2}月{d2}日", year(y1)),
+                (false, false, _) => format!("{y1}年{m1}月{d1}日–{y2}年{m2}月{d2}日"),
+            }
+        }
+    }
+}
+
 impl fmt::Display for Period {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.label())
@@ -383,6 +523,83 @@ mod tests {
             assert_eq!(p(&p(text).label()), p(text));
         }
         assert_eq!(month_of_index(month_index(2024, 7)), (2024, 7));
+    }
+
+    fn day(text: &str) -> Day {
+        crate::time::parse_date(text, &Default::default()).unwrap_or_else(|| panic!("{text}"))
+    }
+
+    fn spans(c: &Comparison) -> (Option<String>, String, String) {
+        (c.counted.map(span), span(c.previous), span(c.last_year))
+    }
+
+    #[test]
+    fn a_month_in_progress_is_compared_day_for_day() {
+        // On 9 April: 1–9 April against 1–9 March and 1–9 April a year earlier.
+        let c = Comparison::new(p("2025-04"), day("2025-04-09"), Compare::ToDate);
+        assert_eq!(spans(&c), (Some("2025-04-01..2025-04-09".into()), "2025-03-01..2025-03-09".into(), "2024-04-01..2024-04-09".into()));
+        assert!(c.in_progress() && c.like_with_like());
+        assert_eq!(c.notes(Lang::En), ("1–9 Apr vs 1–9 Mar".into(), "1–9 Apr 2025 vs 1–9 Apr 2024".into()));
+        assert_eq!(c.notes(Lang::ZhCn).0, "4月1日–9日 对比 3月1日–9日");
+        // On the 1st, one day against one day.
+        let first = Comparison::new(p("2025-04"), day("2025-04-01"), Compare::ToDate);
+        assert_eq!(span(first.previous), "2025-03-01..2025-03-01");
+    }
+
+    #[test]
+    fn a_longer_month_to_date_is_cut_at_the_end_of_a_shorter_one() {
+        // 1–30 March against the whole of February (28 days in 2025), and 29 February 2024
+        // against 28 February 2023 a year on.
+        let c = Comparison::new(p("2025-03"), day("2025-03-30"), Compare::ToDate);
+        assert_eq!(span(c.previous), "2025-02-01..2025-02-28");
+        let leap = Comparison::new(p("2024-02"), day("2024-02-29"), Compare::ToDate);
+        assert_eq!(leap.counted.map(span).as_deref(), Some("2024-02-01..2024-02-29"));
+        assert_eq!(span(leap.last_year), "2023-02-01..2023-02-28");
+    }
+
+    #[test]
+    fn weeks_quarters_years_and_ranges_in_progress_compare_the_same_part() {
+        // Wednesday of ISO week 2025-W14 (Mon 31 March): Monday to Wednesday of the week before,
+        // and of 2024-W14 (Mon 1 April 2024), though the week spans two months.
+        let week = Comparison::new(p("2025-W14"), day("2025-04-02"), Compare::ToDate);
+        assert_eq!(spans(&week), (Some("2025-03-31..2025-04-02".into()), "2025-03-24..2025-03-26".into(), "2024-04-01..2024-04-03".into()));
+        assert_eq!(week.notes(Lang::En).0, "31 Mar–2 Apr vs 24–26 Mar");
+        // 15 May is day 45 of Q2: 1 January + 44 days = 14 February.
+        let quarter = Comparison::new(p("2025-Q2"), day("2025-05-15"), Compare::ToDate);
+        assert_eq!((span(quarter.previous), span(quarter.last_year)), ("2025-01-01..2025-02-14".into(), "2024-04-01..2024-05-15".into()));
+        let year = Comparison::new(p("2025"), day("2025-03-01"), Compare::ToDate);
+        assert_eq!((span(year.previous), span(year.last_year)), ("2024-01-01..2024-03-01".into(), "2024-01-01..2024-03-01".into()));
+        let range = Comparison::new(p("2025-04-01..2025-04-10"), day("2025-04-03"), Compare::ToDate);
+        assert_eq!(span(range.previous), "2025-03-22..2025-03-24");
+    }
+
+    #[test]
+    fn ended_and_future_periods_and_whole_comparisons() {
+        let ended = Comparison::new(p("2025-03"), day("2025-04-09"), Compare::ToDate);
+        assert_eq!(
+            spans(&ended),
+            (Some("2025-03-01..2025-03-31".into()), "2025-02-01..2025-02-28".into(), "2024-03-01..2024-03-31".into())
+        );
+        assert!(!ended.in_progress() && ended.like_with_like());
+        // A month opened on its last day has ended for a day's resolution.
+        assert!(!Comparison::new(p("2025-04"), day("2025-04-30"), Compare::ToDate).in_progress());
+        let future = Comparison::new(p("2025-05"), day("2025-04-09"), Compare::ToDate);
+        assert_eq!(future.counted, None);
+        // Asked for, a month to date against the whole month before: honest only when said.
+        let whole = Comparison::new(p("2025-04"), day("2025-04-09"), Compare::Whole);
+        assert_eq!(
+            spans(&whole),
+            (Some("2025-04-01..2025-04-09".into()), "2025-03-01..2025-03-31".into(), "2024-04-01..2024-04-30".into())
+        );
+        assert!(!whole.like_with_like());
+        assert_eq!(whole.notes(Lang::En).0, "1–9 Apr vs 1–31 Mar");
+    }
+
+    #[test]
+    fn day_spans_read_as_dates() {
+        assert_eq!(day_span(day("2024-12-30"), day("2025-01-05"), false, Lang::En), "30 Dec 2024–5 Jan 2025");
+        assert_eq!(day_span(day("2025-03-28"), day("2025-04-03"), true, Lang::ZhCn), "2025年3月28日–4月3日");
+        assert_eq!(day_span(day("2025-04-09"), day("2025-04-09"), false, Lang::ZhCn), "4月9日");
     }
 
     #[test]

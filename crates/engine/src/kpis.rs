@@ -7,11 +7,11 @@ use crate::data::{Detail, Needs, PeriodData};
 use futures_util::{StreamExt, TryStreamExt};
 use salescope_core::i18n::Lang;
 use salescope_core::kpi::{Direction, KpiDef};
-use salescope_core::period::{Granularity, Period};
+use salescope_core::period::{Compare, Comparison, Granularity, Period};
 use salescope_core::scope::Scope;
 use salescope_core::sheet::{Cell, CellKind, Sheet, SheetRow};
 use salescope_core::time::Day;
-use salescope_store::Db;
+use salescope_store::{Db, RepInfo};
 use serde::Serialize;
 
 /// The KPIs a sales manager's dashboard opens with.
@@ -38,8 +38,10 @@ pub struct KpiQuery {
     pub scope: Scope,
     pub period: Period,
     pub by: Option<Granularity>,
-    /// The organisation's today, for pace.
+    /// The organisation's today: the last day counted, and where pace stands.
     pub today: Day,
+    /// What a period in progress is compared with.
+    pub compare: Compare,
     pub lang: Lang,
 }
 
@@ -47,7 +49,8 @@ pub struct KpiQuery {
 pub struct Pace {
     pub working_days: i64,
     pub elapsed_working_days: i64,
-    /// The value the period ends with at the current run rate.
+    /// The value the period ends with at the current run rate — a whole number for counts — or,
+    /// for rates and averages, which have no run rate, the value to date.
     pub projected: Option<f64>,
     /// The projected value against the target, in %.
     pub projected_attainment: Option<f64>,
@@ -67,17 +70,21 @@ pub struct KpiValue {
     pub name: String,
     pub unit: &'static str,
     pub direction: &'static str,
+    /// The value over the days counted (up to today in a period in progress).
     pub value: Option<f64>,
+    /// The target of the whole period.
     pub target: Option<f64>,
     /// Value against target in % (for lower-is-better KPIs, target against value).
     pub attainment: Option<f64>,
     pub pace: Option<Pace>,
+    /// The days the value is compared with for 环比: the previous period, or its same part.
     pub previous_period: String,
     pub previous: Option<f64>,
     /// value − previous.
     pub change: Option<f64>,
     /// Change relative to the previous value, in % (环比).
     pub change_pct: Option<f64>,
+    /// The days the value is compared with for 同比.
     pub last_year_period: String,
     pub last_year: Option<f64>,
     pub yoy_change: Option<f64>,
@@ -98,6 +105,18 @@ pub struct KpiReport {
     pub period: String,
     pub start: String,
     pub end: String,
+    /// The last day counted: `end`, or today while the period is in progress; none before the
+    /// period begins.
+    pub through: Option<String>,
+    pub in_progress: bool,
+    /// `to_date` or `whole`: what a period in progress is compared with.
+    pub compare: &'static str,
+    /// Whether the comparisons set equal parts against each other.
+    pub like_with_like: bool,
+    /// What 环比 compares, as dates: "1–9 Apr vs 1–9 Mar".
+    pub previous_note: String,
+    /// What 同比 compares: "1–9 Apr 2025 vs 1–9 Apr 2024".
+    pub last_year_note: String,
     pub by: Option<&'static str>,
     pub values: Vec<KpiValue>,
 }
@@ -138,18 +157,24 @@ pub fn scope_name(ctx: &Context, scope: &Scope, lang: Lang) -> String {
     }
 }
 
-/// Peers of a scope, for ranking: reps who sell and have data (for a rep), sibling teams (for a
-/// team); none for the organisation.
-fn peers(ctx: &Context, scope: &Scope, data: &PeriodData) -> Vec<Scope> {
+/// Peers of a scope, for ranking: reps who sell, have data and were employed on every day
+/// counted (for a rep: a rep hired within the days counted has no rank among those who had all
+/// of them), sibling teams (for a team); none for the organisation.
+fn peers(ctx: &Context, scope: &Scope, data: &PeriodData, counted: &Period) -> Vec<Scope> {
     match scope {
         Scope::Org => Vec::new(),
-        Scope::Rep(own) => ctx
-            .structure
-            .reps
-            .iter()
-            .filter(|r| sells(&r.role) && (data.rep_has_data(&r.rep_id) || r.rep_id == *own))
-            .map(|r| Scope::Rep(r.rep_id.clone()))
-            .collect(),
+        Scope::Rep(own) => {
+            let employed = |r: &RepInfo| r.hire_date.is_none_or(|hired| hired <= counted.start);
+            if ctx.rep(own).is_some_and(|r| !employed(r)) {
+                return Vec::new();
+            }
+            ctx.structure
+                .reps
+                .iter()
+                .filter(|r| sells(&r.role) && employed(r) && (data.rep_has_data(&r.rep_id) || r.rep_id == *own))
+                .map(|r| Scope::Rep(r.rep_id.clone()))
+                .collect()
+        }
         Scope::Team(team) => ctx.tree.siblings(team).into_iter().map(Scope::Team).collect(),
     }
 }
@@ -160,13 +185,22 @@ pub(crate) fn pace(ctx: &Context, kpi: &KpiDef, period: &Period, today: Day, val
     }
     let working_days = ctx.calendar.working_days(period.start, period.end);
     let elapsed = ctx.calendar.working_days(period.start, today);
-    let projected = if kpi.is_additive() { value.filter(|_| elapsed > 0).map(|v| v * working_days as f64 / elapsed as f64) } else { value };
     Some(Pace {
         working_days,
         elapsed_working_days: elapsed,
-        projected,
-        projected_attainment: attainment(kpi.direction, projected, target),
+        projected: projected(kpi, value, working_days, elapsed),
+        projected_attainment: attainment(kpi.direction, projected(kpi, value, working_days, elapsed), target),
     })
+}
+
+/// Where a KPI ends the period at its run rate. Only sums over days have a run rate, and a count
+/// ends as a whole number of things; a rate or an average projects as it stands.
+fn projected(kpi: &KpiDef, value: Option<f64>, working_days: i64, elapsed: i64) -> Option<f64> {
+    if !kpi.is_additive() {
+        return value;
+    }
+    let run_rate = value.filter(|_| elapsed > 0)? * working_days as f64 / elapsed as f64;
+    Some(if kpi.unit == salescope_core::kpi::Unit::Count { run_rate.round() } else { run_rate })
 }
 
 /// Computes the report of a query.
@@ -183,28 +217,40 @@ pub async fn kpi_report_with(db: &Db, ctx: &Context, query: &KpiQuery) -> Result
     let kpis: Vec<&KpiDef> = query.kpis.iter().map(|id| ctx.kpi(id)).collect::<Result<_>>()?;
     let needs = Needs::of(kpis.iter().copied());
     let period = query.period;
-    let (previous_period, last_year_period) = (period.previous(), period.same_last_year());
+    let comparison = Comparison::new(period, query.today, query.compare);
     let detail = if query.scope == Scope::Org { Detail::Organisation } else { Detail::PerRep };
-    let (current, previous, last_year) = tokio::try_join!(
-        PeriodData::load(db, ctx, period, &needs, detail),
-        PeriodData::load(db, ctx, previous_period, &needs, detail),
-        PeriodData::load(db, ctx, last_year_period, &needs, detail),
-    )?;
-    let own = current.quantities(ctx, &query.scope);
-    let own_previous = previous.quantities(ctx, &query.scope);
-    let own_last_year = last_year.quantities(ctx, &query.scope);
-    let peer_quantities: Vec<_> = peers(ctx, &query.scope, &current).iter().map(|p| current.quantities(ctx, p)).collect();
+    // Records after today do not exist for this computation: a period in progress counts its
+    // days so far, and one that has not begun has no value yet.
+    let load = |days: Option<Period>| {
+        let needs = &needs;
+        async move {
+            match days {
+                Some(days) => Ok::<_, crate::EngineError>(Some(PeriodData::load(db, ctx, days, needs, detail).await?)),
+                None => Ok(None),
+            }
+        }
+    };
+    let (current, previous, last_year) =
+        tokio::try_join!(load(comparison.counted), load(Some(comparison.previous)), load(Some(comparison.last_year)))?;
+    let quantities = |data: &Option<PeriodData>, scope: &Scope| data.as_ref().map(|d| d.quantities(ctx, scope));
+    let own = quantities(&current, &query.scope);
+    let own_previous = quantities(&previous, &query.scope);
+    let own_last_year = quantities(&last_year, &query.scope);
+    let peer_quantities: Vec<_> = match (&current, comparison.counted) {
+        (Some(data), Some(counted)) => peers(ctx, &query.scope, data, &counted).iter().map(|p| data.quantities(ctx, p)).collect(),
+        _ => Vec::new(),
+    };
 
     // The buckets' reads are independent: a few side by side, so that a month by day takes a
     // few rounds on the pool's connections, not thirty, and a long period does not queue
-    // every other request behind its reads.
-    let trend_data: Vec<_> = futures_util::stream::iter(query.by.map(|by| period.buckets(by)).unwrap_or_default())
+    // every other request behind its reads. A bucket after today has no value yet.
+    let buckets = query.by.map(|by| period.buckets(by)).unwrap_or_default();
+    let trend_data: Vec<_> = futures_util::stream::iter(buckets)
         .map(|bucket| {
-            let needs = &needs;
-            async move {
-                let data = PeriodData::load(db, ctx, bucket, needs, detail).await?;
-                Ok::<_, crate::EngineError>((bucket, data.quantities(ctx, &query.scope)))
-            }
+            let counted = (bucket.start <= query.today)
+                .then(|| if bucket.end <= query.today { bucket } else { Period { end: query.today, ..bucket } });
+            let load = &load;
+            async move { Ok::<_, crate::EngineError>((bucket, quantities(&load(counted).await?, &query.scope))) }
         })
         .buffered(TREND_READS_AT_ONCE)
         .try_collect()
@@ -213,15 +259,15 @@ pub async fn kpi_report_with(db: &Db, ctx: &Context, query: &KpiQuery) -> Result
     let values = kpis
         .iter()
         .map(|kpi| {
-            let value = own.evaluate(kpi);
+            let value = own.as_ref().and_then(|q| q.evaluate(kpi));
             let target = ctx.target(kpi, &query.scope, &period);
-            let previous = own_previous.evaluate(kpi);
-            let last_year = own_last_year.evaluate(kpi);
+            let previous = own_previous.as_ref().and_then(|q| q.evaluate(kpi));
+            let last_year = own_last_year.as_ref().and_then(|q| q.evaluate(kpi));
             let (change, change_pct) = relative_change(value, previous);
             let (yoy_change, yoy_change_pct) = relative_change(value, last_year);
             let peer_values: Vec<f64> = peer_quantities.iter().filter_map(|q| q.evaluate(kpi)).collect();
             let (rank, peers, percentile) =
-                if matches!(query.scope, Scope::Org) { (None, None, None) } else { rank(kpi.direction, value, &peer_values) };
+                if peer_quantities.is_empty() { (None, None, None) } else { rank(kpi.direction, value, &peer_values) };
             KpiValue {
                 kpi: kpi.id.clone(),
                 name: kpi.name(query.lang).to_string(),
@@ -231,11 +277,11 @@ pub async fn kpi_report_with(db: &Db, ctx: &Context, query: &KpiQuery) -> Result
                 target,
                 attainment: attainment(kpi.direction, value, target),
                 pace: pace(ctx, kpi, &period, query.today, value, target),
-                previous_period: previous_period.label(),
+                previous_period: comparison.previous.label(),
                 previous,
                 change,
                 change_pct,
-                last_year_period: last_year_period.label(),
+                last_year_period: comparison.last_year.label(),
                 last_year,
                 yoy_change,
                 yoy_change_pct,
@@ -248,18 +294,25 @@ pub async fn kpi_report_with(db: &Db, ctx: &Context, query: &KpiQuery) -> Result
                         period: bucket.label(),
                         start: bucket.start.to_string(),
                         end: bucket.end.to_string(),
-                        value: q.evaluate(kpi),
+                        value: q.as_ref().and_then(|q| q.evaluate(kpi)),
                     })
                     .collect(),
             }
         })
         .collect();
+    let (previous_note, last_year_note) = comparison.notes(query.lang);
     Ok(KpiReport {
         scope: query.scope.label(),
         scope_name: scope_name(ctx, &query.scope, query.lang),
         period: period.label(),
         start: period.start.to_string(),
         end: period.end.to_string(),
+        through: comparison.counted.map(|c| c.end.to_string()),
+        in_progress: comparison.in_progress(),
+        compare: query.compare.id(),
+        like_with_like: comparison.like_with_like(),
+        previous_note,
+        last_year_note,
         by: query.by.map(|b| match b {
             Granularity::Day => "day",
             Granularity::Week => "week",
@@ -285,8 +338,10 @@ pub fn kpi_sheet(report: &KpiReport, lang: Lang) -> Sheet {
             ("attainment", Percent),
             ("previous", Number),
             ("change_pct", Percent),
+            ("previous_days", Text),
             ("last_year", Number),
             ("yoy_change_pct", Percent),
+            ("last_year_days", Text),
             ("rank", Text),
         ],
         lang,
@@ -297,7 +352,7 @@ pub fn kpi_sheet(report: &KpiReport, lang: Lang) -> Sheet {
             let mut cells =
                 vec![Cell::text(point.period.clone()), Cell::text(v.kpi.clone()), Cell::text(v.name.clone()), Cell::text(v.unit)];
             cells.push(Cell::number(point.value));
-            cells.extend(std::iter::repeat_n(Cell::Empty, 7));
+            cells.extend(std::iter::repeat_n(Cell::Empty, 9));
             rows.push(SheetRow { scope: report.scope.clone(), period: point.period.clone(), cells });
         }
         let rank = match (v.rank, v.peers) {
@@ -317,8 +372,10 @@ pub fn kpi_sheet(report: &KpiReport, lang: Lang) -> Sheet {
                 Cell::number(v.attainment),
                 Cell::number(v.previous),
                 Cell::number(v.change_pct),
+                Cell::text(report.previous_note.clone()),
                 Cell::number(v.last_year),
                 Cell::number(v.yoy_change_pct),
+                Cell::text(report.last_year_note.clone()),
                 Cell::text(rank),
             ],
         });

@@ -9,7 +9,7 @@ use crate::{EngineError, Result};
 use salescope_core::fxhash::FxHashMap;
 use salescope_core::i18n::Lang;
 use salescope_core::kpi::KpiDef;
-use salescope_core::period::{Period, PeriodKind};
+use salescope_core::period::{Compare, Comparison, Period, PeriodKind, day_span};
 use salescope_core::records::DailyReport;
 use salescope_core::scope::Scope;
 use salescope_core::sheet::{Cell, CellKind, Sheet, SheetColumn, SheetRow};
@@ -160,7 +160,7 @@ pub async fn review_sheet(
     let columns = kind.sheet_columns(lang);
     let rows = match kind {
         SheetKind::Daily => daily_rows(db, ctx, scope, &row_periods, today, &notes, lang).await?,
-        SheetKind::Weekly | SheetKind::Monthly => summary_rows(db, ctx, kind, scope, &row_periods, &notes, lang).await?,
+        SheetKind::Weekly | SheetKind::Monthly => summary_rows(db, ctx, kind, scope, &row_periods, today, &notes, lang).await?,
     };
     Ok(Sheet {
         id: kind.id(),
@@ -261,8 +261,19 @@ fn row_scopes(ctx: &Context, scope: &Scope, period: &Period) -> Vec<(Scope, Opti
     scopes
 }
 
-/// The week or month as its row shows it: `2024年第28周` / `2024-W28`, `2024-07`.
-fn period_cell(period: &Period, lang: Lang) -> String {
+/// The week or month as its row shows it: `2024年第28周` / `2024-W28`, `2024-07`, and while it is
+/// in progress the last day counted: `2024-07 (to 9 Jul)`.
+fn period_cell(comparison: &Comparison, lang: Lang) -> String {
+    let label = period_name(&comparison.period, lang);
+    match comparison.counted.filter(|_| comparison.in_progress()) {
+        Some(counted) => {
+            lang.format("sheet.period_to_date", &[("period", &label), ("day", &day_span(counted.end, counted.end, false, lang))])
+        }
+        None => label,
+    }
+}
+
+fn period_name(period: &Period, lang: Lang) -> String {
     match (period.kind, lang) {
         (PeriodKind::Week, Lang::ZhCn) => {
             let label = period.label();
@@ -280,12 +291,17 @@ async fn summary_rows(
     kind: SheetKind,
     scope: &Scope,
     periods: &[Period],
+    today: Day,
     notes: &Notes,
     lang: Lang,
 ) -> Result<Vec<SheetRow>> {
     let revenue = ctx.kpi(SHEET_KPI)?;
     let mut rows = Vec::new();
     for period in periods {
+        // A week or month in progress counts its days so far, one to come has no actual yet, and
+        // the weekly growth sets the days counted against the same days of the week before.
+        let comparison = Comparison::new(*period, today, Compare::ToDate);
+
         let scopes = row_scopes(ctx, scope, period);
         let scope_list: Vec<Scope> = scopes.iter().map(|(s, _)| s.clone()).collect();
         let indicators: Vec<Vec<&KpiDef>> = scope_list.iter().map(|s| key_indicators(ctx, s, period)).collect();
@@ -295,9 +311,21 @@ async fn summary_rows(
                 kpis.push(def);
             }
         }
-        let (now, before) = tokio::try_join!(values_of(db, ctx, &kpis, &scope_list, *period), async {
-            if kind == SheetKind::Weekly { values_of(db, ctx, &[revenue], &scope_list, period.previous()).await } else { Ok(Vec::new()) }
-        })?;
+        let (now, before) = tokio::try_join!(
+            async {
+                match comparison.counted {
+                    Some(counted) => values_of(db, ctx, &kpis, &scope_list, counted).await,
+                    None => Ok(vec![vec![None; kpis.len()]; scope_list.len()]),
+                }
+            },
+            async {
+                if kind == SheetKind::Weekly {
+                    values_of(db, ctx, &[revenue], &scope_list, comparison.previous).await
+                } else {
+                    Ok(Vec::new())
+                }
+            }
+        )?;
         for (i, (row_scope, rep)) in scopes.iter().enumerate() {
             let value_of = |id: &str| kpis.iter().position(|k| k.id == id).and_then(|p| now[i][p]);
             let actual = now[i][0];
@@ -311,7 +339,7 @@ async fn summary_rows(
                 (None, Scope::Team(team)) => (String::new(), ctx.tree.parent(team).unwrap_or_default().to_string()),
                 (None, _) => (String::new(), String::new()),
             };
-            let mut cells = vec![Cell::text(period_cell(period, lang)), Cell::text(name), Cell::number(target), Cell::number(actual)];
+            let mut cells = vec![Cell::text(period_cell(&comparison, lang)), Cell::text(name), Cell::number(target), Cell::number(actual)];
             cells.push(Cell::number(attainment(revenue.direction, actual, target)));
             if kind == SheetKind::Weekly {
                 let previous = before.get(i).and_then(|v| v[0]);

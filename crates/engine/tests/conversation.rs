@@ -172,6 +172,7 @@ async fn behaviour_metrics_are_kpis_averaged_over_the_calls_of_a_scope() {
                 period: Period::parse("2024-07").expect("period"),
                 by: None,
                 today: day(7, 31),
+                compare: Default::default(),
                 lang: Lang::En,
             };
             kpi_report_with(db, &ctx, &query).await.expect("report").values[0].value

@@ -24,6 +24,9 @@ pub struct KpiParams {
     scope: Option<String>,
     period: Option<String>,
     by: Option<String>,
+    /// While the period is in progress, compare its days so far with the same days of the
+    /// period before and last year's (`to_date`, the default) or with those whole periods (`whole`).
+    compare: Option<String>,
     /// Compute as of this date instead of today (pace, default period).
     today: Option<String>,
     lang: Option<String>,
@@ -68,7 +71,8 @@ pub async fn values(
         }
         _ => ctx.catalogue.iter().map(|k| k.id.clone()).collect(),
     };
-    let query = KpiQuery { kpis, scope, period, by, today, lang };
+    let compare = crate::request::compare(params.compare.as_deref(), lang)?;
+    let query = KpiQuery { kpis, scope, period, by, today, compare, lang };
     let report = kpi_report_with(&state.db, &ctx, &query).await.or_api(lang)?;
     if format == OutputFormat::Json {
         return Ok(Json(report).into_response());

@@ -18,7 +18,7 @@ use salescope_core::access::{Permission, Reach, Role};
 use salescope_core::format::{format_change, format_value};
 use salescope_core::i18n::Lang;
 use salescope_core::kpi::Unit;
-use salescope_core::period::{Granularity, Period};
+use salescope_core::period::{Compare, Granularity, Period};
 use salescope_core::schema::Kind;
 use salescope_core::scope::Scope;
 use salescope_core::time::Day;
@@ -402,6 +402,7 @@ async fn dashboard_page(state: &AppState, session: &Session, q: &ScopeQuery, tod
             "scope_name": headline.scope_name,
             "period": period.label(),
             "kpis": kpi_rows(&headline, lang),
+            "comparison": ComparisonNote::of(&headline, lang),
             "trend": trend_chart(&trend),
             "leaderboard": board,
             "alerts": alerts,
@@ -414,7 +415,7 @@ async fn dashboard_page(state: &AppState, session: &Session, q: &ScopeQuery, tod
 }
 
 fn kpi_query(kpis: &[&str], scope: &Scope, period: Period, by: Option<Granularity>, today: Day, lang: Lang) -> KpiQuery {
-    KpiQuery { kpis: kpis.iter().map(|k| k.to_string()).collect(), scope: scope.clone(), period, by, today, lang }
+    KpiQuery { kpis: kpis.iter().map(|k| k.to_string()).collect(), scope: scope.clone(), period, by, today, compare: Compare::ToDate, lang }
 }
 
 /// A KPI value as the tables show it, formatted for the page's language.
@@ -431,6 +432,29 @@ struct KpiRow {
     change: String,
     yoy: String,
     rank: String,
+}
+
+/// What the KPI table's 环比 and 同比 compare, as dates, shown under the table: a period in
+/// progress says how far it counts and whether it is set against equal parts.
+#[derive(Serialize)]
+struct ComparisonNote {
+    previous: String,
+    last_year: String,
+    /// "counted through 2025-04-09" while the period is in progress.
+    through: Option<String>,
+    /// Set when a period in progress is compared with whole periods.
+    part_vs_whole: Option<String>,
+}
+
+impl ComparisonNote {
+    fn of(report: &KpiReport, lang: Lang) -> ComparisonNote {
+        ComparisonNote {
+            previous: report.previous_note.clone(),
+            last_year: report.last_year_note.clone(),
+            through: report.through.as_ref().filter(|_| report.in_progress).map(|day| lang.format("kpi.through", &[("day", day)])),
+            part_vs_whole: (!report.like_with_like).then(|| lang.tr("compare.part_vs_whole").to_string()),
+        }
+    }
 }
 
 fn kpi_rows(report: &KpiReport, lang: Lang) -> Vec<KpiRow> {
@@ -611,8 +635,10 @@ async fn explore_page(state: &AppState, session: &Session, query: Option<&str>) 
     let by_text = param("by").unwrap_or_else(|| "day".into());
     let by = Granularity::parse(&by_text)
         .ok_or_else(|| ApiError::bad_request("bad_granularity", lang.format("error.bad_granularity", &[("by", &by_text)])))?;
+    let compare = crate::request::compare(param("compare").as_deref(), lang)?;
     let chosen: Vec<&str> = kpis.iter().map(String::as_str).collect();
-    let report = kpi_report_with(&state.db, &ctx, &kpi_query(&chosen, &scope, period, Some(by), today, lang)).await.or_api(lang)?;
+    let query = KpiQuery { compare, ..kpi_query(&chosen, &scope, period, Some(by), today, lang) };
+    let report = kpi_report_with(&state.db, &ctx, &query).await.or_api(lang)?;
     let charts: Vec<serde_json::Value> = report
         .values
         .iter()
@@ -627,11 +653,12 @@ async fn explore_page(state: &AppState, session: &Session, query: Option<&str>) 
         .map(|k| json!({"id": k.id, "name": k.name(lang), "group": lang.tr(&format!("kpi.group.{}", k.group.id())), "chosen": kpis.contains(&k.id)}))
         .collect();
     let export = format!(
-        "/api/v1/kpis?kpi={}&scope={}&period={}&by={}&lang={}",
+        "/api/v1/kpis?kpi={}&scope={}&period={}&by={}&compare={}&lang={}",
         percent_encode(&kpis.join(",")),
         percent_encode(&scope.label()),
         period.label(),
         by_text,
+        compare.id(),
         lang.code()
     );
     Ok(Page {
@@ -639,6 +666,7 @@ async fn explore_page(state: &AppState, session: &Session, query: Option<&str>) 
         title: lang.tr("explore.title").to_string(),
         data: json!({
             "kpis": kpi_rows(&report, lang),
+            "comparison": ComparisonNote::of(&report, lang),
             "charts": charts,
             "catalogue": catalogue,
             "scopes": visible_scopes(&ctx, &access, &scope),
@@ -646,6 +674,7 @@ async fn explore_page(state: &AppState, session: &Session, query: Option<&str>) 
             "scope_name": report.scope_name,
             "period": period.label(),
             "by": by_text,
+            "compare": compare.id(),
             "csv": format!("{export}&format=csv"),
             "xlsx": format!("{export}&format=xlsx"),
         }),
@@ -729,6 +758,7 @@ async fn rep_page_data(state: &AppState, session: &Session, rep_id: &str, q: &Sc
             "team_href": team.as_ref().filter(|t| access.sees(&Scope::Team((*t).clone()), Reach::Aggregates)).map(|t| format!("/dashboard?scope={}", auth::percent_encode(&format!("team:{t}")))),
             "period": period.label(),
             "kpis": kpi_rows(&report, lang),
+            "comparison": ComparisonNote::of(&report, lang),
             "trend": trend_chart(&trend),
             "history": history,
             "tracking": tracking,

@@ -13,7 +13,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use salescope_core::access::{Permission, Reach, Role};
 use salescope_core::format::format_value;
 use salescope_core::kpi::Unit;
-use salescope_core::period::{Period, PeriodKind};
+use salescope_core::period::{Compare, Period, PeriodKind};
 use salescope_core::scope::Scope;
 use salescope_engine::Context;
 use salescope_engine::kpis::{KpiQuery, kpi_report_with};
@@ -53,7 +53,7 @@ async fn targets_page(state: &AppState, session: &Session, period: Option<&str>,
     }
     let mut rows = Vec::new();
     for (scope, kpis) in by_scope {
-        let query = KpiQuery { kpis, scope: scope.clone(), period, by: None, today, lang };
+        let query = KpiQuery { kpis, scope: scope.clone(), period, by: None, today, compare: Compare::ToDate, lang };
         let report = kpi_report_with(&state.db, &ctx, &query).await.or_api(lang)?;
         for v in report.values {
             let unit = Unit::from_id(v.unit).unwrap_or(Unit::Count);

@@ -7,7 +7,7 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use salescope_core::access::Reach;
 use salescope_core::i18n::Lang;
-use salescope_core::period::Period;
+use salescope_core::period::{Compare, Period};
 use salescope_core::scope::Scope;
 use salescope_core::sheet::Sheet;
 use salescope_core::time::Day;
@@ -76,6 +76,14 @@ pub(crate) fn period_or(text: Option<&str>, default: impl FnOnce() -> Period, la
     match text.filter(|t| !t.trim().is_empty()) {
         Some(text) => Period::parse(text).or_api(lang),
         None => Ok(default()),
+    }
+}
+
+/// What a period in progress is compared with: `to_date` (the default) or `whole`.
+pub(crate) fn compare(text: Option<&str>, lang: Lang) -> ApiResult<Compare> {
+    match text.map(str::trim).filter(|t| !t.is_empty()) {
+        Some(text) => choice(text, "compare", &[("to_date", Compare::ToDate), ("whole", Compare::Whole)], "bad_compare", lang),
+        None => Ok(Compare::ToDate),
     }
 }
 

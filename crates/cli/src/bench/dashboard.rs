@@ -4,7 +4,7 @@
 use super::{BENCH_REPS, machine_description, median, write_calls_csv, write_reps_csv};
 use anyhow::Context as _;
 use salescope_core::i18n::Lang;
-use salescope_core::period::Period;
+use salescope_core::period::{Compare, Period};
 use salescope_core::random::Rng;
 use salescope_core::schema::Kind;
 use salescope_core::scope::Scope;
@@ -189,6 +189,7 @@ pub(super) async fn run(calls: usize, runs: usize, data: Option<PathBuf>) -> any
         period: data.month,
         by: None,
         today: data.month.end,
+        compare: Compare::ToDate,
         lang: Lang::En,
     };
     // Warm: the file's pages in the cache, statements prepared.
