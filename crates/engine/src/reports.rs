@@ -160,7 +160,12 @@ pub async fn review_sheet(
     let columns = kind.sheet_columns(lang);
     let rows = match kind {
         SheetKind::Daily => daily_rows(db, ctx, scope, &row_periods, today, &notes, lang).await?,
-        SheetKind::Weekly | SheetKind::Monthly => summary_rows(db, ctx, kind, scope, &row_periods, today, &notes, lang).await?,
+        SheetKind::Weekly | SheetKind::Monthly => {
+            // A week or month in progress counts its days so far, one to come has no actual yet,
+            // and the weekly growth sets the days counted against the same days of the week before.
+            let rows: Vec<Comparison> = row_periods.iter().map(|p| Comparison::new(*p, today, Compare::ToDate)).collect();
+            summary_rows(db, ctx, kind, scope, &rows, &notes, lang).await?
+        }
     };
     Ok(Sheet {
         id: kind.id(),
@@ -290,17 +295,14 @@ async fn summary_rows(
     ctx: &Context,
     kind: SheetKind,
     scope: &Scope,
-    periods: &[Period],
-    today: Day,
+    periods: &[Comparison],
     notes: &Notes,
     lang: Lang,
 ) -> Result<Vec<SheetRow>> {
     let revenue = ctx.kpi(SHEET_KPI)?;
     let mut rows = Vec::new();
-    for period in periods {
-        // A week or month in progress counts its days so far, one to come has no actual yet, and
-        // the weekly growth sets the days counted against the same days of the week before.
-        let comparison = Comparison::new(*period, today, Compare::ToDate);
+    for comparison in periods {
+        let period = &comparison.period;
 
         let scopes = row_scopes(ctx, scope, period);
         let scope_list: Vec<Scope> = scopes.iter().map(|(s, _)| s.clone()).collect();
@@ -339,7 +341,7 @@ async fn summary_rows(
                 (None, Scope::Team(team)) => (String::new(), ctx.tree.parent(team).unwrap_or_default().to_string()),
                 (None, _) => (String::new(), String::new()),
             };
-            let mut cells = vec![Cell::text(period_cell(&comparison, lang)), Cell::text(name), Cell::number(target), Cell::number(actual)];
+            let mut cells = vec![Cell::text(period_cell(comparison, lang)), Cell::text(name), Cell::number(target), Cell::number(actual)];
             cells.push(Cell::number(attainment(revenue.direction, actual, target)));
             if kind == SheetKind::Weekly {
                 let previous = before.get(i).and_then(|v| v[0]);
