@@ -90,11 +90,23 @@ pub fn to_csv(sheet: &Sheet) -> Result<Vec<u8>, ExportError> {
         let mut writer = csv::Writer::from_writer(&mut out);
         writer.write_record(sheet.columns.iter().map(|c| c.heading.as_str()))?;
         for row in &sheet.rows {
-            writer.write_record(sheet.columns.iter().zip(&row.cells).map(|(c, cell)| Sheet::plain(cell, c.kind)))?;
+            writer.write_record(sheet.columns.iter().zip(&row.cells).map(|(c, cell)| match cell {
+                Cell::Text(text) => defused(text),
+                _ => Sheet::plain(cell, c.kind),
+            }))?;
         }
         writer.flush().map_err(csv::Error::from)?;
     }
     Ok(out)
+}
+
+/// Text as a spreadsheet cell that cannot run as a formula (OWASP's CSV injection advice): text
+/// that a spreadsheet would read as one — starting with `=`, `+`, `-`, `@`, a tab or a carriage
+/// return, as a rep's note `=cmd|' /C calc'!A0` might — is written behind a `'`, which
+/// spreadsheets show as text and do not display. Numbers are number cells, never text, so they
+/// are untouched.
+fn defused(text: &str) -> String {
+    if text.starts_with(['=', '+', '-', '@', '\t', '\r']) { format!("'{text}") } else { text.to_string() }
 }
 
 /// Characters Excel forbids in a worksheet name; it may also hold at most 31 characters.
@@ -192,6 +204,27 @@ mod tests {
         assert!(bytes.starts_with(b"\xEF\xBB\xBF"));
         let text = String::from_utf8(bytes[3..].to_vec()).expect("utf-8");
         assert_eq!(text, "销售人员,实际完成（元）,主要问题\n张三,85000.5,\"大客户成交周期较长, \"\"审批\"\"\"\n李四,,\n");
+    }
+
+    #[test]
+    fn csv_text_that_a_spreadsheet_would_run_as_a_formula_is_written_as_text() {
+        let mut sheet = sample();
+        let texts = ["=cmd|' /C calc'!A0", "+1", "-2+3", "@SUM(A1)", "\tx", "\r=y", "plain", "a=b"];
+        sheet.rows = texts
+            .iter()
+            .map(|t| SheetRow {
+                scope: "org".into(),
+                period: "2024-07".into(),
+                cells: vec![Cell::text(*t), Cell::number(Some(-5.0)), Cell::Empty],
+            })
+            .collect();
+        let bytes = to_csv(&sheet).expect("csv");
+        let mut reader = csv::Reader::from_reader(&bytes[3..]);
+        let cells: Vec<(String, String)> =
+            reader.records().map(|r| r.expect("row")).map(|r| (r[0].to_string(), r[1].to_string())).collect();
+        let firsts: Vec<&str> = cells.iter().map(|(a, _)| a.as_str()).collect();
+        assert_eq!(firsts, ["'=cmd|' /C calc'!A0", "'+1", "'-2+3", "'@SUM(A1)", "'\tx", "'\r=y", "plain", "a=b"]);
+        assert!(cells.iter().all(|(_, n)| n == "-5"), "a negative number stays a number");
     }
 
     #[test]
