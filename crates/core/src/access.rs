@@ -114,6 +114,17 @@ impl Viewer {
         }
     }
 
+    /// Whose records the viewer may write. Every write — ingest, the import page, forms — is
+    /// checked against it, for the record as stored before and as written.
+    pub fn write_scope(&self) -> WriteScope {
+        match (self.role, &self.team, &self.rep_id) {
+            (Role::Admin | Role::Trainer, _, _) | (Role::Manager, None, _) => WriteScope::Everything,
+            (Role::Rep, _, Some(rep)) | (Role::TeamLead, None, Some(rep)) => WriteScope::OwnRecords(rep.clone()),
+            (Role::Manager | Role::TeamLead, Some(unit), _) => WriteScope::Unit(unit.clone()),
+            (Role::Rep | Role::TeamLead, _, None) => WriteScope::Nothing,
+        }
+    }
+
     fn is_own(&self, scope: &Scope) -> bool {
         matches!(scope, Scope::Rep(rep) if self.rep_id.as_deref() == Some(rep.as_str()))
     }
@@ -127,6 +138,36 @@ impl Viewer {
             (Role::TeamLead, Some(rep), None) => Scope::Rep(rep.clone()),
             _ => Scope::Org,
         }
+    }
+}
+
+/// The records a person may write: all, those of the reps in a unit (a team and its sub-teams),
+/// a rep's own, or none.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum WriteScope {
+    Everything,
+    Unit(String),
+    OwnRecords(String),
+    Nothing,
+}
+
+impl WriteScope {
+    /// Whether a record of `rep` in `team` lies within: `rep` is the rep the record belongs to
+    /// (none for the organisation's records, such as customers), `team` the team that rep is in
+    /// — for a rep record, the team the write puts them in. Asked for the record as written and,
+    /// when it replaces one, for the stored one: a rep moved out of a unit leaves it.
+    pub fn covers(&self, rep: Option<&str>, team: Option<&str>, tree: &TeamTree) -> bool {
+        let rep = rep.filter(|r| !r.is_empty());
+        match self {
+            WriteScope::Everything => true,
+            WriteScope::Unit(unit) => rep.is_some() && team.is_some_and(|t| tree.with_descendants(unit).contains(t)),
+            WriteScope::OwnRecords(own) => rep == Some(own.as_str()),
+            WriteScope::Nothing => false,
+        }
+    }
+
+    pub fn is_everything(&self) -> bool {
+        *self == WriteScope::Everything
     }
 }
 
@@ -192,6 +233,22 @@ mod tests {
         assert!(sees(&unit, "rep:R3", Reach::Records));
         assert!(!sees(&unit, "rep:R1", Reach::Records));
         assert!(!sees(&unit, "org", Reach::Aggregates));
+    }
+
+    #[test]
+    fn writers_write_inside_their_scope_only() {
+        let t = tree();
+        let unit = viewer(Role::Manager, None, Some("一部")).write_scope();
+        assert_eq!(unit, WriteScope::Unit("一部".into()));
+        assert!(unit.covers(Some("R1"), Some("一组"), &t), "a rep of a sub-team is in the unit");
+        assert!(!unit.covers(Some("R3"), Some("二部"), &t), "another unit's rep");
+        assert!(!unit.covers(None, None, &t), "the organisation's records");
+        assert!(!unit.covers(Some("R9"), None, &t), "a rep in no team");
+        let rep = viewer(Role::Rep, Some("R1"), None).write_scope();
+        assert!(rep.covers(Some("R1"), Some("二部"), &t) && !rep.covers(Some("R2"), Some("一组"), &t));
+        assert!(viewer(Role::Manager, None, None).write_scope().covers(None, None, &t));
+        assert!(viewer(Role::Admin, None, Some("一部")).write_scope().is_everything());
+        assert_eq!(viewer(Role::TeamLead, None, None).write_scope(), WriteScope::Nothing);
     }
 
     #[test]

@@ -127,10 +127,15 @@ impl<'a> RowReader<'a> {
         self.convert(field, Rule::DateInvalid, |t| parse_date(t, &zone))
     }
 
-    /// Money in cents; a negative amount is reported under `amount_negative`.
+    /// Money in cents; a negative amount is reported under `amount_negative`, one beyond
+    /// [`crate::values::MAX_AMOUNT_CENTS`] under `amount_out_of_range`.
     pub fn amount(&mut self, field: impl Into<usize>) -> Option<Cents> {
         let field = field.into();
         let value = self.convert(field, Rule::NumberInvalid, parse_amount)?;
+        if value.unsigned_abs() > crate::values::MAX_AMOUNT_CENTS as u64 {
+            self.report_field(field, Rule::AmountOutOfRange, &crate::values::format_cents(value));
+            return None;
+        }
         if value < 0 {
             self.report_field(field, Rule::AmountNegative, &crate::values::format_cents(value));
         }

@@ -17,6 +17,10 @@ pub enum Rule {
     DealUnknown,
     CourseUnknown,
     SessionUnknown,
+    /// An amount beyond ±10^12 yuan, the range money is kept in.
+    AmountOutOfRange,
+    /// The record lies outside what the writer may write (SPEC §1), before or after the change.
+    OutsideScope,
     // Entry rules from the seeds; each organisation chooses error, warning or off.
     AmountNegative,
     CountNegative,
@@ -71,7 +75,7 @@ impl fmt::Display for Severity {
 }
 
 impl Rule {
-    pub const ALL: [Rule; 24] = [
+    pub const ALL: [Rule; 26] = [
         Rule::RequiredMissing,
         Rule::DateInvalid,
         Rule::NumberInvalid,
@@ -81,6 +85,8 @@ impl Rule {
         Rule::DealUnknown,
         Rule::CourseUnknown,
         Rule::SessionUnknown,
+        Rule::AmountOutOfRange,
+        Rule::OutsideScope,
         Rule::AmountNegative,
         Rule::CountNegative,
         Rule::FollowupWithoutNotes,
@@ -109,6 +115,8 @@ impl Rule {
             Rule::DealUnknown => "deal_unknown",
             Rule::CourseUnknown => "course_unknown",
             Rule::SessionUnknown => "session_unknown",
+            Rule::AmountOutOfRange => "amount_out_of_range",
+            Rule::OutsideScope => "outside_scope",
             Rule::AmountNegative => "amount_negative",
             Rule::CountNegative => "count_negative",
             Rule::FollowupWithoutNotes => "followup_without_notes",
@@ -144,6 +152,8 @@ impl Rule {
                 | Rule::DealUnknown
                 | Rule::CourseUnknown
                 | Rule::SessionUnknown
+                | Rule::AmountOutOfRange
+                | Rule::OutsideScope
         )
     }
 

@@ -23,6 +23,10 @@ fn strip_decorations<'a>(text: &'a str, suffixes: &[&str]) -> &'a str {
 
 /// An amount of money: `25000`, `25,000.50`, `¥25,000`, `2.5万`, `-300`. Returns cents; the sign
 /// is kept so that the caller can report negative amounts under their own rule.
+/// The range money is kept in: ±10^12 yuan, in cents. Totals are 64-bit integers of cents, so
+/// more than ninety thousand amounts at the limit still add up exactly.
+pub const MAX_AMOUNT_CENTS: Cents = 100_000_000_000_000;
+
 pub fn parse_amount(text: &str) -> Option<Cents> {
     let t = strip_decorations(text, &["元", "RMB", "CNY"]);
     let (t, multiplier) = match t.strip_suffix('万') {

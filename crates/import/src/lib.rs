@@ -115,6 +115,8 @@ pub struct ImportOptions {
     /// Shown in the report and the audit trail: a file name, or `api`.
     pub source_name: String,
     pub kind_label: String,
+    /// Whose records the writer may write; a record outside refuses the import.
+    pub write_scope: salescope_core::access::WriteScope,
 }
 
 impl ImportOptions {
@@ -132,6 +134,7 @@ impl ImportOptions {
             now,
             source_name: source_name.to_string(),
             kind_label: kind.id().to_string(),
+            write_scope: salescope_core::access::WriteScope::Everything,
         }
     }
 }

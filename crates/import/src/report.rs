@@ -64,6 +64,8 @@ pub struct ImportReport {
     pub rejected: u64,
     /// Rows stored with at least one warning.
     pub warned: u64,
+    /// Rows the writer may not write (rule `outside_scope`): any refuses the whole import.
+    pub outside_scope: u64,
     pub columns: ColumnReport,
     pub rejected_by_rule: BTreeMap<String, u64>,
     pub warnings_by_rule: BTreeMap<String, u64>,

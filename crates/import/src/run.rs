@@ -4,6 +4,7 @@
 use crate::report::{ColumnMapping, ColumnReport, ImportReport};
 use crate::source::{RowRef, Source};
 use crate::{ImportError, ImportOptions, Progress};
+use salescope_core::access::WriteScope;
 use salescope_core::fxhash::FxHashSet;
 use salescope_core::header::{CustomMapping, HeaderMapping, map_headers, match_header};
 use salescope_core::parse::{Issue, ParseContext, Record, parse_row};
@@ -11,6 +12,7 @@ use salescope_core::records::{Deal, DealSpan, DealStage, stage_rules};
 use salescope_core::rollup::RollupDelta;
 use salescope_core::rules::{Rule, RulePolicy, Severity};
 use salescope_core::schema::Value;
+use salescope_core::scope::TeamTree;
 use salescope_core::training::{Assessment, Attendance, Course, Session, TrainingFeedback};
 use salescope_store::{BatchOutcome, Db, StoreError, Stored, Tx, WriteContext};
 use std::collections::HashMap;
@@ -37,17 +39,67 @@ pub trait Importable: Stored {
         let none = vec![Vec::new(); batch.len()];
         async move { Ok(none) }
     }
+
+    /// The rep the record belongs to, for the writer's scope; none for the organisation's
+    /// records (customers, courses).
+    fn rep_of(&self) -> Option<&str> {
+        None
+    }
+
+    /// For a rep record, the team the write puts the rep in.
+    fn team_after(&self) -> Option<&str> {
+        None
+    }
+
+    /// The rep each record of a batch belongs to, where that takes the store to know.
+    fn owners(_tx: &mut Tx, batch: &[Self]) -> impl Future<Output = Result<Vec<Option<String>>, StoreError>> + Send {
+        let owners = batch.iter().map(|r| r.rep_of().map(str::to_string)).collect();
+        async move { Ok(owners) }
+    }
 }
 
-impl Importable for salescope_core::records::Rep {}
+/// Kinds that name their rep in a `rep_id` field.
+macro_rules! importable_of_a_rep {
+    ($($kind:ty),* $(,)?) => {$(
+        impl Importable for $kind {
+            fn rep_of(&self) -> Option<&str> {
+                Some(&self.rep_id)
+            }
+        }
+    )*};
+}
+
+importable_of_a_rep!(
+    salescope_core::records::Call,
+    salescope_core::records::Activity,
+    Deal,
+    salescope_core::records::DailyReport,
+    salescope_core::records::MeasureValue,
+);
+
+impl Importable for salescope_core::records::Rep {
+    fn rep_of(&self) -> Option<&str> {
+        Some(&self.rep_id)
+    }
+
+    fn team_after(&self) -> Option<&str> {
+        Some(&self.team)
+    }
+}
+
 impl Importable for salescope_core::records::Customer {}
-impl Importable for salescope_core::records::Call {}
-impl Importable for salescope_core::records::Activity {}
-impl Importable for salescope_core::records::Lead {}
-impl Importable for Deal {}
-impl Importable for salescope_core::records::Feedback {}
-impl Importable for salescope_core::records::DailyReport {}
-impl Importable for salescope_core::records::MeasureValue {}
+
+impl Importable for salescope_core::records::Lead {
+    fn rep_of(&self) -> Option<&str> {
+        self.rep_id.as_deref()
+    }
+}
+
+impl Importable for salescope_core::records::Feedback {
+    fn rep_of(&self) -> Option<&str> {
+        self.rep_id.as_deref()
+    }
+}
 
 /// The issues of records whose `reference` names no stored record of `R` (a session of an unknown
 /// course, say), reported under `rule` on `field`.
@@ -85,24 +137,43 @@ impl Importable for Session {
 }
 
 impl Importable for Attendance {
+    fn rep_of(&self) -> Option<&str> {
+        Some(&self.rep_id)
+    }
+
     async fn check_references(tx: &mut Tx, batch: &[Self], _: &RulePolicy) -> Result<Vec<Vec<Issue>>, StoreError> {
         unknown_references::<_, Session>(tx, batch, |a| &a.session_id, "session_id", Rule::SessionUnknown).await
     }
 }
 
 impl Importable for Assessment {
+    fn rep_of(&self) -> Option<&str> {
+        Some(&self.rep_id)
+    }
+
     async fn check_references(tx: &mut Tx, batch: &[Self], _: &RulePolicy) -> Result<Vec<Vec<Issue>>, StoreError> {
         unknown_references::<_, Course>(tx, batch, |a| &a.course_id, "course_id", Rule::CourseUnknown).await
     }
 }
 
 impl Importable for TrainingFeedback {
+    fn rep_of(&self) -> Option<&str> {
+        Some(&self.rep_id)
+    }
+
     async fn check_references(tx: &mut Tx, batch: &[Self], _: &RulePolicy) -> Result<Vec<Vec<Issue>>, StoreError> {
         unknown_references::<_, Session>(tx, batch, |f| &f.session_id, "session_id", Rule::SessionUnknown).await
     }
 }
 
 impl Importable for DealStage {
+    /// A stage change is its deal's, so the deal's rep's.
+    async fn owners(tx: &mut Tx, batch: &[Self]) -> Result<Vec<Option<String>>, StoreError> {
+        let ids: Vec<Value> = batch.iter().map(|s| Value::Text(s.deal_id.clone())).collect();
+        let reps: HashMap<String, String> = tx.fetch_by_keys::<Deal>(&ids).await?.into_iter().map(|d| (d.deal_id, d.rep_id)).collect();
+        Ok(batch.iter().map(|s| reps.get(&s.deal_id).cloned()).collect())
+    }
+
     async fn check_references(tx: &mut Tx, batch: &[Self], policy: &RulePolicy) -> Result<Vec<Vec<Issue>>, StoreError> {
         let mut ids: Vec<Value> = batch.iter().map(|s| Value::Text(s.deal_id.clone())).collect();
         ids.dedup();
@@ -120,6 +191,58 @@ impl Importable for DealStage {
                     .map(|(rule, field, value)| Issue { field: Some(field), rule, severity: policy.severity(rule), value })
                     .filter(|i| i.severity != Severity::Off)
                     .collect()
+            })
+            .collect())
+    }
+}
+
+/// What a writer whose scope is limited may write: the rep a record belongs to must lie within
+/// the scope (core::access) before the write — as stored — and after it.
+struct WriterGuard {
+    scope: WriteScope,
+    tree: TeamTree,
+    /// Each rep's team today.
+    team_of: HashMap<String, String>,
+}
+
+impl WriterGuard {
+    async fn load(db: &Db, scope: &WriteScope) -> Result<Option<WriterGuard>, StoreError> {
+        if scope.is_everything() {
+            return Ok(None);
+        }
+        let structure = db.org_structure().await?;
+        Ok(Some(WriterGuard {
+            scope: scope.clone(),
+            tree: TeamTree::new(structure.teams),
+            team_of: structure.reps.into_iter().map(|r| (r.rep_id, r.team)).collect(),
+        }))
+    }
+
+    fn covers(&self, rep: Option<&str>, team: Option<&str>) -> bool {
+        let team = team.or_else(|| rep.and_then(|r| self.team_of.get(r)).map(String::as_str));
+        self.scope.covers(rep, team, &self.tree)
+    }
+
+    /// The `outside_scope` issue of each record the writer may not write, aligned with `batch`.
+    async fn issues<R: Importable>(&self, tx: &mut Tx, batch: &[R]) -> Result<Vec<Vec<Issue>>, StoreError> {
+        let owners = R::owners(tx, batch).await?;
+        let keys: Vec<Value> = batch.iter().flat_map(Record::key_values).collect();
+        let stored: HashMap<String, R> = tx.fetch_by_keys::<R>(&keys).await?.into_iter().map(|r| (r.key_text().into_owned(), r)).collect();
+        Ok(batch
+            .iter()
+            .zip(&owners)
+            .map(|(record, owner)| {
+                let before = stored.get(record.key_text().as_ref());
+                let allowed = self.covers(owner.as_deref(), record.team_after())
+                    && before.is_none_or(|old| self.covers(old.rep_of().or(owner.as_deref()), None));
+                if allowed {
+                    return Vec::new();
+                }
+                let (field, value) = match record.team_after() {
+                    Some(team) => ("team", team.to_string()),
+                    None => ("rep_id", owner.clone().unwrap_or_default()),
+                };
+                vec![Issue { field: Some(field), rule: Rule::OutsideScope, severity: Severity::Error, value }]
             })
             .collect())
     }
@@ -444,6 +567,7 @@ pub(crate) async fn run<R: Importable>(
     let custom = CustomMapping::new(options.mapping.iter().map(|(h, f)| (h.as_str(), f.as_str())), R::FIELDS)
         .map_err(|field| ImportError::BadMapping(format!("`{field}` is not a field of this kind")))?;
     let reps = db.rep_directory().await?;
+    let guard = WriterGuard::load(db, &options.write_scope).await?;
     let fill = RowFill::new::<R>(options)?;
     let ctx = Arc::new(ParseContext { zone: settings.zone, policy: policy.clone(), reps });
 
@@ -488,7 +612,13 @@ pub(crate) async fn run<R: Importable>(
                 for (row, issues) in &batch.rejected {
                     report.add_row_issues(*row, issues, &column_of);
                 }
-                let references = R::check_references(&mut tx, &batch.records, &policy).await?;
+                let mut references = R::check_references(&mut tx, &batch.records, &policy).await?;
+                if let Some(guard) = &guard {
+                    for (issues, outside) in references.iter_mut().zip(guard.issues(&mut tx, &batch.records).await?) {
+                        report.outside_scope += outside.len() as u64;
+                        issues.extend(outside);
+                    }
+                }
                 let mut kept = Vec::with_capacity(batch.records.len());
                 for (((mut record, row), mut issues), more) in
                     batch.records.into_iter().zip(batch.rows).zip(batch.record_issues).zip(references)
@@ -509,7 +639,7 @@ pub(crate) async fn run<R: Importable>(
                         kept.push(record);
                     }
                 }
-                if options.strict && report.rejected > 0 {
+                if (options.strict && report.rejected > 0) || report.outside_scope > 0 {
                     continue; // Nothing will be kept; read on only to report every problem.
                 }
                 outcome.add(R::write_batch(&mut tx, kept, &mut delta, &write_ctx).await?);
@@ -531,7 +661,9 @@ pub(crate) async fn run<R: Importable>(
     report.inserted = outcome.inserted;
     report.updated = outcome.updated;
     report.unchanged = outcome.unchanged;
-    if options.strict && report.rejected > 0 {
+    // A record outside the writer's scope refuses the whole import, strict or not: what the
+    // writer may not touch is no partial success.
+    if (options.strict && report.rejected > 0) || report.outside_scope > 0 {
         tx.rollback().await?;
         report.committed = false;
         report.inserted = 0;

@@ -116,3 +116,9 @@
   }
   if (document.readyState === "loading") { document.addEventListener("DOMContentLoaded", draw); } else { draw(); }
 })();
+
+// A select marked data-autosubmit sends its form when it changes (no inline handlers: the
+// Content-Security-Policy allows scripts from this site's files only).
+document.addEventListener("change", function (e) {
+  if (e.target.matches && e.target.matches("[data-autosubmit]") && e.target.form) { e.target.form.submit(); }
+});

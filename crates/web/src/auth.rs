@@ -4,13 +4,13 @@
 //! the handlers a [`Session`]. Handlers then ask [`crate::access`] what the account may see.
 
 use crate::accounts::{now_unix, token_hash, verify_password, viewer_of};
-use crate::{ApiError, AppState, MAX_BODY_BYTES, request_lang};
+use crate::{ApiError, AppState, MAX_FORM_BYTES, MAX_IMPORT_BYTES, request_lang};
 use axum::body::Body;
 use axum::extract::{Request, State};
 use axum::http::{HeaderMap, Method, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Redirect, Response};
-use salescope_core::access::Viewer;
+use salescope_core::access::{Permission, Viewer};
 use salescope_core::i18n::Lang;
 use salescope_store::UserRow;
 use std::collections::HashMap;
@@ -53,7 +53,10 @@ pub(crate) async fn authenticate(State(state): State<AppState>, request: Request
         return match state.db.api_token_user(&token_hash(&token)).await {
             Ok(Some(user)) => {
                 let session = Session { viewer: viewer_of(&user), csrf: None, lang: lang_of(&user) };
-                run_as(session, request, next).await
+                match read_body(&session, request).await {
+                    Ok((parts, bytes)) => run_as(session, Request::from_parts(parts, Body::from(bytes)), next).await,
+                    Err(refused) => refused,
+                }
             }
             Ok(None) => unauthorized(true, browser_lang, &request),
             Err(e) => ApiError::internal(&e).into_response(),
@@ -72,27 +75,49 @@ pub(crate) async fn authenticate(State(state): State<AppState>, request: Request
         return run_as(session, request, next).await;
     }
     // A state-changing request from a browser must prove it comes from our own page.
-    let (parts, body) = request.into_parts();
-    let Ok(bytes) = axum::body::to_bytes(body, MAX_BODY_BYTES).await else {
-        return ApiError::bad_request("body_too_large", session.lang.tr("error.body_too_large").to_string()).into_response();
+    let (parts, bytes) = match read_body(&session, request).await {
+        Ok(read) => read,
+        Err(refused) => return refused,
     };
-    let is_form = parts
-        .headers
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|t| t.starts_with("application/x-www-form-urlencoded"));
-    let presented = parts
-        .headers
-        .get(CSRF_HEADER)
-        .and_then(|v| v.to_str().ok())
-        .map(str::to_string)
-        .or_else(|| query_param(parts.uri.query(), "csrf"))
-        .or_else(|| if is_form { form_field(&bytes, "csrf") } else { None });
+    let content_type = parts.headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or_default();
+    let presented = parts.headers.get(CSRF_HEADER).and_then(|v| v.to_str().ok()).map(str::to_string).or_else(|| {
+        if content_type.starts_with("application/x-www-form-urlencoded") {
+            form_field(&bytes, "csrf")
+        } else if content_type.starts_with("multipart/form-data") {
+            multipart_field(&bytes, content_type, "csrf")
+        } else {
+            None
+        }
+    });
     if presented.is_none_or(|p| token_hash(&p) != token_hash(&csrf)) {
         return ApiError { status: StatusCode::FORBIDDEN, code: "csrf", message: session.lang.tr("error.csrf").to_string() }
             .into_response();
     }
     run_as(session, Request::from_parts(parts, Body::from(bytes)), next).await
+}
+
+/// The most a request's body may hold, decided by who is asking before a byte of it is read:
+/// only the import routes take large bodies, and only from those who may import.
+fn body_limit(path: &str, viewer: &Viewer) -> usize {
+    let import = path.starts_with("/api/v1/ingest/") || path == "/import" || path == "/import/commit";
+    if import && viewer.may(Permission::Import) { MAX_IMPORT_BYTES } else { MAX_FORM_BYTES }
+}
+
+/// Reads the body of an authenticated request up to its limit; a larger one is answered 413
+/// (from its `Content-Length` before reading, or as soon as it passes the limit).
+async fn read_body(session: &Session, request: Request) -> Result<(axum::http::request::Parts, axum::body::Bytes), Response> {
+    let limit = body_limit(request.uri().path(), &session.viewer);
+    let too_large = || {
+        let message = session.lang.format("error.body_too_large", &[("limit", &format!("{} MB", limit / (1024 * 1024)))]);
+        ApiError { status: StatusCode::PAYLOAD_TOO_LARGE, code: "body_too_large", message }.into_response()
+    };
+    let declared = request.headers().get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<u64>().ok());
+    if declared.is_some_and(|length| length > limit as u64) {
+        return Err(too_large());
+    }
+    let (parts, body) = request.into_parts();
+    let bytes = axum::body::to_bytes(body, limit).await.map_err(|_| too_large())?;
+    Ok((parts, bytes))
 }
 
 async fn run_as(session: Session, mut request: Request, next: Next) -> Response {
@@ -128,6 +153,33 @@ pub(crate) fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
 
 pub(crate) fn query_param(query: Option<&str>, name: &str) -> Option<String> {
     form_field(query?.as_bytes(), name)
+}
+
+/// A text field of a multipart form (a file upload's `csrf`), read from the parts in order: the
+/// form puts it first, so a large file after it is not scanned.
+fn multipart_field(body: &[u8], content_type: &str, name: &str) -> Option<String> {
+    let boundary = content_type.split(';').find_map(|p| p.trim().strip_prefix("boundary="))?.trim_matches('"');
+    let delimiter = format!("\r\n--{boundary}");
+    let wanted = format!("name=\"{name}\"");
+    // The body opens with the delimiter less its line break.
+    let mut rest = body.strip_prefix(&delimiter.as_bytes()[2..])?;
+    loop {
+        let headers_end = find(rest, b"\r\n\r\n")?;
+        let (headers, after) = (&rest[..headers_end], &rest[headers_end + 4..]);
+        let value_end = find(after, delimiter.as_bytes())?;
+        if std::str::from_utf8(headers)
+            .ok()?
+            .lines()
+            .any(|line| line.to_ascii_lowercase().starts_with("content-disposition:") && line.split(';').any(|p| p.trim() == wanted))
+        {
+            return std::str::from_utf8(&after[..value_end]).ok().map(str::to_string);
+        }
+        rest = &after[value_end + delimiter.len()..];
+    }
+}
+
+fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
+    haystack.windows(needle.len()).position(|w| w == needle)
 }
 
 fn form_field(body: &[u8], name: &str) -> Option<String> {
@@ -181,12 +233,15 @@ pub(crate) enum LoginOutcome {
 
 /// Checks a login and password and opens a session.
 pub(crate) async fn log_in(state: &AppState, login: &str, password: &str) -> Result<LoginOutcome, ApiError> {
+    // One login as typed for the throttle and the lookup alike: whitespace around it (a space,
+    // a tab, a newline) is no part of any login, so padding cannot start a fresh count.
+    let login = login.trim();
     let now = now_unix();
     let throttle = &state.shared.throttle;
     if !throttle.allows(login, now) {
         return Ok(LoginOutcome::Throttled);
     }
-    let user = state.db.user(login.trim()).await.map_err(|e| ApiError::internal(&e))?;
+    let user = state.db.user(login).await.map_err(|e| ApiError::internal(&e))?;
     // Verify against a fixed hash when the login is unknown, so timing does not tell.
     let hash = user.as_ref().map_or(UNKNOWN_USER_HASH.as_str(), |u| u.password_hash.as_str());
     let matches = verify_password(hash, password);
@@ -223,6 +278,17 @@ pub(crate) fn session_cookie(token: &str, headers: &HeaderMap, max_age: i64) -> 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_csrf_field_of_a_multipart_upload_is_found_before_its_file() {
+        let body = b"--XyZ\r\nContent-Disposition: form-data; name=\"csrf\"\r\n\r\ntok-123\r\n--XyZ\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a.csv\"\r\nContent-Type: text/csv\r\n\r\ncall_id\r\nC1\r\n--XyZ--\r\n";
+        let content_type = "multipart/form-data; boundary=XyZ";
+        assert_eq!(multipart_field(body, content_type, "csrf").as_deref(), Some("tok-123"));
+        assert_eq!(multipart_field(body, content_type, "file").as_deref(), Some("call_id\r\nC1"));
+        assert_eq!(multipart_field(body, content_type, "kind"), None);
+        assert_eq!(multipart_field(b"garbage", content_type, "csrf"), None);
+        assert_eq!(multipart_field(body, "multipart/form-data", "csrf"), None, "no boundary");
+    }
 
     #[test]
     fn five_failures_lock_a_login_for_the_window() {

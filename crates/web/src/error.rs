@@ -49,6 +49,7 @@ impl ApiError {
         };
         if status.is_server_error() {
             tracing::error!("import failed: {error}");
+            return ApiError::server_failure(lang);
         }
         ApiError { status, code: error.code(), message: error.message(lang) }
     }
@@ -58,7 +59,7 @@ impl ApiError {
     pub fn from_engine(error: &salescope_engine::EngineError, lang: Lang) -> ApiError {
         let status = if error.is_server_error() {
             tracing::error!("request failed: {error}");
-            StatusCode::INTERNAL_SERVER_ERROR
+            return ApiError::server_failure(lang);
         } else if matches!(
             error,
             salescope_engine::EngineError::UnknownKpi(_)
@@ -71,6 +72,12 @@ impl ApiError {
             StatusCode::BAD_REQUEST
         };
         ApiError { status, code: error.code(), message: error.message(lang) }
+    }
+
+    /// A failure of the server itself (the database, a file), logged with its detail; the caller
+    /// learns only that it happened, never the database's words.
+    fn server_failure(lang: Lang) -> ApiError {
+        ApiError { status: StatusCode::INTERNAL_SERVER_ERROR, code: "internal", message: lang.tr("error.internal").to_string() }
     }
 
     /// A failure of the server itself, logged; the caller learns only that it happened.

@@ -49,7 +49,10 @@ use serde::Deserialize;
 use std::sync::Arc;
 
 /// Largest accepted request body: a batch of some hundred thousand records.
-const MAX_BODY_BYTES: usize = 256 * 1024 * 1024;
+/// The largest body of an import (a file upload or an ingest request) by someone who may import.
+const MAX_IMPORT_BYTES: usize = 256 * 1024 * 1024;
+/// The largest body of any other request: a form, a JSON document, a pipeline or talk-track file.
+const MAX_FORM_BYTES: usize = 2 * 1024 * 1024;
 
 #[derive(Clone)]
 pub struct AppState {
@@ -164,8 +167,28 @@ pub fn router(state: AppState) -> Router {
         // Inside `authenticate`: requests it turns away change nothing.
         .layer(axum::middleware::from_fn_with_state(state.clone(), page_cache::stale_after_writes))
         .layer(axum::middleware::from_fn_with_state(state.clone(), auth::authenticate))
-        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .layer(DefaultBodyLimit::max(MAX_IMPORT_BYTES))
+        .layer(axum::middleware::map_response(security_headers))
         .with_state(state)
+}
+
+/// What a browser may do with our pages: scripts, styles, images and connections from this site
+/// only (inline style attributes are allowed for the charts and timelines; inline scripts are
+/// not), no framing by other sites, no guessing of content types, no referrer beyond the origin.
+const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; \
+     connect-src 'self'; font-src 'self' data:; object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'";
+
+async fn security_headers(mut response: Response) -> Response {
+    let headers = response.headers_mut();
+    for (name, value) in [
+        (header::CONTENT_SECURITY_POLICY, CONTENT_SECURITY_POLICY),
+        (header::X_FRAME_OPTIONS, "DENY"),
+        (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
+        (header::REFERRER_POLICY, "strict-origin-when-cross-origin"),
+    ] {
+        headers.entry(name).or_insert(axum::http::HeaderValue::from_static(value));
+    }
+    response
 }
 
 /// The document's own entry.
@@ -257,6 +280,7 @@ struct IngestQuery {
     request_body(content = Vec<serde_json::Value>, description = "Records with the same fields (or header synonyms) as a file import"),
     responses((status = 200, description = "The valid records were stored", body = salescope_import::ImportReport),
               (status = 422, description = "A strict request stored nothing", body = salescope_import::ImportReport),
+              (status = 403, description = "Some record lies outside what the caller may write (rule outside_scope): nothing was stored", body = salescope_import::ImportReport),
               (status = 400, description = "The body is not a JSON array of records", body = ErrorBody),
               (status = 404, description = "Unknown record kind", body = ErrorBody)))]
 async fn ingest(
@@ -278,12 +302,16 @@ async fn ingest(
         Ok(source) => source,
         Err(e) => return ApiError::from_import(&e, lang).into_response(),
     };
-    match import_records(&state, kind, source, "api", query.strict, false, None, lang).await {
+    match import_records(&state, &session, kind, source, "api", query.strict, false, None, lang).await {
         Ok(report) => {
             if let Err(e) = log_import(&state, &session, &report).await {
                 return e.into_response();
             }
-            let status = if report.committed { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
+            let status = match (report.committed, report.outside_scope) {
+                (_, 1..) => StatusCode::FORBIDDEN,
+                (true, _) => StatusCode::OK,
+                (false, _) => StatusCode::UNPROCESSABLE_ENTITY,
+            };
             (status, axum::Json(report)).into_response()
         }
         Err(e) => e.into_response(),
@@ -293,10 +321,11 @@ async fn ingest(
 /// Imports `source` as records of `kind` at the organisation's time now, under the name
 /// `source_name` (API, page or file), through a mapping file if one came with it: all or nothing
 /// when `strict`, stored or only counted (`dry_run`). Every way in from the web imports through
-/// here.
+/// here, so every record written from the web lies inside the session's write scope.
 #[allow(clippy::too_many_arguments)]
 pub(crate) async fn import_records(
     state: &AppState,
+    session: &auth::Session,
     kind: Kind,
     source: Source,
     source_name: &str,
@@ -310,6 +339,7 @@ pub(crate) async fn import_records(
     options.strict = strict;
     options.dry_run = dry_run;
     options.lang = lang;
+    options.write_scope = session.viewer.write_scope();
     if let Some(mapping) = mapping {
         mapping.apply(&mut options);
     }

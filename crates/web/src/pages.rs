@@ -258,10 +258,17 @@ struct LoginForm {
     next: Option<String>,
 }
 
-/// A redirect target inside this site only.
+/// A redirect target inside this site only: a path from the root, with no second slash or
+/// backslash after the first — browsers read `//host` and `/\\host` as another site — and no
+/// whitespace or control character anywhere, since browsers drop tabs and line breaks from a URL
+/// (`/%09/evil.example` becomes `//evil.example`) and a line break cannot go in a header.
 fn local_target(next: Option<&str>) -> String {
+    let local = |next: &str| {
+        let rest = next.strip_prefix('/');
+        rest.is_some_and(|rest| !rest.starts_with(['/', '\\'])) && !next.chars().any(|c| c.is_control() || c.is_whitespace() || c == '\\')
+    };
     match next {
-        Some(next) if next.starts_with('/') && !next.starts_with("//") && !next.starts_with("/\\") => next.to_string(),
+        Some(next) if local(next) => next.to_string(),
         _ => "/".to_string(),
     }
 }
@@ -854,7 +861,7 @@ async fn daily_store(state: &AppState, session: &Session, body: &[u8]) -> ApiRes
     let source = Source::json(serde_json::Value::Array(vec![serde_json::Value::Object(record.clone())]).to_string().as_bytes())
         .map_err(|e| ApiError::from_import(&e, lang))?;
     let kind = Kind::from_id("daily-reports").ok_or_else(|| ApiError::internal(&"the daily-reports kind is missing"))?;
-    let report = crate::import_records(state, kind, source, "web", true, false, None, lang).await?;
+    let report = crate::import_records(state, session, kind, source, "web", true, false, None, lang).await?;
     if !report.committed || report.rejected > 0 {
         let errors: Vec<(String, String)> =
             report.errors.iter().map(|e| (e.field.clone().unwrap_or_default(), e.message.clone())).collect();
@@ -908,6 +915,7 @@ async fn asset(Path(file): Path<String>) -> Response {
         "echarts.min.js" => (include_bytes!("../assets/vendor/echarts.min.js"), "text/javascript"),
         "htmx.min.js" => (include_bytes!("../assets/vendor/htmx.min.js"), "text/javascript"),
         "app.js" => (include_bytes!("../assets/app.js"), "text/javascript"),
+        "errors.js" => (include_bytes!("../assets/errors.js"), "text/javascript"),
         "app.css" => (include_bytes!("../assets/app.css"), "text/css"),
         _ => return StatusCode::NOT_FOUND.into_response(),
     };
@@ -927,6 +935,10 @@ mod tests {
         assert_eq!(local_target(Some("/dashboard?scope=org")), "/dashboard?scope=org");
         assert_eq!(local_target(Some("https://evil.example/")), "/");
         assert_eq!(local_target(Some("//evil.example/")), "/");
+        // As the form hands them over, decoded: `/%09/evil.example`, `/%0D%0Ax` and the like.
+        for sneaky in ["/\t/evil.example", "/\n/evil.example", "/\\evil.example", "/\r\nx", "/a b", "\t/x", "/ok\u{0}"] {
+            assert_eq!(local_target(Some(sneaky)), "/", "{sneaky:?}");
+        }
         assert_eq!(local_target(None), "/");
     }
 

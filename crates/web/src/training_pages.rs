@@ -29,7 +29,7 @@ async fn store_record(state: &AppState, session: &Session, kind: Kind, record: M
     let lang = session.lang;
     let text = Value::Array(vec![Value::Object(record.clone())]).to_string();
     let source = Source::json(text.as_bytes()).map_err(|e| ApiError::from_import(&e, lang))?;
-    let report = crate::import_records(state, kind, source, "web", true, false, None, lang).await?;
+    let report = crate::import_records(state, session, kind, source, "web", true, false, None, lang).await?;
     if !report.committed || report.rejected > 0 {
         return Ok(Err(report.errors.iter().map(|e| e.message.clone()).collect()));
     }

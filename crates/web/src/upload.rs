@@ -170,7 +170,7 @@ fn first_rows(upload: &Upload) -> Vec<Vec<String>> {
 async fn run(state: &AppState, session: &Session, upload: &Upload, strict: bool, dry_run: bool) -> ApiResult<ImportReport> {
     let lang = session.lang;
     let source = Source::open(&upload.path, upload.sheet.as_deref(), Encoding::Auto).map_err(|e| ApiError::from_import(&e, lang))?;
-    crate::import_records(state, upload.kind, source, &upload.file_name, strict, dry_run, upload.mapping.as_ref(), lang).await
+    crate::import_records(state, session, upload.kind, source, &upload.file_name, strict, dry_run, upload.mapping.as_ref(), lang).await
 }
 
 fn report_view(report: &ImportReport) -> serde_json::Value {

@@ -13,6 +13,7 @@ async fn start(store: &TestDb) -> String {
         ("boss", "manager", None, None),
         ("lead", "team_lead", Some("L1"), Some("一部")),
         ("coach", "trainer", None, None),
+        ("unit", "manager", None, Some("一部")),
         ("r1", "rep", Some("R1"), None),
     ] {
         let new = accounts::NewUser {
@@ -98,19 +99,33 @@ async fn nobody_gets_in_without_logging_in_and_wrong_passwords_are_throttled() {
         assert_eq!(response.headers()["location"], "/login?next=%2Fdashboard");
         let response = anonymous.get(format!("{base}/api/v1/kpis")).bearer_auth("sst_not_a_token").send().await.expect("get");
         assert_eq!(response.status().as_u16(), 401);
+        let login = anonymous.get(format!("{base}/login")).send().await.expect("get");
+        let header = |name: &str| login.headers().get(name).and_then(|v| v.to_str().ok()).unwrap_or_default().to_string();
+        assert!(header("content-security-policy").contains("script-src 'self';"), "no inline scripts");
+        assert!(header("content-security-policy").contains("frame-ancestors 'none'"));
+        assert_eq!((header("x-frame-options"), header("x-content-type-options")), ("DENY".into(), "nosniff".into()));
 
-        let attempt = |password: &'static str| {
+        let attempt = |login: &'static str, password: &'static str| {
             let anonymous = anonymous.clone();
             let base = base.clone();
             async move {
-                let form = [("login", "boss"), ("password", password)];
+                let form = [("login", login), ("password", password)];
                 anonymous.post(format!("{base}/login")).form(&form).send().await.expect("login").status().as_u16()
             }
         };
         for _ in 0..5 {
-            assert_eq!(attempt("wrong").await, 401);
+            assert_eq!(attempt("boss", "wrong").await, 401);
         }
-        assert_eq!(attempt(PASSWORD).await, 429, "after five failures even the right password waits");
+        assert_eq!(attempt("boss", PASSWORD).await, 429, "after five failures even the right password waits");
+        // Whitespace around a login is no part of it: padding neither escapes the count nor
+        // starts a fresh one.
+        for padded in ["boss ", " boss", "\tboss", "boss\n", "BOSS"] {
+            assert_eq!(attempt(padded, PASSWORD).await, 429, "{padded:?} is the same login");
+        }
+        for padded in ["lead ", " lead", "\tlead", "lead\n", "lead  "] {
+            assert_eq!(attempt(padded, "wrong").await, 401);
+        }
+        assert_eq!(attempt("lead", PASSWORD).await, 429, "five padded failures count for the login");
     })
     .await;
 }
@@ -212,6 +227,73 @@ async fn a_rep_sees_nothing_outside_their_own_records_and_team_figures_on_any_ro
         assert_eq!(rep.put(format!("{base}/api/v1/targets")).json(&target).send().await.expect("put").status().as_u16(), 403);
         let records = json!([{"rep_id": "R9", "name": "X", "team": "一部"}]);
         assert_eq!(rep.post(format!("{base}/api/v1/ingest/reps")).json(&records).send().await.expect("post").status().as_u16(), 403);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_manager_of_one_unit_writes_only_records_of_its_reps_and_cannot_take_other_units_reps_over() {
+    each_backend(async |store: &TestDb| {
+        let base = start(store).await;
+        let unit = logged_in(&base, "unit").await;
+        let ingest = async |kind: &str, records: Value| {
+            let response = unit.post(format!("{base}/api/v1/ingest/{kind}")).json(&records).send().await.expect("post");
+            (response.status().as_u16(), response.json::<Value>().await.expect("report"))
+        };
+        // R3 is in 二部, outside the unit: refused with the rule and its row, and nothing of the
+        // request is stored, not even its rows inside the unit.
+        let reports = json!([
+            {"rep_id": "R1", "date": "2024-07-08", "new_customers": 1, "followups": 0, "deal_amount": 0},
+            {"rep_id": "R3", "date": "2024-07-08", "new_customers": 9, "followups": 0, "deal_amount": 0}
+        ]);
+        let (status, report) = ingest("daily-reports", reports).await;
+        assert_eq!(status, 403, "{report}");
+        assert_eq!((report["outside_scope"].as_u64(), report["committed"].as_bool()), (Some(1), Some(false)));
+        assert_eq!(
+            (report["errors"][0]["rule"].as_str(), report["errors"][0]["row"].as_u64()),
+            (Some("outside_scope"), Some(2)),
+            "the second record"
+        );
+        let won = json!([{"deal_id": "X1", "rep_id": "R3", "customer_id": "K9", "created_at": "2024-07-01 09:00", "status": "won",
+                          "amount": 50000000, "closed_at": "2024-07-02 10:00", "contract_no": "HT-X1"}]);
+        assert_eq!(ingest("deals", won).await.0, 403);
+        // Taking another unit's rep in, or moving one's own rep out, is refused.
+        assert_eq!(ingest("reps", json!([{"rep_id": "R3", "name": "赵六", "team": "一部"}])).await.0, 403);
+        assert_eq!(ingest("reps", json!([{"rep_id": "R2", "name": "李四", "team": "二部"}])).await.0, 403);
+        let r3 = unit.get(format!("{base}/api/v1/kpis?kpi=revenue&scope=rep:R3&period=2024-07")).send().await.expect("get");
+        assert_eq!(r3.status().as_u16(), 403, "R3 stayed in 二部");
+        let lead = logged_in(&base, "lead").await;
+        let mine = lead.get(format!("{base}/api/v1/kpis?kpi=revenue&scope=rep:R2&period=2024-07")).send().await.expect("get");
+        assert_eq!(mine.status().as_u16(), 200, "R2 is still the lead's");
+        // Inside the unit, writes go through: a new rep of 一部 and R1's daily report.
+        assert_eq!(ingest("reps", json!([{"rep_id": "R5", "name": "钱七", "team": "一部"}])).await.0, 200);
+        let own = json!([{"rep_id": "R1", "date": "2024-07-08", "new_customers": 1, "followups": 0, "deal_amount": 0}]);
+        let (status, report) = ingest("daily-reports", own).await;
+        assert_eq!((status, report["inserted"].as_u64()), (200, Some(1)), "{report}");
+        // Customers belong to the organisation, not to the unit.
+        assert_eq!(ingest("customers", json!([{"customer_id": "K1", "name": "甲公司"}])).await.0, 403);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn bodies_are_limited_by_who_is_asking_before_they_are_read() {
+    each_backend(async |store: &TestDb| {
+        let base = start(store).await;
+        let rep = logged_in(&base, "r1").await;
+        let three_megabytes = format!("[{}]", "0,".repeat(1_500_000) + "0");
+        let response = rep.post(format!("{base}/api/v1/ingest/calls")).body(three_megabytes.clone()).send().await.expect("post");
+        assert_eq!(response.status().as_u16(), 413, "a rep may not import, so gets the small limit");
+        let error: Value = response.json().await.expect("error");
+        assert_eq!(error["code"], "body_too_large");
+        assert!(error["message"].as_str().is_some_and(|m| m.contains("2 MB")), "{error}");
+        let form = rep.post(format!("{base}/daily-report")).body(three_megabytes.clone()).send().await.expect("post");
+        assert_eq!(form.status().as_u16(), 413);
+        // Someone who may import sends the same three megabytes to the ingest route: read, and
+        // refused only as the records they are.
+        let admin = logged_in(&base, "admin").await;
+        let response = admin.post(format!("{base}/api/v1/ingest/calls")).body(three_megabytes).send().await.expect("post");
+        assert_ne!(response.status().as_u16(), 413);
     })
     .await;
 }

@@ -594,3 +594,25 @@ async fn the_dashboard_shows_a_write_through_its_server_at_once_and_one_through_
     })
     .await;
 }
+
+#[tokio::test]
+async fn amounts_beyond_the_range_money_is_kept_in_are_refused_and_totals_stay_exact() {
+    each_backend(async |store: &TestDb| {
+        let base = start(store).await;
+        let reps = json!([{"rep_id": "R1", "name": "张三", "team": "销售一部"}]);
+        post(&format!("{base}/api/v1/ingest/reps"), reps.to_string(), "en").await;
+        let deals = json!([
+            {"deal_id": "D1", "rep_id": "R1", "customer_id": "K1", "created_at": "2024-07-01", "closed_at": "2024-07-03", "status": "won", "amount": "1000000000000", "contract_no": "HT1"},
+            {"deal_id": "D2", "rep_id": "R1", "customer_id": "K2", "created_at": "2024-07-01", "closed_at": "2024-07-03", "status": "won", "amount": "92000000000000000", "contract_no": "HT2"},
+            {"deal_id": "D3", "rep_id": "R1", "customer_id": "K3", "created_at": "2024-07-01", "closed_at": "2024-07-03", "status": "won", "amount": "-1000000000001", "contract_no": "HT3"}
+        ]);
+        let (status, report) = post(&format!("{base}/api/v1/ingest/deals"), deals.to_string(), "en").await;
+        assert_eq!(status, 200, "{report}");
+        let rules: Vec<(u64, &str)> =
+            report["errors"].as_array().expect("errors").iter().map(|e| (e["row"].as_u64().unwrap_or(0), e["rule"].as_str().unwrap_or(""))).collect();
+        assert_eq!(rules, vec![(2, "amount_out_of_range"), (3, "amount_out_of_range")], "{report}");
+        let (status, kpis) = send(client().get(format!("{base}/api/v1/kpis?kpi=revenue&period=2024-07&today=2024-07-31"))).await;
+        assert_eq!((status, kpis["values"][0]["value"].as_f64()), (200, Some(1e12)), "exactly the amount at the limit");
+    })
+    .await;
+}
