@@ -212,8 +212,35 @@ pub async fn kpi_report(db: &Db, query: &KpiQuery) -> Result<KpiReport> {
 /// Trend buckets read at once: the SQLite pool's connections.
 const TREND_READS_AT_ONCE: usize = 4;
 
+/// The longest period a KPI report covers: ten years of days, enough for any review, and a
+/// bound on the work of one request.
+pub const MAX_PERIOD_DAYS: i32 = 3_660;
+/// The most trend buckets a report draws: a year by day, five years by week, ten by month.
+const MAX_BUCKETS: usize = 370;
+
+/// Refuses a report whose period or trend would take unbounded work, naming the limit.
+fn check_size(period: &Period, by: Option<Granularity>) -> Result<()> {
+    if period.days() > MAX_PERIOD_DAYS {
+        return Err(crate::EngineError::invalid(
+            "error.period_too_long",
+            &[("period", period), ("days", &period.days()), ("max", &MAX_PERIOD_DAYS)],
+        ));
+    }
+    let buckets = match by {
+        Some(Granularity::Day) => period.days() as usize,
+        Some(Granularity::Week) => period.days() as usize / 7 + 2,
+        Some(Granularity::Month) => period.days() as usize / 28 + 2,
+        None => 0,
+    };
+    if buckets > MAX_BUCKETS {
+        return Err(crate::EngineError::invalid("error.too_many_buckets", &[("period", period), ("max", &MAX_BUCKETS)]));
+    }
+    Ok(())
+}
+
 pub async fn kpi_report_with(db: &Db, ctx: &Context, query: &KpiQuery) -> Result<KpiReport> {
     ctx.check_scope(&query.scope)?;
+    check_size(&query.period, query.by)?;
     let kpis: Vec<&KpiDef> = query.kpis.iter().map(|id| ctx.kpi(id)).collect::<Result<_>>()?;
     let needs = Needs::of(kpis.iter().copied());
     let period = query.period;

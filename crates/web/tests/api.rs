@@ -616,3 +616,22 @@ async fn amounts_beyond_the_range_money_is_kept_in_are_refused_and_totals_stay_e
     })
     .await;
 }
+
+#[tokio::test]
+async fn kpi_requests_that_would_take_unbounded_work_are_refused_with_the_limit() {
+    each_backend(async |store: &TestDb| {
+        let base = start(store).await;
+        let get = |query: &'static str| send(client().get(format!("{base}/api/v1/kpis?kpi=revenue&{query}")));
+        let refused = async |query: &'static str, says: &str| {
+            let (status, error) = get(query).await;
+            assert_eq!(status, 400, "{query}: {error}");
+            assert!(error["message"].as_str().is_some_and(|m| m.contains(says)), "{query}: {error}");
+        };
+        refused("period=2000-01-01..2030-12-31&by=day", "at most 3660").await;
+        refused("period=1970-01-01..9999-12-31", "at most 3660").await;
+        refused("period=2020-01-01..2024-12-31&by=day", "at most 370").await;
+        assert_eq!(get("period=2020-01-01..2024-12-31&by=week").await.0, 200, "five years by week");
+        assert_eq!(get("period=2024&by=day").await.0, 200, "a leap year by day");
+    })
+    .await;
+}
