@@ -168,8 +168,35 @@ pub fn router(state: AppState) -> Router {
         .layer(axum::middleware::from_fn_with_state(state.clone(), page_cache::stale_after_writes))
         .layer(axum::middleware::from_fn_with_state(state.clone(), auth::authenticate))
         .layer(DefaultBodyLimit::max(MAX_IMPORT_BYTES))
+        .layer(axum::middleware::from_fn(api_errors_as_json))
         .layer(axum::middleware::map_response(security_headers))
         .with_state(state)
+}
+
+/// Answers of the API that did not come from a handler — axum's own rejections of a query, a
+/// path or a body it cannot read (`Failed to deserialize query string…`, in plain text), an
+/// unknown route, a wrong method — in the documented `{message, code, type}` form like every
+/// other error.
+async fn api_errors_as_json(request: axum::extract::Request, next: axum::middleware::Next) -> Response {
+    let api = request.uri().path().starts_with("/api/");
+    let response = next.run(request).await;
+    let status = response.status();
+    let is_json = response.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).is_some_and(|t| t.contains("json"));
+    if !api || is_json || !status.is_client_error() {
+        return response;
+    }
+    let code = match status {
+        StatusCode::NOT_FOUND => "not_found",
+        StatusCode::METHOD_NOT_ALLOWED => "method_not_allowed",
+        StatusCode::PAYLOAD_TOO_LARGE => "body_too_large",
+        StatusCode::UNSUPPORTED_MEDIA_TYPE => "unsupported_media_type",
+        StatusCode::UNPROCESSABLE_ENTITY => "unprocessable",
+        _ => "bad_request",
+    };
+    let text =
+        axum::body::to_bytes(response.into_body(), 64 * 1024).await.map(|b| String::from_utf8_lossy(&b).into_owned()).unwrap_or_default();
+    let message = if text.trim().is_empty() { status.canonical_reason().unwrap_or("error").to_string() } else { text };
+    ApiError { status, code, message }.into_response()
 }
 
 /// What a browser may do with our pages: scripts, styles, images and connections from this site

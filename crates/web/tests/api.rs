@@ -635,3 +635,19 @@ async fn kpi_requests_that_would_take_unbounded_work_are_refused_with_the_limit(
     })
     .await;
 }
+
+#[tokio::test]
+async fn requests_the_server_cannot_read_get_the_documented_json_error() {
+    each_backend(async |store: &TestDb| {
+        let base = start(store).await;
+        let (status, error) = send(client().post(format!("{base}/api/v1/ingest/calls?strict=maybe")).body("[]")).await;
+        assert_eq!((status, error["type"].as_str()), (400, Some("invalid_request")), "{error}");
+        assert_eq!(error["code"], "bad_request");
+        assert!(error["message"].as_str().is_some_and(|m| m.contains("strict")), "{error}");
+        let (status, error) = send(client().get(format!("{base}/api/v1/no-such-route"))).await;
+        assert_eq!((status, error["code"].as_str()), (404, Some("not_found")), "{error}");
+        let (status, error) = send(client().delete(format!("{base}/api/v1/kpis"))).await;
+        assert_eq!((status, error["code"].as_str()), (405, Some("method_not_allowed")), "{error}");
+    })
+    .await;
+}
