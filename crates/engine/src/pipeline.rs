@@ -44,6 +44,8 @@ impl Deals {
         let mut paths = Arc::clone(&history.paths);
         let pipelines = db.pipelines().await?;
         let current = match pipeline.filter(|p| !p.is_empty()) {
+            // With nothing configured, `GET /pipelines` lists the learned order as `default`.
+            Some(DEFAULT_PIPELINE) if pipelines.is_empty() => None,
             Some(id) => Some(
                 pipelines
                     .iter()

@@ -412,9 +412,10 @@ async fn ingest_transcripts(
     if let Err(e) = access::require(&session, Permission::Import, lang) {
         return e.into_response();
     }
+    // A JSON array, as every ingest route takes.
     let items = match serde_json::from_slice::<serde_json::Value>(&body) {
         Ok(serde_json::Value::Array(items)) => items,
-        Ok(single) => vec![single],
+        Ok(_) => return ApiError::bad_request("bad_json", lang.format("error.bad_json", &[("detail", &"not an array")])).into_response(),
         Err(e) => return ApiError::bad_request("bad_json", lang.format("error.bad_body", &[("detail", &e)])).into_response(),
     };
     // One transcript per line: problems then name the transcript's position in the array.

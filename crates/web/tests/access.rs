@@ -789,6 +789,9 @@ async fn a_manager_confirms_the_learned_stage_order_then_edits_the_pipelines_on_
         let learned: Vec<(Value, Value)> =
             api["pipelines"][0]["stages"].as_array().expect("stages").iter().map(|s| (s["key"].clone(), s["deals"].clone())).collect();
         assert_eq!(learned, [(json!("接触"), json!(2)), (json!("报价"), json!(1))]);
+        let listed = api["pipelines"][0]["id"].as_str().expect("the learned order's id").to_string();
+        let funnel = admin.get(format!("{base}/api/v1/pipeline/funnel?pipeline={listed}&period=2024-07")).send().await.expect("get");
+        assert_eq!(funnel.status().as_u16(), 200, "the id the list gives is one the routes take");
 
         let boss = logged_in(&base, "boss").await;
         let rep = logged_in(&base, "r1").await;

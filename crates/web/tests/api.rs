@@ -445,6 +445,8 @@ async fn transcripts_are_ingested_with_their_metrics_and_problems_by_position() 
         assert!(report["errors"][0]["message"].as_str().is_some_and(|m| m.contains("C9")), "{report}");
         let (status, body) = post(&format!("{base}/api/v1/ingest/transcripts"), "not json".to_string(), "en").await;
         assert_eq!((status, body["code"].as_str()), (400, Some("bad_json")));
+        let (status, body) = post(&format!("{base}/api/v1/ingest/transcripts"), r#"{"call_id": "C1"}"#.to_string(), "en").await;
+        assert_eq!((status, body["code"].as_str()), (400, Some("bad_json")), "one object is not an array, as for every kind");
 
         // Customer 0–4 s, agent 5–9 s: half the talk, a one-second wait, one change in 9 s.
         let (status, calls) = send(client().get(format!("{base}/api/v1/conversation/calls?scope=team:销售一部&period=2024-07"))).await;
