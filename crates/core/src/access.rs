@@ -42,6 +42,9 @@ impl Role {
 pub enum Reach {
     Aggregates,
     Records,
+    /// The training records — courses, sessions, sign-ins, assessments, feedback — and the
+    /// effect reports built on them: a trainer's work, without the sales records of each rep.
+    Training,
 }
 
 /// Things only some roles may do.
@@ -90,7 +93,10 @@ impl Viewer {
     /// Whether the viewer may see `scope` at `reach`. `team_of_rep` gives a rep's current team.
     pub fn sees(&self, scope: &Scope, reach: Reach, tree: &TeamTree, team_of_rep: impl Fn(&str) -> Option<String>) -> bool {
         match self.role {
-            Role::Admin | Role::Trainer => true,
+            Role::Admin => true,
+            // A trainer plans and measures training: the organisation's figures and the training
+            // records, never a rep's calls, deals or daily reports.
+            Role::Trainer => reach != Reach::Records,
             Role::Manager | Role::TeamLead => match self.team.as_deref() {
                 // A team lead without a team sees only themselves.
                 None if self.role == Role::TeamLead => self.is_own(scope),
@@ -233,6 +239,16 @@ mod tests {
         assert!(sees(&unit, "rep:R3", Reach::Records));
         assert!(!sees(&unit, "rep:R1", Reach::Records));
         assert!(!sees(&unit, "org", Reach::Aggregates));
+    }
+
+    #[test]
+    fn a_trainer_sees_training_records_and_figures_but_no_reps_sales_records() {
+        let trainer = viewer(Role::Trainer, None, None);
+        assert!(sees(&trainer, "org", Reach::Training) && sees(&trainer, "org", Reach::Aggregates));
+        assert!(sees(&trainer, "team:一部", Reach::Aggregates));
+        assert!(!sees(&trainer, "rep:R1", Reach::Records) && !sees(&trainer, "org", Reach::Records));
+        let rep = viewer(Role::Rep, Some("R1"), None);
+        assert!(!sees(&rep, "org", Reach::Training), "a rep reads the organisation's training sheets nowhere");
     }
 
     #[test]

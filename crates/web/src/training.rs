@@ -38,10 +38,10 @@ pub struct TrainingParams {
     pub lang: Option<String>,
 }
 
-/// The context, with the check that the account sees every rep's records.
+/// The context, with the check that the account sees the whole organisation's training records.
 pub(crate) async fn training_reader(state: &AppState, session: &Session, lang: Lang) -> ApiResult<Context> {
     let ctx = Context::load(&state.db).await.or_api(lang)?;
-    Access::new(session, &ctx, lang).check(&Scope::Org, Reach::Records)?;
+    Access::new(session, &ctx, lang).check(&Scope::Org, Reach::Training)?;
     Ok(ctx)
 }
 
