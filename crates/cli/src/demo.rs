@@ -32,8 +32,7 @@ pub async fn load(db: &Db, params: DemoParams, lang: Lang, always_summarise: boo
         return Ok(());
     }
     let started = Instant::now();
-    let zone = db.settings().await?.zone;
-    let now = salescope_web::local_now(&zone);
+    let now = params.now;
     let mut per_kind: BTreeMap<Kind, (u64, u64)> = BTreeMap::new();
     for table in Demo::generate(params).tables() {
         let kind = table.kind;
