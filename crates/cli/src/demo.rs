@@ -238,7 +238,7 @@ async fn print_teams(db: &Db, lang: Lang) -> anyhow::Result<()> {
     println!("{}:", lang.tr("demo.per_team"));
     for team in db.team_totals().await? {
         println!(
-            "  {:<8} {:>3} {}  {:>8} {}  {:>6} {}  ¥{}",
+            "  {:<8} {:>3} {}  {:>8} {}  {:>6} {}  {}",
             team.team,
             team.reps,
             lang.tr("demo.reps"),
@@ -246,7 +246,7 @@ async fn print_teams(db: &Db, lang: Lang) -> anyhow::Result<()> {
             lang.tr("demo.calls"),
             team.won_deals,
             lang.tr("demo.won_deals"),
-            salescope_core::values::format_cents(team.revenue_cents),
+            salescope_core::format::money(team.revenue_cents as f64 / 100.0),
         );
     }
     Ok(())
