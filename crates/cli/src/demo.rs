@@ -33,8 +33,7 @@ pub async fn load(db: &Db, params: DemoParams, lang: Lang, always_summarise: boo
         return Ok(());
     }
     let started = Instant::now();
-    let zone = db.settings().await?.zone;
-    let now = salescope_web::local_now(&zone);
+    let now = params.now;
     let mut per_kind: BTreeMap<Kind, (u64, u64)> = BTreeMap::new();
     for table in Demo::generate(params).tables() {
         let kind = table.kind;
@@ -241,7 +240,7 @@ async fn print_teams(db: &Db, lang: Lang) -> anyhow::Result<()> {
     println!("{}:", lang.tr("demo.per_team"));
     for team in db.team_totals().await? {
         println!(
-            "  {:<8} {:>3} {}  {:>8} {}  {:>6} {}  ¥{}",
+            "  {:<8} {:>3} {}  {:>8} {}  {:>6} {}  {}",
             team.team,
             team.reps,
             lang.tr("demo.reps"),
@@ -249,7 +248,7 @@ async fn print_teams(db: &Db, lang: Lang) -> anyhow::Result<()> {
             lang.tr("demo.calls"),
             team.won_deals,
             lang.tr("demo.won_deals"),
-            salescope_core::values::format_cents(team.revenue_cents),
+            salescope_core::format::money(team.revenue_cents as f64 / 100.0),
         );
     }
     Ok(())

@@ -636,16 +636,19 @@ async fn import_transcripts(args: ImportArgs, config: &Config) -> anyhow::Result
     Ok(ExitCode::SUCCESS)
 }
 
+/// The demo's parameters; its "now" is the clock in the organisation's zone, so nothing is
+/// recorded after the moment it is loaded.
 async fn demo_params(args: &DemoArgs, db: &Db) -> anyhow::Result<salescope_demo::DemoParams> {
+    let now = salescope_web::local_now(&db.settings().await?.zone);
     let until = match &args.until {
         Some(text) => {
             salescope_core::time::parse_date(text, &Default::default()).with_context(|| format!("`{text}` is not a date (YYYY-MM-DD)"))?
         }
-        None => salescope_web::local_now(&db.settings().await?.zone).day(),
+        None => now.day(),
     };
     anyhow::ensure!(args.reps >= 1, "the demo needs at least one rep");
     anyhow::ensure!((1..=60).contains(&args.months), "--months must be between 1 and 60");
-    Ok(salescope_demo::DemoParams { seed: args.seed, reps: args.reps, months: args.months, until })
+    Ok(salescope_demo::DemoParams { seed: args.seed, reps: args.reps, months: args.months, until, now })
 }
 
 /// Today's date in the default zone, for reports written without a store at hand.

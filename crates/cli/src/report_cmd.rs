@@ -3,10 +3,9 @@
 use crate::args::{self, fail};
 use crate::table;
 use clap::{Args, Subcommand};
-use salescope_core::format::grouped;
 use salescope_core::i18n::Lang;
 use salescope_core::period::Period;
-use salescope_core::sheet::{Cell, CellKind, Sheet};
+use salescope_core::sheet::Sheet;
 use salescope_core::time::Day;
 use salescope_engine::Context;
 use salescope_engine::reports::{SheetKind, review_sheet, write_note};
@@ -74,15 +73,6 @@ impl Output {
     }
 }
 
-/// A cell as the terminal shows it: money and counts grouped.
-fn display(cell: &Cell, kind: CellKind) -> String {
-    match (cell, kind) {
-        (Cell::Number(v), CellKind::Money) => grouped(*v, 2),
-        (Cell::Number(v), CellKind::Percent) => format!("{v:.2}"),
-        _ => Sheet::plain(cell, kind),
-    }
-}
-
 pub async fn run(action: ReportAction, db: &Db, lang: Lang, today: Day) -> anyhow::Result<()> {
     let ctx = Context::load(db).await.map_err(fail(lang))?;
     let (kind, sheet_args) = match action {
@@ -141,8 +131,11 @@ pub fn output(sheet: &Sheet, out: &Output, lang: Lang) -> anyhow::Result<()> {
         Some(format) => salescope_export::render(sheet, format)?,
         None => {
             let headings: Vec<String> = sheet.columns.iter().map(|c| c.heading.clone()).collect();
-            let rows: Vec<Vec<String>> =
-                sheet.rows.iter().map(|r| sheet.columns.iter().zip(&r.cells).map(|(c, cell)| display(cell, c.kind)).collect()).collect();
+            let rows: Vec<Vec<String>> = sheet
+                .rows
+                .iter()
+                .map(|r| sheet.columns.iter().zip(&r.cells).map(|(c, cell)| Sheet::shown(cell, c.kind)).collect())
+                .collect();
             format!("{}\n{}", sheet.title, table::render(&headings, &rows)).into_bytes()
         }
     };

@@ -3,6 +3,7 @@
 //! The engine fills a [`Sheet`] once; the export crate renders the same sheet as JSON, CSV and
 //! XLSX, so the three can never disagree.
 
+use crate::format;
 use crate::kpi::Unit;
 
 /// How a column's cells read and how a spreadsheet formats them.
@@ -110,6 +111,17 @@ impl Sheet {
         self.rows.iter().find(|r| r.scope == scope && r.period == period)
     }
 
+    /// The cell as a page or the terminal shows it, by the unit's one formatting: `¥628,500`,
+    /// `12,000`, `47.3%`. Exports use [`Sheet::plain`] and typed cells, at full precision.
+    pub fn shown(cell: &Cell, kind: CellKind) -> String {
+        match (cell, kind) {
+            (Cell::Number(v), CellKind::Money) => format::money(*v),
+            (Cell::Number(v), CellKind::Percent) => format::percent(*v),
+            (Cell::Number(v), CellKind::Count) => format::count(*v),
+            _ => Sheet::plain(cell, kind),
+        }
+    }
+
     /// The cell text as a spreadsheet user reads it when it is not typed: numbers keep up to
     /// two decimals, without grouping, so that CSV stays machine-readable.
     pub fn plain(cell: &Cell, kind: CellKind) -> String {
@@ -131,6 +143,15 @@ impl Sheet {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn shown_cells_use_the_formatting_of_their_unit() {
+        assert_eq!(Sheet::shown(&Cell::Number(12_000.0), CellKind::Money), "¥12,000");
+        assert_eq!(Sheet::shown(&Cell::Number(2_061.0), CellKind::Count), "2,061");
+        assert_eq!(Sheet::shown(&Cell::Number(106.25), CellKind::Percent), "106.3%");
+        assert_eq!(Sheet::shown(&Cell::text("张三"), CellKind::Text), "张三");
+        assert_eq!(Sheet::shown(&Cell::Empty, CellKind::Money), "");
+    }
 
     #[test]
     fn plain_numbers_keep_two_decimals_without_trailing_zeros() {

@@ -9,7 +9,9 @@
 //!
 //! The same seed, size and end date always give the same records. The output is text tables in
 //! the import's canonical columns, so the demo is loaded through exactly the validation any
-//! customer's data goes through.
+//! customer's data goes through. Nothing is recorded after the moment the demo is generated at
+//! ([`DemoParams::now`]): no call that has not ended, no deal closed or stage entered later, no
+//! daily report before the day's work is over. A later moment of the same day only adds records.
 //!
 //! **Architecture invariant:** pure generation; no I/O.
 
@@ -33,6 +35,9 @@ pub struct DemoParams {
     pub months: u32,
     /// Last day of the demo period (usually today).
     pub until: Day,
+    /// The moment the demo is generated at, in the organisation's zone (the caller's clock: the
+    /// demo is pure). Records after it do not exist yet; on a past `until` it changes nothing.
+    pub now: LocalDateTime,
 }
 
 impl DemoParams {
@@ -43,7 +48,18 @@ impl DemoParams {
         let day = d.min(salescope_core::time::days_in_month(year, month));
         Day::from_ymd(year, month, day).unwrap_or(self.until).plus_days(1)
     }
+
+    /// Whether the records of `day` that carry a date but no time — daily reports, customer
+    /// feedback, the custom measure — have been filed by [`DemoParams::now`]: once the day's work
+    /// is over, at [`DAY_OVER_HOUR`].
+    fn filed(&self, day: Day) -> bool {
+        LocalDateTime::from_parts(day, DAY_OVER_HOUR, 0, 0) <= self.now
+    }
 }
+
+/// When a day's work is over and its daily reports are filed: after the last hour calls are made
+/// in (19:00–19:59).
+pub const DAY_OVER_HOUR: u32 = 20;
 
 pub const TEAMS: [&str; 4] = ["销售一部", "销售二部", "销售三部", "大客户部"];
 pub const CENTRE: &str = "销售中心";
@@ -602,8 +618,40 @@ impl Demo {
         });
     }
 
+    /// The deals, calls, customers, leads, activities, feedback and reports as they stand at
+    /// [`DemoParams::now`]: what had not happened yet is left out, a deal that closes later is
+    /// still open in the stages it had reached, a lead answered later is not answered yet. Each
+    /// record keeps its place (and so its id), so a later moment only adds records and closes deals.
+    fn as_of_now(&self) -> Generated {
+        let now = self.params.now;
+        let call_over = |c: &CallRow| LocalDateTime(c.started.0 + i64::from(call_duration(c))) <= now;
+        let calls: Vec<u32> = (0..self.calls.len() as u32).filter(|&i| call_over(&self.calls[i as usize])).collect();
+        let call_kept = {
+            let mut kept = vec![false; self.calls.len()];
+            calls.iter().for_each(|&i| kept[i as usize] = true);
+            kept
+        };
+        let deals = (0..self.deals.len()).filter_map(|i| self.deals[i].as_of(now).map(|deal| (i, deal))).collect();
+        let leads = (0..self.leads.len())
+            .filter(|&i| self.leads[i].created <= now)
+            .map(|i| (i, LeadRow { responded: self.leads[i].responded.filter(|t| *t <= now), ..self.leads[i].clone() }))
+            .collect();
+        Generated {
+            customers: (0..self.customers.len()).filter(|&i| self.customers[i].created <= now).collect(),
+            calls,
+            deals,
+            leads,
+            activities: (0..self.activities.len()).filter(|&i| self.activities[i].at <= now).collect(),
+            feedback: (0..self.feedback.len())
+                .filter(|&i| call_kept[self.feedback[i].call as usize] && self.params.filed(self.feedback[i].date))
+                .collect(),
+            reports: (0..self.reports.len()).filter(|&i| self.params.filed(self.reports[i].date)).collect(),
+        }
+    }
+
     /// The tables to import, in dependency order (reps before the records that name them).
     pub fn tables(self) -> Vec<DemoTable> {
+        let generated = Arc::new(self.as_of_now());
         let demo = Arc::new(self);
         let rep_id = |d: &Demo, r: u16| d.reps[r as usize].id.clone();
         let customer_id = |c: u32| format!("K{:06}", c + 1);
@@ -622,12 +670,13 @@ impl Demo {
         let moves: Vec<Vec<String>> = demo.reps.iter().filter_map(|r| r.moved.map(|(team, from)| rep_row(r, team, Some(from)))).collect();
         tables.push(table(Kind::Reps, &REP_HEADERS, moves.len(), moves.into_iter()));
 
-        let d = Arc::clone(&demo);
+        let (d, g) = (Arc::clone(&demo), Arc::clone(&generated));
         tables.push(table(
             Kind::Customers,
             &["customer_id", "name", "segment", "industry", "region", "created_at"],
-            demo.customers.len(),
-            (0..demo.customers.len()).map(move |i| {
+            generated.customers.len(),
+            (0..generated.customers.len()).map(move |n| {
+                let i = g.customers[n];
                 let c = &d.customers[i];
                 vec![
                     customer_id(i as u32),
@@ -640,7 +689,7 @@ impl Demo {
             }),
         ));
 
-        let d = Arc::clone(&demo);
+        let (d, g) = (Arc::clone(&demo), Arc::clone(&generated));
         tables.push(table(
             Kind::Calls,
             &[
@@ -656,12 +705,13 @@ impl Demo {
                 "resolved_first_contact",
                 "campaign",
             ],
-            demo.calls.len(),
-            (0..demo.calls.len()).map(move |i| {
-                let c = &d.calls[i];
-                let duration = c.ring as u32 + c.talk as u32 + if c.talk > 0 { 4 } else { 1 };
+            generated.calls.len(),
+            (0..generated.calls.len()).map(move |n| {
+                let i = g.calls[n];
+                let c = &d.calls[i as usize];
+                let duration = call_duration(c);
                 vec![
-                    call_id(i as u32),
+                    call_id(i),
                     rep_id(&d, c.rep),
                     customer_id(c.customer),
                     c.direction.id().into(),
@@ -676,12 +726,13 @@ impl Demo {
             }),
         ));
 
-        let d = Arc::clone(&demo);
+        let (d, g) = (Arc::clone(&demo), Arc::clone(&generated));
         tables.push(table(
             Kind::Activities,
             &["activity_id", "rep_id", "customer_id", "kind", "at", "opened", "clicked", "replied"],
-            demo.activities.len(),
-            (0..demo.activities.len()).map(move |i| {
+            generated.activities.len(),
+            (0..generated.activities.len()).map(move |n| {
+                let i = g.activities[n];
                 let a = &d.activities[i];
                 let yes_no = |b: bool| if b { "yes" } else { "no" }.to_string();
                 vec![
@@ -697,13 +748,14 @@ impl Demo {
             }),
         ));
 
-        let d = Arc::clone(&demo);
+        let (d, g) = (Arc::clone(&demo), Arc::clone(&generated));
         tables.push(table(
             Kind::Leads,
             &["lead_id", "customer_id", "rep_id", "source", "segment", "created_at", "first_response_at", "status"],
-            demo.leads.len(),
-            (0..demo.leads.len()).map(move |i| {
-                let l = &d.leads[i];
+            generated.leads.len(),
+            (0..generated.leads.len()).map(move |n| {
+                let (i, l) = &g.leads[n];
+                let i = *i;
                 let status = if l.responded.is_some() { "已跟进" } else { "待跟进" };
                 vec![
                     format!("L{:06}", i + 1),
@@ -718,7 +770,7 @@ impl Demo {
             }),
         ));
 
-        let d = Arc::clone(&demo);
+        let (d, g) = (Arc::clone(&demo), Arc::clone(&generated));
         tables.push(table(
             Kind::Deals,
             &[
@@ -735,9 +787,10 @@ impl Demo {
                 "loss_reason",
                 "contract_no",
             ],
-            demo.deals.len(),
-            (0..demo.deals.len()).map(move |i| {
-                let x = &d.deals[i];
+            generated.deals.len(),
+            (0..generated.deals.len()).map(move |n| {
+                let (i, x) = &g.deals[n];
+                let i = *i;
                 let stage = x.stages.last().map(|(s, _)| STAGES[*s as usize]).unwrap_or(STAGES[0]);
                 vec![
                     deal_id(i),
@@ -756,24 +809,27 @@ impl Demo {
             }),
         ));
 
-        let d = Arc::clone(&demo);
-        let stage_rows = demo.deals.iter().map(|x| x.stages.len()).sum();
+        let g = Arc::clone(&generated);
+        let stage_rows = generated.deals.iter().map(|(_, x)| x.stages.len()).sum();
         tables.push(table(
             Kind::DealStages,
             &["deal_id", "stage", "entered_at"],
             stage_rows,
-            (0..demo.deals.len()).flat_map(move |i| {
-                let stages = d.deals[i].stages.clone();
+            (0..generated.deals.len()).flat_map(move |n| {
+                let (i, deal) = &g.deals[n];
+                let i = *i;
+                let stages = deal.stages.clone();
                 stages.into_iter().map(move |(s, at)| vec![deal_id(i), STAGES[s as usize].to_string(), at.to_string()])
             }),
         ));
 
-        let d = Arc::clone(&demo);
+        let (d, g) = (Arc::clone(&demo), Arc::clone(&generated));
         tables.push(table(
             Kind::Feedback,
             &["feedback_id", "customer_id", "rep_id", "call_id", "date", "csat", "nps", "complaint", "comment"],
-            demo.feedback.len(),
-            (0..demo.feedback.len()).map(move |i| {
+            generated.feedback.len(),
+            (0..generated.feedback.len()).map(move |n| {
+                let i = g.feedback[n];
                 let f = &d.feedback[i];
                 vec![
                     format!("F{:06}", i + 1),
@@ -789,7 +845,7 @@ impl Demo {
             }),
         ));
 
-        let d = Arc::clone(&demo);
+        let (d, g) = (Arc::clone(&demo), Arc::clone(&generated));
         tables.push(table(
             Kind::DailyReports,
             &[
@@ -803,9 +859,9 @@ impl Demo {
                 "missed_reason",
                 "next_day_plan",
             ],
-            demo.reports.len(),
-            (0..demo.reports.len()).map(move |i| {
-                let r = &d.reports[i];
+            generated.reports.len(),
+            (0..generated.reports.len()).map(move |n| {
+                let r = &d.reports[g.reports[n]];
                 vec![
                     rep_id(&d, r.rep),
                     r.date.to_string(),
@@ -820,22 +876,54 @@ impl Demo {
             }),
         ));
 
-        let d = Arc::clone(&demo);
+        let (d, g) = (Arc::clone(&demo), Arc::clone(&generated));
         tables.push(table(
             Kind::Measures,
             &["measure", "rep_id", "date", "value"],
-            demo.reports.len(),
-            (0..demo.reports.len()).map(move |i| {
-                let r = &d.reports[i];
+            generated.reports.len(),
+            (0..generated.reports.len()).map(move |n| {
+                let r = &d.reports[g.reports[n]];
                 vec![WECHAT_ADDS.into(), rep_id(&d, r.rep), r.date.to_string(), r.wechat_adds.to_string()]
             }),
         ));
         let mut rng = Rng::new(demo.params.seed).derive("training records");
-        for (kind, headers, rows) in training::training_rows(&demo.courses, &demo.reps, &mut rng) {
+        for (kind, headers, rows) in training::training_rows(&demo.courses, &demo.reps, demo.params.now, &mut rng) {
             tables.push(table(kind, &headers, rows.len(), rows.into_iter()));
         }
         tables
     }
+}
+
+/// The records of [`Demo::tables`] that exist at [`DemoParams::now`], by their index in the
+/// simulation (which names them); deals and leads as they stand then.
+struct Generated {
+    customers: Vec<usize>,
+    calls: Vec<u32>,
+    deals: Vec<(usize, DealRow)>,
+    leads: Vec<(usize, LeadRow)>,
+    activities: Vec<usize>,
+    feedback: Vec<usize>,
+    reports: Vec<usize>,
+}
+
+impl DealRow {
+    /// The deal as it stands at `now`: none before it was created; still open, in the stages
+    /// entered by then, when it closes later.
+    fn as_of(&self, now: LocalDateTime) -> Option<DealRow> {
+        if self.created > now {
+            return None;
+        }
+        if self.closed.is_some_and(|closed| closed <= now) {
+            return Some(self.clone());
+        }
+        let stages = self.stages.iter().copied().filter(|(_, at)| *at <= now).collect();
+        Some(DealRow { status: DealStatus::Open, closed: None, loss_reason: None, contract: None, stages, ..self.clone() })
+    }
+}
+
+/// Seconds from a call's start to its end: ringing, talk, and the wrap-up of the line.
+fn call_duration(call: &CallRow) -> u32 {
+    call.ring as u32 + call.talk as u32 + if call.talk > 0 { 4 } else { 1 }
 }
 
 /// The custom measure the demo imports, one value per rep and working day.
@@ -956,8 +1044,14 @@ fn plan_customers(reps: &mut [RepPlan], rng: &mut Rng, first: Day) -> Vec<Custom
 mod tests {
     use super::*;
 
+    /// The end of `day`: the demo of a day that is over.
+    fn end_of(day: Day) -> LocalDateTime {
+        LocalDateTime::from_parts(day, 23, 59, 59)
+    }
+
     fn small(seed: u64) -> DemoParams {
-        DemoParams { seed, reps: 8, months: 2, until: Day::from_ymd(2025, 3, 31).expect("date") }
+        let until = Day::from_ymd(2025, 3, 31).expect("date");
+        DemoParams { seed, reps: 8, months: 2, until, now: end_of(until) }
     }
 
     fn fingerprint(demo: Demo) -> Vec<(Kind, usize, Vec<Vec<String>>)> {
@@ -972,7 +1066,8 @@ mod tests {
 
     #[test]
     fn the_period_spans_the_requested_months() {
-        let p = DemoParams { seed: 1, reps: 4, months: 12, until: Day::from_ymd(2025, 6, 30).expect("date") };
+        let until = Day::from_ymd(2025, 6, 30).expect("date");
+        let p = DemoParams { seed: 1, reps: 4, months: 12, until, now: end_of(until) };
         assert_eq!(p.first_day().to_string(), "2024-07-01");
         let p = DemoParams { months: 1, until: Day::from_ymd(2025, 3, 31).expect("date"), ..p };
         assert_eq!(p.first_day().to_string(), "2025-03-01");
@@ -991,7 +1086,7 @@ mod tests {
     #[test]
     fn no_calls_fall_on_holidays_and_the_spring_festival_is_quieter() {
         let until = Day::from_ymd(2025, 3, 31).expect("date");
-        let demo = Demo::generate(DemoParams { seed: 11, reps: 12, months: 4, until });
+        let demo = Demo::generate(DemoParams { seed: 11, reps: 12, months: 4, until, now: end_of(until) });
         let calendar = WorkCalendar::china();
         assert!(demo.calls.iter().all(|c| calendar.is_working_day(c.started.day())));
         let per_day = |from: Day, to: Day| {
@@ -1002,5 +1097,94 @@ mod tests {
         let before_festival = per_day(d(1, 20), d(2, 7));
         let march = per_day(d(3, 3), d(3, 28));
         assert!(before_festival < 0.8 * march, "{before_festival} vs {march}");
+    }
+
+    /// A table read out: its kind, headers and rows.
+    type Rows = (Kind, Vec<&'static str>, Vec<Vec<String>>);
+
+    /// The tables of a demo generated on Wednesday 26 March 2025 at `hour:minute`.
+    fn on_26_march_at(hour: u32, minute: u32) -> (Day, LocalDateTime, Vec<Rows>) {
+        let today = Day::from_ymd(2025, 3, 26).expect("date");
+        let now = LocalDateTime::from_parts(today, hour, minute, 0);
+        let demo = Demo::generate(DemoParams { seed: 5, reps: 12, months: 3, until: today, now });
+        (today, now, demo.tables().into_iter().map(|t| (t.kind, t.headers, t.rows.collect())).collect())
+    }
+
+    fn column<'a>(tables: &'a [Rows], kind: Kind, name: &str) -> Vec<(&'a Vec<String>, &'a str)> {
+        tables
+            .iter()
+            .filter(|(k, _, _)| *k == kind)
+            .flat_map(|(_, headers, rows)| {
+                let at = headers.iter().position(|h| *h == name).expect("column");
+                rows.iter().map(move |row| (row, row[at].as_str()))
+            })
+            .collect()
+    }
+
+    /// "YYYY-MM-DD HH:MM:SS" and "YYYY-MM-DD" sort as text in time order.
+    fn is_time(text: &str) -> bool {
+        let b = text.as_bytes();
+        b.len() == 19 && b[4] == b'-' && b[7] == b'-' && b[10] == b' ' && b[13] == b':'
+    }
+
+    fn is_date(text: &str) -> bool {
+        let b = text.as_bytes();
+        b.len() == 10 && b[4] == b'-' && b[7] == b'-' && b.iter().enumerate().all(|(i, c)| i == 4 || i == 7 || c.is_ascii_digit())
+    }
+
+    /// A call's end, in seconds of its day: start plus duration.
+    fn call_end(row: &[String]) -> i64 {
+        let start = &row[4];
+        let part = |range: std::ops::Range<usize>| start[range].parse::<i64>().expect("number");
+        part(11..13) * 3600 + part(14..16) * 60 + part(17..19) + row[7].parse::<i64>().expect("duration")
+    }
+
+    #[test]
+    fn at_4_48_nothing_in_the_tables_lies_after_now() {
+        let (today, now, tables) = on_26_march_at(4, 48);
+        let (now_text, today_text) = (now.to_string(), today.to_string());
+        for (kind, headers, rows) in &tables {
+            for row in rows {
+                for (header, cell) in headers.iter().zip(row) {
+                    assert!(!is_time(cell) || *cell <= now_text, "{kind} {header} = {cell}, after {now_text}");
+                    assert!(!is_date(cell) || *cell <= today_text, "{kind} {header} = {cell}, after {today_text}");
+                }
+            }
+        }
+        // Today's daily reports, feedback and custom measure are filed once the day's work is over.
+        for (kind, name) in [(Kind::DailyReports, "date"), (Kind::Feedback, "date"), (Kind::Measures, "date")] {
+            assert!(column(&tables, kind, name).iter().all(|(_, day)| *day < today_text.as_str()), "{kind} dated today at 04:48");
+        }
+        assert!(column(&tables, Kind::Calls, "started_at").iter().all(|(_, at)| !at.starts_with(&today_text)), "no calls before 04:48");
+        // A deal with no close time is open, whatever it will become.
+        for (row, closed) in column(&tables, Kind::Deals, "closed_at") {
+            assert_eq!(closed.is_empty(), row[6] == "open", "{row:?}");
+        }
+        // Yesterday is whole: its daily reports are there.
+        let yesterday = today.plus_days(-1).to_string();
+        assert!(column(&tables, Kind::DailyReports, "date").iter().any(|(_, day)| *day == yesterday));
+    }
+
+    #[test]
+    fn at_19_00_the_days_calls_are_there_up_to_then_and_its_reports_after_the_day_is_over() {
+        let (today, _, at_seven) = on_26_march_at(19, 0);
+        let (_, _, day_over) = on_26_march_at(23, 59);
+        let today_text = today.to_string();
+        let calls_today = |tables: &[Rows]| -> Vec<Vec<String>> {
+            column(tables, Kind::Calls, "started_at")
+                .into_iter()
+                .filter(|(_, at)| at.starts_with(&today_text))
+                .map(|(row, _)| row.clone())
+                .collect()
+        };
+        let (by_seven, whole_day) = (calls_today(&at_seven), calls_today(&day_over));
+        let seven = 19 * 3600;
+        let ended_by_seven: Vec<Vec<String>> = whole_day.iter().filter(|row| call_end(row) <= seven).cloned().collect();
+        assert!(ended_by_seven.len() > 100, "a working day of 12 reps has its calls: {}", ended_by_seven.len());
+        assert!(whole_day.len() > ended_by_seven.len(), "some calls are made after 19:00");
+        assert_eq!(by_seven, ended_by_seven, "at 19:00 every call that had ended, with the same id and values");
+        let filed_today = |tables: &[Rows]| column(tables, Kind::DailyReports, "date").iter().filter(|(_, day)| *day == today_text).count();
+        assert_eq!(filed_today(&at_seven), 0, "the day's reports are filed at 20:00");
+        assert!(filed_today(&day_over) > 0);
     }
 }

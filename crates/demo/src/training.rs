@@ -204,8 +204,10 @@ fn sign_in(day: Day, rng: &mut Rng) -> LocalDateTime {
 pub(crate) type TrainingTable = (salescope_core::schema::Kind, Vec<&'static str>, Vec<Vec<String>>);
 
 /// The rows of the five training kinds, in import order: courses, sessions, attendance,
-/// assessments, training feedback. `rep_id` names a rep by index.
-pub(crate) fn training_rows(courses: &[CoursePlan], reps: &[RepPlan], rng: &mut Rng) -> [TrainingTable; 5] {
+/// assessments, training feedback. `rep_id` names a rep by index. A session not over by `now` is
+/// planned: it has no sign-ins, scores or feedback yet (drawn all the same, so that the records
+/// of the other sessions do not depend on `now`).
+pub(crate) fn training_rows(courses: &[CoursePlan], reps: &[RepPlan], now: LocalDateTime, rng: &mut Rng) -> [TrainingTable; 5] {
     use salescope_core::schema::Kind;
     let (mut course_rows, mut session_rows, mut attendance, mut assessments, mut feedback) = (vec![], vec![], vec![], vec![], vec![]);
     for course in courses {
@@ -226,6 +228,7 @@ pub(crate) fn training_rows(courses: &[CoursePlan], reps: &[RepPlan], rng: &mut 
         for (n, session) in course.sessions.iter().enumerate() {
             let session_id = format!("{}-{}", course.id, n + 1);
             let starts = LocalDateTime::from_parts(session.day, 9, 0, 0);
+            let over = LocalDateTime(starts.0 + (course.hours * 3600.0) as i64) <= now;
             session_rows.push(vec![
                 session_id.clone(),
                 course.id.into(),
@@ -238,22 +241,29 @@ pub(crate) fn training_rows(courses: &[CoursePlan], reps: &[RepPlan], rng: &mut 
                 let rep = &reps[r];
                 let came = !session.absent.contains(&r);
                 let signed = if came { sign_in(session.day, rng).to_string() } else { String::new() };
-                attendance.push(vec![session_id.clone(), rep.id.clone(), signed, if came { "yes" } else { "no" }.into()]);
+                let attended = vec![session_id.clone(), rep.id.clone(), signed, if came { "yes" } else { "no" }.into()];
+                if over {
+                    attendance.push(attended);
+                }
                 if !came {
                     continue;
                 }
                 let responds = rng.chance(0.85);
                 let pre = (course.mean_pre + 4.0 * rep.skill + 8.0 * rng.normal()).clamp(15.0, 98.0).round();
                 let post = (pre + course.mean_gain + 6.0 * rng.normal()).clamp(pre - 10.0, 100.0).round();
-                for (phase, score) in [("pre", pre), ("post", post)] {
-                    assessments.push(vec![course.id.into(), rep.id.clone(), phase.into(), score.to_string(), session.day.to_string()]);
+                if over {
+                    for (phase, score) in [("pre", pre), ("post", post)] {
+                        assessments.push(vec![course.id.into(), rep.id.clone(), phase.into(), score.to_string(), session.day.to_string()]);
+                    }
                 }
                 if responds {
                     let mut row = vec![session_id.clone(), rep.id.clone()];
                     row.extend(course.feedback.iter().map(|m| (m + 0.6 * rng.normal()).round().clamp(1.0, 5.0).to_string()));
                     let comment = if rng.chance(0.4) { rng.pick(course.comments).copied().unwrap_or_default() } else { "" };
                     row.push(comment.into());
-                    feedback.push(row);
+                    if over {
+                        feedback.push(row);
+                    }
                 }
             }
         }

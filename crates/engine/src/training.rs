@@ -9,7 +9,7 @@
 use crate::data::{Detail, Needs, PeriodData};
 use crate::{Context, EngineError, Result};
 use salescope_core::did::{self, Observation, TrainingWeeks, UnitProfile};
-use salescope_core::format::format_value;
+use salescope_core::format::{format_value, grouped};
 use salescope_core::formula::Expr;
 use salescope_core::i18n::Lang;
 use salescope_core::kpi::{Direction, Group, KpiDef, Unit};
@@ -665,11 +665,11 @@ pub fn roi(assumptions: &RoiAssumptions, effect: &KpiEffect, lang: Lang) -> Opti
             ("value", &format!("{value_per_unit:.2}")),
             ("reps", &reps),
             ("weeks", &a.horizon_weeks),
-            ("benefit", &format!("{benefit:.0}")),
-            ("course", &format!("{:.0}", a.course_cost)),
+            ("benefit", &grouped(benefit, 0)),
+            ("course", &grouped(a.course_cost, 0)),
             ("hours", &a.attendee_hours),
             ("rate", &a.hourly_cost),
-            ("cost", &format!("{cost:.0}")),
+            ("cost", &grouped(cost, 0)),
         ],
     );
     Some(Roi {

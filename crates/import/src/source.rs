@@ -3,8 +3,10 @@
 //! its rows, header row included, as string slices.
 
 use crate::ImportError;
+use std::collections::VecDeque;
 use std::io::{Cursor, Read};
 use std::path::Path;
+use std::sync::{Arc, Mutex};
 
 /// The text encoding of a CSV file.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -46,6 +48,7 @@ pub struct RowRef<'a> {
 pub enum Source {
     Csv {
         reader: Box<csv::Reader<Box<dyn Read + Send>>>,
+        line_feeds: LineFeeds,
         description: String,
         total_bytes: u64,
     },
@@ -82,8 +85,46 @@ fn sniff_delimiter(sample: &str) -> u8 {
     [b',', b'\t', b';'][best]
 }
 
-fn csv_reader(input: Box<dyn Read + Send>, delimiter: u8) -> Box<csv::Reader<Box<dyn Read + Send>>> {
-    Box::new(csv::ReaderBuilder::new().has_headers(false).flexible(true).delimiter(delimiter).from_reader(input))
+/// Offsets of the line feeds the CSV parser has been given but has not yet passed. The parser
+/// reports the line it has reached, not the line a record starts on: a CRLF record's `\n` and
+/// any blank lines before a record are consumed with the next record. Knowing whether the last
+/// byte of a record was a line feed lets [`Source::scan`] count back to the record's first line.
+#[derive(Clone, Default)]
+pub struct LineFeeds(Arc<Mutex<VecDeque<u64>>>);
+
+impl LineFeeds {
+    /// Whether the byte at `offset` is a line feed; forgets the line feeds before it.
+    fn is_line_feed(&self, offset: u64) -> bool {
+        let mut feeds = self.0.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        while feeds.front().is_some_and(|&at| at < offset) {
+            feeds.pop_front();
+        }
+        feeds.front() == Some(&offset)
+    }
+}
+
+/// The input of the CSV parser, noting where its line feeds are.
+struct NotingLineFeeds {
+    input: Box<dyn Read + Send>,
+    offset: u64,
+    feeds: LineFeeds,
+}
+
+impl Read for NotingLineFeeds {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.input.read(buf)?;
+        let mut feeds = self.feeds.0.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        feeds.extend(buf[..n].iter().enumerate().filter(|(_, b)| **b == b'\n').map(|(i, _)| self.offset + i as u64));
+        self.offset += n as u64;
+        Ok(n)
+    }
+}
+
+fn csv_reader(input: Box<dyn Read + Send>, delimiter: u8) -> (Box<csv::Reader<Box<dyn Read + Send>>>, LineFeeds) {
+    let line_feeds = LineFeeds::default();
+    let noting: Box<dyn Read + Send> = Box::new(NotingLineFeeds { input, offset: 0, feeds: line_feeds.clone() });
+    let reader = csv::ReaderBuilder::new().has_headers(false).flexible(true).delimiter(delimiter).from_reader(noting);
+    (Box::new(reader), line_feeds)
 }
 
 const SNIFF_BYTES: usize = 64 * 1024;
@@ -131,7 +172,8 @@ impl Source {
                 let sample = String::from_utf8_lossy(&head[skip..]).into_owned();
                 let rest: Box<dyn Read + Send> = Box::new(Cursor::new(head.split_off(skip)).chain(input));
                 let description = format!("CSV, UTF-8{}", if has_utf8_bom { " with BOM" } else { "" });
-                Ok(Source::Csv { reader: csv_reader(rest, sniff_delimiter(&sample)), description, total_bytes })
+                let (reader, line_feeds) = csv_reader(rest, sniff_delimiter(&sample));
+                Ok(Source::Csv { reader, line_feeds, description, total_bytes })
             }
             Encoding::Gb18030 | Encoding::Utf16 => {
                 // Legacy encodings come from spreadsheet exports of modest size: decode at once.
@@ -147,7 +189,8 @@ impl Source {
                 let decoded = text.into_bytes();
                 let total_bytes = decoded.len() as u64;
                 let description = format!("CSV, {label}");
-                Ok(Source::Csv { reader: csv_reader(Box::new(Cursor::new(decoded)), delimiter), description, total_bytes })
+                let (reader, line_feeds) = csv_reader(Box::new(Cursor::new(decoded)), delimiter);
+                Ok(Source::Csv { reader, line_feeds, description, total_bytes })
             }
         }
     }
@@ -231,7 +274,7 @@ impl Source {
     /// Lends every row, in order, to `visit`; stops early when `visit` returns `false`.
     pub fn scan(self, mut visit: impl FnMut(RowRef) -> bool) -> Result<(), ImportError> {
         match self {
-            Source::Csv { mut reader, .. } => {
+            Source::Csv { mut reader, line_feeds, .. } => {
                 let mut record = csv::ByteRecord::new();
                 let mut owned: Vec<String> = Vec::new();
                 loop {
@@ -240,8 +283,13 @@ impl Source {
                         Ok(true) => {}
                         Err(e) => return Err(ImportError::Unreadable { file: "CSV".into(), detail: e.to_string() }),
                     }
-                    let number = record.position().map_or(0, |p| p.line());
-                    let bytes_read = record.position().map_or(0, |p| p.byte());
+                    // The record's first line: the parser's line after the record, less the line
+                    // feeds inside its quoted fields and the one that ended it, if it did.
+                    let end = reader.position();
+                    let inner_feeds = record.as_slice().iter().filter(|b| **b == b'\n').count() as u64;
+                    let ended_by_feed = end.byte() > 0 && line_feeds.is_line_feed(end.byte() - 1);
+                    let number = end.line().saturating_sub(inner_feeds + u64::from(ended_by_feed));
+                    let bytes_read = end.byte();
                     let mut bad_encoding = None;
                     let mut fields: Vec<&str> = Vec::with_capacity(record.len());
                     for f in record.iter() {
@@ -390,6 +438,23 @@ mod tests {
         let last = rows.last().expect("rows");
         assert_eq!(last.2, Some(1));
         assert_eq!(last.0, 20_001);
+    }
+
+    #[test]
+    fn a_csv_row_is_numbered_by_the_line_its_record_starts_on() {
+        let numbers = |text: &[u8]| {
+            rows_of(csv(text)).iter().map(|(number, fields, _)| (number, fields[0].clone())).map(|(n, f)| (*n, f)).collect::<Vec<_>>()
+        };
+        // Line 1 header, 2 x, 3–4 a record whose quoted note spans two lines, 5 z, 6–7 blank, 8 q.
+        let expected = vec![(1, "h".to_string()), (2, "x".into()), (3, "a".into()), (5, "z".into()), (8, "q".into())];
+        assert_eq!(numbers(b"h,note\nx,1\na,\"one\ntwo\"\nz,3\n\n\nq,4\n"), expected, "LF");
+        assert_eq!(numbers(b"h,note\r\nx,1\r\na,\"one\r\ntwo\"\r\nz,3\r\n\r\n\r\nq,4\r\n"), expected, "CRLF, as Excel saves");
+        assert_eq!(numbers(b"h,note\r\nx,1\r\na,\"one\r\ntwo\"\r\nz,3\r\n\r\n\r\nq,4"), expected, "no line end after the last record");
+        // A title on line 1 and a blank line 2 above the header on line 3, behind a BOM.
+        assert_eq!(
+            numbers(b"\xEF\xBB\xBF\xE6\xA0\x87\xE9\xA2\x98\r\n\r\nh,note\r\nx,1\r\n"),
+            vec![(1, "标题".to_string()), (3, "h".into()), (4, "x".into())]
+        );
     }
 
     #[test]

@@ -75,6 +75,30 @@ async fn a_mixed_file_keeps_every_good_row_and_reports_every_bad_one() {
     .await;
 }
 
+/// The calls file as Excel on Windows saves it: CRLF line ends, a title on line 1, a blank line 2,
+/// the header on line 3. C1's note (line 4) runs on to line 5, so C2 is on line 6; a blank line 7,
+/// then C3 on line 8 and C4 on line 9.
+const EXCEL_SAVED_CALLS: &str = "通话记录导出\r\n\r\n\
+通话编号,座席,客户,呼叫方向,开始时间,通话时长(秒),总时长,呼叫结果,备注\r\n\
+C1,R001,K1,呼出,2024-07-08 10:00:00,120,130,接通,\"首次联系\r\n约下周再谈\"\r\n\
+C2,R001,K2,呼出,2024-07-08 10:05:00,700,300,接通,\r\n\
+\r\n\
+C3,R002,K3,呼入,2024-07-32 09:00:00,30,40,接通,\r\n\
+C4,R999,K4,呼出,2024-07-08 12:00:00,30,40,接通,";
+
+#[tokio::test]
+async fn a_csv_rows_number_is_the_line_of_the_file_it_starts_on() {
+    each_backend(async |store: &TestDb| {
+        let db = &store.db;
+        with_reps(db).await;
+        let report = import_bytes(db, Kind::Calls, EXCEL_SAVED_CALLS.as_bytes(), &options(Kind::Calls)).await.expect("import");
+        assert_eq!((report.rows_before_header, report.rows_read, report.inserted), (1, 4, 1), "{}", report.render_text());
+        let rows: Vec<(u64, &str)> = report.errors.iter().map(|e| (e.row, e.rule.as_str())).collect();
+        assert_eq!(rows, vec![(6, "talk_exceeds_duration"), (8, "date_invalid"), (9, "rep_unknown")]);
+    })
+    .await;
+}
+
 #[tokio::test]
 async fn a_dry_run_reports_what_an_import_would_do_and_stores_nothing() {
     each_backend(async |store: &TestDb| {

@@ -43,6 +43,12 @@ fn round(value: Option<f64>) -> Option<String> {
     value.map(|v| if v.abs() < 1.0 { format!("{v:.3}") } else { format!("{v:.2}") })
 }
 
+/// A metric's value as the pages show it: the talk ratio (a share of the talk time) in percent,
+/// as the `talk_ratio` KPI shows it everywhere, the others by [`round`].
+fn metric_value(metric: &str, value: Option<f64>) -> Option<String> {
+    if metric == "talk_ratio" { value.map(salescope_core::format::ratio_percent) } else { round(value) }
+}
+
 async fn conversation_page(state: &AppState, session: &Session, q: &ConversationQuery) -> ApiResult<Page> {
     let lang = session.lang;
     let ctx = Context::load(&state.db).await.or_api(lang)?;
@@ -58,8 +64,8 @@ async fn conversation_page(state: &AppState, session: &Session, q: &Conversation
         .iter()
         .map(|m| {
             json!({
-                "metric": m.metric, "name": m.metric_name, "mean_a": round(m.mean_a), "n_a": m.n_a, "mean_b": round(m.mean_b), "n_b": m.n_b,
-                "difference": round(m.difference), "ci_low": round(m.ci_low), "ci_high": round(m.ci_high),
+                "metric": m.metric, "name": m.metric_name, "mean_a": metric_value(&m.metric, m.mean_a), "n_a": m.n_a, "mean_b": metric_value(&m.metric, m.mean_b), "n_b": m.n_b,
+                "difference": metric_value(&m.metric, m.difference), "ci_low": metric_value(&m.metric, m.ci_low), "ci_high": metric_value(&m.metric, m.ci_high),
                 "p_value": m.p_value.map(|p| if p < 0.001 { "< 0.001".to_string() } else { format!("{p:.3}") }),
                 "detectable": m.detectable, "verdict": m.verdict,
             })
@@ -94,7 +100,7 @@ async fn conversation_page(state: &AppState, session: &Session, q: &Conversation
             json!({
                 "call_id": c.call_id, "href": format!("/calls/{}", percent_encode(&c.call_id)), "rep": c.rep_name, "started_at": c.started_at,
                 "outcome": c.outcome.as_deref().map(|o| lang.tr(&format!("conversation.group.{o}")).to_string()), "won": c.outcome.as_deref() == Some("won"),
-                "talk_ratio": c.talk_ratio.map(|r| format!("{:.0}%", r * 100.0)), "questions": c.questions,
+                "talk_ratio": c.talk_ratio.map(salescope_core::format::ratio_percent), "questions": c.questions,
             })
         })
         .collect();
@@ -155,7 +161,7 @@ async fn call_page(state: &AppState, session: &Session, call_id: &str) -> ApiRes
     let metrics: Vec<serde_json::Value> = detail
         .against_team
         .iter()
-        .map(|(metric, own, median)| json!({"name": lang.tr(&format!("sheet.calls.{metric}")), "own": round(*own), "median": round(*median)}))
+        .map(|(metric, own, median)| json!({"name": lang.tr(&format!("sheet.calls.{metric}")), "own": metric_value(metric, *own), "median": metric_value(metric, *median)}))
         .collect();
     let c = &detail.call;
     // Categories are configurable: the built-in ones have names in the catalogue.

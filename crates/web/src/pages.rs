@@ -15,7 +15,7 @@ use axum::routing::{get, post};
 use minijinja::value::{Kwargs, Value};
 use minijinja::{Environment, State as TemplateState};
 use salescope_core::access::{Permission, Reach, Role};
-use salescope_core::format::{format_change, format_value};
+use salescope_core::format::{self, format_change, format_value};
 use salescope_core::i18n::Lang;
 use salescope_core::kpi::Unit;
 use salescope_core::period::{Compare, Granularity, Period};
@@ -137,6 +137,11 @@ pub(crate) fn templates() -> Environment<'static> {
         }
     }
     env.add_function("t", translate);
+    // One formatting per unit, the same as every other rendering: `{{ x | money }}`.
+    env.add_filter("money", |v: Option<f64>| v.map_or_else(String::new, format::money));
+    env.add_filter("count", |v: Option<f64>| v.map_or_else(String::new, format::count));
+    env.add_filter("percent", |v: Option<f64>| v.map_or_else(String::new, format::percent));
+    env.add_filter("ratio_percent", |v: Option<f64>| v.map_or_else(String::new, format::ratio_percent));
     env
 }
 
@@ -748,9 +753,17 @@ async fn rep_page_data(state: &AppState, session: &Session, rep_id: &str, q: &Sc
         .gaps
         .iter()
         .map(|g| {
+            // A stage's conversion is in percent, its time in days; a KPI in its own unit.
+            let unit = match g.kind.as_str() {
+                "stage_conversion" => Unit::Percent,
+                "time_in_stage" => Unit::Days,
+                _ => ctx.kpi(&g.name).map_or(Unit::Count, |def| def.unit),
+            };
+            let shown = |v: f64| format_value(Some(v), unit, lang);
             json!({
                 "kind": lang.tr(&format!("coaching.kind.{}", g.kind)), "kind_id": g.kind, "name": g.name, "label": g.label, "rep_value": g.rep_value, "team_median": g.team_median,
                 "top_quartile": g.top_quartile, "impact": g.impact, "unit": lang.tr(&format!("coaching.unit.{}", g.impact_unit)),
+                "rep_value_shown": shown(g.rep_value), "team_median_shown": shown(g.team_median), "top_quartile_shown": shown(g.top_quartile),
                 "courses": g.courses.iter().map(|c| json!({"title": c.title, "href": format!("/training/courses/{}", auth::percent_encode(&c.course_id))})).collect::<Vec<_>>(),
             })
         })

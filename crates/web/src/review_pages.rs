@@ -13,10 +13,9 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use salescope_core::access::{Permission, Reach};
 use salescope_core::format::format_value;
-use salescope_core::i18n::Lang;
 use salescope_core::kpi::Unit;
 use salescope_core::period::Period;
-use salescope_core::sheet::{Cell, CellKind, Sheet};
+use salescope_core::sheet::{CellKind, Sheet};
 use salescope_engine::Context;
 use salescope_engine::actions::{ActionChanges, ActionStatus, CAUSE_CATEGORIES, CAUSE_KINDS, NewAction};
 use salescope_engine::reports::{SheetKind, review_sheet, write_note};
@@ -29,18 +28,8 @@ pub(crate) struct SheetQuery {
     period: Option<String>,
 }
 
-/// A cell as the page shows it, formatted for the reader's language.
-fn display(cell: &Cell, kind: CellKind, lang: Lang) -> String {
-    match (cell, kind) {
-        (Cell::Number(v), CellKind::Money) => format_value(Some(*v), Unit::Money, lang),
-        (Cell::Number(v), CellKind::Percent) => format!("{v:.1}%"),
-        (Cell::Number(v), CellKind::Count) => format_value(Some(*v), Unit::Count, lang),
-        _ => Sheet::plain(cell, kind),
-    }
-}
-
-/// A sheet for the `sheet.html` table.
-fn sheet_view(sheet: &Sheet, lang: Lang) -> serde_json::Value {
+/// A sheet for the `sheet.html` table, each cell shown by its unit's formatting.
+fn sheet_view(sheet: &Sheet) -> serde_json::Value {
     let columns: Vec<serde_json::Value> = sheet
         .columns
         .iter()
@@ -50,7 +39,7 @@ fn sheet_view(sheet: &Sheet, lang: Lang) -> serde_json::Value {
         .rows
         .iter()
         .map(|row| {
-            let cells: Vec<String> = row.cells.iter().zip(&sheet.columns).map(|(cell, column)| display(cell, column.kind, lang)).collect();
+            let cells: Vec<String> = row.cells.iter().zip(&sheet.columns).map(|(cell, column)| Sheet::shown(cell, column.kind)).collect();
             json!({"scope": row.scope, "period": row.period, "cells": cells})
         })
         .collect();
@@ -81,7 +70,7 @@ async fn review_page(state: &AppState, session: &Session, kind: &str, q: &SheetQ
         template: "sheet.html",
         title: sheet.title.clone(),
         data: json!({
-            "sheet": sheet_view(&sheet, lang),
+            "sheet": sheet_view(&sheet),
             "kind": kind.id(),
             "kinds": SheetKind::ALL.iter().map(|k| json!({"id": k.id(), "label": lang.tr(&format!("review.{}", k.id()))})).collect::<Vec<_>>(),
             "scope": scope.label(),

@@ -62,7 +62,7 @@ async fn plan_page(state: &AppState, session: &Session, errors: &[String]) -> Ap
         .iter()
         .map(|row| {
             let cells: Vec<String> =
-                sheet.columns.iter().zip(&row.cells).map(|(c, cell)| salescope_core::sheet::Sheet::plain(cell, c.kind)).collect();
+                sheet.columns.iter().zip(&row.cells).map(|(c, cell)| salescope_core::sheet::Sheet::shown(cell, c.kind)).collect();
             let course_id = row.scope.trim_start_matches("course:");
             let session_id = cells.get(6).cloned().unwrap_or_default();
             let attended =
@@ -146,7 +146,13 @@ fn effect_view(effect: &KpiEffect, lang: Lang) -> Value {
         Unit::Money => format_value(Some(v), unit, lang),
         _ => format!("{v:+.2}"),
     };
-    let level = |v: Option<f64>| v.map(|v| if unit == Unit::Percent { format!("{v:.2}%") } else { format!("{v:.2}") });
+    let level = |v: Option<f64>| {
+        v.map(|v| match unit {
+            Unit::Percent => format!("{v:.2}%"),
+            Unit::Money => format_value(Some(v), unit, lang),
+            _ => format!("{v:.2}"),
+        })
+    };
     let estimate = effect.estimate.as_ref();
     let round = |v: f64| (v * 1000.0).round() / 1000.0;
     json!({
@@ -309,7 +315,7 @@ async fn session_page(state: &AppState, session: &Session, session_id: &str, err
     let rows: Vec<Vec<String>> = sheet
         .rows
         .iter()
-        .map(|r| sheet.columns.iter().zip(&r.cells).map(|(c, cell)| salescope_core::sheet::Sheet::plain(cell, c.kind)).collect())
+        .map(|r| sheet.columns.iter().zip(&r.cells).map(|(c, cell)| salescope_core::sheet::Sheet::shown(cell, c.kind)).collect())
         .collect();
     let reps: Vec<Value> = ctx
         .structure
