@@ -459,13 +459,45 @@ pub struct ForecastReport {
     pub pipeline: f64,
     /// Yuan expected from deals not yet created.
     pub run_rate: f64,
+    /// The model's forecast: won + pipeline + run-rate.
+    pub model_forecast: f64,
+    /// The forecast: the model's, corrected for its bias over the past quarters when calibrated.
     pub forecast: f64,
-    /// The 80% interval.
+    /// The 80% interval: from the model's errors over the past quarters when calibrated, else
+    /// from the simulation of the open deals and the run-rate.
     pub low: f64,
     pub high: f64,
     pub open_deals: usize,
+    /// What the correction and interval were learned from; none for a month or range, or with
+    /// fewer than three past quarters to learn from.
+    pub calibration: Option<CalibrationReport>,
+    /// A naive baseline that forecast the past quarters better than the model, and what it says
+    /// of this period.
+    pub better_baseline: Option<BetterBaseline>,
     /// The reps' own call beside the statistical forecast.
     pub categories: Categories,
+}
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct CalibrationReport {
+    /// Past quarters whose errors the correction and interval come from.
+    pub periods: usize,
+    /// How much the model ran high (positive) or low over them, in %: the geometric mean of
+    /// forecast / actual, − 1.
+    pub model_bias: f64,
+}
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct BetterBaseline {
+    /// `last_period` or `same_last_year`.
+    pub method: String,
+    /// What the baseline forecasts for the period (yuan): the revenue of the period before, or
+    /// of the same period a year before; none when the data do not reach back.
+    pub value: Option<f64>,
+    /// MAPE of the baseline and of the forecast over the same past quarters, in %.
+    pub baseline_mape: f64,
+    pub forecast_mape: f64,
+    pub periods: usize,
 }
 
 /// Earlier periods compared for the run-rate.
@@ -512,8 +544,22 @@ fn forecast_parts(deals: &Deals, columns: &pipeline::DealColumns, in_scope: &[bo
     pipeline::forecast(columns, &deals.order, period.start.start(), end_of(period.end), end_of(as_of), &earlier, &close_times, counts)
 }
 
-/// The revenue a scope will close in a period, forecast as of a day from the stage history.
+/// The revenue a scope will close in a period, forecast as of a day from the stage history; a
+/// quarter's is calibrated on the backtest of the quarters that ended before it (and by the day).
 pub fn forecast(deals: &Deals, ctx: &Context, scope: &Scope, period: &Period, as_of: Day) -> Result<ForecastReport> {
+    forecast_with_backtest(deals, ctx, scope, period, as_of).map(|(report, _)| report)
+}
+
+/// The forecast and the backtest it was calibrated on — every quarter that ended before the
+/// period started and by `as_of` — from one replay of the history. For a month or a range the
+/// backtest (of quarters) is returned but not used: its errors are of quarter-long forecasts.
+pub fn forecast_with_backtest(
+    deals: &Deals,
+    ctx: &Context,
+    scope: &Scope,
+    period: &Period,
+    as_of: Day,
+) -> Result<(ForecastReport, Backtest)> {
     ctx.check_scope(scope)?;
     let columns = deals.columns();
     let in_scope = reps_in_scope_on(&columns, ctx, scope, as_of);
@@ -526,24 +572,53 @@ pub fn forecast(deals: &Deals, ctx: &Context, scope: &Scope, period: &Period, as
         end_of(as_of),
         |rep| in_scope[rep as usize],
     );
-    Ok(ForecastReport {
+    let replay = summarise(scope, replay_quarters(deals, ctx, scope, as_of.min(period.start.plus_days(-1))));
+    let is_quarter = *period == Period::quarter_of(period.start);
+    let calibration = is_quarter.then(|| calibration_of(&replay.rows)).flatten();
+    let (forecast, low, high) = match &calibration {
+        Some(c) => c.apply(f.won, f.forecast),
+        None => (f.forecast, f.low, f.high),
+    };
+    let better_baseline = is_quarter.then(|| better_baseline(&replay.comparisons)).flatten().map(|better| {
+        let baseline_period = if better.method == "last_period" { period.previous() } else { period.same_last_year() };
+        let reaches_back = deals.first_created().is_some_and(|first| baseline_period.start >= first) && baseline_period.end <= as_of;
+        BetterBaseline {
+            method: better.method.clone(),
+            value: reaches_back.then(|| yuan(won_in(&columns, ctx, scope, &baseline_period) as f64)),
+            baseline_mape: better.baseline_mape,
+            forecast_mape: better.forecast_mape,
+            periods: better.periods,
+        }
+    });
+    let report = ForecastReport {
         scope: scope.label(),
         period: period.label(),
         as_of: as_of.to_string(),
         won: yuan(f.won),
         pipeline: yuan(f.pipeline),
         run_rate: yuan(f.run_rate),
-        forecast: yuan(f.forecast),
-        low: yuan(f.low),
-        high: yuan(f.high),
+        model_forecast: yuan(f.forecast),
+        forecast: yuan(forecast),
+        low: yuan(low),
+        high: yuan(high),
         open_deals: f.open_deals,
+        calibration: calibration.map(|c| CalibrationReport { periods: c.periods, model_bias: round(((-c.bias).exp() - 1.0) * 100.0, 1) }),
+        better_baseline,
         categories: Categories {
             closed: yuan(rollup.closed as f64),
             commit: yuan(rollup.commit as f64),
             best_case: yuan(rollup.best_case as f64),
             pipeline: yuan(rollup.pipeline as f64),
         },
-    })
+    };
+    Ok((report, replay))
+}
+
+/// Cents won in a period by the reps of a scope, each deal in the scope of the day it was won.
+fn won_in(columns: &pipeline::DealColumns, ctx: &Context, scope: &Scope, period: &Period) -> i64 {
+    let test = ctx.scope_test(scope);
+    let reps: Vec<crate::context::RepInScope> = columns.reps().iter().map(|rep| test.rep(rep)).collect();
+    columns.won_deals().filter(|d| period.contains(d.won.day()) && reps[d.rep as usize].on(d.won.day())).map(|d| d.amount).sum()
 }
 
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
@@ -553,9 +628,18 @@ pub struct BacktestRow {
     pub as_of: String,
     /// Yuan.
     pub actual: f64,
+    /// The model's forecast on the eve, before any correction.
+    pub model: f64,
+    /// What `forecast` gives on the eve: the model's corrected and bounded by the errors of the
+    /// quarters before when there are at least three, else the model's with the simulated interval.
     pub forecast: f64,
     pub low: f64,
     pub high: f64,
+    /// Earlier quarters whose errors calibrated this one (0: the simulated interval).
+    pub calibrated_on: usize,
+    /// Earlier quarters the run-rate was learned from. A quarter without any does not calibrate
+    /// later ones: its model misses every deal not yet created, which no later forecast does.
+    pub run_rate_periods: usize,
     /// The naive baselines: the period before, the same period a year before (when the data
     /// reach back), and the weighted pipeline on the eve.
     pub last_period: Option<f64>,
@@ -572,6 +656,18 @@ pub struct Mape {
     pub weighted: Option<f64>,
 }
 
+/// The forecast against one naive baseline over the quarters both forecast (with an actual above
+/// zero), so that neither is judged on quarters the other could not try.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct Comparison {
+    /// `last_period`, `same_last_year` or `weighted`.
+    pub method: String,
+    pub periods: usize,
+    /// MAPE in %.
+    pub baseline_mape: f64,
+    pub forecast_mape: f64,
+}
+
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Backtest {
     pub scope: String,
@@ -579,6 +675,16 @@ pub struct Backtest {
     pub mape: Mape,
     /// Share of periods whose actual fell in the 80% interval, in %.
     pub coverage: Option<f64>,
+    /// The same over the periods whose interval was calibrated, and how many they are.
+    pub calibrated_coverage: Option<f64>,
+    pub calibrated_periods: usize,
+    /// How much the model ran high (positive) or low over the periods with a run-rate, in %: the
+    /// geometric mean of model / actual, − 1.
+    pub model_bias: Option<f64>,
+    pub comparisons: Vec<Comparison>,
+    /// The naive baseline that beat the forecast over at least three shared quarters (the one
+    /// with the lowest error), if any: `last_period` or `same_last_year`.
+    pub better_baseline: Option<String>,
 }
 
 fn mape(pairs: impl Iterator<Item = (Option<f64>, f64)>) -> Option<f64> {
@@ -587,22 +693,82 @@ fn mape(pairs: impl Iterator<Item = (Option<f64>, f64)>) -> Option<f64> {
     salescope_core::stats::mean(&errors).map(|m| round(m, 1))
 }
 
+/// The calibration the rows give the next quarter: the model's errors on the quarters that had a
+/// run-rate to learn from.
+fn calibration_of(rows: &[BacktestRow]) -> Option<pipeline::Calibration> {
+    let past: Vec<(f64, f64)> = rows.iter().filter(|r| r.run_rate_periods > 0).map(|r| (r.model, r.actual)).collect();
+    pipeline::Calibration::of(&past)
+}
+
+/// The baselines that may stand beside the forecast: forecasts of the period's revenue. The
+/// weighted pipeline is not one — it leaves out every deal not yet open.
+const REVENUE_BASELINES: [&str; 2] = ["last_period", "same_last_year"];
+
+fn better_baseline(comparisons: &[Comparison]) -> Option<&Comparison> {
+    comparisons
+        .iter()
+        .filter(|c| REVENUE_BASELINES.contains(&c.method.as_str()))
+        .filter(|c| c.periods >= pipeline::MIN_CALIBRATION_PERIODS && c.baseline_mape < c.forecast_mape)
+        .min_by(|a, b| a.baseline_mape.total_cmp(&b.baseline_mape))
+}
+
 /// Every quarter that has ended since the data began, forecast as of its eve and compared with
 /// what happened and with the naive baselines. Each quarter's forecast is what `forecast` gives as
 /// of its eve; they are made in one replay of the history.
 pub fn backtest(deals: &Deals, ctx: &Context, scope: &Scope, today: Day) -> Result<Backtest> {
     ctx.check_scope(scope)?;
-    let Some(first) = deals.first_created() else {
-        return Ok(Backtest {
-            scope: scope.label(),
-            rows: Vec::new(),
-            mape: Mape { forecast: None, last_period: None, same_last_year: None, weighted: None },
-            coverage: None,
-        });
+    Ok(summarise(scope, replay_quarters(deals, ctx, scope, today.plus_days(-1))))
+}
+
+fn summarise(scope: &Scope, rows: Vec<BacktestRow>) -> Backtest {
+    let share_inside = |rows: &[&BacktestRow]| {
+        let inside = rows.iter().filter(|r| r.actual >= r.low && r.actual <= r.high).count();
+        (!rows.is_empty()).then(|| round(inside as f64 / rows.len() as f64 * 100.0, 1))
     };
+    let all: Vec<&BacktestRow> = rows.iter().collect();
+    let calibrated: Vec<&BacktestRow> = rows.iter().filter(|r| r.calibrated_on > 0).collect();
+    let errors: Vec<f64> =
+        rows.iter().filter(|r| r.run_rate_periods > 0 && r.model > 0.0 && r.actual > 0.0).map(|r| (r.model / r.actual).ln()).collect();
+    let baselines: [(&str, fn(&BacktestRow) -> Option<f64>); 3] =
+        [("last_period", |r| r.last_period), ("same_last_year", |r| r.same_last_year), ("weighted", |r| Some(r.weighted))];
+    let comparisons: Vec<Comparison> = baselines
+        .into_iter()
+        .filter_map(|(method, baseline)| {
+            let shared: Vec<(f64, f64, f64)> =
+                rows.iter().filter(|r| r.actual > 0.0).filter_map(|r| baseline(r).map(|b| (b, r.forecast, r.actual))).collect();
+            Some(Comparison {
+                method: method.to_string(),
+                periods: shared.len(),
+                baseline_mape: mape(shared.iter().map(|(b, _, a)| (Some(*b), *a)))?,
+                forecast_mape: mape(shared.iter().map(|(_, f, a)| (Some(*f), *a)))?,
+            })
+        })
+        .collect();
+    Backtest {
+        scope: scope.label(),
+        mape: Mape {
+            forecast: mape(rows.iter().map(|r| (Some(r.forecast), r.actual))),
+            last_period: mape(rows.iter().map(|r| (r.last_period, r.actual))),
+            same_last_year: mape(rows.iter().map(|r| (r.same_last_year, r.actual))),
+            weighted: mape(rows.iter().map(|r| (Some(r.weighted), r.actual))),
+        },
+        coverage: share_inside(&all),
+        calibrated_coverage: share_inside(&calibrated),
+        calibrated_periods: calibrated.len(),
+        model_bias: salescope_core::stats::mean(&errors).map(|e| round((e.exp() - 1.0) * 100.0, 1)),
+        better_baseline: better_baseline(&comparisons).map(|c| c.method.clone()),
+        comparisons,
+        rows,
+    }
+}
+
+/// The quarters since the data began that ended by `last_end`, all but the first forecast as of
+/// its eve, each calibrated on the ones before it.
+fn replay_quarters(deals: &Deals, ctx: &Context, scope: &Scope, last_end: Day) -> Vec<BacktestRow> {
+    let Some(first) = deals.first_created() else { return Vec::new() };
     // Every quarter since the data began; all but the first are replayed.
     let mut quarters = vec![Period::quarter_of(first)];
-    while let Some(next) = quarters.last().map(|q| Period::quarter_of(q.end.plus_days(1))).filter(|q| q.end < today) {
+    while let Some(next) = quarters.last().map(|q| Period::quarter_of(q.end.plus_days(1))).filter(|q| q.end <= last_end) {
         quarters.push(next);
     }
     let eves: Vec<Day> = quarters.iter().map(|q| q.start.plus_days(-1)).collect();
@@ -639,47 +805,43 @@ pub fn backtest(deals: &Deals, ctx: &Context, scope: &Scope, today: Day) -> Resu
             }
         }
     }
+    let run_rate_periods = |k: usize| k.saturating_sub(counted_from).min(RUN_RATE_PERIODS);
     let periods: Vec<pipeline::EvePeriod> = (1..quarters.len())
         .map(|k| pipeline::EvePeriod {
             eve: end_of(eves[k]),
             end: end_of(quarters[k].end),
-            earlier_runs: runs[k][..k.saturating_sub(counted_from).min(RUN_RATE_PERIODS)].iter().map(|cents| *cents as f64).collect(),
+            earlier_runs: runs[k][..run_rate_periods(k)].iter().map(|cents| *cents as f64).collect(),
         })
         .collect();
     let close_times = deals.all_close_times();
     let replayed = pipeline::forecasts_on_eves(&columns, &deals.order, &periods, &close_times, |rep, i| reps[rep as usize].on(eves[i + 1]));
     let yuan = |cents: f64| round(cents / 100.0, 2);
     let earlier = |k: Option<usize>| k.filter(|k| quarters[*k].start >= first).map(|k| yuan(won[k] as f64));
-    let rows: Vec<BacktestRow> = replayed
-        .iter()
-        .enumerate()
-        .map(|(i, replay)| {
-            let k = i + 1;
-            BacktestRow {
-                period: quarters[k].label(),
-                as_of: eves[k].to_string(),
-                actual: yuan(won[k] as f64),
-                forecast: yuan(replay.forecast.forecast),
-                low: yuan(replay.forecast.low),
-                high: yuan(replay.forecast.high),
-                last_period: earlier(Some(k - 1)),
-                same_last_year: earlier(k.checked_sub(4)),
-                weighted: yuan(replay.weighted),
-            }
-        })
-        .collect();
-    let covered = rows.iter().filter(|r| r.actual >= r.low && r.actual <= r.high).count();
-    Ok(Backtest {
-        scope: scope.label(),
-        mape: Mape {
-            forecast: mape(rows.iter().map(|r| (Some(r.forecast), r.actual))),
-            last_period: mape(rows.iter().map(|r| (r.last_period, r.actual))),
-            same_last_year: mape(rows.iter().map(|r| (r.same_last_year, r.actual))),
-            weighted: mape(rows.iter().map(|r| (Some(r.weighted), r.actual))),
-        },
-        coverage: (!rows.is_empty()).then(|| round(covered as f64 / rows.len() as f64 * 100.0, 1)),
-        rows,
-    })
+    let mut rows: Vec<BacktestRow> = Vec::with_capacity(replayed.len());
+    for (i, replay) in replayed.iter().enumerate() {
+        let k = i + 1;
+        let f = &replay.forecast;
+        let calibration = calibration_of(&rows);
+        let (forecast, low, high) = match &calibration {
+            Some(c) => c.apply(f.won, f.forecast),
+            None => (f.forecast, f.low, f.high),
+        };
+        rows.push(BacktestRow {
+            period: quarters[k].label(),
+            as_of: eves[k].to_string(),
+            actual: yuan(won[k] as f64),
+            model: yuan(f.forecast),
+            forecast: yuan(forecast),
+            low: yuan(low),
+            high: yuan(high),
+            calibrated_on: calibration.map_or(0, |c| c.periods),
+            run_rate_periods: run_rate_periods(k),
+            last_period: earlier(Some(k - 1)),
+            same_last_year: earlier(k.checked_sub(4)),
+            weighted: yuan(replay.weighted),
+        });
+    }
+    rows
 }
 
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
@@ -1036,18 +1198,58 @@ pub fn winloss_sheet(winloss: &WinLoss, ctx: &Context, scope: &Scope, lang: Lang
     sheet("winloss", title, &winloss.scope, &winloss.period, &columns, rows, lang)
 }
 
+/// The signed % by which the model ran high (+) or low (−) against the actuals.
+fn signed_percent(value: f64) -> String {
+    format!("{value:+.1}%")
+}
+
 pub fn forecast_sheet(f: &ForecastReport, ctx: &Context, scope: &Scope, lang: Lang) -> Sheet {
-    let rows =
-        [("won", f.won), ("pipeline", f.pipeline), ("run_rate", f.run_rate), ("forecast", f.forecast), ("low", f.low), ("high", f.high)]
-            .into_iter()
-            .map(|(part, value)| vec![Cell::text(lang.tr(&format!("forecast.part.{part}"))), Cell::Number(value)])
-            .collect();
+    let mut rows: Vec<Vec<Cell>> = [
+        ("won", f.won),
+        ("pipeline", f.pipeline),
+        ("run_rate", f.run_rate),
+        ("model", f.model_forecast),
+        ("forecast", f.forecast),
+        ("low", f.low),
+        ("high", f.high),
+    ]
+    .into_iter()
+    .map(|(part, value)| vec![Cell::text(lang.tr(&format!("forecast.part.{part}"))), Cell::Number(value)])
+    .collect();
+    rows.push(vec![Cell::text(interval_source(f, lang)), Cell::Empty]);
+    if let Some(better) = &f.better_baseline {
+        rows.push(vec![Cell::text(better_baseline_text(better, lang)), Cell::number(better.value)]);
+    }
     let title = lang.format("sheet.forecast.title", &[("scope", &scope_name(ctx, scope, lang)), ("period", &f.period), ("day", &f.as_of)]);
     sheet("forecast", title, &f.scope, &f.period, &[("part", CellKind::Text), ("amount", CellKind::Money)], rows, lang)
 }
 
+/// Where a forecast's interval comes from, in words.
+pub fn interval_source(f: &ForecastReport, lang: Lang) -> String {
+    match &f.calibration {
+        Some(c) => lang.format("forecast.calibrated", &[("periods", &c.periods), ("bias", &signed_percent(c.model_bias))]),
+        None if Period::parse(&f.period).is_ok_and(|p| p == Period::quarter_of(p.start)) => {
+            lang.format("forecast.uncalibrated_quarters", &[("min", &pipeline::MIN_CALIBRATION_PERIODS)])
+        }
+        None => lang.tr("forecast.uncalibrated_kind").to_string(),
+    }
+}
+
+/// That a naive baseline beat the model, with the errors of both.
+pub fn better_baseline_text(better: &BetterBaseline, lang: Lang) -> String {
+    lang.format(
+        "forecast.better_baseline",
+        &[
+            ("periods", &better.periods),
+            ("baseline", &lang.tr(&format!("forecast.baseline.{}", better.method)).to_string()),
+            ("baseline_mape", &better.baseline_mape),
+            ("forecast_mape", &better.forecast_mape),
+        ],
+    )
+}
+
 pub fn backtest_sheet(b: &Backtest, ctx: &Context, scope: &Scope, lang: Lang) -> Sheet {
-    use CellKind::{Money, Text};
+    use CellKind::{Count, Money, Text};
     let mut rows: Vec<Vec<Cell>> = b
         .rows
         .iter()
@@ -1055,9 +1257,11 @@ pub fn backtest_sheet(b: &Backtest, ctx: &Context, scope: &Scope, lang: Lang) ->
             vec![
                 Cell::text(r.period.clone()),
                 Cell::Number(r.actual),
+                Cell::Number(r.model),
                 Cell::Number(r.forecast),
                 Cell::Number(r.low),
                 Cell::Number(r.high),
+                Cell::Number(r.calibrated_on as f64),
                 Cell::number(r.last_period),
                 Cell::number(r.same_last_year),
                 Cell::Number(r.weighted),
@@ -1065,23 +1269,49 @@ pub fn backtest_sheet(b: &Backtest, ctx: &Context, scope: &Scope, lang: Lang) ->
         })
         .collect();
     let pct = |v: Option<f64>| v.map(|v| Cell::text(format!("{v:.1}%"))).unwrap_or(Cell::Empty);
+    let text = |t: String| Cell::text(t);
     rows.push(vec![
-        Cell::text(lang.tr("forecast.mape")),
+        text(lang.tr("forecast.mape").to_string()),
+        Cell::Empty,
         Cell::Empty,
         pct(b.mape.forecast),
         Cell::Empty,
-        b.coverage.map(|c| Cell::text(lang.format("forecast.coverage", &[("value", &c)]))).unwrap_or(Cell::Empty),
+        b.coverage.map(|c| text(lang.format("forecast.coverage", &[("value", &c)]))).unwrap_or(Cell::Empty),
+        Cell::Empty,
         pct(b.mape.last_period),
         pct(b.mape.same_last_year),
         pct(b.mape.weighted),
     ]);
+    // Each baseline against the forecast on the quarters both forecast, in the baseline's column.
+    for c in &b.comparisons {
+        let baseline = lang.tr(&format!("forecast.baseline.{}", c.method)).to_string();
+        let mut row = vec![Cell::Empty; 10];
+        row[0] = text(lang.format("forecast.head_to_head", &[("baseline", &baseline), ("periods", &c.periods)]));
+        row[3] = pct(Some(c.forecast_mape));
+        // last_period, same_last_year and weighted are the last three columns.
+        let column = 7 + REVENUE_BASELINES.iter().position(|m| *m == c.method).unwrap_or(REVENUE_BASELINES.len());
+        row[column] = pct(Some(c.baseline_mape));
+        rows.push(row);
+    }
+    if let Some(c) = b.calibrated_coverage {
+        rows.push(vec![text(lang.format("forecast.calibrated_coverage", &[("value", &c), ("periods", &b.calibrated_periods)]))]);
+    }
+    if let Some(bias) = b.model_bias {
+        let periods = b.rows.iter().filter(|r| r.run_rate_periods > 0 && r.model > 0.0 && r.actual > 0.0).count();
+        rows.push(vec![text(lang.format("forecast.bias", &[("periods", &periods), ("bias", &signed_percent(bias))]))]);
+    }
+    for row in &mut rows {
+        row.resize(10, Cell::Empty);
+    }
     let title = lang.format("sheet.backtest.title", &[("scope", &scope_name(ctx, scope, lang))]);
     let columns = [
         ("period", Text),
         ("actual", Money),
+        ("model", Money),
         ("forecast", Money),
         ("low", Money),
         ("high", Money),
+        ("calibrated_on", Count),
         ("last_period", Money),
         ("same_last_year", Money),
         ("weighted", Money),

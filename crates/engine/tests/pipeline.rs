@@ -398,7 +398,12 @@ async fn the_backtest_forecasts_each_quarter_as_the_forecast_does_on_its_eve() {
                 let eve = quarter.start.plus_days(-1);
                 assert_eq!(row.as_of, eve.to_string());
                 let f = forecast(&deals, &ctx, &scope, &quarter, eve).expect("forecast");
-                assert_eq!((row.forecast, row.low, row.high), (f.forecast, f.low, f.high), "{scope:?} {}", row.period);
+                assert_eq!(
+                    (row.model, row.forecast, row.low, row.high, row.calibrated_on),
+                    (f.model_forecast, f.forecast, f.low, f.high, f.calibration.as_ref().map_or(0, |c| c.periods)),
+                    "{scope:?} {}",
+                    row.period
+                );
                 let w = weighted(&deals, &ctx, &scope, eve).expect("weighted");
                 assert!(
                     (row.weighted - w.total_weighted).abs() < 0.015,
@@ -421,6 +426,102 @@ async fn the_backtest_forecasts_each_quarter_as_the_forecast_does_on_its_eve() {
                 assert_eq!((row.last_period, row.same_last_year), (earlier(quarter.previous()), earlier(quarter.same_last_year())));
             }
             assert!(replay.rows.iter().any(|r| r.forecast > 0.0), "{scope:?}: {:?}", replay.rows);
+        }
+    })
+    .await;
+}
+
+/// Six years of a steady business: three reps in two teams, about 70 deals a quarter created on
+/// random days, each through 接触 → 报价 → 谈判 or dropping out, closing within two months. What a
+/// quarter brings is random around a constant level, so a calibrated 80% interval must hold the
+/// actual about four quarters in five.
+async fn six_years_of_deals(db: &Db) {
+    let mut rng = salescope_core::random::Rng::new(11);
+    let ctx = WriteContext { today: Day::from_ymd(2025, 1, 5).expect("date"), counted: false };
+    let hired = |id: &str, team: &str| Rep { hire_date: Day::from_ymd(2018, 1, 1), ..rep(id, team) };
+    db.write(vec![hired("R1", "一部"), hired("R2", "一部"), hired("R3", "二部")], &ctx).await.expect("reps");
+    let start = Day::from_ymd(2019, 1, 1).expect("date").start().0;
+    let (mut deals, mut changes) = (Vec::new(), Vec::new());
+    for n in 0..1_700 {
+        let id = format!("S{n:04}");
+        let created = LocalDateTime(start + rng.range(0, 6 * 365) * 86_400 + rng.range(8 * 3600, 18 * 3600));
+        let mut entered = created;
+        let reached = rng.range(1, 3) as usize;
+        for stage in ["接触", "报价", "谈判"].iter().take(reached) {
+            changes.push(change(&id, stage, entered));
+            entered = LocalDateTime(entered.0 + rng.range(3_600, 20 * 86_400));
+        }
+        let closed = (entered.0 < Day::from_ymd(2024, 12, 31).expect("date").start().0)
+            .then(|| (entered, if reached == 3 && rng.chance(0.6) { DealStatus::Won } else { DealStatus::Lost }));
+        deals.push(deal(&id, ["R1", "R2", "R3"][n % 3], created, closed, rng.range(10, 400) * 100));
+    }
+    db.write(deals, &ctx).await.expect("deals");
+    db.write(changes, &ctx).await.expect("stages");
+}
+
+#[tokio::test]
+async fn the_calibrated_interval_holds_about_eight_quarters_in_ten() {
+    each_backend(async |store: &TestDb| {
+        six_years_of_deals(&store.db).await;
+        let deals = Deals::load(&store.db, None).await.expect("deals");
+        let ctx = Context::load(&store.db).await.expect("ctx");
+        let today = Day::from_ymd(2025, 1, 5).expect("date");
+        let (mut inside, mut calibrated) = (0, 0);
+        for scope in [Scope::Org, Scope::Team("一部".into()), Scope::Team("二部".into())] {
+            let replay = backtest(&deals, &ctx, &scope, today).expect("backtest");
+            // 2019-Q2 … 2024-Q4 replayed: 23 quarters. 2019-Q2 to 2019-Q4 give the first three
+            // errors, so 2020-Q1 on are calibrated.
+            assert_eq!(replay.rows.len(), 23, "{scope:?}");
+            assert_eq!(replay.rows.iter().filter(|r| r.calibrated_on > 0).count(), 20, "{scope:?}");
+            assert_eq!(replay.rows.iter().find(|r| r.calibrated_on > 0).map(|r| r.period.as_str()), Some("2020-Q1"));
+            for row in replay.rows.iter().filter(|r| r.calibrated_on > 0) {
+                calibrated += 1;
+                inside += usize::from(row.actual >= row.low && row.actual <= row.high);
+                assert!(row.low < row.forecast && row.forecast < row.high, "{scope:?} {row:?}");
+            }
+        }
+        // 60 calibrated quarters: a binomial share of 80% has an SD of √(0.8 · 0.2 / 60) = 5.2
+        // points; the scopes share their deals, so the tolerance is ±15 points (about three SDs).
+        let coverage = inside as f64 / calibrated as f64 * 100.0;
+        assert!((65.0..=95.0).contains(&coverage), "{inside} of {calibrated} quarters in the calibrated interval");
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_naive_baseline_that_beat_the_model_stands_beside_the_forecast() {
+    each_backend(async |store: &TestDb| {
+        six_years_of_deals(&store.db).await;
+        let deals = Deals::load(&store.db, None).await.expect("deals");
+        let ctx = Context::load(&store.db).await.expect("ctx");
+        let today = Day::from_ymd(2025, 1, 5).expect("date");
+        let replay = backtest(&deals, &ctx, &Scope::Org, today).expect("backtest");
+        // Each comparison is over the quarters both forecast: "same as last quarter" has one
+        // for every replayed quarter (23), "same quarter last year" from 2020-Q1 (20).
+        let shared: Vec<(&str, usize)> = replay.comparisons.iter().map(|c| (c.method.as_str(), c.periods)).collect();
+        assert_eq!(shared, [("last_period", 23), ("same_last_year", 20), ("weighted", 23)]);
+        let best = replay
+            .comparisons
+            .iter()
+            .filter(|c| c.method != "weighted" && c.baseline_mape < c.forecast_mape)
+            .min_by(|a, b| a.baseline_mape.total_cmp(&b.baseline_mape))
+            .map(|c| c.method.clone());
+        assert_eq!(replay.better_baseline, best);
+        let q1 = Period::parse("2025-Q1").expect("quarter");
+        let f = forecast(&deals, &ctx, &Scope::Org, &q1, Day::from_ymd(2024, 12, 31).expect("date")).expect("forecast");
+        // The first deal was created on 1 January 2019, so 2019-Q1 is whole and every replayed
+        // quarter, 2019-Q2 on, learned a run-rate: all 23 calibrate 2025-Q1.
+        assert!(replay.rows.iter().all(|r| r.run_rate_periods > 0));
+        assert_eq!(f.calibration.as_ref().map(|c| c.periods), Some(23));
+        match (&f.better_baseline, &replay.better_baseline) {
+            (Some(shown), Some(method)) => {
+                assert_eq!(&shown.method, method);
+                let baseline_quarter = if method == "last_period" { q1.previous() } else { q1.same_last_year() };
+                let row = replay.rows.iter().find(|r| r.period == baseline_quarter.label()).expect("the baseline's quarter");
+                assert_eq!(shown.value, Some(row.actual), "the baseline says what that quarter won");
+            }
+            (None, None) => {}
+            other => panic!("the forecast and its backtest disagree: {other:?}"),
         }
     })
     .await;
