@@ -979,6 +979,24 @@ pub fn shrunk_win_rates(counts: &[(u32, u32)]) -> Option<Shrunk> {
     Some(Shrunk { pooled, strength, rates })
 }
 
+impl Shrunk {
+    /// The win rate a rep has at least, 90% sure, whether or not their rate resembles the pool's:
+    /// the lower of the 10th percentiles of two posteriors, Beta(wins + k·p₀, losses + k·(1 − p₀))
+    /// of the pooled prior and Beta(1 + wins, 1 + losses) of no prior at all. Reps are ranked by
+    /// it. The pooled bound keeps a short lucky record near the pool (2 of 2 in a segment won 35%
+    /// of the time does not top it); the bound without a prior grows only with evidence, so a short
+    /// record does not outrank a long one at a similar rate even where the pooled prior would make
+    /// every short record "average" and a long one a little below: 4 of 4 beside 29 of 35 and 54
+    /// of 60 (pooled 88%, k = 200) has 0.1^(1/5) = 63.1%, the others 72.6% and 83.4%.
+    pub fn lower_bound(&self, wins: u32, closed: u32) -> f64 {
+        use statrs::distribution::{Beta, ContinuousCDF};
+        let (wins, losses) = (f64::from(wins), f64::from(closed.saturating_sub(wins)));
+        let tenth = |a: f64, b: f64| Beta::new(a, b).map_or(0.0, |posterior| posterior.inverse_cdf(0.1));
+        let pooled = tenth(wins + self.strength * self.pooled, losses + self.strength * (1.0 - self.pooled));
+        pooled.min(tenth(1.0 + wins, 1.0 + losses))
+    }
+}
+
 /// At least ten deals' worth of prior: a handful of lucky wins cannot outrank a record.
 const MIN_PRIOR_STRENGTH: f64 = 10.0;
 const MAX_PRIOR_STRENGTH: f64 = 200.0;
@@ -1325,6 +1343,27 @@ mod tests {
         let strong = shrunk_win_rates(&[(2, 2), (40, 60), (20, 60)]).expect("rates");
         assert!(strong.rates[1] > strong.rates[0], "30 of 40-level evidence beats 2 of 2: {strong:?}");
         assert_eq!(shrunk_win_rates(&[(0, 0)]), None);
+    }
+
+    #[test]
+    fn a_short_perfect_record_ranks_below_long_records_by_the_lower_bound() {
+        let bound = |shrunk: &Shrunk, w, n| (shrunk.lower_bound(w, n) * 10_000.0).round() / 10_000.0;
+        // Pooled 87 of 99; the three vary less than chance, so k = 200 and the pooled shrinkage
+        // alone puts 4 of 4 above 29 of 35: (4 + 175.76) / 204 = 0.881 > (29 + 175.76) / 235 = 0.871.
+        let high = shrunk_win_rates(&[(4, 4), (29, 35), (54, 60)]).expect("rates");
+        assert_eq!(high.strength, 200.0);
+        assert!(high.rates[0] > high.rates[1], "{high:?}");
+        // Without a prior, the 10th percentile of Beta(5, 1) is 0.1^(1/5) = 0.63096, of Beta(30, 7)
+        // 0.7258 and of Beta(55, 7) 0.8337 (numerical integration of the density), each below its
+        // pooled bound (0.8515, 0.8427, 0.8577): 54 of 60, then 29 of 35, then 4 of 4.
+        assert_eq!((bound(&high, 4, 4), bound(&high, 29, 35), bound(&high, 54, 60)), (0.631, 0.7258, 0.8337));
+        // A segment won 37 of 105 times (p₀ = 0.3524, k at its floor of 10): 2 of 2 has
+        // 0.1^(1/3) = 46.4% without a prior, but its pooled posterior Beta(5.524, 6.476) keeps it
+        // at 28.0%, below 28 of 63 at 35.8% (Beta(31.52, 41.48); 36.8% without a prior).
+        let low = shrunk_win_rates(&[(2, 2), (28, 63), (7, 40)]).expect("rates");
+        assert_eq!(low.strength, 10.0);
+        assert!((low.lower_bound(2, 2) - 0.2803).abs() < 1e-3, "{}", low.lower_bound(2, 2));
+        assert!((low.lower_bound(28, 63) - 0.3581).abs() < 1e-3, "{}", low.lower_bound(28, 63));
     }
 
     #[test]

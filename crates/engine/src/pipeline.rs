@@ -852,8 +852,11 @@ pub struct LeadCandidate {
     pub team: String,
     pub wins: u32,
     pub closed: u32,
-    /// The rep's win rate in the segment shrunk toward the organisation's, in %.
+    /// The rep's win rate in the segment shrunk toward the organisation's, in %: the best guess.
     pub win_rate: f64,
+    /// The win rate the rep has at least, 90% sure, in %: what the candidates are ranked by, so
+    /// that a short lucky record does not outrank a long one.
+    pub win_rate_at_least: f64,
     pub open_deals: usize,
     /// The median of the rep's open deals at the last six month-ends.
     pub usual_load: f64,
@@ -875,8 +878,9 @@ pub struct LeadAssignment {
 /// Month-ends whose open deals make a rep's usual load.
 const LOAD_MONTHS: i32 = 6;
 
-/// Who should take a new lead of a segment (and source): sellers ranked by their win rate in it
-/// over the last year, shrunk toward the organisation's, with their spare capacity.
+/// Who should take a new lead of a segment (and source): sellers ranked by the win rate they have
+/// at least (90% sure) in it over the last year, with the rate shrunk toward the organisation's as
+/// the best guess, and their spare capacity.
 pub fn lead_assignment(deals: &Deals, ctx: &Context, segment: &str, source: Option<&str>, as_of: Day, lang: Lang) -> LeadAssignment {
     let year_before = as_of.plus_days(-365);
     let sellers = ctx.sellers_in(&Scope::Org, &Period::day(as_of));
@@ -917,6 +921,7 @@ pub fn lead_assignment(deals: &Deals, ctx: &Context, segment: &str, source: Opti
             let loads: Vec<f64> = (1..moments.len()).map(|k| open.get(k).copied().unwrap_or(0) as f64).collect();
             let usual_load = salescope_core::stats::median(&loads).unwrap_or(0.0);
             let win_rate = shrunk.as_ref().map_or(0.0, |s| round(s.rates[i] * 100.0, 1));
+            let win_rate_at_least = shrunk.as_ref().map_or(0.0, |s| round(s.lower_bound(*wins, *closed) * 100.0, 1));
             let raw = if *closed > 0 { format!("{:.0}", *wins as f64 / *closed as f64 * 100.0) } else { "—".to_string() };
             let reason = lang.format(
                 "leads.reason",
@@ -926,6 +931,7 @@ pub fn lead_assignment(deals: &Deals, ctx: &Context, segment: &str, source: Opti
                     ("segment", &segment),
                     ("raw", &raw),
                     ("rate", &win_rate),
+                    ("at_least", &win_rate_at_least),
                     ("pooled", &shrunk.as_ref().map_or(0.0, |s| round(s.pooled * 100.0, 1))),
                     ("open", &open_deals),
                     ("usual", &usual_load),
@@ -939,6 +945,7 @@ pub fn lead_assignment(deals: &Deals, ctx: &Context, segment: &str, source: Opti
                 wins: *wins,
                 closed: *closed,
                 win_rate,
+                win_rate_at_least,
                 open_deals,
                 usual_load,
                 has_capacity: (open_deals as f64) < usual_load || usual_load == 0.0,
@@ -946,7 +953,9 @@ pub fn lead_assignment(deals: &Deals, ctx: &Context, segment: &str, source: Opti
             }
         })
         .collect();
-    candidates.sort_by(|a, b| b.win_rate.total_cmp(&a.win_rate).then(b.closed.cmp(&a.closed)).then(a.rep_id.cmp(&b.rep_id)));
+    candidates.sort_by(|a, b| {
+        b.win_rate_at_least.total_cmp(&a.win_rate_at_least).then(b.win_rate.total_cmp(&a.win_rate)).then(a.rep_id.cmp(&b.rep_id))
+    });
     for (i, c) in candidates.iter_mut().enumerate() {
         c.rank = i + 1;
     }
@@ -970,6 +979,7 @@ pub fn lead_assignment_sheet(a: &LeadAssignment, lang: Lang) -> Sheet {
                 Cell::text(c.name.clone()),
                 Cell::text(c.rep_id.clone()),
                 Cell::text(c.team.clone()),
+                Cell::Number(c.win_rate_at_least),
                 Cell::Number(c.win_rate),
                 Cell::Number(c.open_deals as f64),
                 Cell::Number(c.usual_load),
@@ -984,6 +994,7 @@ pub fn lead_assignment_sheet(a: &LeadAssignment, lang: Lang) -> Sheet {
         ("name", Text),
         ("rep_id", Text),
         ("team", Text),
+        ("win_rate_at_least", Percent),
         ("win_rate", Percent),
         ("open_deals", Count),
         ("usual_load", Number),

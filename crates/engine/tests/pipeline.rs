@@ -162,9 +162,15 @@ async fn funnel_weighted_pipeline_stuck_deals_and_volatility_match_the_hand_figu
         // R2 has D4 open, above a usual load of 0.5 (open at three of the last six month-ends).
         let october = Day::from_ymd(2024, 10, 1).expect("date");
         let leads = lead_assignment(&deals, &ctx, "大客户", None, october, salescope_core::i18n::Lang::En);
-        let ranked: Vec<(&str, f64, usize, f64, bool)> =
-            leads.candidates.iter().map(|c| (c.rep_id.as_str(), c.win_rate, c.open_deals, c.usual_load, c.has_capacity)).collect();
-        assert_eq!(ranked, [("R1", 53.8, 0, 0.0, true), ("R2", 45.5, 1, 0.5, false)]);
+        // Ranked by the rate they have at least, 90% sure: the 10th percentile of Beta(3, 2)
+        // (4x³ − 3x⁴ = 0.1 at x = 0.3205) for R1, of Beta(1, 2) (1 − √0.9 = 0.0513) for R2, each
+        // below the bound of their pooled posterior, Beta(7, 6) and Beta(5, 6).
+        let ranked: Vec<(&str, f64, f64, usize, f64, bool)> = leads
+            .candidates
+            .iter()
+            .map(|c| (c.rep_id.as_str(), c.win_rate_at_least, c.win_rate, c.open_deals, c.usual_load, c.has_capacity))
+            .collect();
+        assert_eq!(ranked, [("R1", 32.0, 53.8, 0, 0.0, true), ("R2", 5.1, 45.5, 1, 0.5, false)]);
         assert_eq!(leads.pooled_win_rate, Some(50.0));
         assert!(leads.candidates[0].reason.starts_with("won 2 of 3 大客户 deals"), "{}", leads.candidates[0].reason);
 

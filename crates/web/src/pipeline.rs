@@ -417,7 +417,7 @@ async fn pipeline_page(state: &AppState, session: &Session, q: &PageQuery) -> Ap
             "winloss_closed": factors.closed,
             "segments": segments, "segment": segment,
             "leads": leads.as_ref().map(|l| l.candidates.iter().take(10).map(|c| json!({"rank": c.rank, "rep": c.name, "team": c.team,
-                "rep_href": format!("/reps/{}", percent_encode(&c.rep_id)), "win_rate": format!("{:.1}%", c.win_rate), "capacity": c.has_capacity,
+                "rep_href": format!("/reps/{}", percent_encode(&c.rep_id)), "win_rate": format!("{:.1}%", c.win_rate), "win_rate_at_least": format!("{:.1}%", c.win_rate_at_least), "capacity": c.has_capacity,
                 "reason": c.reason})).collect::<Vec<_>>()),
             "forecast": {"quarter": quarter.label(), "won": money(outlook.won), "pipeline": money(outlook.pipeline), "run_rate": money(outlook.run_rate),
                 "forecast": money(outlook.forecast), "low": money(outlook.low), "high": money(outlook.high),
