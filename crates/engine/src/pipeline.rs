@@ -313,12 +313,20 @@ pub struct RepVolatility {
     pub rep_id: String,
     pub name: String,
     pub team: String,
-    /// Revenue (yuan) of each month of the period, months without a win as zero.
-    pub monthly: Vec<f64>,
+    /// Revenue (yuan) of each month of the period, months without a win as zero; none for the
+    /// months the rep was not employed for the whole of (before the hire date, and the month of
+    /// a hire after its 1st) and for the month in progress.
+    pub monthly: Vec<Option<f64>>,
     pub total: f64,
-    /// Population standard deviation / mean of the monthly revenue; none without revenue.
+    /// The complete months the rep was employed, which `cv` is over.
+    pub months_employed: usize,
+    /// Population standard deviation / mean of the monthly revenue of the complete months
+    /// employed; none without revenue or with fewer than three such months.
     pub cv: Option<f64>,
 }
+
+/// A swing needs a quarter of complete months to be told from a start.
+const MIN_VOLATILITY_MONTHS: usize = 3;
 
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Volatility {
@@ -338,8 +346,10 @@ pub fn last_twelve_months(today: Day) -> Period {
 }
 
 /// Each seller's monthly revenue (won deals by the month of `closed_at`) over the period's whole
-/// months and its coefficient of variation, most volatile first (过山车效应).
-pub fn volatility(deals: &Deals, ctx: &Context, scope: &Scope, period: &Period) -> Result<Volatility> {
+/// months and its coefficient of variation over the complete months they were employed, most
+/// volatile first (过山车效应): the empty months before a hire are not swings, nor is the month in
+/// progress on `today` (a month is complete once its last day is before `today`).
+pub fn volatility(deals: &Deals, ctx: &Context, scope: &Scope, period: &Period, today: Day) -> Result<Volatility> {
     ctx.check_scope(scope)?;
     let months = period.covering(PeriodKind::Month);
     // Won cents per (rep, month of the period).
@@ -356,14 +366,26 @@ pub fn volatility(deals: &Deals, ctx: &Context, scope: &Scope, period: &Period) 
         .sellers_in(scope, period)
         .into_iter()
         .map(|rep| {
-            let monthly: Vec<f64> =
-                (0..months.len()).map(|m| won.get(&(rep.rep_id.clone(), m)).copied().unwrap_or(0) as f64 / 100.0).collect();
+            let monthly: Vec<Option<f64>> = months
+                .iter()
+                .enumerate()
+                .map(|(m, month)| {
+                    let employed = rep.hire_date.is_none_or(|hired| hired <= month.start) && month.end < today;
+                    employed.then(|| won.get(&(rep.rep_id.clone(), m)).copied().unwrap_or(0) as f64 / 100.0)
+                })
+                .collect();
+            let employed: Vec<f64> = monthly.iter().flatten().copied().collect();
+            let total_cents: i64 = (0..months.len()).map(|m| won.get(&(rep.rep_id.clone(), m)).copied().unwrap_or(0)).sum();
             RepVolatility {
                 rep_id: rep.rep_id.clone(),
                 name: rep.name.clone(),
                 team: rep.team.clone(),
-                total: monthly.iter().sum(),
-                cv: pipeline::coefficient_of_variation(&monthly).map(|v| round(v, 4)),
+                total: total_cents as f64 / 100.0,
+                months_employed: employed.len(),
+                cv: (employed.len() >= MIN_VOLATILITY_MONTHS)
+                    .then(|| pipeline::coefficient_of_variation(&employed))
+                    .flatten()
+                    .map(|v| round(v, 4)),
                 monthly,
             }
         })
@@ -1154,7 +1176,7 @@ pub fn volatility_sheet(volatility: &Volatility, ctx: &Context, scope: &Scope, l
                 Cell::number(r.cv),
                 Cell::Number(r.total),
             ];
-            cells.extend(r.monthly.iter().take(MONTH_IDS.len()).map(|v| Cell::Number(*v)));
+            cells.extend(r.monthly.iter().take(MONTH_IDS.len()).map(|v| Cell::number(*v)));
             SheetRow { scope: format!("rep:{}", r.rep_id), period: volatility.period.clone(), cells }
         })
         .collect();

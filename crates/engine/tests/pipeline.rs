@@ -177,10 +177,10 @@ async fn funnel_weighted_pipeline_stuck_deals_and_volatility_match_the_hand_figu
         // R1 won 1,000 in July, nothing in August, 500 in September: mean 500, population sd
         // √((500² + 500² + 0²) / 3) = 408.25, CV 0.8165. R2 won nothing.
         let quarter = Period::parse("2024-07-01..2024-09-30").expect("period");
-        let swings = volatility(&deals, &ctx, &Scope::Org, &quarter).expect("volatility");
+        let swings = volatility(&deals, &ctx, &Scope::Org, &quarter, day(10, 1)).expect("volatility");
         assert_eq!(swings.months, ["2024-07", "2024-08", "2024-09"]);
         assert_eq!(swings.reps[0].rep_id, "R1");
-        assert_eq!(swings.reps[0].monthly, [1_000.0, 0.0, 500.0]);
+        assert_eq!(swings.reps[0].monthly, [Some(1_000.0), Some(0.0), Some(500.0)]);
         assert_eq!(swings.reps[0].cv, Some(0.8165));
         assert_eq!((swings.reps[1].rep_id.as_str(), swings.reps[1].cv), ("R2", None));
     })
@@ -529,6 +529,48 @@ async fn a_naive_baseline_that_beat_the_model_stands_beside_the_forecast() {
             (None, None) => {}
             other => panic!("the forecast and its backtest disagree: {other:?}"),
         }
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn volatility_counts_only_the_complete_months_a_rep_was_employed() {
+    each_backend(async |store: &TestDb| {
+        let ctx = WriteContext { today: day(10, 5), counted: false };
+        let hired = |id: &str, on: Day| Rep { hire_date: Some(on), ..rep(id, "一部") };
+        // R1 since January; R3 from 1 July; R4 from 15 August, so September is their only
+        // complete month.
+        store.db.write(vec![hired("R1", day(1, 1)), hired("R3", day(7, 1)), hired("R4", day(8, 15))], &ctx).await.expect("reps");
+        let wins = [("V1", "R1", 6, 400), ("V2", "R1", 7, 400), ("V3", "R1", 8, 400), ("V4", "R1", 9, 400)];
+        let wins = wins.into_iter().chain([("V5", "R3", 7, 300), ("V6", "R3", 9, 600), ("V7", "R4", 9, 900)]);
+        let (mut deals, mut changes) = (Vec::new(), Vec::new());
+        for (id, rep_id, month, yuan) in wins {
+            deals.push(deal(id, rep_id, at(month, 2), Some((at(month, 10), DealStatus::Won)), yuan));
+            changes.push(change(id, "接触", at(month, 2)));
+        }
+        store.db.write(deals, &ctx).await.expect("deals");
+        store.db.write(changes, &ctx).await.expect("stages");
+        let deals = Deals::load(&store.db, None).await.expect("deals");
+        let ctx = Context::load(&store.db).await.expect("context");
+        let months = Period::parse("2024-06-01..2024-09-30").expect("period");
+        let swings = volatility(&deals, &ctx, &Scope::Org, &months, day(10, 1)).expect("volatility");
+        // On 30 September, September is in progress: R4 has no complete month, R3 two.
+        let early = volatility(&deals, &ctx, &Scope::Org, &months, day(9, 30)).expect("volatility");
+        let r3_early = early.reps.iter().find(|r| r.rep_id == "R3").expect("R3");
+        assert_eq!((r3_early.monthly.as_slice(), r3_early.cv), (&[None, Some(300.0), Some(0.0), None][..], None));
+        let by_rep = |id: &str| swings.reps.iter().find(|r| r.rep_id == id).expect("rep");
+        // R3 over July–September: 300, 0, 600; mean 300, population SD √((0 + 300² + 300²) / 3)
+        // = 244.95, CV 0.8165. Counting June's zero before the hire would give mean 225, SD
+        // √((225² + 75² + 225² + 375²) / 4) = 248.75, CV 1.1055.
+        let r3 = by_rep("R3");
+        assert_eq!(r3.monthly, [None, Some(300.0), Some(0.0), Some(600.0)]);
+        assert_eq!((r3.months_employed, r3.cv, r3.total), (3, Some(0.8165), 900.0));
+        // R4 has one complete month: too short for a swing. R1 won the same every month.
+        let r4 = by_rep("R4");
+        assert_eq!((r4.monthly.as_slice(), r4.months_employed, r4.cv), (&[None, None, None, Some(900.0)][..], 1, None));
+        assert_eq!((by_rep("R1").months_employed, by_rep("R1").cv), (4, Some(0.0)));
+        let order: Vec<&str> = swings.reps.iter().map(|r| r.rep_id.as_str()).collect();
+        assert_eq!(order, ["R3", "R1", "R4"], "most volatile first, those without a CV last");
     })
     .await;
 }

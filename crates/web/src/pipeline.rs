@@ -116,8 +116,8 @@ pub async fn volatility_route(
 ) -> ApiResult<Response> {
     let a = asked(&state, &session, &q, &headers, Reach::Records).await?;
     let period = period_or(q.period.as_deref(), || last_twelve_months(a.today), a.lang)?;
-    let found =
-        volatility(&Deals::load(&state.db, q.pipeline.as_deref()).await.or_api(a.lang)?, &a.ctx, &a.scope, &period).or_api(a.lang)?;
+    let found = volatility(&Deals::load(&state.db, q.pipeline.as_deref()).await.or_api(a.lang)?, &a.ctx, &a.scope, &period, a.today)
+        .or_api(a.lang)?;
     json_or_download(&found, || volatility_sheet(&found, &a.ctx, &a.scope, a.lang), a.format)
 }
 
@@ -368,7 +368,7 @@ async fn pipeline_page(state: &AppState, session: &Session, q: &PageQuery) -> Ap
         (Some(segment), true) => Some(lead_assignment(&deals, &ctx, segment, None, day, lang)),
         _ => None,
     };
-    let swings = if sees_records { Some(volatility(&deals, &ctx, &scope, &last_twelve_months(today)).or_api(lang)?) } else { None };
+    let swings = if sees_records { Some(volatility(&deals, &ctx, &scope, &last_twelve_months(today), today).or_api(lang)?) } else { None };
     let money = |v: f64| salescope_core::format::format_value(Some(v), salescope_core::kpi::Unit::Money, lang);
     let query = match deals.pipeline() {
         Some(p) => format!("scope={}&lang={}&pipeline={}", percent_encode(&scope.label()), lang.code(), percent_encode(&p.id)),
