@@ -742,6 +742,9 @@ pub fn backtest(deals: &Deals, ctx: &Context, scope: &Scope, today: Day) -> Resu
     Ok(summarise(scope, replay_quarters(deals, ctx, scope, today.plus_days(-1))))
 }
 
+/// What a naive baseline forecast for a backtest row, if it could.
+type BaselineOf = fn(&BacktestRow) -> Option<f64>;
+
 fn summarise(scope: &Scope, rows: Vec<BacktestRow>) -> Backtest {
     let share_inside = |rows: &[&BacktestRow]| {
         let inside = rows.iter().filter(|r| r.actual >= r.low && r.actual <= r.high).count();
@@ -751,7 +754,7 @@ fn summarise(scope: &Scope, rows: Vec<BacktestRow>) -> Backtest {
     let calibrated: Vec<&BacktestRow> = rows.iter().filter(|r| r.calibrated_on > 0).collect();
     let errors: Vec<f64> =
         rows.iter().filter(|r| r.run_rate_periods > 0 && r.model > 0.0 && r.actual > 0.0).map(|r| (r.model / r.actual).ln()).collect();
-    let baselines: [(&str, fn(&BacktestRow) -> Option<f64>); 3] =
+    let baselines: [(&str, BaselineOf); 3] =
         [("last_period", |r| r.last_period), ("same_last_year", |r| r.same_last_year), ("weighted", |r| Some(r.weighted))];
     let comparisons: Vec<Comparison> = baselines
         .into_iter()

@@ -79,8 +79,8 @@ async fn conversation_page(state: &AppState, session: &Session, q: &Conversation
                 "name": m.metric_name,
                 // Counts and sentiment scores are plain numbers.
                 "unit": match m.unit.as_str() {
-                    "count" | "score" => "",
-                    unit => lang.tr(&format!("conversation.unit.{unit}")),
+                    "count" | "score" => String::new(),
+                    unit => lang.tr(&format!("conversation.unit.{unit}")).to_string(),
                 },
                 "value": in_unit(m, m.difference)?,
                 "low": in_unit(m, m.ci_low)?,
