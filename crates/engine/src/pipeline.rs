@@ -681,7 +681,7 @@ pub struct Mape {
 /// The forecast against one naive baseline over the quarters both forecast (with an actual above
 /// zero), so that neither is judged on quarters the other could not try.
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
-pub struct Comparison {
+pub struct BaselineComparison {
     /// `last_period`, `same_last_year` or `weighted`.
     pub method: String,
     pub periods: usize,
@@ -703,7 +703,7 @@ pub struct Backtest {
     /// How much the model ran high (positive) or low over the periods with a run-rate, in %: the
     /// geometric mean of model / actual, − 1.
     pub model_bias: Option<f64>,
-    pub comparisons: Vec<Comparison>,
+    pub comparisons: Vec<BaselineComparison>,
     /// The naive baseline that beat the forecast over at least three shared quarters (the one
     /// with the lowest error), if any: `last_period` or `same_last_year`.
     pub better_baseline: Option<String>,
@@ -726,7 +726,7 @@ fn calibration_of(rows: &[BacktestRow]) -> Option<pipeline::Calibration> {
 /// weighted pipeline is not one — it leaves out every deal not yet open.
 const REVENUE_BASELINES: [&str; 2] = ["last_period", "same_last_year"];
 
-fn better_baseline(comparisons: &[Comparison]) -> Option<&Comparison> {
+fn better_baseline(comparisons: &[BaselineComparison]) -> Option<&BaselineComparison> {
     comparisons
         .iter()
         .filter(|c| REVENUE_BASELINES.contains(&c.method.as_str()))
@@ -756,12 +756,12 @@ fn summarise(scope: &Scope, rows: Vec<BacktestRow>) -> Backtest {
         rows.iter().filter(|r| r.run_rate_periods > 0 && r.model > 0.0 && r.actual > 0.0).map(|r| (r.model / r.actual).ln()).collect();
     let baselines: [(&str, BaselineOf); 3] =
         [("last_period", |r| r.last_period), ("same_last_year", |r| r.same_last_year), ("weighted", |r| Some(r.weighted))];
-    let comparisons: Vec<Comparison> = baselines
+    let comparisons: Vec<BaselineComparison> = baselines
         .into_iter()
         .filter_map(|(method, baseline)| {
             let shared: Vec<(f64, f64, f64)> =
                 rows.iter().filter(|r| r.actual > 0.0).filter_map(|r| baseline(r).map(|b| (b, r.forecast, r.actual))).collect();
-            Some(Comparison {
+            Some(BaselineComparison {
                 method: method.to_string(),
                 periods: shared.len(),
                 baseline_mape: mape(shared.iter().map(|(b, _, a)| (Some(*b), *a)))?,
