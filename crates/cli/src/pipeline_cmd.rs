@@ -202,7 +202,8 @@ pub async fn run(action: PipelineAction, pipeline: Option<&str>, db: &Db, lang: 
         PipelineAction::Volatility { scope, period, output: out } => {
             let scope = args::scope(&scope, lang)?;
             let period = period.as_deref().map_or_else(|| Ok(last_twelve_months(today)), |p| args::period(p, lang))?;
-            let found = volatility(&Deals::load(db, pipeline).await.map_err(fail(lang))?, &ctx, &scope, &period).map_err(fail(lang))?;
+            let found =
+                volatility(&Deals::load(db, pipeline).await.map_err(fail(lang))?, &ctx, &scope, &period, today).map_err(fail(lang))?;
             emit(&found, || volatility_sheet(&found, &ctx, &scope, lang), &out, lang)
         }
     }

@@ -97,6 +97,9 @@ pub async fn run(action: TrainingAction, db: &Db, lang: Lang, today: Day) -> any
                 }
                 if let Some(roi) = &report.roi {
                     println!("{}", roi.formula);
+                    if let Some(unproven) = &roi.unproven {
+                        println!("{unproven}");
+                    }
                 }
             }
             Ok(())

@@ -605,6 +605,59 @@ impl Forecast {
     }
 }
 
+/// How far the model's forecasts of past periods, each made on its eve, were from what happened:
+/// the errors the next forecast's interval and bias correction are built from.
+///
+/// The error of a period is e = ln(actual / forecast). Over the n past periods, the bias is their
+/// mean ē and the spread their sample SD s; a forecast is corrected to forecast × exp(ē) and its
+/// 80% interval is forecast × exp(ē ± t₀.₉,ₙ₋₁ · s · √(1 + 1/n)), the prediction interval of one
+/// more error from the same normal distribution. With the three to twenty quarters a sales
+/// history holds, empirical 10th and 90th percentiles of the errors would be the smallest and
+/// largest error seen, which covers far less than 80% of the next; the t interval widens for few
+/// periods as it must. Errors on the log scale make a forecast 20% high and one 20% low weigh
+/// alike and keep the interval above zero.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Calibration {
+    /// Past periods calibrated on.
+    pub periods: usize,
+    /// ē, the mean log error: exp(ē) − 1 is how much the model ran low (positive) or high.
+    pub bias: f64,
+    /// s, the sample SD of the log errors.
+    pub spread: f64,
+    /// t₀.₉ with n − 1 degrees of freedom × √(1 + 1/n): the interval's half-width in spreads.
+    half_width: f64,
+}
+
+/// Fewer past periods than this leave the interval to the simulation: with two, t₀.₉ has one
+/// degree of freedom (3.08) and the interval spans more than the forecast itself.
+pub const MIN_CALIBRATION_PERIODS: usize = 3;
+
+impl Calibration {
+    /// From (forecast, actual) of past periods; pairs with a forecast or actual of zero or less
+    /// have no log error and are left out. `None` below [`MIN_CALIBRATION_PERIODS`] periods.
+    pub fn of(past: &[(f64, f64)]) -> Option<Calibration> {
+        use statrs::distribution::{ContinuousCDF, StudentsT};
+        let errors: Vec<f64> = past.iter().filter(|(f, a)| *f > 0.0 && *a > 0.0).map(|(f, a)| (a / f).ln()).collect();
+        if errors.len() < MIN_CALIBRATION_PERIODS {
+            return None;
+        }
+        let n = errors.len() as f64;
+        let bias = crate::stats::mean(&errors)?;
+        let spread = crate::stats::sample_variance(&errors)?.sqrt();
+        let t = StudentsT::new(0.0, 1.0, n - 1.0).ok()?.inverse_cdf(0.9);
+        Some(Calibration { periods: errors.len(), bias, spread, half_width: t * (1.0 + 1.0 / n).sqrt() })
+    }
+
+    /// The corrected forecast and its 80% interval, (point, low, high). The errors are of
+    /// forecasts made on the eve, so they apply to what is not yet won: `won` stays as it is and
+    /// `forecast − won` is corrected and bounded.
+    pub fn apply(&self, won: f64, forecast: f64) -> (f64, f64, f64) {
+        let ahead = (forecast - won).max(0.0);
+        let scaled = |log: f64| won + ahead * log.exp();
+        (scaled(self.bias), scaled(self.bias - self.half_width * self.spread), scaled(self.bias + self.half_width * self.spread))
+    }
+}
+
 /// A period forecast as of its eve, the end of the day before it starts.
 #[derive(Debug, Clone, PartialEq)]
 pub struct EvePeriod {
@@ -926,6 +979,24 @@ pub fn shrunk_win_rates(counts: &[(u32, u32)]) -> Option<Shrunk> {
     Some(Shrunk { pooled, strength, rates })
 }
 
+impl Shrunk {
+    /// The win rate a rep has at least, 90% sure, whether or not their rate resembles the pool's:
+    /// the lower of the 10th percentiles of two posteriors, Beta(wins + k·p₀, losses + k·(1 − p₀))
+    /// of the pooled prior and Beta(1 + wins, 1 + losses) of no prior at all. Reps are ranked by
+    /// it. The pooled bound keeps a short lucky record near the pool (2 of 2 in a segment won 35%
+    /// of the time does not top it); the bound without a prior grows only with evidence, so a short
+    /// record does not outrank a long one at a similar rate even where the pooled prior would make
+    /// every short record "average" and a long one a little below: 4 of 4 beside 29 of 35 and 54
+    /// of 60 (pooled 88%, k = 200) has 0.1^(1/5) = 63.1%, the others 72.6% and 83.4%.
+    pub fn lower_bound(&self, wins: u32, closed: u32) -> f64 {
+        use statrs::distribution::{Beta, ContinuousCDF};
+        let (wins, losses) = (f64::from(wins), f64::from(closed.saturating_sub(wins)));
+        let tenth = |a: f64, b: f64| Beta::new(a, b).map_or(0.0, |posterior| posterior.inverse_cdf(0.1));
+        let pooled = tenth(wins + self.strength * self.pooled, losses + self.strength * (1.0 - self.pooled));
+        pooled.min(tenth(1.0 + wins, 1.0 + losses))
+    }
+}
+
 /// At least ten deals' worth of prior: a handful of lucky wins cannot outrank a record.
 const MIN_PRIOR_STRENGTH: f64 = 10.0;
 const MAX_PRIOR_STRENGTH: f64 = 200.0;
@@ -1242,6 +1313,21 @@ mod tests {
     }
 
     #[test]
+    fn the_calibration_corrects_the_bias_and_bounds_what_is_not_yet_won_by_the_past_errors() {
+        // Forecasts of 100 that came to 110, 90 and 100: errors ln 1.1 = 0.09531, ln 0.9 =
+        // −0.10536 and 0; mean ē = −0.00335, SD s = 0.10038. t₀.₉ with 2 degrees of freedom is
+        // 1.88562, × √(1 + 1/3) = 2.17732; × s = 0.21855.
+        let c = Calibration::of(&[(100.0, 110.0), (100.0, 90.0), (100.0, 100.0), (0.0, 40.0)]).expect("three errors");
+        assert_eq!(c.periods, 3, "a zero forecast has no log error");
+        assert!((c.bias + 0.003_350_1).abs() < 1e-6 && (c.spread - 0.100_377_3).abs() < 1e-6, "{c:?}");
+        // 50 won of a forecast of 200: the 150 ahead becomes 150·e^ē = 149.50, bounded by
+        // 150·e^(ē ∓ 0.21855) = 120.15 and 186.02.
+        let (point, low, high) = c.apply(50.0, 200.0);
+        assert!((point - 199.498).abs() < 1e-3 && (low - 170.149).abs() < 1e-3 && (high - 236.017).abs() < 1e-3, "{point} {low} {high}");
+        assert_eq!(Calibration::of(&[(100.0, 110.0), (100.0, 90.0)]), None, "two quarters are too few");
+    }
+
+    #[test]
     fn win_rates_are_shrunk_toward_the_pool_by_the_spread_beyond_chance() {
         // Pooled 40 of 80 = 0.5. Rates 0.9, 0.1, 0.5, 0.5 (n 20 each): Σ n(r − p₀)² = 6.4, chance
         // 3 × 0.25 = 0.75, denominator 80 − 1600/80 = 60 → τ² = 0.094167, k = 0.25/τ² − 1 = 1.65,
@@ -1257,6 +1343,27 @@ mod tests {
         let strong = shrunk_win_rates(&[(2, 2), (40, 60), (20, 60)]).expect("rates");
         assert!(strong.rates[1] > strong.rates[0], "30 of 40-level evidence beats 2 of 2: {strong:?}");
         assert_eq!(shrunk_win_rates(&[(0, 0)]), None);
+    }
+
+    #[test]
+    fn a_short_perfect_record_ranks_below_long_records_by_the_lower_bound() {
+        let bound = |shrunk: &Shrunk, w, n| (shrunk.lower_bound(w, n) * 10_000.0).round() / 10_000.0;
+        // Pooled 87 of 99; the three vary less than chance, so k = 200 and the pooled shrinkage
+        // alone puts 4 of 4 above 29 of 35: (4 + 175.76) / 204 = 0.881 > (29 + 175.76) / 235 = 0.871.
+        let high = shrunk_win_rates(&[(4, 4), (29, 35), (54, 60)]).expect("rates");
+        assert_eq!(high.strength, 200.0);
+        assert!(high.rates[0] > high.rates[1], "{high:?}");
+        // Without a prior, the 10th percentile of Beta(5, 1) is 0.1^(1/5) = 0.63096, of Beta(30, 7)
+        // 0.7258 and of Beta(55, 7) 0.8337 (numerical integration of the density), each below its
+        // pooled bound (0.8515, 0.8427, 0.8577): 54 of 60, then 29 of 35, then 4 of 4.
+        assert_eq!((bound(&high, 4, 4), bound(&high, 29, 35), bound(&high, 54, 60)), (0.631, 0.7258, 0.8337));
+        // A segment won 37 of 105 times (p₀ = 0.3524, k at its floor of 10): 2 of 2 has
+        // 0.1^(1/3) = 46.4% without a prior, but its pooled posterior Beta(5.524, 6.476) keeps it
+        // at 28.0%, below 28 of 63 at 35.8% (Beta(31.52, 41.48); 36.8% without a prior).
+        let low = shrunk_win_rates(&[(2, 2), (28, 63), (7, 40)]).expect("rates");
+        assert_eq!(low.strength, 10.0);
+        assert!((low.lower_bound(2, 2) - 0.2803).abs() < 1e-3, "{}", low.lower_bound(2, 2));
+        assert!((low.lower_bound(28, 63) - 0.3581).abs() < 1e-3, "{}", low.lower_bound(28, 63));
     }
 
     #[test]

@@ -218,6 +218,9 @@ pub fn calls_sheet(calls: &[CallBehaviour], scope: &Scope, period: &Period, lang
 }
 
 /// The metrics compared between groups of calls, in the order they are shown.
+/// Calls each group needs for a comparison: Welch's test needs two to see any spread.
+const MIN_COMPARED_CALLS: usize = 2;
+
 pub const COMPARED_METRICS: [&str; 12] = [
     "talk_ratio",
     "longest_monologue_seconds",
@@ -232,6 +235,17 @@ pub const COMPARED_METRICS: [&str; 12] = [
     "filler_words",
     "competitor_mentions",
 ];
+
+/// The unit a compared metric is measured in, as [`MetricComparison::unit`] names it.
+pub fn metric_unit(metric: &str) -> &'static str {
+    match metric {
+        "talk_ratio" => "ratio",
+        "longest_monologue_seconds" | "longest_customer_story_seconds" | "patience_seconds" => "seconds",
+        "interactivity_per_minute" => "per_minute",
+        "customer_sentiment_start" | "customer_sentiment_end" => "score",
+        _ => "count",
+    }
+}
 
 fn metric_value(call: &CallBehaviour, metric: &str) -> Option<f64> {
     match metric {
@@ -284,6 +298,8 @@ impl CompareBy {
 pub struct MetricComparison {
     pub metric: String,
     pub metric_name: String,
+    /// The metric's own unit: `ratio` (0–1), `seconds`, `per_minute`, `count` or `score`.
+    pub unit: String,
     /// `won` or `top`: the group whose mean is `mean_a`.
     pub group_a: String,
     /// `lost` or `rest`.
@@ -350,14 +366,24 @@ pub async fn compare(db: &Db, ctx: &Context, scope: &Scope, period: &Period, by:
             let values = |group: &[&CallBehaviour]| group.iter().filter_map(|c| metric_value(c, metric)).collect::<Vec<f64>>();
             let (va, vb) = (values(&a), values(&b));
             let welch = salescope_core::stats::Welch::test(&va, &vb);
+            let enough = va.len() >= MIN_COMPARED_CALLS && vb.len() >= MIN_COMPARED_CALLS;
+            let (mean_a, mean_b) = (salescope_core::stats::mean(&va), salescope_core::stats::mean(&vb));
+            // (difference, 95% interval, p): Welch's; or, when neither group varies (every call
+            // without a competitor mention, say), the difference of the constants, exact.
+            let tested = match (&welch, mean_a, mean_b) {
+                (Some(w), _, _) => Some((w.difference, w.ci_low, w.ci_high, Some(w.p_value))),
+                (None, Some(a), Some(b)) if enough => Some((a - b, a - b, a - b, None)),
+                _ => None,
+            };
+            let detectable = tested.is_some_and(|(_, low, high, _)| low > 0.0 || high < 0.0);
             let metric_name = lang.tr(&format!("sheet.calls.{metric}")).to_string();
             let name_a = lang.tr(&format!("conversation.group.{group_a}")).to_string();
             let name_b = lang.tr(&format!("conversation.group.{group_b}")).to_string();
-            let verdict = match &welch {
+            let verdict = match tested {
                 None => lang.tr("conversation.verdict.too_few").to_string(),
-                Some(w) if !w.is_detectable() => lang.tr("conversation.verdict.no_difference").to_string(),
-                Some(w) => {
-                    let key = if w.difference > 0.0 { "conversation.verdict.higher" } else { "conversation.verdict.lower" };
+                Some(_) if !detectable => lang.tr("conversation.verdict.no_difference").to_string(),
+                Some((difference, ..)) => {
+                    let key = if difference > 0.0 { "conversation.verdict.higher" } else { "conversation.verdict.lower" };
                     let metric_words = lang.tr(&format!("conversation.metric.{metric}")).to_string();
                     lang.format(key, &[("a", &name_a), ("b", &name_b), ("metric", &metric_words)])
                 }
@@ -365,17 +391,18 @@ pub async fn compare(db: &Db, ctx: &Context, scope: &Scope, period: &Period, by:
             MetricComparison {
                 metric: metric.to_string(),
                 metric_name,
+                unit: metric_unit(metric).to_string(),
                 group_a: group_a.to_string(),
                 group_b: group_b.to_string(),
-                mean_a: salescope_core::stats::mean(&va),
+                mean_a,
                 n_a: va.len(),
-                mean_b: salescope_core::stats::mean(&vb),
+                mean_b,
                 n_b: vb.len(),
-                difference: welch.as_ref().map(|w| w.difference),
-                ci_low: welch.as_ref().map(|w| w.ci_low),
-                ci_high: welch.as_ref().map(|w| w.ci_high),
-                p_value: welch.as_ref().map(|w| w.p_value),
-                detectable: welch.as_ref().is_some_and(|w| w.is_detectable()),
+                difference: tested.map(|t| t.0),
+                ci_low: tested.map(|t| t.1),
+                ci_high: tested.map(|t| t.2),
+                p_value: tested.and_then(|t| t.3),
+                detectable,
                 verdict,
             }
         })

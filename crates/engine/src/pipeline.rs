@@ -315,12 +315,20 @@ pub struct RepVolatility {
     pub rep_id: String,
     pub name: String,
     pub team: String,
-    /// Revenue (yuan) of each month of the period, months without a win as zero.
-    pub monthly: Vec<f64>,
+    /// Revenue (yuan) of each month of the period, months without a win as zero; none for the
+    /// months the rep was not employed for the whole of (before the hire date, and the month of
+    /// a hire after its 1st) and for the month in progress.
+    pub monthly: Vec<Option<f64>>,
     pub total: f64,
-    /// Population standard deviation / mean of the monthly revenue; none without revenue.
+    /// The complete months the rep was employed, which `cv` is over.
+    pub months_employed: usize,
+    /// Population standard deviation / mean of the monthly revenue of the complete months
+    /// employed; none without revenue or with fewer than three such months.
     pub cv: Option<f64>,
 }
+
+/// A swing needs a quarter of complete months to be told from a start.
+const MIN_VOLATILITY_MONTHS: usize = 3;
 
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Volatility {
@@ -340,8 +348,10 @@ pub fn last_twelve_months(today: Day) -> Period {
 }
 
 /// Each seller's monthly revenue (won deals by the month of `closed_at`) over the period's whole
-/// months and its coefficient of variation, most volatile first (过山车效应).
-pub fn volatility(deals: &Deals, ctx: &Context, scope: &Scope, period: &Period) -> Result<Volatility> {
+/// months and its coefficient of variation over the complete months they were employed, most
+/// volatile first (过山车效应): the empty months before a hire are not swings, nor is the month in
+/// progress on `today` (a month is complete once its last day is before `today`).
+pub fn volatility(deals: &Deals, ctx: &Context, scope: &Scope, period: &Period, today: Day) -> Result<Volatility> {
     ctx.check_scope(scope)?;
     let months = period.covering(PeriodKind::Month);
     // Won cents per (rep, month of the period).
@@ -358,14 +368,26 @@ pub fn volatility(deals: &Deals, ctx: &Context, scope: &Scope, period: &Period) 
         .sellers_in(scope, period)
         .into_iter()
         .map(|rep| {
-            let monthly: Vec<f64> =
-                (0..months.len()).map(|m| won.get(&(rep.rep_id.clone(), m)).copied().unwrap_or(0) as f64 / 100.0).collect();
+            let monthly: Vec<Option<f64>> = months
+                .iter()
+                .enumerate()
+                .map(|(m, month)| {
+                    let employed = rep.hire_date.is_none_or(|hired| hired <= month.start) && month.end < today;
+                    employed.then(|| won.get(&(rep.rep_id.clone(), m)).copied().unwrap_or(0) as f64 / 100.0)
+                })
+                .collect();
+            let employed: Vec<f64> = monthly.iter().flatten().copied().collect();
+            let total_cents: i64 = (0..months.len()).map(|m| won.get(&(rep.rep_id.clone(), m)).copied().unwrap_or(0)).sum();
             RepVolatility {
                 rep_id: rep.rep_id.clone(),
                 name: rep.name.clone(),
                 team: rep.team.clone(),
-                total: monthly.iter().sum(),
-                cv: pipeline::coefficient_of_variation(&monthly).map(|v| round(v, 4)),
+                total: total_cents as f64 / 100.0,
+                months_employed: employed.len(),
+                cv: (employed.len() >= MIN_VOLATILITY_MONTHS)
+                    .then(|| pipeline::coefficient_of_variation(&employed))
+                    .flatten()
+                    .map(|v| round(v, 4)),
                 monthly,
             }
         })
@@ -461,13 +483,45 @@ pub struct ForecastReport {
     pub pipeline: f64,
     /// Yuan expected from deals not yet created.
     pub run_rate: f64,
+    /// The model's forecast: won + pipeline + run-rate.
+    pub model_forecast: f64,
+    /// The forecast: the model's, corrected for its bias over the past quarters when calibrated.
     pub forecast: f64,
-    /// The 80% interval.
+    /// The 80% interval: from the model's errors over the past quarters when calibrated, else
+    /// from the simulation of the open deals and the run-rate.
     pub low: f64,
     pub high: f64,
     pub open_deals: usize,
+    /// What the correction and interval were learned from; none for a month or range, or with
+    /// fewer than three past quarters to learn from.
+    pub calibration: Option<CalibrationReport>,
+    /// A naive baseline that forecast the past quarters better than the model, and what it says
+    /// of this period.
+    pub better_baseline: Option<BetterBaseline>,
     /// The reps' own call beside the statistical forecast.
     pub categories: Categories,
+}
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct CalibrationReport {
+    /// Past quarters whose errors the correction and interval come from.
+    pub periods: usize,
+    /// How much the model ran high (positive) or low over them, in %: the geometric mean of
+    /// forecast / actual, − 1.
+    pub model_bias: f64,
+}
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct BetterBaseline {
+    /// `last_period` or `same_last_year`.
+    pub method: String,
+    /// What the baseline forecasts for the period (yuan): the revenue of the period before, or
+    /// of the same period a year before; none when the data do not reach back.
+    pub value: Option<f64>,
+    /// MAPE of the baseline and of the forecast over the same past quarters, in %.
+    pub baseline_mape: f64,
+    pub forecast_mape: f64,
+    pub periods: usize,
 }
 
 /// Earlier periods compared for the run-rate.
@@ -514,8 +568,22 @@ fn forecast_parts(deals: &Deals, columns: &pipeline::DealColumns, in_scope: &[bo
     pipeline::forecast(columns, &deals.order, period.start.start(), end_of(period.end), end_of(as_of), &earlier, &close_times, counts)
 }
 
-/// The revenue a scope will close in a period, forecast as of a day from the stage history.
+/// The revenue a scope will close in a period, forecast as of a day from the stage history; a
+/// quarter's is calibrated on the backtest of the quarters that ended before it (and by the day).
 pub fn forecast(deals: &Deals, ctx: &Context, scope: &Scope, period: &Period, as_of: Day) -> Result<ForecastReport> {
+    forecast_with_backtest(deals, ctx, scope, period, as_of).map(|(report, _)| report)
+}
+
+/// The forecast and the backtest it was calibrated on — every quarter that ended before the
+/// period started and by `as_of` — from one replay of the history. For a month or a range the
+/// backtest (of quarters) is returned but not used: its errors are of quarter-long forecasts.
+pub fn forecast_with_backtest(
+    deals: &Deals,
+    ctx: &Context,
+    scope: &Scope,
+    period: &Period,
+    as_of: Day,
+) -> Result<(ForecastReport, Backtest)> {
     ctx.check_scope(scope)?;
     let columns = deals.columns();
     let in_scope = reps_in_scope_on(&columns, ctx, scope, as_of);
@@ -528,24 +596,53 @@ pub fn forecast(deals: &Deals, ctx: &Context, scope: &Scope, period: &Period, as
         end_of(as_of),
         |rep| in_scope[rep as usize],
     );
-    Ok(ForecastReport {
+    let replay = summarise(scope, replay_quarters(deals, ctx, scope, as_of.min(period.start.plus_days(-1))));
+    let is_quarter = *period == Period::quarter_of(period.start);
+    let calibration = is_quarter.then(|| calibration_of(&replay.rows)).flatten();
+    let (forecast, low, high) = match &calibration {
+        Some(c) => c.apply(f.won, f.forecast),
+        None => (f.forecast, f.low, f.high),
+    };
+    let better_baseline = is_quarter.then(|| better_baseline(&replay.comparisons)).flatten().map(|better| {
+        let baseline_period = if better.method == "last_period" { period.previous() } else { period.same_last_year() };
+        let reaches_back = deals.first_created().is_some_and(|first| baseline_period.start >= first) && baseline_period.end <= as_of;
+        BetterBaseline {
+            method: better.method.clone(),
+            value: reaches_back.then(|| yuan(won_in(&columns, ctx, scope, &baseline_period) as f64)),
+            baseline_mape: better.baseline_mape,
+            forecast_mape: better.forecast_mape,
+            periods: better.periods,
+        }
+    });
+    let report = ForecastReport {
         scope: scope.label(),
         period: period.label(),
         as_of: as_of.to_string(),
         won: yuan(f.won),
         pipeline: yuan(f.pipeline),
         run_rate: yuan(f.run_rate),
-        forecast: yuan(f.forecast),
-        low: yuan(f.low),
-        high: yuan(f.high),
+        model_forecast: yuan(f.forecast),
+        forecast: yuan(forecast),
+        low: yuan(low),
+        high: yuan(high),
         open_deals: f.open_deals,
+        calibration: calibration.map(|c| CalibrationReport { periods: c.periods, model_bias: round(((-c.bias).exp() - 1.0) * 100.0, 1) }),
+        better_baseline,
         categories: Categories {
             closed: yuan(rollup.closed as f64),
             commit: yuan(rollup.commit as f64),
             best_case: yuan(rollup.best_case as f64),
             pipeline: yuan(rollup.pipeline as f64),
         },
-    })
+    };
+    Ok((report, replay))
+}
+
+/// Cents won in a period by the reps of a scope, each deal in the scope of the day it was won.
+fn won_in(columns: &pipeline::DealColumns, ctx: &Context, scope: &Scope, period: &Period) -> i64 {
+    let test = ctx.scope_test(scope);
+    let reps: Vec<crate::context::RepInScope> = columns.reps().iter().map(|rep| test.rep(rep)).collect();
+    columns.won_deals().filter(|d| period.contains(d.won.day()) && reps[d.rep as usize].on(d.won.day())).map(|d| d.amount).sum()
 }
 
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
@@ -555,9 +652,18 @@ pub struct BacktestRow {
     pub as_of: String,
     /// Yuan.
     pub actual: f64,
+    /// The model's forecast on the eve, before any correction.
+    pub model: f64,
+    /// What `forecast` gives on the eve: the model's corrected and bounded by the errors of the
+    /// quarters before when there are at least three, else the model's with the simulated interval.
     pub forecast: f64,
     pub low: f64,
     pub high: f64,
+    /// Earlier quarters whose errors calibrated this one (0: the simulated interval).
+    pub calibrated_on: usize,
+    /// Earlier quarters the run-rate was learned from. A quarter without any does not calibrate
+    /// later ones: its model misses every deal not yet created, which no later forecast does.
+    pub run_rate_periods: usize,
     /// The naive baselines: the period before, the same period a year before (when the data
     /// reach back), and the weighted pipeline on the eve.
     pub last_period: Option<f64>,
@@ -574,6 +680,18 @@ pub struct Mape {
     pub weighted: Option<f64>,
 }
 
+/// The forecast against one naive baseline over the quarters both forecast (with an actual above
+/// zero), so that neither is judged on quarters the other could not try.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct BaselineComparison {
+    /// `last_period`, `same_last_year` or `weighted`.
+    pub method: String,
+    pub periods: usize,
+    /// MAPE in %.
+    pub baseline_mape: f64,
+    pub forecast_mape: f64,
+}
+
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Backtest {
     pub scope: String,
@@ -581,6 +699,16 @@ pub struct Backtest {
     pub mape: Mape,
     /// Share of periods whose actual fell in the 80% interval, in %.
     pub coverage: Option<f64>,
+    /// The same over the periods whose interval was calibrated, and how many they are.
+    pub calibrated_coverage: Option<f64>,
+    pub calibrated_periods: usize,
+    /// How much the model ran high (positive) or low over the periods with a run-rate, in %: the
+    /// geometric mean of model / actual, − 1.
+    pub model_bias: Option<f64>,
+    pub comparisons: Vec<BaselineComparison>,
+    /// The naive baseline that beat the forecast over at least three shared quarters (the one
+    /// with the lowest error), if any: `last_period` or `same_last_year`.
+    pub better_baseline: Option<String>,
 }
 
 fn mape(pairs: impl Iterator<Item = (Option<f64>, f64)>) -> Option<f64> {
@@ -589,22 +717,85 @@ fn mape(pairs: impl Iterator<Item = (Option<f64>, f64)>) -> Option<f64> {
     salescope_core::stats::mean(&errors).map(|m| round(m, 1))
 }
 
+/// The calibration the rows give the next quarter: the model's errors on the quarters that had a
+/// run-rate to learn from.
+fn calibration_of(rows: &[BacktestRow]) -> Option<pipeline::Calibration> {
+    let past: Vec<(f64, f64)> = rows.iter().filter(|r| r.run_rate_periods > 0).map(|r| (r.model, r.actual)).collect();
+    pipeline::Calibration::of(&past)
+}
+
+/// The baselines that may stand beside the forecast: forecasts of the period's revenue. The
+/// weighted pipeline is not one — it leaves out every deal not yet open.
+const REVENUE_BASELINES: [&str; 2] = ["last_period", "same_last_year"];
+
+fn better_baseline(comparisons: &[BaselineComparison]) -> Option<&BaselineComparison> {
+    comparisons
+        .iter()
+        .filter(|c| REVENUE_BASELINES.contains(&c.method.as_str()))
+        .filter(|c| c.periods >= pipeline::MIN_CALIBRATION_PERIODS && c.baseline_mape < c.forecast_mape)
+        .min_by(|a, b| a.baseline_mape.total_cmp(&b.baseline_mape))
+}
+
 /// Every quarter that has ended since the data began, forecast as of its eve and compared with
 /// what happened and with the naive baselines. Each quarter's forecast is what `forecast` gives as
 /// of its eve; they are made in one replay of the history.
 pub fn backtest(deals: &Deals, ctx: &Context, scope: &Scope, today: Day) -> Result<Backtest> {
     ctx.check_scope(scope)?;
-    let Some(first) = deals.first_created() else {
-        return Ok(Backtest {
-            scope: scope.label(),
-            rows: Vec::new(),
-            mape: Mape { forecast: None, last_period: None, same_last_year: None, weighted: None },
-            coverage: None,
-        });
+    Ok(summarise(scope, replay_quarters(deals, ctx, scope, today.plus_days(-1))))
+}
+
+/// What a naive baseline forecast for a backtest row, if it could.
+type BaselineOf = fn(&BacktestRow) -> Option<f64>;
+
+fn summarise(scope: &Scope, rows: Vec<BacktestRow>) -> Backtest {
+    let share_inside = |rows: &[&BacktestRow]| {
+        let inside = rows.iter().filter(|r| r.actual >= r.low && r.actual <= r.high).count();
+        (!rows.is_empty()).then(|| round(inside as f64 / rows.len() as f64 * 100.0, 1))
     };
+    let all: Vec<&BacktestRow> = rows.iter().collect();
+    let calibrated: Vec<&BacktestRow> = rows.iter().filter(|r| r.calibrated_on > 0).collect();
+    let errors: Vec<f64> =
+        rows.iter().filter(|r| r.run_rate_periods > 0 && r.model > 0.0 && r.actual > 0.0).map(|r| (r.model / r.actual).ln()).collect();
+    let baselines: [(&str, BaselineOf); 3] =
+        [("last_period", |r| r.last_period), ("same_last_year", |r| r.same_last_year), ("weighted", |r| Some(r.weighted))];
+    let comparisons: Vec<BaselineComparison> = baselines
+        .into_iter()
+        .filter_map(|(method, baseline)| {
+            let shared: Vec<(f64, f64, f64)> =
+                rows.iter().filter(|r| r.actual > 0.0).filter_map(|r| baseline(r).map(|b| (b, r.forecast, r.actual))).collect();
+            Some(BaselineComparison {
+                method: method.to_string(),
+                periods: shared.len(),
+                baseline_mape: mape(shared.iter().map(|(b, _, a)| (Some(*b), *a)))?,
+                forecast_mape: mape(shared.iter().map(|(_, f, a)| (Some(*f), *a)))?,
+            })
+        })
+        .collect();
+    Backtest {
+        scope: scope.label(),
+        mape: Mape {
+            forecast: mape(rows.iter().map(|r| (Some(r.forecast), r.actual))),
+            last_period: mape(rows.iter().map(|r| (r.last_period, r.actual))),
+            same_last_year: mape(rows.iter().map(|r| (r.same_last_year, r.actual))),
+            weighted: mape(rows.iter().map(|r| (Some(r.weighted), r.actual))),
+        },
+        coverage: share_inside(&all),
+        calibrated_coverage: share_inside(&calibrated),
+        calibrated_periods: calibrated.len(),
+        model_bias: salescope_core::stats::mean(&errors).map(|e| round((e.exp() - 1.0) * 100.0, 1)),
+        better_baseline: better_baseline(&comparisons).map(|c| c.method.clone()),
+        comparisons,
+        rows,
+    }
+}
+
+/// The quarters since the data began that ended by `last_end`, all but the first forecast as of
+/// its eve, each calibrated on the ones before it.
+fn replay_quarters(deals: &Deals, ctx: &Context, scope: &Scope, last_end: Day) -> Vec<BacktestRow> {
+    let Some(first) = deals.first_created() else { return Vec::new() };
     // Every quarter since the data began; all but the first are replayed.
     let mut quarters = vec![Period::quarter_of(first)];
-    while let Some(next) = quarters.last().map(|q| Period::quarter_of(q.end.plus_days(1))).filter(|q| q.end < today) {
+    while let Some(next) = quarters.last().map(|q| Period::quarter_of(q.end.plus_days(1))).filter(|q| q.end <= last_end) {
         quarters.push(next);
     }
     let eves: Vec<Day> = quarters.iter().map(|q| q.start.plus_days(-1)).collect();
@@ -641,47 +832,43 @@ pub fn backtest(deals: &Deals, ctx: &Context, scope: &Scope, today: Day) -> Resu
             }
         }
     }
+    let run_rate_periods = |k: usize| k.saturating_sub(counted_from).min(RUN_RATE_PERIODS);
     let periods: Vec<pipeline::EvePeriod> = (1..quarters.len())
         .map(|k| pipeline::EvePeriod {
             eve: end_of(eves[k]),
             end: end_of(quarters[k].end),
-            earlier_runs: runs[k][..k.saturating_sub(counted_from).min(RUN_RATE_PERIODS)].iter().map(|cents| *cents as f64).collect(),
+            earlier_runs: runs[k][..run_rate_periods(k)].iter().map(|cents| *cents as f64).collect(),
         })
         .collect();
     let close_times = deals.all_close_times();
     let replayed = pipeline::forecasts_on_eves(&columns, &deals.order, &periods, &close_times, |rep, i| reps[rep as usize].on(eves[i + 1]));
     let yuan = |cents: f64| round(cents / 100.0, 2);
     let earlier = |k: Option<usize>| k.filter(|k| quarters[*k].start >= first).map(|k| yuan(won[k] as f64));
-    let rows: Vec<BacktestRow> = replayed
-        .iter()
-        .enumerate()
-        .map(|(i, replay)| {
-            let k = i + 1;
-            BacktestRow {
-                period: quarters[k].label(),
-                as_of: eves[k].to_string(),
-                actual: yuan(won[k] as f64),
-                forecast: yuan(replay.forecast.forecast),
-                low: yuan(replay.forecast.low),
-                high: yuan(replay.forecast.high),
-                last_period: earlier(Some(k - 1)),
-                same_last_year: earlier(k.checked_sub(4)),
-                weighted: yuan(replay.weighted),
-            }
-        })
-        .collect();
-    let covered = rows.iter().filter(|r| r.actual >= r.low && r.actual <= r.high).count();
-    Ok(Backtest {
-        scope: scope.label(),
-        mape: Mape {
-            forecast: mape(rows.iter().map(|r| (Some(r.forecast), r.actual))),
-            last_period: mape(rows.iter().map(|r| (r.last_period, r.actual))),
-            same_last_year: mape(rows.iter().map(|r| (r.same_last_year, r.actual))),
-            weighted: mape(rows.iter().map(|r| (Some(r.weighted), r.actual))),
-        },
-        coverage: (!rows.is_empty()).then(|| round(covered as f64 / rows.len() as f64 * 100.0, 1)),
-        rows,
-    })
+    let mut rows: Vec<BacktestRow> = Vec::with_capacity(replayed.len());
+    for (i, replay) in replayed.iter().enumerate() {
+        let k = i + 1;
+        let f = &replay.forecast;
+        let calibration = calibration_of(&rows);
+        let (forecast, low, high) = match &calibration {
+            Some(c) => c.apply(f.won, f.forecast),
+            None => (f.forecast, f.low, f.high),
+        };
+        rows.push(BacktestRow {
+            period: quarters[k].label(),
+            as_of: eves[k].to_string(),
+            actual: yuan(won[k] as f64),
+            model: yuan(f.forecast),
+            forecast: yuan(forecast),
+            low: yuan(low),
+            high: yuan(high),
+            calibrated_on: calibration.map_or(0, |c| c.periods),
+            run_rate_periods: run_rate_periods(k),
+            last_period: earlier(Some(k - 1)),
+            same_last_year: earlier(k.checked_sub(4)),
+            weighted: yuan(replay.weighted),
+        });
+    }
+    rows
 }
 
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
@@ -692,8 +879,11 @@ pub struct LeadCandidate {
     pub team: String,
     pub wins: u32,
     pub closed: u32,
-    /// The rep's win rate in the segment shrunk toward the organisation's, in %.
+    /// The rep's win rate in the segment shrunk toward the organisation's, in %: the best guess.
     pub win_rate: f64,
+    /// The win rate the rep has at least, 90% sure, in %: what the candidates are ranked by, so
+    /// that a short lucky record does not outrank a long one.
+    pub win_rate_at_least: f64,
     pub open_deals: usize,
     /// The median of the rep's open deals at the last six month-ends.
     pub usual_load: f64,
@@ -715,8 +905,9 @@ pub struct LeadAssignment {
 /// Month-ends whose open deals make a rep's usual load.
 const LOAD_MONTHS: i32 = 6;
 
-/// Who should take a new lead of a segment (and source): sellers ranked by their win rate in it
-/// over the last year, shrunk toward the organisation's, with their spare capacity.
+/// Who should take a new lead of a segment (and source): sellers ranked by the win rate they have
+/// at least (90% sure) in it over the last year, with the rate shrunk toward the organisation's as
+/// the best guess, and their spare capacity.
 pub fn lead_assignment(deals: &Deals, ctx: &Context, segment: &str, source: Option<&str>, as_of: Day, lang: Lang) -> LeadAssignment {
     let year_before = as_of.plus_days(-365);
     let sellers = ctx.sellers_in(&Scope::Org, &Period::day(as_of));
@@ -757,6 +948,7 @@ pub fn lead_assignment(deals: &Deals, ctx: &Context, segment: &str, source: Opti
             let loads: Vec<f64> = (1..moments.len()).map(|k| open.get(k).copied().unwrap_or(0) as f64).collect();
             let usual_load = salescope_core::stats::median(&loads).unwrap_or(0.0);
             let win_rate = shrunk.as_ref().map_or(0.0, |s| round(s.rates[i] * 100.0, 1));
+            let win_rate_at_least = shrunk.as_ref().map_or(0.0, |s| round(s.lower_bound(*wins, *closed) * 100.0, 1));
             let raw = if *closed > 0 { format!("{:.0}", *wins as f64 / *closed as f64 * 100.0) } else { "—".to_string() };
             let reason = lang.format(
                 "leads.reason",
@@ -766,6 +958,7 @@ pub fn lead_assignment(deals: &Deals, ctx: &Context, segment: &str, source: Opti
                     ("segment", &segment),
                     ("raw", &raw),
                     ("rate", &win_rate),
+                    ("at_least", &win_rate_at_least),
                     ("pooled", &shrunk.as_ref().map_or(0.0, |s| round(s.pooled * 100.0, 1))),
                     ("open", &open_deals),
                     ("usual", &usual_load),
@@ -779,6 +972,7 @@ pub fn lead_assignment(deals: &Deals, ctx: &Context, segment: &str, source: Opti
                 wins: *wins,
                 closed: *closed,
                 win_rate,
+                win_rate_at_least,
                 open_deals,
                 usual_load,
                 has_capacity: (open_deals as f64) < usual_load || usual_load == 0.0,
@@ -786,7 +980,9 @@ pub fn lead_assignment(deals: &Deals, ctx: &Context, segment: &str, source: Opti
             }
         })
         .collect();
-    candidates.sort_by(|a, b| b.win_rate.total_cmp(&a.win_rate).then(b.closed.cmp(&a.closed)).then(a.rep_id.cmp(&b.rep_id)));
+    candidates.sort_by(|a, b| {
+        b.win_rate_at_least.total_cmp(&a.win_rate_at_least).then(b.win_rate.total_cmp(&a.win_rate)).then(a.rep_id.cmp(&b.rep_id))
+    });
     for (i, c) in candidates.iter_mut().enumerate() {
         c.rank = i + 1;
     }
@@ -810,6 +1006,7 @@ pub fn lead_assignment_sheet(a: &LeadAssignment, lang: Lang) -> Sheet {
                 Cell::text(c.name.clone()),
                 Cell::text(c.rep_id.clone()),
                 Cell::text(c.team.clone()),
+                Cell::Number(c.win_rate_at_least),
                 Cell::Number(c.win_rate),
                 Cell::Number(c.open_deals as f64),
                 Cell::Number(c.usual_load),
@@ -824,6 +1021,7 @@ pub fn lead_assignment_sheet(a: &LeadAssignment, lang: Lang) -> Sheet {
         ("name", Text),
         ("rep_id", Text),
         ("team", Text),
+        ("win_rate_at_least", Percent),
         ("win_rate", Percent),
         ("open_deals", Count),
         ("usual_load", Number),
@@ -983,7 +1181,7 @@ pub fn volatility_sheet(volatility: &Volatility, ctx: &Context, scope: &Scope, l
                 Cell::number(r.cv),
                 Cell::Number(r.total),
             ];
-            cells.extend(r.monthly.iter().take(MONTH_IDS.len()).map(|v| Cell::Number(*v)));
+            cells.extend(r.monthly.iter().take(MONTH_IDS.len()).map(|v| Cell::number(*v)));
             SheetRow { scope: format!("rep:{}", r.rep_id), period: volatility.period.clone(), cells }
         })
         .collect();
@@ -1038,18 +1236,58 @@ pub fn winloss_sheet(winloss: &WinLoss, ctx: &Context, scope: &Scope, lang: Lang
     sheet("winloss", title, &winloss.scope, &winloss.period, &columns, rows, lang)
 }
 
+/// The signed % by which the model ran high (+) or low (−) against the actuals.
+fn signed_percent(value: f64) -> String {
+    format!("{value:+.1}%")
+}
+
 pub fn forecast_sheet(f: &ForecastReport, ctx: &Context, scope: &Scope, lang: Lang) -> Sheet {
-    let rows =
-        [("won", f.won), ("pipeline", f.pipeline), ("run_rate", f.run_rate), ("forecast", f.forecast), ("low", f.low), ("high", f.high)]
-            .into_iter()
-            .map(|(part, value)| vec![Cell::text(lang.tr(&format!("forecast.part.{part}"))), Cell::Number(value)])
-            .collect();
+    let mut rows: Vec<Vec<Cell>> = [
+        ("won", f.won),
+        ("pipeline", f.pipeline),
+        ("run_rate", f.run_rate),
+        ("model", f.model_forecast),
+        ("forecast", f.forecast),
+        ("low", f.low),
+        ("high", f.high),
+    ]
+    .into_iter()
+    .map(|(part, value)| vec![Cell::text(lang.tr(&format!("forecast.part.{part}"))), Cell::Number(value)])
+    .collect();
+    rows.push(vec![Cell::text(interval_source(f, lang)), Cell::Empty]);
+    if let Some(better) = &f.better_baseline {
+        rows.push(vec![Cell::text(better_baseline_text(better, lang)), Cell::number(better.value)]);
+    }
     let title = lang.format("sheet.forecast.title", &[("scope", &scope_name(ctx, scope, lang)), ("period", &f.period), ("day", &f.as_of)]);
     sheet("forecast", title, &f.scope, &f.period, &[("part", CellKind::Text), ("amount", CellKind::Money)], rows, lang)
 }
 
+/// Where a forecast's interval comes from, in words.
+pub fn interval_source(f: &ForecastReport, lang: Lang) -> String {
+    match &f.calibration {
+        Some(c) => lang.format("forecast.calibrated", &[("periods", &c.periods), ("bias", &signed_percent(c.model_bias))]),
+        None if Period::parse(&f.period).is_ok_and(|p| p == Period::quarter_of(p.start)) => {
+            lang.format("forecast.uncalibrated_quarters", &[("min", &pipeline::MIN_CALIBRATION_PERIODS)])
+        }
+        None => lang.tr("forecast.uncalibrated_kind").to_string(),
+    }
+}
+
+/// That a naive baseline beat the model, with the errors of both.
+pub fn better_baseline_text(better: &BetterBaseline, lang: Lang) -> String {
+    lang.format(
+        "forecast.better_baseline",
+        &[
+            ("periods", &better.periods),
+            ("baseline", &lang.tr(&format!("forecast.baseline.{}", better.method)).to_string()),
+            ("baseline_mape", &better.baseline_mape),
+            ("forecast_mape", &better.forecast_mape),
+        ],
+    )
+}
+
 pub fn backtest_sheet(b: &Backtest, ctx: &Context, scope: &Scope, lang: Lang) -> Sheet {
-    use CellKind::{Money, Text};
+    use CellKind::{Count, Money, Text};
     let mut rows: Vec<Vec<Cell>> = b
         .rows
         .iter()
@@ -1057,9 +1295,11 @@ pub fn backtest_sheet(b: &Backtest, ctx: &Context, scope: &Scope, lang: Lang) ->
             vec![
                 Cell::text(r.period.clone()),
                 Cell::Number(r.actual),
+                Cell::Number(r.model),
                 Cell::Number(r.forecast),
                 Cell::Number(r.low),
                 Cell::Number(r.high),
+                Cell::Number(r.calibrated_on as f64),
                 Cell::number(r.last_period),
                 Cell::number(r.same_last_year),
                 Cell::Number(r.weighted),
@@ -1067,23 +1307,49 @@ pub fn backtest_sheet(b: &Backtest, ctx: &Context, scope: &Scope, lang: Lang) ->
         })
         .collect();
     let pct = |v: Option<f64>| v.map(|v| Cell::text(format!("{v:.1}%"))).unwrap_or(Cell::Empty);
+    let text = |t: String| Cell::text(t);
     rows.push(vec![
-        Cell::text(lang.tr("forecast.mape")),
+        text(lang.tr("forecast.mape").to_string()),
+        Cell::Empty,
         Cell::Empty,
         pct(b.mape.forecast),
         Cell::Empty,
-        b.coverage.map(|c| Cell::text(lang.format("forecast.coverage", &[("value", &c)]))).unwrap_or(Cell::Empty),
+        b.coverage.map(|c| text(lang.format("forecast.coverage", &[("value", &c)]))).unwrap_or(Cell::Empty),
+        Cell::Empty,
         pct(b.mape.last_period),
         pct(b.mape.same_last_year),
         pct(b.mape.weighted),
     ]);
+    // Each baseline against the forecast on the quarters both forecast, in the baseline's column.
+    for c in &b.comparisons {
+        let baseline = lang.tr(&format!("forecast.baseline.{}", c.method)).to_string();
+        let mut row = vec![Cell::Empty; 10];
+        row[0] = text(lang.format("forecast.head_to_head", &[("baseline", &baseline), ("periods", &c.periods)]));
+        row[3] = pct(Some(c.forecast_mape));
+        // last_period, same_last_year and weighted are the last three columns.
+        let column = 7 + REVENUE_BASELINES.iter().position(|m| *m == c.method).unwrap_or(REVENUE_BASELINES.len());
+        row[column] = pct(Some(c.baseline_mape));
+        rows.push(row);
+    }
+    if let Some(c) = b.calibrated_coverage {
+        rows.push(vec![text(lang.format("forecast.calibrated_coverage", &[("value", &c), ("periods", &b.calibrated_periods)]))]);
+    }
+    if let Some(bias) = b.model_bias {
+        let periods = b.rows.iter().filter(|r| r.run_rate_periods > 0 && r.model > 0.0 && r.actual > 0.0).count();
+        rows.push(vec![text(lang.format("forecast.bias", &[("periods", &periods), ("bias", &signed_percent(bias))]))]);
+    }
+    for row in &mut rows {
+        row.resize(10, Cell::Empty);
+    }
     let title = lang.format("sheet.backtest.title", &[("scope", &scope_name(ctx, scope, lang))]);
     let columns = [
         ("period", Text),
         ("actual", Money),
+        ("model", Money),
         ("forecast", Money),
         ("low", Money),
         ("high", Money),
+        ("calibrated_on", Count),
         ("last_period", Money),
         ("same_last_year", Money),
         ("weighted", Money),

@@ -267,8 +267,31 @@ pub enum VerdictKind {
     Improved,
     Worsened,
     NoDetectableEffect,
+    /// The groups' trends differed before training (the pre-trend check failed), so whatever
+    /// changed after it cannot be put down to the training.
+    NotAttributable,
     TooFewReps,
     NoData,
+}
+
+impl VerdictKind {
+    /// Whether the verdict shows an effect of the training: improved or worsened, beyond chance,
+    /// with parallel trends before it. Only such an effect may carry an ROI.
+    pub fn shows_an_effect(self) -> bool {
+        matches!(self, VerdictKind::Improved | VerdictKind::Worsened)
+    }
+
+    /// As the JSON names it; `training.verdict_label.<id>` is its label.
+    pub fn id(self) -> &'static str {
+        match self {
+            VerdictKind::Improved => "improved",
+            VerdictKind::Worsened => "worsened",
+            VerdictKind::NoDetectableEffect => "no_detectable_effect",
+            VerdictKind::NotAttributable => "not_attributable",
+            VerdictKind::TooFewReps => "too_few_reps",
+            VerdictKind::NoData => "no_data",
+        }
+    }
 }
 
 /// The difference-in-differences estimate with its 95% interval.
@@ -445,7 +468,14 @@ pub fn p_text(p: f64) -> String {
 }
 
 /// The verdict sentence: "Win rate +12.3 pp, 95% CI [8.1, 16.5], significant (p = 0.001)".
-fn summary(kpi: &KpiDef, verdict: VerdictKind, estimate: Option<&DidEstimate>, trained: usize, control: usize, lang: Lang) -> String {
+fn summary(
+    kpi: &KpiDef,
+    verdict: VerdictKind,
+    estimate: Option<&DidEstimate>,
+    pre_trend: Option<&PreTrendCheck>,
+    (trained, control): (usize, usize),
+    lang: Lang,
+) -> String {
     let amount = |v: f64| -> String {
         match kpi.unit {
             Unit::Percent => {
@@ -472,16 +502,19 @@ fn summary(kpi: &KpiDef, verdict: VerdictKind, estimate: Option<&DidEstimate>, t
         }
         (VerdictKind::NoData, _) | (_, None) => lang.format("training.verdict.no_data", &[("kpi", &name)]),
         (kind, Some(e)) => {
-            let args: [(&str, &dyn std::fmt::Display); 5] = [
+            let pre_trend_p = pre_trend.map_or_else(String::new, |check| p_text(check.p_value));
+            let args: [(&str, &dyn std::fmt::Display); 6] = [
                 ("kpi", &name),
                 ("effect", &amount(e.effect)),
                 ("low", &amount(e.ci_low)),
                 ("high", &amount(e.ci_high)),
                 ("p", &p_text(e.p_value)),
+                ("pre_p", &pre_trend_p),
             ];
             let key = match kind {
                 VerdictKind::Improved => "training.verdict.improved",
                 VerdictKind::Worsened => "training.verdict.worsened",
+                VerdictKind::NotAttributable => "training.verdict.not_attributable",
                 _ => "training.verdict.none",
             };
             lang.format(key, &args)
@@ -514,9 +547,15 @@ fn effect_of(input: EffectInput, lang: Lang) -> KpiEffect {
         observations: e.observations,
     });
     let too_few = trained_with_data.len() < MIN_GROUP || controls.len() < MIN_GROUP;
+    let pre_trend = did::pre_trend(&obs, weeks).map(|p| PreTrendCheck {
+        slope_difference: p.slope_difference,
+        p_value: p.p_value,
+        parallel: p.parallel(),
+    });
     let verdict = match &estimate {
         _ if too_few => VerdictKind::TooFewReps,
         None => VerdictKind::NoData,
+        Some(_) if pre_trend.as_ref().is_some_and(|check| !check.parallel) => VerdictKind::NotAttributable,
         Some(e) if e.ci_low > 0.0 || e.ci_high < 0.0 => {
             if (e.effect > 0.0) == (kpi.direction == Direction::HigherIsBetter) {
                 VerdictKind::Improved
@@ -551,18 +590,14 @@ fn effect_of(input: EffectInput, lang: Lang) -> KpiEffect {
         control_method: groups.control_method.clone(),
         trained: name_of(&mut trained_with_data.iter().copied()),
         control: name_of(&mut controls.iter().copied()),
-        summary: summary(kpi, verdict, estimate.as_ref(), trained_with_data.len(), controls.len(), lang),
+        summary: summary(kpi, verdict, estimate.as_ref(), pre_trend.as_ref(), (trained_with_data.len(), controls.len()), lang),
         estimate,
         naive: did::naive_before_after(&obs, weeks).map(|n| NaiveBeforeAfter {
             before: n.before,
             after: n.after,
             difference: n.difference,
         }),
-        pre_trend: did::pre_trend(&obs, weeks).map(|p| PreTrendCheck {
-            slope_difference: p.slope_difference,
-            p_value: p.p_value,
-            parallel: p.parallel(),
-        }),
+        pre_trend,
         event_study: did::event_study(&obs, weeks)
             .unwrap_or_default()
             .into_iter()
@@ -642,6 +677,11 @@ pub struct Roi {
     pub payback_weeks: Option<f64>,
     /// Whether the effect it rests on is shown by the data.
     pub effect_detectable: bool,
+    /// Whether the ROI stands: its effect is detectable and can be put down to the training (the
+    /// effect's verdict is improved or worsened). Otherwise every rendering marks it unproven.
+    pub proven: bool,
+    /// Why it is unproven, in the reader's language.
+    pub unproven: Option<String>,
     /// The computation spelled out.
     pub formula: String,
 }
@@ -684,6 +724,12 @@ pub fn roi(assumptions: &RoiAssumptions, effect: &KpiEffect, lang: Lang) -> Opti
         benefit_cost_ratio: (cost > 0.0).then(|| benefit / cost),
         payback_weeks: (weekly > 0.0).then(|| cost / weekly),
         effect_detectable: estimate.ci_low > 0.0 || estimate.ci_high < 0.0,
+        proven: effect.verdict.shows_an_effect(),
+        unproven: match effect.verdict {
+            v if v.shows_an_effect() => None,
+            VerdictKind::NotAttributable => Some(lang.tr("training.roi_not_attributable").to_string()),
+            _ => Some(lang.tr("training.roi_not_shown").to_string()),
+        },
         formula,
     })
 }

@@ -185,13 +185,24 @@ fn effect_rows(effect: &KpiEffect, lang: Lang) -> Vec<SheetRow> {
     };
     let groups = lang.format("training.groups", &[("trained", &effect.trained.len()), ("control", &effect.control.len())]);
     let mut rows = vec![line(
+        lang.format(
+            "training.measure.verdict",
+            &[("kpi", kpi), ("verdict", &lang.tr(&format!("training.verdict_label.{}", effect.verdict.id())))],
+        ),
+        None,
+        None,
+        None,
+        None,
+        effect.summary.clone(),
+    )];
+    rows.push(line(
         lang.format("training.measure.did", &[("kpi", kpi)]),
         effect.estimate.as_ref().map(|e| e.effect),
         effect.estimate.as_ref().map(|e| e.ci_low),
         effect.estimate.as_ref().map(|e| e.ci_high),
         effect.estimate.as_ref().map(|e| e.p_value),
         groups.clone(),
-    )];
+    ));
     if let Some(naive) = &effect.naive {
         rows.push(line(lang.format("training.measure.naive", &[("kpi", kpi)]), Some(naive.difference), None, None, None, groups.clone()));
     }
@@ -290,7 +301,8 @@ pub fn course_report_sheet(report: &CourseReport, lang: Lang) -> Sheet {
         ));
     }
     for effect in report.behaviour.iter().chain(&report.results) {
-        rows.extend(effect_rows(effect, lang).into_iter().take(3));
+        // The verdict, the estimate, the naive comparison and the pre-trend check.
+        rows.extend(effect_rows(effect, lang).into_iter().take(4));
     }
     if let Some(roi) = &report.roi {
         let money = |measure: &str, value: Option<f64>| line(5, lang.tr(measure).to_string(), value, None, None, None, String::new());
@@ -307,6 +319,9 @@ pub fn course_report_sheet(report: &CourseReport, lang: Lang) -> Sheet {
         rows.push(money("training.measure.roi_pct", roi.roi_pct));
         rows.push(money("training.measure.bcr", roi.benefit_cost_ratio));
         rows.push(money("training.measure.payback_weeks", roi.payback_weeks));
+        if let Some(unproven) = &roi.unproven {
+            rows.push(line(5, unproven.clone(), None, None, None, None, String::new()));
+        }
     }
     Sheet {
         id: "training_report",

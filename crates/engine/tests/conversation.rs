@@ -131,6 +131,12 @@ async fn won_and_lost_calls_are_compared_with_welch_intervals_and_plain_verdicts
         assert_eq!((questions.detectable, questions.verdict.as_str()), (false, "no detectable difference"));
         let patience = &c.metrics[4];
         assert_eq!((patience.n_a, patience.difference, patience.verdict.as_str()), (0, None, "too few calls to tell"));
+        // No call mentions a competitor: enough calls (4 and 2), neither group varies, and the
+        // difference is exactly 0 — no detectable difference, not "too few calls".
+        let competitors = &c.metrics[11];
+        assert_eq!(competitors.metric, "competitor_mentions");
+        assert_eq!((competitors.n_a, competitors.n_b, competitors.difference), (4, 2, Some(0.0)));
+        assert_eq!((competitors.detectable, competitors.verdict.as_str()), (false, "no detectable difference"));
         let sheet = comparison_sheet(&c, Lang::ZhCn);
         assert_eq!(sheet.columns[1].heading, "均值：赢单通话");
     })

@@ -162,19 +162,25 @@ async fn funnel_weighted_pipeline_stuck_deals_and_volatility_match_the_hand_figu
         // R2 has D4 open, above a usual load of 0.5 (open at three of the last six month-ends).
         let october = Day::from_ymd(2024, 10, 1).expect("date");
         let leads = lead_assignment(&deals, &ctx, "大客户", None, october, salescope_core::i18n::Lang::En);
-        let ranked: Vec<(&str, f64, usize, f64, bool)> =
-            leads.candidates.iter().map(|c| (c.rep_id.as_str(), c.win_rate, c.open_deals, c.usual_load, c.has_capacity)).collect();
-        assert_eq!(ranked, [("R1", 53.8, 0, 0.0, true), ("R2", 45.5, 1, 0.5, false)]);
+        // Ranked by the rate they have at least, 90% sure: the 10th percentile of Beta(3, 2)
+        // (4x³ − 3x⁴ = 0.1 at x = 0.3205) for R1, of Beta(1, 2) (1 − √0.9 = 0.0513) for R2, each
+        // below the bound of their pooled posterior, Beta(7, 6) and Beta(5, 6).
+        let ranked: Vec<(&str, f64, f64, usize, f64, bool)> = leads
+            .candidates
+            .iter()
+            .map(|c| (c.rep_id.as_str(), c.win_rate_at_least, c.win_rate, c.open_deals, c.usual_load, c.has_capacity))
+            .collect();
+        assert_eq!(ranked, [("R1", 32.0, 53.8, 0, 0.0, true), ("R2", 5.1, 45.5, 1, 0.5, false)]);
         assert_eq!(leads.pooled_win_rate, Some(50.0));
         assert!(leads.candidates[0].reason.starts_with("won 2 of 3 大客户 deals"), "{}", leads.candidates[0].reason);
 
         // R1 won 1,000 in July, nothing in August, 500 in September: mean 500, population sd
         // √((500² + 500² + 0²) / 3) = 408.25, CV 0.8165. R2 won nothing.
         let quarter = Period::parse("2024-07-01..2024-09-30").expect("period");
-        let swings = volatility(&deals, &ctx, &Scope::Org, &quarter).expect("volatility");
+        let swings = volatility(&deals, &ctx, &Scope::Org, &quarter, day(10, 1)).expect("volatility");
         assert_eq!(swings.months, ["2024-07", "2024-08", "2024-09"]);
         assert_eq!(swings.reps[0].rep_id, "R1");
-        assert_eq!(swings.reps[0].monthly, [1_000.0, 0.0, 500.0]);
+        assert_eq!(swings.reps[0].monthly, [Some(1_000.0), Some(0.0), Some(500.0)]);
         assert_eq!(swings.reps[0].cv, Some(0.8165));
         assert_eq!((swings.reps[1].rep_id.as_str(), swings.reps[1].cv), ("R2", None));
     })
@@ -398,7 +404,12 @@ async fn the_backtest_forecasts_each_quarter_as_the_forecast_does_on_its_eve() {
                 let eve = quarter.start.plus_days(-1);
                 assert_eq!(row.as_of, eve.to_string());
                 let f = forecast(&deals, &ctx, &scope, &quarter, eve).expect("forecast");
-                assert_eq!((row.forecast, row.low, row.high), (f.forecast, f.low, f.high), "{scope:?} {}", row.period);
+                assert_eq!(
+                    (row.model, row.forecast, row.low, row.high, row.calibrated_on),
+                    (f.model_forecast, f.forecast, f.low, f.high, f.calibration.as_ref().map_or(0, |c| c.periods)),
+                    "{scope:?} {}",
+                    row.period
+                );
                 let w = weighted(&deals, &ctx, &scope, eve).expect("weighted");
                 assert!(
                     (row.weighted - w.total_weighted).abs() < 0.015,
@@ -422,6 +433,144 @@ async fn the_backtest_forecasts_each_quarter_as_the_forecast_does_on_its_eve() {
             }
             assert!(replay.rows.iter().any(|r| r.forecast > 0.0), "{scope:?}: {:?}", replay.rows);
         }
+    })
+    .await;
+}
+
+/// Six years of a steady business: three reps in two teams, about 70 deals a quarter created on
+/// random days, each through 接触 → 报价 → 谈判 or dropping out, closing within two months. What a
+/// quarter brings is random around a constant level, so a calibrated 80% interval must hold the
+/// actual about four quarters in five.
+async fn six_years_of_deals(db: &Db) {
+    let mut rng = salescope_core::random::Rng::new(11);
+    let ctx = WriteContext { today: Day::from_ymd(2025, 1, 5).expect("date"), counted: false };
+    let hired = |id: &str, team: &str| Rep { hire_date: Day::from_ymd(2018, 1, 1), ..rep(id, team) };
+    db.write(vec![hired("R1", "一部"), hired("R2", "一部"), hired("R3", "二部")], &ctx).await.expect("reps");
+    let start = Day::from_ymd(2019, 1, 1).expect("date").start().0;
+    let (mut deals, mut changes) = (Vec::new(), Vec::new());
+    for n in 0..1_700 {
+        let id = format!("S{n:04}");
+        let created = LocalDateTime(start + rng.range(0, 6 * 365) * 86_400 + rng.range(8 * 3600, 18 * 3600));
+        let mut entered = created;
+        let reached = rng.range(1, 3) as usize;
+        for stage in ["接触", "报价", "谈判"].iter().take(reached) {
+            changes.push(change(&id, stage, entered));
+            entered = LocalDateTime(entered.0 + rng.range(3_600, 20 * 86_400));
+        }
+        let closed = (entered.0 < Day::from_ymd(2024, 12, 31).expect("date").start().0)
+            .then(|| (entered, if reached == 3 && rng.chance(0.6) { DealStatus::Won } else { DealStatus::Lost }));
+        deals.push(deal(&id, ["R1", "R2", "R3"][n % 3], created, closed, rng.range(10, 400) * 100));
+    }
+    db.write(deals, &ctx).await.expect("deals");
+    db.write(changes, &ctx).await.expect("stages");
+}
+
+#[tokio::test]
+async fn the_calibrated_interval_holds_about_eight_quarters_in_ten() {
+    each_backend(async |store: &TestDb| {
+        six_years_of_deals(&store.db).await;
+        let deals = Deals::load(&store.db, None).await.expect("deals");
+        let ctx = Context::load(&store.db).await.expect("ctx");
+        let today = Day::from_ymd(2025, 1, 5).expect("date");
+        let (mut inside, mut calibrated) = (0, 0);
+        for scope in [Scope::Org, Scope::Team("一部".into()), Scope::Team("二部".into())] {
+            let replay = backtest(&deals, &ctx, &scope, today).expect("backtest");
+            // 2019-Q2 … 2024-Q4 replayed: 23 quarters. 2019-Q2 to 2019-Q4 give the first three
+            // errors, so 2020-Q1 on are calibrated.
+            assert_eq!(replay.rows.len(), 23, "{scope:?}");
+            assert_eq!(replay.rows.iter().filter(|r| r.calibrated_on > 0).count(), 20, "{scope:?}");
+            assert_eq!(replay.rows.iter().find(|r| r.calibrated_on > 0).map(|r| r.period.as_str()), Some("2020-Q1"));
+            for row in replay.rows.iter().filter(|r| r.calibrated_on > 0) {
+                calibrated += 1;
+                inside += usize::from(row.actual >= row.low && row.actual <= row.high);
+                assert!(row.low < row.forecast && row.forecast < row.high, "{scope:?} {row:?}");
+            }
+        }
+        // 60 calibrated quarters: a binomial share of 80% has an SD of √(0.8 · 0.2 / 60) = 5.2
+        // points; the scopes share their deals, so the tolerance is ±15 points (about three SDs).
+        let coverage = inside as f64 / calibrated as f64 * 100.0;
+        assert!((65.0..=95.0).contains(&coverage), "{inside} of {calibrated} quarters in the calibrated interval");
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_naive_baseline_that_beat_the_model_stands_beside_the_forecast() {
+    each_backend(async |store: &TestDb| {
+        six_years_of_deals(&store.db).await;
+        let deals = Deals::load(&store.db, None).await.expect("deals");
+        let ctx = Context::load(&store.db).await.expect("ctx");
+        let today = Day::from_ymd(2025, 1, 5).expect("date");
+        let replay = backtest(&deals, &ctx, &Scope::Org, today).expect("backtest");
+        // Each comparison is over the quarters both forecast: "same as last quarter" has one
+        // for every replayed quarter (23), "same quarter last year" from 2020-Q1 (20).
+        let shared: Vec<(&str, usize)> = replay.comparisons.iter().map(|c| (c.method.as_str(), c.periods)).collect();
+        assert_eq!(shared, [("last_period", 23), ("same_last_year", 20), ("weighted", 23)]);
+        let best = replay
+            .comparisons
+            .iter()
+            .filter(|c| c.method != "weighted" && c.baseline_mape < c.forecast_mape)
+            .min_by(|a, b| a.baseline_mape.total_cmp(&b.baseline_mape))
+            .map(|c| c.method.clone());
+        assert_eq!(replay.better_baseline, best);
+        let q1 = Period::parse("2025-Q1").expect("quarter");
+        let f = forecast(&deals, &ctx, &Scope::Org, &q1, Day::from_ymd(2024, 12, 31).expect("date")).expect("forecast");
+        // The first deal was created on 1 January 2019, so 2019-Q1 is whole and every replayed
+        // quarter, 2019-Q2 on, learned a run-rate: all 23 calibrate 2025-Q1.
+        assert!(replay.rows.iter().all(|r| r.run_rate_periods > 0));
+        assert_eq!(f.calibration.as_ref().map(|c| c.periods), Some(23));
+        match (&f.better_baseline, &replay.better_baseline) {
+            (Some(shown), Some(method)) => {
+                assert_eq!(&shown.method, method);
+                let baseline_quarter = if method == "last_period" { q1.previous() } else { q1.same_last_year() };
+                let row = replay.rows.iter().find(|r| r.period == baseline_quarter.label()).expect("the baseline's quarter");
+                assert_eq!(shown.value, Some(row.actual), "the baseline says what that quarter won");
+            }
+            (None, None) => {}
+            other => panic!("the forecast and its backtest disagree: {other:?}"),
+        }
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn volatility_counts_only_the_complete_months_a_rep_was_employed() {
+    each_backend(async |store: &TestDb| {
+        let ctx = WriteContext { today: day(10, 5), counted: false };
+        let hired = |id: &str, on: Day| Rep { hire_date: Some(on), ..rep(id, "一部") };
+        // R1 since January; R3 from 1 July; R4 from 15 August, so September is their only
+        // complete month.
+        store.db.write(vec![hired("R1", day(1, 1)), hired("R3", day(7, 1)), hired("R4", day(8, 15))], &ctx).await.expect("reps");
+        let wins = [("V1", "R1", 6, 400), ("V2", "R1", 7, 400), ("V3", "R1", 8, 400), ("V4", "R1", 9, 400)];
+        let wins = wins.into_iter().chain([("V5", "R3", 7, 300), ("V6", "R3", 9, 600), ("V7", "R4", 9, 900)]);
+        let (mut deals, mut changes) = (Vec::new(), Vec::new());
+        for (id, rep_id, month, yuan) in wins {
+            deals.push(deal(id, rep_id, at(month, 2), Some((at(month, 10), DealStatus::Won)), yuan));
+            changes.push(change(id, "接触", at(month, 2)));
+        }
+        store.db.write(deals, &ctx).await.expect("deals");
+        store.db.write(changes, &ctx).await.expect("stages");
+        let deals = Deals::load(&store.db, None).await.expect("deals");
+        let ctx = Context::load(&store.db).await.expect("context");
+        let months = Period::parse("2024-06-01..2024-09-30").expect("period");
+        let swings = volatility(&deals, &ctx, &Scope::Org, &months, day(10, 1)).expect("volatility");
+        // On 30 September, September is in progress: R4 has no complete month, R3 two.
+        let early = volatility(&deals, &ctx, &Scope::Org, &months, day(9, 30)).expect("volatility");
+        let r3_early = early.reps.iter().find(|r| r.rep_id == "R3").expect("R3");
+        assert_eq!((r3_early.monthly.as_slice(), r3_early.cv), (&[None, Some(300.0), Some(0.0), None][..], None));
+        let by_rep = |id: &str| swings.reps.iter().find(|r| r.rep_id == id).expect("rep");
+        // R3 over July–September: 300, 0, 600; mean 300, population SD √((0 + 300² + 300²) / 3)
+        // = 244.95, CV 0.8165. Counting June's zero before the hire would give mean 225, SD
+        // √((225² + 75² + 225² + 375²) / 4) = 248.75, CV 1.1055.
+        let r3 = by_rep("R3");
+        assert_eq!(r3.monthly, [None, Some(300.0), Some(0.0), Some(600.0)]);
+        assert_eq!((r3.months_employed, r3.cv, r3.total), (3, Some(0.8165), 900.0));
+        // R4 has one complete month: too short for a swing. R1 won the same every month.
+        let r4 = by_rep("R4");
+        assert_eq!((r4.monthly.as_slice(), r4.months_employed, r4.cv), (&[None, None, None, Some(900.0)][..], 1, None));
+        assert_eq!((by_rep("R1").months_employed, by_rep("R1").cv), (4, Some(0.0)));
+        let order: Vec<&str> = swings.reps.iter().map(|r| r.rep_id.as_str()).collect();
+        assert_eq!(order, ["R3", "R1", "R4"], "most volatile first, those without a CV last");
     })
     .await;
 }

@@ -16,6 +16,7 @@ use salescope_engine::Context;
 use salescope_engine::training::{
     ControlChoice, EffectOptions, RoiAssumptions, VerdictKind, course_report, kpi_effects, reaction, roi, week_index,
 };
+use salescope_engine::training_sheets::{course_report_sheet, effect_sheet};
 use salescope_store::testing::{TestDb, each_backend};
 use salescope_store::{Db, WriteContext};
 
@@ -272,8 +273,108 @@ async fn reaction_learning_and_roi_follow_the_records_and_the_assumptions() {
         assert!((figures.benefit - benefit).abs() < 1e-6 && (figures.cost - cost).abs() < 1e-9);
         assert!((figures.roi_pct.expect("roi") - (benefit - cost) / cost * 100.0).abs() < 1e-9);
         assert!((figures.payback_weeks.expect("payback") - cost / (benefit / 10.0)).abs() < 1e-9);
-        assert!(figures.effect_detectable);
+        assert!(figures.effect_detectable && figures.proven && figures.unproven.is_none());
         assert_eq!(week_index(monday(14)) - week_index(monday(10)), 4);
+    })
+    .await;
+}
+
+/// 24 reps as above, with no season and no planted jump: the even reps, who attend RAMP on Monday
+/// of week 10, win 2 pp more each week from week 0 on (20% to 58% over 20 weeks), the odd ones
+/// stay at 30%. After the session the trained reps are higher than before by more than the
+/// untrained — but they were already climbing.
+async fn climbing_organisation(db: &Db) {
+    let ctx = WriteContext { today: monday(20), counted: false };
+    let reps: Vec<Rep> = (0..24)
+        .map(|i| Rep {
+            rep_id: rep_id(i),
+            name: format!("Rep {i}"),
+            team: if i < 12 { "一部" } else { "二部" }.into(),
+            parent_team: None,
+            hire_date: Some(Day::from_ymd(2022, 1, 1).expect("date")),
+            email: None,
+            role: Role::Rep,
+            team_from: None,
+            flags: String::new(),
+        })
+        .collect();
+    db.write(reps, &ctx).await.expect("reps");
+    let mut rng = Rng::new(7);
+    let mut deals = Vec::new();
+    for r in 0..24 {
+        for week in 0..20 {
+            for n in 0..10 {
+                let closed = monday(week).plus_days(n % 5);
+                let p = if coached(r) { 0.20 + 0.02 * f64::from(week) } else { 0.30 };
+                let won = rng.chance(p);
+                deals.push(Deal {
+                    deal_id: format!("D{r}-{week}-{n}"),
+                    rep_id: rep_id(r),
+                    customer_id: format!("K{r}-{week}-{n}"),
+                    segment: None,
+                    source: None,
+                    created_at: closed.plus_days(-10).start(),
+                    status: if won { DealStatus::Won } else { DealStatus::Lost },
+                    amount: 1_000_000,
+                    stage: None,
+                    closed_at: Some(closed.start()),
+                    loss_reason: None,
+                    contract_no: won.then(|| format!("HT-{r}-{week}-{n}")),
+                    flags: String::new(),
+                });
+            }
+        }
+    }
+    db.write(deals, &ctx).await.expect("deals");
+    db.write(vec![course("RAMP", "win_rate")], &ctx).await.expect("courses");
+    db.write(vec![session("RAMP-1", "RAMP", 10)], &ctx).await.expect("sessions");
+    let signed: Vec<Attendance> = (0..24).filter(|r| coached(*r)).map(|r| attended("RAMP-1", r)).collect();
+    db.write(signed, &ctx).await.expect("attendance");
+}
+
+#[tokio::test]
+async fn trends_that_differed_before_training_make_the_effect_unattributable_everywhere() {
+    each_backend(async |store: &TestDb| {
+        climbing_organisation(&store.db).await;
+        let ctx = Context::load(&store.db).await.expect("context");
+        let records = store.db.training_records().await.expect("records");
+        let win_rate = ctx.kpi("win_rate").expect("kpi");
+        let named = EffectOptions { control: ControlChoice::Reps((0..24).filter(|r| !coached(*r)).map(rep_id).collect()), ..options(6, 6) };
+        let effect = &kpi_effects(&store.db, &ctx, &records, "RAMP", &[win_rate], &named, Lang::En).await.expect("effect")[0];
+        let check = effect.pre_trend.as_ref().expect("pre-trend check");
+        // The trained climb before the session (2 pp a week planted), the others not at all.
+        assert!(!check.parallel && check.slope_difference > 0.0, "{check:?}");
+        let e = effect.estimate.as_ref().expect("estimate");
+        assert!(e.ci_low > 0.0, "the level shift alone looks significant: {e:?}");
+        assert_eq!(effect.verdict, VerdictKind::NotAttributable, "{}", effect.summary);
+        assert!(effect.summary.starts_with("Win rate: cannot be attributed: trends differed before training"), "{}", effect.summary);
+        // The sheet the CLI and the exports render leads with the same verdict.
+        let sheet = effect_sheet(effect, "Course RAMP", Lang::En);
+        assert!(sheet.title.contains("cannot be attributed"), "{}", sheet.title);
+        let first = &sheet.rows[0].cells;
+        assert_eq!(first[1], salescope_core::sheet::Cell::text("Win rate: Cannot be attributed"));
+
+        // An ROI on it is unproven, in its JSON and in the report sheet.
+        let assumptions = RoiAssumptions {
+            kpi: "win_rate".into(),
+            horizon_weeks: 10.0,
+            gross_margin_pct: 25.0,
+            avg_deal_size: 10_000.0,
+            volume_per_rep_week: 10.0,
+            hourly_cost: 100.0,
+            attendee_hours: 4.0,
+            course_cost: 20_000.0,
+        };
+        let figures = roi(&assumptions, effect, Lang::En).expect("roi");
+        assert!(figures.effect_detectable && !figures.proven, "detectable but not attributable");
+        assert!(figures.unproven.as_deref().is_some_and(|u| u.contains("cannot be attributed")), "{:?}", figures.unproven);
+        let report = course_report(&store.db, &ctx, "RAMP", &named, None, Lang::En).await.expect("report");
+        assert_eq!(report.results[0].verdict, VerdictKind::NotAttributable);
+        let roi_of_report = report.roi.as_ref().expect("roi");
+        assert!(!roi_of_report.proven);
+        let sheet = course_report_sheet(&report, Lang::En);
+        let texts: Vec<String> = sheet.rows.iter().map(|r| format!("{:?}", r.cells[1])).collect();
+        assert!(texts.iter().any(|t| t.contains("treat the ROI as unproven")), "{texts:?}");
     })
     .await;
 }

@@ -30,11 +30,12 @@
     return {
       tooltip: { trigger: "axis", formatter: function (items) {
         var d = data[items[0].dataIndex];
-        return d.name + ": " + d.value + "% [" + d.low + "%, " + d.high + "%]";
+        var unit = d.unit === undefined ? "%" : d.unit;
+        return d.name + ": " + d.value + unit + " [" + d.low + unit + ", " + d.high + unit + "]";
       } },
       grid: { left: 8, right: 8, top: 16, bottom: 8, containLabel: true },
       xAxis: { type: "category", data: names, axisLabel: { interval: 0, rotate: 30 } },
-      yAxis: { type: "value", axisLabel: { formatter: "{value}%" } },
+      yAxis: { type: "value", axisLabel: { formatter: "{value}" + (data.length && data[0].unit !== undefined ? data[0].unit : "%") } },
       series: [
         { type: "candlestick", data: data.map(function (d) { return [d.low, d.high, d.low, d.high]; }),
           itemStyle: { color: "#9fc0ef", color0: "#9fc0ef", borderColor: "#1f5fbf", borderColor0: "#1f5fbf" },

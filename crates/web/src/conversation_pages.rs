@@ -71,23 +71,28 @@ async fn conversation_page(state: &AppState, session: &Session, q: &Conversation
             })
         })
         .collect();
-    // The chart puts metrics of different units side by side as differences relative to the
-    // second group's mean, in %.
-    let relative = |value: Option<f64>, base: Option<f64>| match (value, base) {
-        (Some(v), Some(b)) if b.abs() > f64::EPSILON => Some((v / b.abs() * 1000.0).round() / 10.0),
-        _ => None,
+    // One small chart per metric, each difference in the metric's own unit (a ratio in
+    // percentage points, as the calls show it in %), so no metric is read against another's scale.
+    let in_unit = |m: &salescope_engine::conversation::MetricComparison, value: Option<f64>| {
+        let scale = if m.unit == "ratio" { 100.0 } else { 1.0 };
+        value.map(|v| (v * scale * 100.0).round() / 100.0)
     };
-    let chart: Vec<serde_json::Value> = comparison
+    let charts: Vec<serde_json::Value> = comparison
         .metrics
         .iter()
         .filter_map(|m| {
-            Some(json!({
+            Some(json!([{
                 "name": m.metric_name,
-                "value": relative(m.difference, m.mean_b)?,
-                "low": relative(m.ci_low, m.mean_b)?,
-                "high": relative(m.ci_high, m.mean_b)?,
+                // Counts and sentiment scores are plain numbers.
+                "unit": match m.unit.as_str() {
+                    "count" | "score" => String::new(),
+                    unit => lang.tr(&format!("conversation.unit.{unit}")).to_string(),
+                },
+                "value": in_unit(m, m.difference)?,
+                "low": in_unit(m, m.ci_low)?,
+                "high": in_unit(m, m.ci_high)?,
                 "detectable": m.detectable,
-            }))
+            }]))
         })
         .collect();
     let mut examples = calls(&state.db, &ctx, &scope, &period).await.or_api(lang)?;
@@ -113,7 +118,7 @@ async fn conversation_page(state: &AppState, session: &Session, q: &Conversation
             "group_a": lang.tr(&format!("conversation.group.{}", comparison.group_a)),
             "group_b": lang.tr(&format!("conversation.group.{}", comparison.group_b)),
             "calls_a": comparison.calls_a, "calls_b": comparison.calls_b,
-            "rows": rows, "chart": chart, "examples": examples,
+            "rows": rows, "charts": charts, "examples": examples,
             "compare_csv": format!("/api/v1/conversation/compare?{query}&by={by_text}&format=csv"),
             "compare_xlsx": format!("/api/v1/conversation/compare?{query}&by={by_text}&format=xlsx"),
             "calls_csv": format!("/api/v1/conversation/calls?{query}&format=csv"),

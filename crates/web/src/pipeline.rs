@@ -22,7 +22,9 @@ use salescope_engine::pipeline::{
     Deals, funnel, funnel_sheet, heatmap, heatmap_sheet, last_twelve_months, stuck, stuck_sheet, volatility, volatility_sheet, weighted,
     weighted_sheet, winloss, winloss_sheet,
 };
-use salescope_engine::pipeline::{backtest, backtest_sheet, forecast, forecast_sheet, lead_assignment, lead_assignment_sheet};
+use salescope_engine::pipeline::{
+    backtest, backtest_sheet, forecast, forecast_sheet, forecast_with_backtest, lead_assignment, lead_assignment_sheet,
+};
 use salescope_export::OutputFormat;
 use serde::Deserialize;
 use serde_json::json;
@@ -114,8 +116,8 @@ pub async fn volatility_route(
 ) -> ApiResult<Response> {
     let a = asked(&state, &session, &q, &headers, Reach::Records).await?;
     let period = period_or(q.period.as_deref(), || last_twelve_months(a.today), a.lang)?;
-    let found =
-        volatility(&Deals::load(&state.db, q.pipeline.as_deref()).await.or_api(a.lang)?, &a.ctx, &a.scope, &period).or_api(a.lang)?;
+    let found = volatility(&Deals::load(&state.db, q.pipeline.as_deref()).await.or_api(a.lang)?, &a.ctx, &a.scope, &period, a.today)
+        .or_api(a.lang)?;
     json_or_download(&found, || volatility_sheet(&found, &a.ctx, &a.scope, a.lang), a.format)
 }
 
@@ -356,8 +358,8 @@ async fn pipeline_page(state: &AppState, session: &Session, q: &PageQuery) -> Ap
     let stuck_deals = if sees_records { stuck(&deals, &ctx, &scope, day).or_api(lang)? } else { Vec::new() };
     let factors = winloss(&state.db, &deals, &ctx, &scope, &last_twelve_months(today)).await.or_api(lang)?;
     let quarter = Period::quarter_of(today);
-    let outlook = forecast(&deals, &ctx, &scope, &quarter, today).or_api(lang)?;
-    let replay = backtest(&deals, &ctx, &scope, today).or_api(lang)?;
+    // The quarters that ended before this one: what `backtest` gives today, replayed once.
+    let (outlook, replay) = forecast_with_backtest(&deals, &ctx, &scope, &quarter, today).or_api(lang)?;
     // Who should take the next lead of a segment: names every rep, so for those who see them all.
     let mut segments: Vec<String> = deals.segments();
     segments.sort();
@@ -366,7 +368,7 @@ async fn pipeline_page(state: &AppState, session: &Session, q: &PageQuery) -> Ap
         (Some(segment), true) => Some(lead_assignment(&deals, &ctx, segment, None, day, lang)),
         _ => None,
     };
-    let swings = if sees_records { Some(volatility(&deals, &ctx, &scope, &last_twelve_months(today)).or_api(lang)?) } else { None };
+    let swings = if sees_records { Some(volatility(&deals, &ctx, &scope, &last_twelve_months(today), today).or_api(lang)?) } else { None };
     let money = |v: f64| salescope_core::format::format_value(Some(v), salescope_core::kpi::Unit::Money, lang);
     let query = match deals.pipeline() {
         Some(p) => format!("scope={}&lang={}&pipeline={}", percent_encode(&scope.label()), lang.code(), percent_encode(&p.id)),
@@ -415,17 +417,26 @@ async fn pipeline_page(state: &AppState, session: &Session, q: &PageQuery) -> Ap
             "winloss_closed": factors.closed,
             "segments": segments, "segment": segment,
             "leads": leads.as_ref().map(|l| l.candidates.iter().take(10).map(|c| json!({"rank": c.rank, "rep": c.name, "team": c.team,
-                "rep_href": format!("/reps/{}", percent_encode(&c.rep_id)), "win_rate": format!("{:.1}%", c.win_rate), "capacity": c.has_capacity,
+                "rep_href": format!("/reps/{}", percent_encode(&c.rep_id)), "win_rate": format!("{:.1}%", c.win_rate), "win_rate_at_least": format!("{:.1}%", c.win_rate_at_least), "capacity": c.has_capacity,
                 "reason": c.reason})).collect::<Vec<_>>()),
             "forecast": {"quarter": quarter.label(), "won": money(outlook.won), "pipeline": money(outlook.pipeline), "run_rate": money(outlook.run_rate),
                 "forecast": money(outlook.forecast), "low": money(outlook.low), "high": money(outlook.high),
+                "model": money(outlook.model_forecast), "calibrated": outlook.calibration.is_some(),
+                "interval_source": salescope_engine::pipeline::interval_source(&outlook, lang),
+                "better_baseline": outlook.better_baseline.as_ref().map(|b| json!({
+                    "text": salescope_engine::pipeline::better_baseline_text(b, lang), "value": b.value.map(money)})),
                 "closed": money(outlook.categories.closed), "commit": money(outlook.categories.commit), "best_case": money(outlook.categories.best_case),
                 "all_open": money(outlook.categories.pipeline)},
-            "backtest": replay.rows.iter().map(|r| json!({"period": r.period, "actual": money(r.actual), "forecast": money(r.forecast),
+            "backtest": replay.rows.iter().map(|r| json!({"period": r.period, "actual": money(r.actual), "model": money(r.model), "forecast": money(r.forecast),
+                "calibrated_on": r.calibrated_on,
                 "interval": format!("[{}, {}]", money(r.low), money(r.high)), "inside": r.actual >= r.low && r.actual <= r.high,
                 "last_period": r.last_period.map(money), "same_last_year": r.same_last_year.map(money), "weighted": money(r.weighted)})).collect::<Vec<_>>(),
             "mape": {"forecast": replay.mape.forecast, "last_period": replay.mape.last_period, "same_last_year": replay.mape.same_last_year, "weighted": replay.mape.weighted},
             "coverage": replay.coverage,
+            "head_to_head": replay.comparisons.iter().map(|c| json!({"text": lang.format("forecast.head_to_head",
+                &[("baseline", &lang.tr(&format!("forecast.baseline.{}", c.method)).to_string()), ("periods", &c.periods)]),
+                "forecast": c.forecast_mape, "baseline": c.baseline_mape, "method": c.method})).collect::<Vec<_>>(),
+            "calibrated_coverage": replay.calibrated_coverage.map(|c| lang.format("forecast.calibrated_coverage", &[("value", &c), ("periods", &replay.calibrated_periods)])),
             "exports": {
                 "funnel": format!("/api/v1/pipeline/funnel?{query}&period={}", period.label()),
                 "weighted": format!("/api/v1/pipeline/weighted?{query}&as_of={day}"),

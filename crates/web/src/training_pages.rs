@@ -199,7 +199,7 @@ async fn course_page(
             "a": r.assumptions, "benefit": format_value(Some(r.benefit), Unit::Money, lang),
             "benefit_range": format!("[{}, {}]", format_value(Some(r.benefit_low), Unit::Money, lang), format_value(Some(r.benefit_high), Unit::Money, lang)),
             "cost": format_value(Some(r.cost), Unit::Money, lang), "roi_pct": number(r.roi_pct, 0), "bcr": number(r.benefit_cost_ratio, 2),
-            "payback": number(r.payback_weeks, 1), "detectable": r.effect_detectable, "formula": r.formula, "kpi_name": ctx.kpi(&r.assumptions.kpi).map(|k| k.name(lang).to_string()).unwrap_or_default(),
+            "payback": number(r.payback_weeks, 1), "proven": r.proven, "unproven": r.unproven, "formula": r.formula, "kpi_name": ctx.kpi(&r.assumptions.kpi).map(|k| k.name(lang).to_string()).unwrap_or_default(),
         })
     });
     let sessions: Vec<Value> = report

@@ -272,7 +272,7 @@ pub(super) async fn run(count: usize, runs: usize, data: Option<PathBuf>, only: 
     if want("revenue volatility of the year") {
         rows.push((
             "revenue volatility of the year",
-            timed(runs, async || Ok(analyses::volatility(&deals().await?, &ctx, &org, &year)?)).await?,
+            timed(runs, async || Ok(analyses::volatility(&deals().await?, &ctx, &org, &year, as_of.plus_days(1))?)).await?,
         ));
     }
     if want("forecast of the quarter") {
