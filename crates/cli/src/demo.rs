@@ -183,7 +183,9 @@ async fn set_targets(db: &Db, params: DemoParams, lang: Lang) -> anyhow::Result<
     let ctx = Context::load(db).await.map_err(&fail)?;
     for team in &selling_teams {
         for month in &months {
-            split(db, &ctx, "revenue", &Scope::Team(team.clone()), month, SplitInto::Reps, &ShareBy::LastPeriod).await.map_err(&fail)?;
+            split(db, &ctx, "revenue", &Scope::Team(team.clone()), month, SplitInto::Reps, &ShareBy::LastPeriod, params.until)
+                .await
+                .map_err(&fail)?;
         }
     }
     raise_actions(db, &team_rates, params.until, lang).await?;
