@@ -143,10 +143,13 @@ async fn a_reps_gaps_are_ranked_by_cost_against_the_team_median_and_top_quartile
         // R5 joins on 16 July and makes one call on the 17th; R2 makes three more on the 22nd.
         let r5 = Rep { hire_date: Some(Day::from_ymd(2024, 7, 16).expect("date")), ..seller(5) };
         db.write(vec![r5], &ctx).await.expect("new hire");
-        let late =
-            vec![connected_call("C50", "R5", at(17, 10)), connected_call("C60", "R2", at(22, 10)), connected_call("C61", "R2", at(22, 11))];
+        let late = vec![
+            connected_call("C50", "R5", at(17, 10)),
+            connected_call("C60", "R2", at(22, 10)),
+            connected_call("C61", "R2", at(22, 11)),
+            connected_call("C62", "R2", at(22, 12)),
+        ];
         db.write(late, &ctx).await.expect("late calls");
-        db.write(vec![connected_call("C62", "R2", at(22, 12))], &ctx).await.expect("late calls");
         let context = Context::load(db).await.expect("context");
         // July is still compared among the four who were there all month.
         let found = coaching_gaps(db, &context, &deals, "R1", &july, Lang::En).await.expect("gaps");
