@@ -14,15 +14,22 @@ const TRACKING_THRESHOLD_KEY: &str = "tracking.threshold";
 const TRACKING_MIN_DAYS_KEY: &str = "tracking.min_elapsed_days";
 const TRACKING_MIN_SHARE_KEY: &str = "tracking.min_elapsed_pct";
 const ASSIGN_LEADS_KEY: &str = "leads.assign_on_ingest";
+const RETENTION_WINDOW_KEY: &str = "retention.window_days";
 
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct OrgSettings {
     pub zone: OrgZone,
     pub policy: RulePolicy,
     pub tracking: TrackingRule,
     /// New leads that arrive without a rep go to the best-ranked rep with capacity.
     pub assign_leads_on_ingest: bool,
+    /// Customer retention and churn: a customer is active while they have a won deal in this
+    /// many days up to the day asked about.
+    pub retention_window_days: i32,
 }
+
+/// The retention window unless changed: a quarter.
+pub const DEFAULT_RETENTION_WINDOW_DAYS: i32 = 90;
 
 /// Reps whose projected attainment of `kpi` over the current `period` falls below `threshold`
 /// per cent go on daily tracking (升级为每日跟踪); the server applies this every day. A rep is
@@ -35,6 +42,18 @@ pub struct TrackingRule {
     pub threshold: f64,
     pub min_elapsed_days: i64,
     pub min_elapsed_pct: f64,
+}
+
+impl Default for OrgSettings {
+    fn default() -> OrgSettings {
+        OrgSettings {
+            zone: OrgZone::default(),
+            policy: RulePolicy::default(),
+            tracking: TrackingRule::default(),
+            assign_leads_on_ingest: false,
+            retention_window_days: DEFAULT_RETENTION_WINDOW_DAYS,
+        }
+    }
 }
 
 impl Default for TrackingRule {
@@ -71,7 +90,7 @@ impl fmt::Display for SettingError {
             SettingError::UnknownKey(k) => {
                 write!(
                     f,
-                    "unknown setting `{k}` (known: timezone, rule.<rule id>, tracking.kpi, tracking.period, tracking.threshold, tracking.min_elapsed_days, tracking.min_elapsed_pct, leads.assign_on_ingest)"
+                    "unknown setting `{k}` (known: timezone, rule.<rule id>, tracking.kpi, tracking.period, tracking.threshold, tracking.min_elapsed_days, tracking.min_elapsed_pct, leads.assign_on_ingest, retention.window_days)"
                 )
             }
             SettingError::UnknownZone(z) => {
@@ -134,6 +153,13 @@ impl OrgSettings {
                     _ => return Err(bad("on or off")),
                 }
             }
+            RETENTION_WINDOW_KEY => {
+                self.retention_window_days = value
+                    .parse::<i32>()
+                    .ok()
+                    .filter(|d| (1..=3660).contains(d))
+                    .ok_or_else(|| bad("a number of days from 1 to 3660, such as 90"))?
+            }
             _ => return Err(SettingError::UnknownKey(key.to_string())),
         }
         Ok(())
@@ -151,6 +177,7 @@ impl OrgSettings {
         out.push((TRACKING_MIN_DAYS_KEY.to_string(), self.tracking.min_elapsed_days.to_string()));
         out.push((TRACKING_MIN_SHARE_KEY.to_string(), self.tracking.min_elapsed_pct.to_string()));
         out.push((ASSIGN_LEADS_KEY.to_string(), if self.assign_leads_on_ingest { "on" } else { "off" }.to_string()));
+        out.push((RETENTION_WINDOW_KEY.to_string(), self.retention_window_days.to_string()));
         out
     }
 }
@@ -208,6 +235,17 @@ mod tests {
         assert_eq!(rule.min_elapsed(20), 5);
         assert_eq!(rule.min_elapsed(5), 3);
         assert_eq!(rule.min_elapsed(2), 2);
+    }
+
+    #[test]
+    fn the_retention_window_is_a_positive_number_of_days_90_unless_changed() {
+        let mut s = OrgSettings::default();
+        assert_eq!(s.retention_window_days, 90);
+        s.apply("retention.window_days", "30").expect("window");
+        assert_eq!(s.retention_window_days, 30);
+        assert!(matches!(s.apply("retention.window_days", "0"), Err(SettingError::BadValue { .. })));
+        assert!(matches!(s.apply("retention.window_days", "a quarter"), Err(SettingError::BadValue { .. })));
+        assert!(s.entries().contains(&("retention.window_days".to_string(), "30".to_string())));
     }
 
     #[test]

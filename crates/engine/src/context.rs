@@ -18,6 +18,8 @@ pub struct Context {
     pub catalogue: Vec<KpiDef>,
     pub calendar: WorkCalendar,
     pub targets: Vec<TargetRow>,
+    /// The organisation's retention window (setting `retention.window_days`).
+    pub retention_window_days: i32,
 }
 
 /// Roles whose figures are compared with each other: the people who sell.
@@ -27,8 +29,14 @@ pub fn sells(role: &str) -> bool {
 
 impl Context {
     pub async fn load(db: &Db) -> Result<Context> {
-        let (structure, measures, custom_kpis, overrides, targets) =
-            tokio::try_join!(db.org_structure(), db.custom_measure_names(), db.custom_kpi_rows(), db.calendar_overrides(), db.targets())?;
+        let (structure, measures, custom_kpis, overrides, targets, settings) = tokio::try_join!(
+            db.org_structure(),
+            db.custom_measure_names(),
+            db.custom_kpi_rows(),
+            db.calendar_overrides(),
+            db.targets(),
+            db.settings()
+        )?;
         let tree = TeamTree::new(structure.teams.iter().cloned());
         let mut catalogue = kpi::builtins();
         for row in custom_kpis {
@@ -51,7 +59,7 @@ impl Context {
         for m in &structure.memberships {
             memberships.entry(m.rep_id.clone()).or_default().push(m.clone());
         }
-        Ok(Context { structure, memberships, tree, catalogue, calendar, targets })
+        Ok(Context { structure, memberships, tree, catalogue, calendar, targets, retention_window_days: settings.retention_window_days })
     }
 
     pub fn kpi(&self, id: &str) -> Result<&KpiDef> {
