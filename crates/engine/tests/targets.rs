@@ -7,12 +7,15 @@
 mod common;
 
 use common::*;
+use salescope_core::i18n::Lang;
 use salescope_core::period::Period;
 use salescope_core::records::{DealStatus, Rep};
 use salescope_core::scope::Scope;
 use salescope_core::settings::TrackingRule;
+use salescope_core::sheet::Cell;
 use salescope_core::time::Day;
 use salescope_engine::Context;
+use salescope_engine::reports::{SheetKind, review_sheet};
 use salescope_engine::targets::{ShareBy, SplitInto, TrackingChange, last_complete, set, split, update_tracking};
 use salescope_store::testing::{TestDb, each_backend};
 use salescope_store::{Db, WriteContext};
@@ -120,6 +123,12 @@ async fn a_week_across_two_months_takes_its_part_of_each_months_target() {
         assert_eq!(target("new_customers"), None);
         // A week inside one month is still its working-day share: 2025-W15 (7–11 April, 5 days).
         assert_eq!(ctx.target(ctx.kpi("revenue").expect("kpi"), &org, &period("2025-W15")), Some(75_000.0));
+        // The weekly review sheet of that week shows it.
+        let sheet = review_sheet(db, &ctx, SheetKind::Weekly, &org, &week, Day::from_ymd(2025, 4, 30).expect("date"), Lang::En)
+            .await
+            .expect("sheet");
+        let row = sheet.row("org", "2025-W14").expect("the organisation's row");
+        assert_eq!(sheet.cell(row, "target").and_then(Cell::as_number), Some(55_000.0));
     })
     .await;
 }
