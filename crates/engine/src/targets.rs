@@ -59,18 +59,16 @@ pub fn last_complete(period: &Period, today: Day) -> Period {
 }
 
 /// The share (0–1) of a period's working days a rep can sell: from their hire date on.
-pub(crate) fn available_share(ctx: &Context, rep: &RepInfo, period: &Period) -> f64 {
+fn available_share(ctx: &Context, rep: &RepInfo, period: &Period) -> f64 {
     let all = ctx.calendar.working_days(period.start, period.end);
-    match rep.hire_date {
-        Some(hired) if hired > period.start && all > 0 => {
-            if hired > period.end {
-                0.0
-            } else {
-                ctx.calendar.working_days(hired, period.end) as f64 / all as f64
-            }
-        }
-        _ => 1.0,
+    if all == 0 {
+        return 1.0;
     }
+    if rep.hire_date.is_some_and(|hired| hired > period.end) {
+        return 0.0;
+    }
+    let own = own_part(rep, period);
+    ctx.calendar.working_days(own.start, own.end) as f64 / all as f64
 }
 
 /// Values of KPIs per scope for one period, read once.
@@ -256,12 +254,9 @@ pub async fn update_tracking(db: &Db, ctx: &Context, today: Day, rule: &Tracking
         let projected = pace(ctx, def, &own, today, value, Some(target))
             .and_then(|p| p.projected_attainment)
             .or_else(|| attainment(def.direction, value, Some(target)));
-        let behind = match def.direction {
-            _ if met_by_anyone => false,
-            // A lower-is-better value of 0 is the best there is.
-            Direction::LowerIsBetter if value == Some(0.0) => false,
-            _ => projected.is_none_or(|a| a < threshold),
-        };
+        // A lower-is-better value of 0 is the best there is.
+        let at_best = def.direction == Direction::LowerIsBetter && value == Some(0.0);
+        let behind = !met_by_anyone && !at_best && projected.is_none_or(|a| a < threshold);
         let change = match (behind, open.get(&rep.rep_id)) {
             (true, None) => {
                 let row = TrackingRow {
