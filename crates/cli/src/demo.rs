@@ -128,8 +128,9 @@ async fn define_custom_kpis(db: &Db, lang: Lang) -> anyhow::Result<()> {
 
 /// Sets the targets a sales manager would: for each team and month of the demo (and the next),
 /// 10 % above the team's run rate per working day, so that holidays lower the month's target;
-/// each team's month split among its reps by their share of the month before; the
-/// organisation's the sum of its teams'. Raises two improvement actions, then runs the daily
+/// each team's month split among its reps by their share of the last complete month (new
+/// hires and reps who sold nothing get the floor, docs/kpis.md); the organisation's the sum of
+/// its teams'. Raises two improvement actions, then runs the daily
 /// routine: reps behind pace go on daily tracking and the action that fell due is checked.
 async fn set_targets(db: &Db, params: DemoParams, lang: Lang) -> anyhow::Result<()> {
     use salescope_core::period::{Period, PeriodKind};
@@ -184,7 +185,9 @@ async fn set_targets(db: &Db, params: DemoParams, lang: Lang) -> anyhow::Result<
     let ctx = Context::load(db).await.map_err(&fail)?;
     for team in &selling_teams {
         for month in &months {
-            split(db, &ctx, "revenue", &Scope::Team(team.clone()), month, SplitInto::Reps, &ShareBy::LastPeriod).await.map_err(&fail)?;
+            split(db, &ctx, "revenue", &Scope::Team(team.clone()), month, SplitInto::Reps, &ShareBy::LastPeriod, params.until)
+                .await
+                .map_err(&fail)?;
         }
     }
     raise_actions(db, &team_rates, params.until, lang).await?;

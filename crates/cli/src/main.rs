@@ -356,7 +356,8 @@ async fn run(command: Command, config: Config, today: Option<salescope_core::tim
         }
         Command::Target { action } => {
             let db = open_store(&config).await?;
-            targets_cmd::target(action, &db, lang).await?;
+            let today = today_of(&db, today).await?;
+            targets_cmd::target(action, &db, lang, today).await?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Calendar { action } => {

@@ -47,7 +47,9 @@ pub enum TargetAction {
 pub enum TrackingAction {
     /// Put reps whose pace falls short on daily tracking, and take off those who recovered.
     /// Without options, by the organisation's rule (settings tracking.kpi, tracking.period,
-    /// tracking.threshold: revenue, month and 80 unless changed), as the server does daily.
+    /// tracking.threshold: revenue, month and 80 unless changed), as the server does daily;
+    /// nobody is judged before tracking.min_elapsed_days (3) and tracking.min_elapsed_pct (25 %)
+    /// of their working days in the period have passed.
     Update {
         #[arg(long)]
         kpi: Option<String>,
@@ -76,7 +78,7 @@ fn period_kind(text: &str) -> anyhow::Result<PeriodKind> {
     })
 }
 
-pub async fn target(action: TargetAction, db: &Db, lang: Lang) -> anyhow::Result<()> {
+pub async fn target(action: TargetAction, db: &Db, lang: Lang, today: Day) -> anyhow::Result<()> {
     let ctx = Context::load(db).await.map_err(fail(lang))?;
     let parse_scope = |s: &str| args::scope(s, lang);
     let parse_period = |p: &str| args::period(p, lang);
@@ -123,7 +125,8 @@ pub async fn target(action: TargetAction, db: &Db, lang: Lang) -> anyhow::Result
                 }
                 other => anyhow::bail!("`{other}` is not even, last-period or weights"),
             };
-            let rows = split(db, &ctx, &kpi, &parse_scope(&scope)?, &parse_period(&period)?, into, &share).await.map_err(fail(lang))?;
+            let rows =
+                split(db, &ctx, &kpi, &parse_scope(&scope)?, &parse_period(&period)?, into, &share, today).await.map_err(fail(lang))?;
             for row in rows {
                 println!("{} {} {} = {}", row.kpi, row.scope, row.period, row.value);
             }
@@ -139,11 +142,12 @@ pub async fn tracking(action: TrackingAction, db: &Db, lang: Lang, today: Day) -
     let ctx = Context::load(db).await.map_err(fail(lang))?;
     match action {
         TrackingAction::Update { kpi, period, threshold } => {
-            let rule = db.settings().await?.tracking;
-            let kpi = kpi.unwrap_or(rule.kpi);
-            let period = period.as_deref().map_or(Ok(rule.period), period_kind)?;
-            let threshold = threshold.unwrap_or(rule.threshold);
-            let entries = update_tracking(db, &ctx, today, &kpi, period, threshold).await.map_err(fail(lang))?;
+            let mut rule = db.settings().await?.tracking;
+            rule.kpi = kpi.unwrap_or(rule.kpi);
+            rule.period = period.as_deref().map_or(Ok(rule.period), period_kind)?;
+            rule.threshold = threshold.unwrap_or(rule.threshold);
+            let entries = update_tracking(db, &ctx, today, &rule).await.map_err(fail(lang))?;
+            let kpi = rule.kpi;
             let headings: Vec<String> =
                 ["tracking.rep", "tracking.team", "kpi.value", "kpi.target", "tracking.projected", "tracking.change"]
                     .iter()

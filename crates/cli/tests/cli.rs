@@ -119,9 +119,9 @@ async fn the_demo_answers_every_kpi_for_every_scope() {
             let report: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON report");
             let values = report["values"].as_array().cloned().unwrap_or_default();
             assert!(values.len() >= 45, "{scope}: {} KPIs", values.len());
-            // Retention and churn compare with the customers won the period before, which a
-            // one-month demo does not have; a rep who won nothing has no average deal, cycle or
-            // repeat-purchase share.
+            // Retention and churn follow the customers won in the 90 days before the period,
+            // which a one-month demo does not have; a rep who won nothing has no average deal,
+            // cycle or repeat-purchase share.
             let missing: Vec<&str> = values.iter().filter(|v| v["value"].is_null()).filter_map(|v| v["kpi"].as_str()).collect();
             let won = values.iter().find(|v| v["kpi"] == "won_deals").and_then(|v| v["value"].as_f64()).expect("won deals");
             let expected: &[&str] = if won > 0.0 {

@@ -77,9 +77,11 @@ pub enum Base {
     ContactedCustomers,
     /// Distinct customers with a won deal closed in the period.
     WonCustomers,
-    /// Distinct customers with a won deal in the previous period who also won in this one.
+    /// Of the [`Base::PreviousWonCustomers`], those still active at the period's end: with a won
+    /// deal in the retention window (N days, setting `retention.window_days`) ending on its last
+    /// day.
     RetainedCustomers,
-    /// Distinct customers with a won deal in the previous period.
+    /// Distinct customers active on the period's eve: with a won deal in the N days before it.
     PreviousWonCustomers,
     /// Median minutes from a lead's creation to its first response.
     MedianResponseMinutes,

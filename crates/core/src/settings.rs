@@ -11,29 +11,63 @@ const RULE_PREFIX: &str = "rule.";
 const TRACKING_KPI_KEY: &str = "tracking.kpi";
 const TRACKING_PERIOD_KEY: &str = "tracking.period";
 const TRACKING_THRESHOLD_KEY: &str = "tracking.threshold";
+const TRACKING_MIN_DAYS_KEY: &str = "tracking.min_elapsed_days";
+const TRACKING_MIN_SHARE_KEY: &str = "tracking.min_elapsed_pct";
 const ASSIGN_LEADS_KEY: &str = "leads.assign_on_ingest";
+const RETENTION_WINDOW_KEY: &str = "retention.window_days";
 
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct OrgSettings {
     pub zone: OrgZone,
     pub policy: RulePolicy,
     pub tracking: TrackingRule,
     /// New leads that arrive without a rep go to the best-ranked rep with capacity.
     pub assign_leads_on_ingest: bool,
+    /// Customer retention and churn: a customer is active while they have a won deal in this
+    /// many days up to the day asked about.
+    pub retention_window_days: i32,
 }
 
+/// The retention window unless changed: a quarter.
+pub const DEFAULT_RETENTION_WINDOW_DAYS: i32 = 90;
+
 /// Reps whose projected attainment of `kpi` over the current `period` falls below `threshold`
-/// per cent go on daily tracking (升级为每日跟踪); the server applies this every day.
+/// per cent go on daily tracking (升级为每日跟踪); the server applies this every day. A rep is
+/// judged only once enough of their working days in the period have passed for a projection
+/// to mean something: `min_elapsed_days`, and `min_elapsed_pct` % of them, whichever is later.
 #[derive(Debug, Clone, PartialEq)]
 pub struct TrackingRule {
     pub kpi: String,
     pub period: PeriodKind,
     pub threshold: f64,
+    pub min_elapsed_days: i64,
+    pub min_elapsed_pct: f64,
+}
+
+impl Default for OrgSettings {
+    fn default() -> OrgSettings {
+        OrgSettings {
+            zone: OrgZone::default(),
+            policy: RulePolicy::default(),
+            tracking: TrackingRule::default(),
+            assign_leads_on_ingest: false,
+            retention_window_days: DEFAULT_RETENTION_WINDOW_DAYS,
+        }
+    }
 }
 
 impl Default for TrackingRule {
     fn default() -> TrackingRule {
-        TrackingRule { kpi: "revenue".to_string(), period: PeriodKind::Month, threshold: 80.0 }
+        TrackingRule { kpi: "revenue".to_string(), period: PeriodKind::Month, threshold: 80.0, min_elapsed_days: 3, min_elapsed_pct: 25.0 }
+    }
+}
+
+impl TrackingRule {
+    /// The working days that must have passed, of a rep's `working_days` in the period, before
+    /// the rep is judged: e.g. of a month's 22, max(3, ⌈25 % × 22⌉) = 6.
+    pub fn min_elapsed(&self, working_days: i64) -> i64 {
+        let share = (self.min_elapsed_pct / 100.0 * working_days as f64 - 1e-9).ceil() as i64;
+        self.min_elapsed_days.max(share).min(working_days.max(1))
     }
 }
 
@@ -56,7 +90,7 @@ impl fmt::Display for SettingError {
             SettingError::UnknownKey(k) => {
                 write!(
                     f,
-                    "unknown setting `{k}` (known: timezone, rule.<rule id>, tracking.kpi, tracking.period, tracking.threshold, leads.assign_on_ingest)"
+                    "unknown setting `{k}` (known: timezone, rule.<rule id>, tracking.kpi, tracking.period, tracking.threshold, tracking.min_elapsed_days, tracking.min_elapsed_pct, leads.assign_on_ingest, retention.window_days)"
                 )
             }
             SettingError::UnknownZone(z) => {
@@ -101,12 +135,30 @@ impl OrgSettings {
                 self.tracking.threshold =
                     value.parse::<f64>().ok().filter(|t| *t > 0.0 && *t <= 200.0).ok_or_else(|| bad("a percentage above 0, such as 80"))?
             }
+            TRACKING_MIN_DAYS_KEY => {
+                self.tracking.min_elapsed_days =
+                    value.parse::<i64>().ok().filter(|d| (0..=250).contains(d)).ok_or_else(|| bad("a number of working days, such as 3"))?
+            }
+            TRACKING_MIN_SHARE_KEY => {
+                self.tracking.min_elapsed_pct = value
+                    .parse::<f64>()
+                    .ok()
+                    .filter(|p| (0.0..=100.0).contains(p))
+                    .ok_or_else(|| bad("a percentage from 0 to 100, such as 25"))?
+            }
             ASSIGN_LEADS_KEY => {
                 self.assign_leads_on_ingest = match value {
                     "on" => true,
                     "off" => false,
                     _ => return Err(bad("on or off")),
                 }
+            }
+            RETENTION_WINDOW_KEY => {
+                self.retention_window_days = value
+                    .parse::<i32>()
+                    .ok()
+                    .filter(|d| (1..=3660).contains(d))
+                    .ok_or_else(|| bad("a number of days from 1 to 3660, such as 90"))?
             }
             _ => return Err(SettingError::UnknownKey(key.to_string())),
         }
@@ -122,7 +174,10 @@ impl OrgSettings {
         out.push((TRACKING_KPI_KEY.to_string(), self.tracking.kpi.clone()));
         out.push((TRACKING_PERIOD_KEY.to_string(), self.tracking.period.id().to_string()));
         out.push((TRACKING_THRESHOLD_KEY.to_string(), self.tracking.threshold.to_string()));
+        out.push((TRACKING_MIN_DAYS_KEY.to_string(), self.tracking.min_elapsed_days.to_string()));
+        out.push((TRACKING_MIN_SHARE_KEY.to_string(), self.tracking.min_elapsed_pct.to_string()));
         out.push((ASSIGN_LEADS_KEY.to_string(), if self.assign_leads_on_ingest { "on" } else { "off" }.to_string()));
+        out.push((RETENTION_WINDOW_KEY.to_string(), self.retention_window_days.to_string()));
         out
     }
 }
@@ -151,11 +206,46 @@ mod tests {
         s.apply("tracking.kpi", "new_customers").expect("kpi");
         s.apply("tracking.period", "week").expect("period");
         s.apply("tracking.threshold", "75").expect("threshold");
-        assert_eq!(s.tracking, TrackingRule { kpi: "new_customers".into(), period: PeriodKind::Week, threshold: 75.0 });
+        s.apply("tracking.min_elapsed_days", "2").expect("days");
+        s.apply("tracking.min_elapsed_pct", "40").expect("share");
+        assert_eq!(
+            s.tracking,
+            TrackingRule {
+                kpi: "new_customers".into(),
+                period: PeriodKind::Week,
+                threshold: 75.0,
+                min_elapsed_days: 2,
+                min_elapsed_pct: 40.0
+            }
+        );
+        assert!(matches!(s.apply("tracking.min_elapsed_days", "-1"), Err(SettingError::BadValue { .. })));
+        assert!(matches!(s.apply("tracking.min_elapsed_pct", "150"), Err(SettingError::BadValue { .. })));
         assert!(matches!(s.apply("tracking.period", "day"), Err(SettingError::BadValue { .. })));
         assert!(matches!(s.apply("tracking.threshold", "-5"), Err(SettingError::BadValue { .. })));
         assert!(matches!(s.apply("tracking.kpi", "Revenue!"), Err(SettingError::BadValue { .. })));
         assert!(s.entries().contains(&("tracking.threshold".to_string(), "75".to_string())));
+    }
+
+    #[test]
+    fn a_rep_is_judged_once_the_later_of_the_minimum_days_and_share_has_passed() {
+        let rule = TrackingRule::default();
+        // A month of 22 working days: max(3, ⌈5.5⌉) = 6. A week of 5: max(3, ⌈1.25⌉) = 3. A new
+        // hire with 2 working days left in the month is judged on their last.
+        assert_eq!(rule.min_elapsed(22), 6);
+        assert_eq!(rule.min_elapsed(20), 5);
+        assert_eq!(rule.min_elapsed(5), 3);
+        assert_eq!(rule.min_elapsed(2), 2);
+    }
+
+    #[test]
+    fn the_retention_window_is_a_positive_number_of_days_90_unless_changed() {
+        let mut s = OrgSettings::default();
+        assert_eq!(s.retention_window_days, 90);
+        s.apply("retention.window_days", "30").expect("window");
+        assert_eq!(s.retention_window_days, 30);
+        assert!(matches!(s.apply("retention.window_days", "0"), Err(SettingError::BadValue { .. })));
+        assert!(matches!(s.apply("retention.window_days", "a quarter"), Err(SettingError::BadValue { .. })));
+        assert!(s.entries().contains(&("retention.window_days".to_string(), "30".to_string())));
     }
 
     #[test]

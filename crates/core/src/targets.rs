@@ -9,9 +9,15 @@ pub enum Share {
     Even,
     /// Each member's weight; members without one get none.
     Weights(Vec<(String, f64)>),
-    /// In proportion to each member's value of the KPI in the period before; evenly when
-    /// nobody had any.
-    LastPeriod(Vec<(String, f64)>),
+    /// In proportion to each member's value of the KPI in the last complete period, with a
+    /// floor for members who have none there (see [`split_among`]).
+    LastPeriod {
+        /// Members with a value in the last complete period, employed throughout it.
+        last: Vec<(String, f64)>,
+        /// The share (0–1) of the split period's working days each member can sell, from their
+        /// hire date on; members not listed can sell all of them.
+        available: Vec<(String, f64)>,
+    },
 }
 
 /// Rounds the parts of `whole` so that they add up to it exactly (largest remainders get the
@@ -37,8 +43,18 @@ fn round_parts(whole: f64, parts: Vec<f64>) -> Vec<f64> {
     rounded.into_iter().map(|u| u as f64 * unit).map(|v| (v * 100.0).round() / 100.0).collect()
 }
 
+/// The least share of an even split a member gets in a split by last period, prorated by the
+/// part of the period they can sell: half.
+pub const LAST_PERIOD_FLOOR: f64 = 0.5;
+
 /// Splits `total` among `members` (for KPIs that add up; a rate's target applies to each member
 /// as it is).
+///
+/// By last period, every member gets at least the floor: [`LAST_PERIOD_FLOOR`] of an even share
+/// (`total / members`) times the share of the period they can sell. Members without a positive
+/// value in the last period (a new hire, a long leave) get the floor; the others share the rest
+/// in proportion to their values, those whose proportion falls below the floor raised to it.
+/// When nobody has a value, everybody shares in proportion to the days they can sell.
 pub fn split_among(total: f64, members: &[String], share: &Share, additive: bool) -> Vec<(String, f64)> {
     if members.is_empty() {
         return Vec::new();
@@ -47,15 +63,50 @@ pub fn split_among(total: f64, members: &[String], share: &Share, additive: bool
         return members.iter().map(|m| (m.clone(), total)).collect();
     }
     let weight_of = |list: &[(String, f64)], m: &str| list.iter().find(|(n, _)| n == m).map_or(0.0, |(_, w)| w.max(0.0));
-    let weights: Vec<f64> = match share {
-        Share::Even => vec![1.0; members.len()],
-        Share::Weights(list) | Share::LastPeriod(list) => members.iter().map(|m| weight_of(list, m)).collect(),
+    let proportional = |weights: Vec<f64>| -> Vec<f64> {
+        let sum: f64 = weights.iter().sum();
+        let weights = if sum > 0.0 { weights } else { vec![1.0; members.len()] };
+        let sum: f64 = weights.iter().sum();
+        weights.iter().map(|w| total * w / sum).collect()
     };
-    let sum: f64 = weights.iter().sum();
-    let weights = if sum > 0.0 { weights } else { vec![1.0; members.len()] };
-    let sum: f64 = weights.iter().sum();
-    let parts = round_parts(total, weights.iter().map(|w| total * w / sum).collect());
-    members.iter().cloned().zip(parts).collect()
+    let raw = match share {
+        Share::Even => proportional(vec![1.0; members.len()]),
+        Share::Weights(list) => proportional(members.iter().map(|m| weight_of(list, m)).collect()),
+        Share::LastPeriod { last, available } => {
+            let history: Vec<f64> = members.iter().map(|m| weight_of(last, m)).collect();
+            let availability: Vec<f64> =
+                members.iter().map(|m| available.iter().find(|(n, _)| n == m).map_or(1.0, |(_, a)| a.clamp(0.0, 1.0))).collect();
+            if history.iter().all(|h| *h == 0.0) {
+                proportional(availability)
+            } else {
+                let even = total / members.len() as f64;
+                let floors: Vec<f64> = availability.iter().map(|a| LAST_PERIOD_FLOOR * even * a).collect();
+                floored_shares(total, &history, &floors)
+            }
+        }
+    };
+    members.iter().cloned().zip(round_parts(total, raw)).collect()
+}
+
+/// `total` in proportion to `history`, no part below its floor: members without history and
+/// those whose proportion falls short are held at their floor, and the rest is shared again
+/// among the others until nobody falls short. The member with the most history is never held
+/// (floors add up to at most half the total), so this ends.
+fn floored_shares(total: f64, history: &[f64], floors: &[f64]) -> Vec<f64> {
+    let mut held: Vec<bool> = history.iter().map(|h| *h <= 0.0).collect();
+    loop {
+        let free: f64 = history.iter().zip(&held).filter(|(_, held)| !**held).map(|(h, _)| h).sum();
+        let rest = total - floors.iter().zip(&held).filter(|(_, held)| **held).map(|(f, _)| f).sum::<f64>();
+        let parts: Vec<f64> =
+            history.iter().zip(floors).zip(&held).map(|((h, f), held)| if *held { *f } else { rest * h / free }).collect();
+        let short: Vec<usize> = (0..parts.len()).filter(|&i| !held[i] && parts[i] < floors[i]).collect();
+        if short.is_empty() {
+            return parts;
+        }
+        for i in short {
+            held[i] = true;
+        }
+    }
 }
 
 /// The periods a period splits into: a year into quarters or months, a quarter into months, a
@@ -121,14 +172,39 @@ mod tests {
     }
 
     #[test]
-    fn last_period_shares_fall_back_to_even_when_nobody_sold() {
-        let shares = Share::LastPeriod(vec![("A".into(), 30_000.0), ("B".into(), 10_000.0)]);
+    fn members_without_last_period_history_get_half_an_even_share_prorated_by_their_working_days() {
+        // ¥120,000 among four: even share 30,000, floor 15,000. C sold nothing (a long leave):
+        // 15,000. D was hired halfway through (11 of 22 working days): 7,500. A and B share the
+        // remaining 97,500 by last period, 60,000 : 20,000 = 73,125 : 24,375.
+        let shares = Share::LastPeriod {
+            last: vec![("A".into(), 60_000.0), ("B".into(), 20_000.0), ("C".into(), 0.0)],
+            available: vec![("D".into(), 11.0 / 22.0)],
+        };
         assert_eq!(
-            split_among(80_000.0, &names(&["A", "B", "C"]), &shares, true),
-            vec![("A".into(), 60_000.0), ("B".into(), 20_000.0), ("C".into(), 0.0)]
+            split_among(120_000.0, &names(&["A", "B", "C", "D"]), &shares, true),
+            vec![("A".into(), 73_125.0), ("B".into(), 24_375.0), ("C".into(), 15_000.0), ("D".into(), 7_500.0)]
         );
-        let nobody = Share::LastPeriod(vec![]);
+    }
+
+    #[test]
+    fn a_member_with_a_tiny_last_period_is_raised_to_the_floor() {
+        // ¥90,000 among three, floor 15,000. By last period B would get 90,000 × 1 / 91 ≈ 989:
+        // held at 15,000. A and C share 75,000 as 60 : 30 = 50,000 : 25,000.
+        let shares =
+            Share::LastPeriod { last: vec![("A".into(), 60_000.0), ("B".into(), 1_000.0), ("C".into(), 30_000.0)], available: vec![] };
+        assert_eq!(
+            split_among(90_000.0, &names(&["A", "B", "C"]), &shares, true),
+            vec![("A".into(), 50_000.0), ("B".into(), 15_000.0), ("C".into(), 25_000.0)]
+        );
+    }
+
+    #[test]
+    fn when_nobody_sold_last_period_the_split_follows_the_days_each_can_sell() {
+        let nobody = Share::LastPeriod { last: vec![], available: vec![] };
         assert_eq!(split_among(90.0, &names(&["A", "B"]), &nobody, true), vec![("A".into(), 45.0), ("B".into(), 45.0)]);
+        // B can sell half the period: 90,000 × 1 / 1.5 = 60,000 and 90,000 × 0.5 / 1.5 = 30,000.
+        let half = Share::LastPeriod { last: vec![("A".into(), 0.0)], available: vec![("B".into(), 0.5)] };
+        assert_eq!(split_among(90_000.0, &names(&["A", "B"]), &half, true), vec![("A".into(), 60_000.0), ("B".into(), 30_000.0)]);
     }
 
     #[test]

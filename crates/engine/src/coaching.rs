@@ -2,8 +2,10 @@
 //! activity and conversation KPIs, ranked by what the gap costs, with the courses that target it.
 //!
 //! The team is the rep's team at the end of the period; its median and top quartile are taken
-//! over its sellers with data (the rep included). For a stage, the cost is the deals lost to the
-//! gap: (team median conversion − the rep's) × the rep's deals entering the stage.
+//! over its sellers with data (the rep included) who were employed for the whole of it. A rep
+//! hired within the period is compared from their hire date to its end, with the teammates
+//! employed throughout those days. For a stage, the cost is the deals lost to the gap: (team
+//! median conversion − the rep's) × the rep's deals entering the stage.
 
 use crate::data::{Detail, Needs, PeriodData};
 use crate::pipeline::Deals;
@@ -108,9 +110,18 @@ pub async fn measure(
 /// The rep against the team on every measure; with `keep_all` false only where the rep is behind.
 async fn compare(db: &Db, ctx: &Context, deals: &Deals, rep_id: &str, period: &Period, lang: Lang, keep_all: bool) -> Result<CoachingGaps> {
     let rep = ctx.rep(rep_id).ok_or_else(|| EngineError::UnknownRep(rep_id.to_string()))?;
+    let period = &match rep.hire_date {
+        Some(hired) if hired > period.start => Period::range(hired, period.end).unwrap_or(*period),
+        _ => *period,
+    };
     let team = ctx.team_on(rep_id, period.end).unwrap_or(&rep.team).to_string();
     let team_scope = Scope::Team(team.clone());
-    let mates: Vec<String> = ctx.sellers_in(&team_scope, period).into_iter().map(|r| r.rep_id.clone()).collect();
+    let mates: Vec<String> = ctx
+        .sellers_in(&team_scope, period)
+        .into_iter()
+        .filter(|r| r.rep_id == rep_id || r.hire_date.is_none_or(|hired| hired <= period.start))
+        .map(|r| r.rep_id.clone())
+        .collect();
     let records = db.training_records().await?;
     let order = &deals.order;
     // One pass over the deals: each teammate's own.

@@ -4,7 +4,7 @@ use crate::{EngineError, Result};
 use salescope_core::calendar::WorkCalendar;
 use salescope_core::fxhash::FxHashMap;
 use salescope_core::kpi::{self, Direction, KpiDef, Unit};
-use salescope_core::period::{Period, PeriodKind};
+use salescope_core::period::{Granularity, Period, PeriodKind};
 use salescope_core::scope::{Scope, TeamTree};
 use salescope_core::time::Day;
 use salescope_store::{Db, Membership, OrgStructure, RepInfo, TargetRow};
@@ -18,6 +18,8 @@ pub struct Context {
     pub catalogue: Vec<KpiDef>,
     pub calendar: WorkCalendar,
     pub targets: Vec<TargetRow>,
+    /// The organisation's retention window (setting `retention.window_days`).
+    pub retention_window_days: i32,
 }
 
 /// Roles whose figures are compared with each other: the people who sell.
@@ -27,8 +29,14 @@ pub fn sells(role: &str) -> bool {
 
 impl Context {
     pub async fn load(db: &Db) -> Result<Context> {
-        let (structure, measures, custom_kpis, overrides, targets) =
-            tokio::try_join!(db.org_structure(), db.custom_measure_names(), db.custom_kpi_rows(), db.calendar_overrides(), db.targets())?;
+        let (structure, measures, custom_kpis, overrides, targets, settings) = tokio::try_join!(
+            db.org_structure(),
+            db.custom_measure_names(),
+            db.custom_kpi_rows(),
+            db.calendar_overrides(),
+            db.targets(),
+            db.settings()
+        )?;
         let tree = TeamTree::new(structure.teams.iter().cloned());
         let mut catalogue = kpi::builtins();
         for row in custom_kpis {
@@ -51,7 +59,7 @@ impl Context {
         for m in &structure.memberships {
             memberships.entry(m.rep_id.clone()).or_default().push(m.clone());
         }
-        Ok(Context { structure, memberships, tree, catalogue, calendar, targets })
+        Ok(Context { structure, memberships, tree, catalogue, calendar, targets, retention_window_days: settings.retention_window_days })
     }
 
     pub fn kpi(&self, id: &str) -> Result<&KpiDef> {
@@ -122,22 +130,50 @@ impl Context {
 
     /// The target of a KPI for a scope and period: set for exactly that period, or derived
     /// from the target of a longer period that contains it — in proportion to working days for
-    /// KPIs that add up over time, as it stands for rates and averages.
+    /// KPIs that add up over time, as it stands for rates and averages. A period across months
+    /// that no target contains (a week from 31 March to 6 April) takes its part of each month's
+    /// target: their sum for KPIs that add up, their mean weighted by working days for rates and
+    /// averages; only when every part has one.
     pub fn target(&self, kpi: &KpiDef, scope: &Scope, period: &Period) -> Option<f64> {
         let scope_label = scope.label();
         let label = period.label();
-        let mine = self.targets.iter().filter(|t| t.kpi == kpi.id && t.scope == scope_label);
-        if let Some(exact) = mine.clone().find(|t| t.period == label) {
+        let mine: Vec<&TargetRow> = self.targets.iter().filter(|t| t.kpi == kpi.id && t.scope == scope_label).collect();
+        if let Some(exact) = mine.iter().find(|t| t.period == label) {
             return Some(exact.value);
         }
         if period.kind == PeriodKind::Range && period.days() == 1 {
             return None;
         }
-        let containing = mine
+        if let Some(contained) = self.part_of_containing(kpi, &mine, period) {
+            return Some(contained);
+        }
+        let parts = period.buckets(Granularity::Month);
+        if parts.len() < 2 {
+            return None;
+        }
+        let values: Vec<(f64, i64)> = parts
+            .iter()
+            .map(|part| self.part_of_containing(kpi, &mine, part).map(|v| (v, self.calendar.working_days(part.start, part.end))))
+            .collect::<Option<_>>()?;
+        if kpi.is_additive() {
+            return Some(values.iter().map(|(v, _)| v).sum());
+        }
+        // A span without working days weighs its parts by calendar days instead.
+        let weights: Vec<f64> = if values.iter().any(|(_, d)| *d > 0) {
+            values.iter().map(|(_, d)| *d as f64).collect()
+        } else {
+            parts.iter().map(|p| p.days() as f64).collect()
+        };
+        Some(values.iter().zip(&weights).map(|((v, _), w)| v * w).sum::<f64>() / weights.iter().sum::<f64>())
+    }
+
+    /// The part of the smallest target period that contains `period` and is longer.
+    fn part_of_containing(&self, kpi: &KpiDef, mine: &[&TargetRow], period: &Period) -> Option<f64> {
+        let (outer, value) = mine
+            .iter()
             .filter_map(|t| Period::parse(&t.period).ok().map(|p| (p, t.value)))
             .filter(|(p, _)| p.start <= period.start && period.end <= p.end && p.days() > period.days())
             .min_by_key(|(p, _)| p.days())?;
-        let (outer, value) = containing;
         if !kpi.is_additive() {
             return Some(value);
         }

@@ -10,7 +10,7 @@ use salescope_core::customers::{CustomerBits, Family, common_sorted};
 use salescope_core::formula::{Base, Filtered};
 use salescope_core::fxhash::FxHashMap;
 use salescope_core::kpi::KpiDef;
-use salescope_core::period::{Period, month_index};
+use salescope_core::period::{Period, PeriodKind, month_index};
 use salescope_core::rollup::{MEASURE_COUNT, Totals};
 use salescope_core::scope::Scope;
 use salescope_core::time::Day;
@@ -86,6 +86,16 @@ impl Sets {
     }
 }
 
+/// The windows of `days` days retention compares: the days just before the period (a customer
+/// with a won deal there is active on its eve) and the days ending on its last day (a customer
+/// with a won deal there is still active at its end).
+pub(crate) fn retention_windows(period: &Period, days: i32) -> (Period, Period) {
+    let days = days.max(1);
+    let before = Period { kind: PeriodKind::Range, start: period.start.plus_days(-days), end: period.start.plus_days(-1) };
+    let at_end = Period { kind: PeriodKind::Range, start: period.end.plus_days(1 - days), end: period.end };
+    (before, at_end)
+}
+
 fn split(period: &Period) -> (Vec<i64>, Vec<(Day, Day)>) {
     let (months, partial) = period.split_months();
     (months.into_iter().map(|(y, m)| month_index(y, m) as i64).collect(), partial.into_iter().map(|p| (p.start, p.end)).collect())
@@ -106,7 +116,10 @@ pub(crate) struct PeriodData {
     mover_days: Vec<(String, Day, Totals)>,
     contacted: Option<Sets>,
     won: Option<Sets>,
+    /// Retention: the customers won in the window before the period (active on its eve) and in
+    /// the window ending on its last day (still active at its end).
     previous_won: Option<Sets>,
+    won_at_end: Option<Sets>,
     responses: Vec<(String, Day, f64)>,
     filtered: Vec<(Filtered, RepDayValues)>,
     custom: Vec<(String, RepDayValues)>,
@@ -138,7 +151,8 @@ impl PeriodData {
                 if wanted { Ok::<_, crate::EngineError>(Some(Sets::load(db, family, &period, movers, detail).await?)) } else { Ok(None) }
             }
         };
-        let (totals, mover_days, contacted, won, previous_won) = tokio::try_join!(
+        let (before, at_end) = retention_windows(&period, ctx.retention_window_days);
+        let (totals, mover_days, contacted, won, previous_won, won_at_end) = tokio::try_join!(
             async {
                 Ok::<_, crate::EngineError>(match detail {
                     Detail::PerRep => db.totals_by_rep(&months, &ranges).await?,
@@ -151,7 +165,8 @@ impl PeriodData {
             },
             sets(Family::Contacted, needs.customers, period),
             sets(Family::Won, needs.customers, period),
-            sets(Family::Won, needs.retention, period.previous()),
+            sets(Family::Won, needs.retention, before),
+            sets(Family::Won, needs.retention, at_end),
         )?;
         let responses = if needs.responses { db.lead_responses(period.start, period.end).await? } else { Vec::new() };
         let mut filtered = Vec::new();
@@ -162,7 +177,7 @@ impl PeriodData {
         for name in &needs.custom {
             custom.push((name.clone(), db.custom_measure_by_rep_day(name, period.start, period.end).await?));
         }
-        Ok(PeriodData { period, detail, totals, movers, mover_days, contacted, won, previous_won, responses, filtered, custom })
+        Ok(PeriodData { period, detail, totals, movers, mover_days, contacted, won, previous_won, won_at_end, responses, filtered, custom })
     }
 
     /// Whether the period has any data of a rep.
@@ -204,6 +219,7 @@ impl PeriodData {
             contacted: None,
             won: None,
             previous_won: None,
+            won_at_end: None,
             responses: Vec::new(),
             filtered: Vec::new(),
             custom: Vec::new(),
@@ -247,9 +263,10 @@ impl PeriodData {
         };
         q.contacted = set_of(&self.contacted);
         q.won = set_of(&self.won);
-        // Retention asks who of the previous period's customers came back: the previous period's
-        // set is drawn for the same scope membership.
+        // Retention asks who of the customers active on the period's eve are still active at its
+        // end: both windows' sets are drawn for the same scope membership.
         q.previous_won = set_of(&self.previous_won);
+        q.won_at_end = set_of(&self.won_at_end);
         q.responses = self.responses.iter().filter(|(rep, day, _)| day_in(rep, *day)).map(|(_, _, m)| *m).collect();
         q.filtered = self
             .filtered
@@ -310,6 +327,7 @@ pub(crate) struct Quantities {
     pub contacted: Option<CustomerSet>,
     pub won: Option<CustomerSet>,
     pub previous_won: Option<CustomerSet>,
+    pub won_at_end: Option<CustomerSet>,
     pub responses: Vec<f64>,
     pub filtered: Vec<(Filtered, f64)>,
     pub custom: Vec<(String, Option<f64>)>,
@@ -323,7 +341,7 @@ impl Quantities {
             Base::ContactedCustomers => self.has_data.then(|| self.contacted.as_ref().map(|b| b.len() as f64)).flatten(),
             Base::WonCustomers => self.has_data.then(|| self.won.as_ref().map(|b| b.len() as f64)).flatten(),
             Base::PreviousWonCustomers => self.previous_won.as_ref().map(|b| b.len() as f64),
-            Base::RetainedCustomers => match (&self.previous_won, &self.won) {
+            Base::RetainedCustomers => match (&self.previous_won, &self.won_at_end) {
                 (Some(previous), Some(now)) => Some(previous.common(now) as f64),
                 _ => None,
             },

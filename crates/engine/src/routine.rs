@@ -30,7 +30,7 @@ pub async fn run_daily(db: &Db, today: Day) -> Result<Option<DailyRun>> {
     db.set_internal(LAST_RUN_KEY, &today.0.to_string()).await?;
     let rule = db.settings().await?.tracking;
     let ctx = Context::load(db).await?;
-    let tracking = update_tracking(db, &ctx, today, &rule.kpi, rule.period, rule.threshold).await?;
+    let tracking = update_tracking(db, &ctx, today, &rule).await?;
     let actions = check(db, &ctx, today, None).await?.into_iter().filter(|outcome| outcome.stored).collect();
     Ok(Some(DailyRun { day: today, tracking, actions }))
 }

@@ -3,9 +3,12 @@
 //! A KPI's score is its percentile among peers — 100 for the best, 0 for the worst, following
 //! the KPI's direction, and peers tied share the middle of their places (three reps all equal
 //! score 50); a composite score is the weighted mean of the KPI scores a rep or team
-//! has (weights of KPIs without a value drop out). Reps are compared with every rep who sells
-//! and has data in the period; teams with the other selling teams (teams without sub-teams).
-//! Ranks are competition ranks: two reps tied for first are both 1, the next is 3.
+//! has (weights of KPIs without a value drop out). Reps are compared with every rep who sells,
+//! was employed for the whole period (hired on or before its first day) and has data in it; a
+//! rep hired within it is compared from their first complete period on. Teams are compared with
+//! the other selling teams (teams without sub-teams). Ranks are competition ranks: two reps tied
+//! for first are both 1, the next is 3; values equal to nine significant digits are tied, so a
+//! sum's rounding does not split a tie.
 
 use crate::context::{Context, sells};
 use crate::kpis::{rank, scope_name};
@@ -102,7 +105,7 @@ fn peers(ctx: &Context, level: Level, period: &Period, with_data: &dyn Fn(&Scope
             .structure
             .reps
             .iter()
-            .filter(|r| sells(&r.role))
+            .filter(|r| sells(&r.role) && r.hire_date.is_none_or(|hired| hired <= period.start))
             .map(|r| (Scope::Rep(r.rep_id.clone()), r.role.clone()))
             .filter(|(scope, _)| with_data(scope))
             .collect(),
@@ -139,7 +142,16 @@ fn peer_team(ctx: &Context, peer: &Scope, period: &Period) -> String {
 }
 
 /// Competition ranks (1224) of values, best first by `direction`; `None` stays unranked.
+/// Values are compared to nine significant digits: 66.666666667 and 66.666666666 tie.
 fn ranks(values: &[Option<f64>], direction: Direction) -> Vec<Option<usize>> {
+    let significant = |v: f64| {
+        if v == 0.0 || !v.is_finite() {
+            return v;
+        }
+        let scale = 10f64.powi(8 - v.abs().log10().floor() as i32);
+        (v * scale).round() / scale
+    };
+    let values: Vec<Option<f64>> = values.iter().map(|v| v.map(significant)).collect();
     let present: Vec<f64> = values.iter().flatten().copied().collect();
     values.iter().map(|v| rank(direction, *v, &present).0).collect()
 }
@@ -334,5 +346,18 @@ pub fn leaderboard_sheet(board: &Leaderboard, ctx: &Context, lang: Lang) -> Shee
         period: board.period.clone(),
         columns,
         rows,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ties_share_a_place_and_the_next_place_is_skipped() {
+        // 200/3 by two roundings: equal to nine significant digits, so tied for second.
+        let values = [Some(90.0), Some(200.0 / 3.0), Some(66.666_666_666_7), None, Some(10.0)];
+        assert_eq!(ranks(&values, Direction::HigherIsBetter), vec![Some(1), Some(2), Some(2), None, Some(4)]);
+        assert_eq!(ranks(&values, Direction::LowerIsBetter), vec![Some(4), Some(2), Some(2), None, Some(1)]);
     }
 }

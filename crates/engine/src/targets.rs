@@ -6,12 +6,13 @@ use crate::data::{Detail, Needs, PeriodData};
 use crate::kpis::{attainment, pace};
 use crate::{EngineError, Result};
 use salescope_core::fxhash::FxHashMap;
-use salescope_core::kpi::KpiDef;
+use salescope_core::kpi::{Direction, KpiDef};
 use salescope_core::period::{Period, PeriodKind};
 use salescope_core::scope::Scope;
+use salescope_core::settings::TrackingRule;
 use salescope_core::targets::{Share, split_among, split_over_time};
 use salescope_core::time::Day;
-use salescope_store::{Db, TargetRow, TrackingRow};
+use salescope_store::{Db, RepInfo, TargetRow, TrackingRow};
 use serde::Serialize;
 
 /// Sets the target of a KPI for a scope and period.
@@ -42,8 +43,32 @@ pub enum SplitInto {
 pub enum ShareBy {
     Even,
     Weights(Vec<(String, f64)>),
-    /// In proportion to the KPI in the period before.
+    /// In proportion to the KPI in the last complete period before, with a floor for members
+    /// who have no value there (see [`salescope_core::targets::split_among`]).
     LastPeriod,
+}
+
+/// The most recent period of the same kind before `period` that has ended by `today`: the one
+/// before, unless it is still in progress.
+pub fn last_complete(period: &Period, today: Day) -> Period {
+    let mut base = period.previous();
+    while base.end >= today {
+        base = base.previous();
+    }
+    base
+}
+
+/// The share (0–1) of a period's working days a rep can sell: from their hire date on.
+fn available_share(ctx: &Context, rep: &RepInfo, period: &Period) -> f64 {
+    let all = ctx.calendar.working_days(period.start, period.end);
+    if all == 0 {
+        return 1.0;
+    }
+    if rep.hire_date.is_some_and(|hired| hired > period.end) {
+        return 0.0;
+    }
+    let own = own_part(rep, period);
+    ctx.calendar.working_days(own.start, own.end) as f64 / all as f64
 }
 
 /// Values of KPIs per scope for one period, read once.
@@ -59,6 +84,9 @@ pub(crate) async fn values_of(db: &Db, ctx: &Context, kpis: &[&KpiDef], scopes: 
 }
 
 /// Splits the target of a KPI for a scope and period, stores the parts and returns them.
+/// `today` decides which period before is complete, for a split by last period; reps hired
+/// after the period are not among its members.
+#[allow(clippy::too_many_arguments)]
 pub async fn split(
     db: &Db,
     ctx: &Context,
@@ -67,6 +95,7 @@ pub async fn split(
     period: &Period,
     into: SplitInto,
     share: &ShareBy,
+    today: Day,
 ) -> Result<Vec<TargetRow>> {
     let def = ctx.kpi(kpi)?;
     ctx.check_scope(scope)?;
@@ -81,7 +110,12 @@ pub async fn split(
         SplitInto::Reps | SplitInto::Teams => {
             let members: Vec<Scope> = match (into, scope) {
                 (SplitInto::Reps, Scope::Rep(_)) => return Err(EngineError::invalid("error.rep_target_split", &[])),
-                (SplitInto::Reps, _) => ctx.sellers_in(scope, period).into_iter().map(|r| Scope::Rep(r.rep_id.clone())).collect(),
+                (SplitInto::Reps, _) => ctx
+                    .sellers_in(scope, period)
+                    .into_iter()
+                    .filter(|r| r.hire_date.is_none_or(|h| h <= period.end))
+                    .map(|r| Scope::Rep(r.rep_id.clone()))
+                    .collect(),
                 (SplitInto::Teams, Scope::Org) => ctx.tree.roots().into_iter().map(Scope::Team).collect(),
                 (SplitInto::Teams, Scope::Team(team)) => ctx.tree.children(team).into_iter().map(Scope::Team).collect(),
                 (SplitInto::Teams, Scope::Rep(_)) => return Err(EngineError::invalid("error.rep_target_split", &[])),
@@ -107,8 +141,26 @@ pub async fn split(
                     Share::Weights(by_label)
                 }
                 ShareBy::LastPeriod => {
-                    let values = values_of(db, ctx, &[def], &members, period.previous()).await?;
-                    Share::LastPeriod(labels.iter().cloned().zip(values.into_iter().map(|v| v[0].unwrap_or(0.0))).collect())
+                    let base = last_complete(period, today);
+                    let values = values_of(db, ctx, &[def], &members, base).await?;
+                    // A rep hired after the base period began has no whole history there.
+                    let rep_of = |member: &Scope| match member {
+                        Scope::Rep(id) => ctx.rep(id),
+                        _ => None,
+                    };
+                    let last = members
+                        .iter()
+                        .zip(&labels)
+                        .zip(values)
+                        .filter(|((member, _), _)| rep_of(member).is_none_or(|r| r.hire_date.is_none_or(|h| h <= base.start)))
+                        .filter_map(|((_, label), value)| value[0].map(|v| (label.clone(), v)))
+                        .collect();
+                    let available = members
+                        .iter()
+                        .zip(&labels)
+                        .filter_map(|(member, label)| rep_of(member).map(|r| (label.clone(), available_share(ctx, r, period))))
+                        .collect();
+                    Share::LastPeriod { last, available }
                 }
             };
             split_among(total, &labels, &share, def.is_additive())
@@ -119,6 +171,14 @@ pub async fn split(
     };
     db.set_targets(&rows).await?;
     Ok(rows)
+}
+
+/// The days of a period a rep can sell in: from their hire date on.
+fn own_part(rep: &RepInfo, period: &Period) -> Period {
+    match rep.hire_date {
+        Some(hired) if hired > period.start => Period::range(hired, period.end).unwrap_or(*period),
+        _ => *period,
+    }
 }
 
 /// The reason code of tracking that began because projected attainment fell below the threshold.
@@ -162,32 +222,41 @@ pub struct TrackingEntry {
     pub since: String,
 }
 
-/// Puts on daily tracking every rep whose projected attainment of the KPI for the period
-/// containing `today` is below `threshold` %, and takes off those who recovered. Reps without a
-/// target are left alone. The history is kept.
-pub async fn update_tracking(
-    db: &Db,
-    ctx: &Context,
-    today: Day,
-    kpi: &str,
-    period_kind: PeriodKind,
-    threshold: f64,
-) -> Result<Vec<TrackingEntry>> {
-    let def = ctx.kpi(kpi)?;
-    let period = Period::containing(period_kind, today);
-    let reps: Vec<_> = ctx.sellers_in(&Scope::Org, &period);
+/// Puts on daily tracking every rep whose projected attainment of the rule's KPI for the period
+/// containing `today` is below its threshold, and takes off those who recovered. The history is
+/// kept.
+///
+/// A rep is judged over their own part of the period, from their hire date on (or the period's
+/// start), and only once the rule's minimum of those working days has passed; until then a rep
+/// on tracking stays on it and nobody new is put on. Reps without a target, and reps whose
+/// target is met by anyone (a higher-is-better target of 0), are left alone. A rep with a
+/// target and no activity since the minimum passed is behind at 0 %.
+pub async fn update_tracking(db: &Db, ctx: &Context, today: Day, rule: &TrackingRule) -> Result<Vec<TrackingEntry>> {
+    let def = ctx.kpi(&rule.kpi)?;
+    let threshold = rule.threshold;
+    let period = Period::containing(rule.period, today);
+    let reps: Vec<_> = ctx.sellers_in(&Scope::Org, &period).into_iter().filter(|r| r.hire_date.is_none_or(|h| h <= today)).collect();
     let scopes: Vec<Scope> = reps.iter().map(|r| Scope::Rep(r.rep_id.clone())).collect();
     let values = values_of(db, ctx, &[def], &scopes, period).await?;
     let open: FxHashMap<String, TrackingRow> =
         db.tracking_rows(true).await?.into_iter().filter(|t| t.kpi == def.id).map(|t| (t.rep_id.clone(), t)).collect();
     let mut entries = Vec::new();
     for ((rep, scope), value) in reps.iter().zip(&scopes).zip(values) {
-        let value = value[0];
         let Some(target) = ctx.target(def, scope, &period) else { continue };
-        let projected = pace(ctx, def, &period, today, value, Some(target))
+        let met_by_anyone = def.direction == Direction::HigherIsBetter && target <= 0.0;
+        let own = own_part(rep, &period);
+        let own_days = ctx.calendar.working_days(own.start, own.end);
+        if ctx.calendar.working_days(own.start, today) < rule.min_elapsed(own_days) {
+            continue;
+        }
+        // Nothing recorded since the hire date is nothing sold: 0 of an amount or a count.
+        let value = value[0].or(def.is_additive().then_some(0.0));
+        let projected = pace(ctx, def, &own, today, value, Some(target))
             .and_then(|p| p.projected_attainment)
             .or_else(|| attainment(def.direction, value, Some(target)));
-        let behind = projected.is_none_or(|a| a < threshold);
+        // A lower-is-better value of 0 is the best there is.
+        let at_best = def.direction == Direction::LowerIsBetter && value == Some(0.0);
+        let behind = !met_by_anyone && !at_best && projected.is_none_or(|a| a < threshold);
         let change = match (behind, open.get(&rep.rep_id)) {
             (true, None) => {
                 let row = TrackingRow {

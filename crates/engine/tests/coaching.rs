@@ -37,24 +37,44 @@ fn course(id: &str, targets: &str) -> Course {
     }
 }
 
+fn seller(n: u32) -> Rep {
+    Rep {
+        rep_id: format!("R{n}"),
+        name: format!("Rep {n}"),
+        team: "一部".into(),
+        parent_team: None,
+        hire_date: None,
+        email: None,
+        role: Role::Rep,
+        team_from: None,
+        flags: String::new(),
+    }
+}
+
+fn connected_call(id: &str, rep: &str, when: LocalDateTime) -> Call {
+    Call {
+        call_id: id.into(),
+        rep_id: rep.into(),
+        customer_id: None,
+        direction: Direction::Outbound,
+        started_at: when,
+        ring_seconds: None,
+        talk_seconds: 60,
+        duration_seconds: None,
+        outcome: Outcome::Connected,
+        disposition: None,
+        resolved_first_contact: None,
+        campaign: None,
+        flags: String::new(),
+    }
+}
+
 #[tokio::test]
 async fn a_reps_gaps_are_ranked_by_cost_against_the_team_median_and_top_quartile() {
     each_backend(async |store: &TestDb| {
         let db = &store.db;
         let ctx = WriteContext { today: at(31, 9).day(), counted: false };
-        let reps: Vec<Rep> = (1..=4)
-            .map(|n| Rep {
-                rep_id: format!("R{n}"),
-                name: format!("Rep {n}"),
-                team: "一部".into(),
-                parent_team: None,
-                hire_date: None,
-                email: None,
-                role: Role::Rep,
-                team_from: None,
-                flags: String::new(),
-            })
-            .collect();
+        let reps: Vec<Rep> = (1..=4).map(seller).collect();
         db.write(reps, &ctx).await.expect("reps");
         let (mut deals, mut stages, mut calls) = (Vec::new(), Vec::new(), Vec::new());
         for n in 1..=4u32 {
@@ -83,21 +103,7 @@ async fn a_reps_gaps_are_ranked_by_cost_against_the_team_median_and_top_quartile
                 }
             }
             for c in 0..if n == 1 { 1 } else { 3 } {
-                calls.push(Call {
-                    call_id: format!("C{n}{c}"),
-                    rep_id: format!("R{n}"),
-                    customer_id: None,
-                    direction: Direction::Outbound,
-                    started_at: at(2, 10 + c),
-                    ring_seconds: None,
-                    talk_seconds: 60,
-                    duration_seconds: None,
-                    outcome: Outcome::Connected,
-                    disposition: None,
-                    resolved_first_contact: None,
-                    campaign: None,
-                    flags: String::new(),
-                });
+                calls.push(connected_call(&format!("C{n}{c}"), &format!("R{n}"), at(2, 10 + c)));
             }
         }
         db.write(deals, &ctx).await.expect("deals");
@@ -133,6 +139,28 @@ async fn a_reps_gaps_are_ranked_by_cost_against_the_team_median_and_top_quartile
         // The best rep has no gap to close.
         let best = coaching_gaps(db, &context, &deals, "R4", &july, Lang::En).await.expect("gaps");
         assert!(best.gaps.is_empty(), "{:?}", best.gaps);
+
+        // R5 joins on 16 July and makes one call on the 17th; R2 makes three more on the 22nd.
+        let r5 = Rep { hire_date: Some(Day::from_ymd(2024, 7, 16).expect("date")), ..seller(5) };
+        db.write(vec![r5], &ctx).await.expect("new hire");
+        let late = vec![
+            connected_call("C50", "R5", at(17, 10)),
+            connected_call("C60", "R2", at(22, 10)),
+            connected_call("C61", "R2", at(22, 11)),
+            connected_call("C62", "R2", at(22, 12)),
+        ];
+        db.write(late, &ctx).await.expect("late calls");
+        let context = Context::load(db).await.expect("context");
+        // July is still compared among the four who were there all month.
+        let found = coaching_gaps(db, &context, &deals, "R1", &july, Lang::En).await.expect("gaps");
+        assert_eq!(found.team_size, 4);
+        // R5 is compared on 16–31 July, not on the fortnight before they joined: one call
+        // against the median of R2's 3 and their own 1, which is 2 — 50 % short (over the
+        // whole of July the median would be 3, 66.67 % short).
+        let found = coaching_gaps(db, &context, &deals, "R5", &july, Lang::En).await.expect("gaps");
+        assert_eq!((found.period.as_str(), found.team_size), ("2024-07-16..2024-07-31", 5));
+        let gaps: Vec<(&str, f64, f64, f64)> = found.gaps.iter().map(|g| (g.name.as_str(), g.rep_value, g.team_median, g.impact)).collect();
+        assert_eq!(gaps, [("outbound_calls", 1.0, 2.0, 50.0)]);
     })
     .await;
 }

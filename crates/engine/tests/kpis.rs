@@ -393,25 +393,26 @@ async fn targets_split_among_reps_and_over_working_days() {
         let ctx = salescope_engine::Context::load(db).await.expect("context");
         // Nobody sold in June: the last period's shares fall back to even. R3 sold for 一部
         // until 15 July, so R3 shares the team's target.
-        let parts = split(db, &ctx, "revenue", &team, &july, SplitInto::Reps, &ShareBy::LastPeriod).await.expect("split");
+        let parts = split(db, &ctx, "revenue", &team, &july, SplitInto::Reps, &ShareBy::LastPeriod, day(7, 1)).await.expect("split");
         let parts: Vec<(String, f64)> = parts.into_iter().map(|t| (t.scope, t.value)).collect();
         assert_eq!(parts, vec![("rep:R1".to_string(), 30_000.0), ("rep:R2".to_string(), 30_000.0), ("rep:R3".to_string(), 30_000.0)]);
         let weights = ShareBy::Weights(vec![("R1".into(), 2.0), ("R2".into(), 1.0), ("rep:R3".into(), 1.0)]);
-        let parts = split(db, &ctx, "revenue", &team, &july, SplitInto::Reps, &weights).await.expect("split");
+        let parts = split(db, &ctx, "revenue", &team, &july, SplitInto::Reps, &weights, day(7, 1)).await.expect("split");
         assert_eq!(parts.iter().map(|t| t.value).collect::<Vec<_>>(), vec![45_000.0, 22_500.0, 22_500.0]);
         // In August only R1 and R2 sell for 一部; they share by July's revenue, 12,000 to 30,000.
         let august = Period::parse("2024-08").expect("period");
         set(db, &ctx, "revenue", &team, &august, 42_000.0).await.expect("set");
         let ctx = salescope_engine::Context::load(db).await.expect("context");
-        let parts = split(db, &ctx, "revenue", &team, &august, SplitInto::Reps, &ShareBy::LastPeriod).await.expect("split");
+        let parts = split(db, &ctx, "revenue", &team, &august, SplitInto::Reps, &ShareBy::LastPeriod, day(8, 1)).await.expect("split");
         let parts: Vec<(String, f64)> = parts.into_iter().map(|t| (t.scope, t.value)).collect();
         assert_eq!(parts, vec![("rep:R1".to_string(), 12_000.0), ("rep:R2".to_string(), 30_000.0)]);
 
         let year = Period::parse("2024").expect("period");
         set(db, &ctx, "revenue", &Scope::Org, &year, 1_000_000.0).await.expect("set");
         let ctx = salescope_engine::Context::load(db).await.expect("context");
-        let months =
-            split(db, &ctx, "revenue", &Scope::Org, &year, SplitInto::Periods(PeriodKind::Month), &ShareBy::Even).await.expect("split");
+        let months = split(db, &ctx, "revenue", &Scope::Org, &year, SplitInto::Periods(PeriodKind::Month), &ShareBy::Even, day(7, 1))
+            .await
+            .expect("split");
         assert_eq!(months.len(), 12);
         assert!((months.iter().map(|t| t.value).sum::<f64>() - 1_000_000.0).abs() < 1e-6);
         let ctx = salescope_engine::Context::load(db).await.expect("context");
@@ -425,7 +426,7 @@ async fn targets_split_among_reps_and_over_working_days() {
 
 #[tokio::test]
 async fn reps_behind_pace_go_on_daily_tracking_and_come_off_when_they_recover() {
-    use salescope_core::period::PeriodKind;
+    use salescope_core::settings::TrackingRule;
     use salescope_engine::targets::{TrackingChange, set, update_tracking};
     each_backend(async |store: &TestDb| {
         let db = &store.db;
@@ -435,17 +436,18 @@ async fn reps_behind_pace_go_on_daily_tracking_and_come_off_when_they_recover() 
         set(db, &ctx, "revenue", &Scope::Rep("R1".into()), &july, 100_000.0).await.expect("set");
         set(db, &ctx, "revenue", &Scope::Rep("R2".into()), &july, 30_000.0).await.expect("set");
         let ctx = salescope_engine::Context::load(db).await.expect("context");
+        let rule = TrackingRule::default();
         // On 15 July, 11 of 23 working days have passed: R1 projects 12,000 × 23 / 11 ≈ 25 % of
         // target, R2 209 %.
-        let changes = update_tracking(db, &ctx, day(7, 15), "revenue", PeriodKind::Month, 80.0).await.expect("update");
+        let changes = update_tracking(db, &ctx, day(7, 15), &rule).await.expect("update");
         assert_eq!(changes.len(), 1);
         assert_eq!((changes[0].rep_id.as_str(), changes[0].change), ("R1", TrackingChange::Started));
         assert!((changes[0].projected_attainment.unwrap_or_default() - 12_000.0 * 23.0 / 11.0 / 1_000.0).abs() < 1e-9);
-        let again = update_tracking(db, &ctx, day(7, 16), "revenue", PeriodKind::Month, 80.0).await.expect("update");
+        let again = update_tracking(db, &ctx, day(7, 16), &rule).await.expect("update");
         assert_eq!(again[0].change, TrackingChange::Continues);
         set(db, &ctx, "revenue", &Scope::Rep("R1".into()), &july, 10_000.0).await.expect("lower target");
         let ctx = salescope_engine::Context::load(db).await.expect("context");
-        let recovered = update_tracking(db, &ctx, day(7, 17), "revenue", PeriodKind::Month, 80.0).await.expect("update");
+        let recovered = update_tracking(db, &ctx, day(7, 17), &rule).await.expect("update");
         assert_eq!(recovered[0].change, TrackingChange::Ended);
         let history = db.tracking_rows(false).await.expect("history");
         assert_eq!(history.len(), 1);

@@ -15,6 +15,7 @@ use salescope_core::period::Period;
 use salescope_core::scope::Scope;
 use salescope_engine::Context;
 use salescope_engine::scoring::{LeaderboardQuery, Level, leaderboard, scores, set_scorecard};
+use salescope_store::WriteContext;
 use salescope_store::testing::{TestDb, each_backend};
 
 fn july() -> Period {
@@ -96,6 +97,33 @@ async fn leaderboards_rank_with_ties_and_crown_every_rep_tied_first() {
 
         let error = leaderboard(db, &ctx, &query("revenue", Level::Reps, Scope::Rep("R1".into()), 10, Lang::En)).await;
         assert_eq!(error.expect_err("a rep has no leaderboard").code(), "invalid_request");
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_rep_hired_within_the_period_is_not_compared_on_it() {
+    use salescope_core::records::{DealStatus, Rep};
+    each_backend(async |store: &TestDb| {
+        let db = &store.db;
+        organisation(db).await;
+        // R4 joins on 16 July and wins 40,000 on the 18th: more than anyone, in half a month.
+        let write = WriteContext { today: day(7, 31), counted: false };
+        db.write(vec![Rep { hire_date: Some(day(7, 16)), ..rep("R4", "销售一部", None) }], &write).await.expect("rep");
+        db.write(vec![deal("D6", "R4", "K7", day(7, 16), day(7, 18), DealStatus::Won, 40_000)], &write).await.expect("deal");
+        let ctx = Context::load(db).await.expect("context");
+        // July is compared among R1, R2 and R3, who were there all month.
+        let board = leaderboard(db, &ctx, &query("revenue", Level::Reps, Scope::Org, 10, Lang::En)).await.expect("board");
+        let ranked: Vec<(usize, &str)> = board.entries.iter().map(|e| (e.rank, e.scope.as_str())).collect();
+        assert_eq!(ranked, [(1, "rep:R2"), (2, "rep:R1"), (3, "rep:R3")]);
+        let scored = scores(db, &ctx, Level::Reps, &Scope::Org, &july(), Lang::En).await.expect("scores");
+        assert!(scored.iter().all(|s| s.scope != "rep:R4"), "{scored:?}");
+        // From 16 July on, R4 was there throughout: first with 40,000 (R1 has 2,000 from D5,
+        // R3 nothing won).
+        let late_july = Period::parse("2024-07-16..2024-07-31").expect("period");
+        let late = LeaderboardQuery { period: late_july, ..query("revenue", Level::Reps, Scope::Org, 1, Lang::En) };
+        let board = leaderboard(db, &ctx, &late).await.expect("board");
+        assert_eq!(board.entries.iter().map(|e| e.scope.as_str()).collect::<Vec<_>>(), ["rep:R4"]);
     })
     .await;
 }

@@ -161,7 +161,8 @@ pub(crate) async fn split_target(
         let ctx = Context::load(&state.db).await.or_api(lang)?;
         let scope = Access::new(&session, &ctx, lang).scope(Some(&form.scope), Reach::Records)?;
         let period = Period::parse(&form.period).or_api(lang)?;
-        let parts = split(&state.db, &ctx, &form.kpi, &scope, &period, into, &share).await.or_api(lang)?;
+        let today = today(&state, None, lang).await?;
+        let parts = split(&state.db, &ctx, &form.kpi, &scope, &period, into, &share, today).await.or_api(lang)?;
         let after: Vec<serde_json::Value> = parts.iter().map(|p| json!({"scope": p.scope, "period": p.period, "value": p.value})).collect();
         let subject = format!("{}/{}/{}", form.kpi, scope.label(), period.label());
         record_change(&state, &session, "target", &subject, "split", None, Some(&json!(after))).await?;

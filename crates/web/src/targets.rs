@@ -122,6 +122,9 @@ pub struct SplitBody {
     /// With `by: weights`: rep id or team name → weight.
     #[serde(default)]
     weights: BTreeMap<String, f64>,
+    /// With `by: last-period`: the day that decides which period before is complete (default
+    /// today in the organisation's time zone).
+    today: Option<String>,
 }
 
 #[utoipa::path(
@@ -169,8 +172,13 @@ pub async fn split_target(
     let ctx = Context::load(&state.db).await.or_api(lang)?;
     let scope = Access::new(&session, &ctx, lang).scope(Some(&body.scope), Reach::Records)?;
     let period = Period::parse(&body.period).or_api(lang)?;
-    let rows: Vec<TargetBody> =
-        split(&state.db, &ctx, &body.kpi, &scope, &period, into, &share).await.or_api(lang)?.into_iter().map(TargetBody::from).collect();
+    let today = today(&state, body.today.as_deref(), lang).await?;
+    let rows: Vec<TargetBody> = split(&state.db, &ctx, &body.kpi, &scope, &period, into, &share, today)
+        .await
+        .or_api(lang)?
+        .into_iter()
+        .map(TargetBody::from)
+        .collect();
     let subject = format!("{}/{}/{}", body.kpi, scope.label(), period.label());
     let after = serde_json::to_value(&rows).ok();
     crate::access::record_change(&state, &session, "target", &subject, "split", None, after.as_ref()).await?;
@@ -265,13 +273,20 @@ pub async fn update(
     let body: TrackingUpdate = json_body(&body, true, lang)?;
     let ctx = Context::load(&state.db).await.or_api(lang)?;
     let today = today(&state, body.today.as_deref(), lang).await?;
-    let kind = choice(
-        body.period.as_deref().unwrap_or("month"),
-        "period",
-        &[("week", PeriodKind::Week), ("month", PeriodKind::Month), ("quarter", PeriodKind::Quarter), ("year", PeriodKind::Year)],
-        "bad_period",
-        lang,
-    )?;
-    let kpi = body.kpi.as_deref().unwrap_or("revenue");
-    Ok(Json(update_tracking(&state.db, &ctx, today, kpi, kind, body.threshold.unwrap_or(80.0)).await.or_api(lang)?))
+    // What the request leaves out is the organisation's rule, as the daily routine applies it.
+    let mut rule = state.db.settings().await.or_api(lang)?.tracking;
+    if let Some(period) = body.period.as_deref() {
+        rule.period = choice(
+            period,
+            "period",
+            &[("week", PeriodKind::Week), ("month", PeriodKind::Month), ("quarter", PeriodKind::Quarter), ("year", PeriodKind::Year)],
+            "bad_period",
+            lang,
+        )?;
+    }
+    if let Some(kpi) = body.kpi {
+        rule.kpi = kpi;
+    }
+    rule.threshold = body.threshold.unwrap_or(rule.threshold);
+    Ok(Json(update_tracking(&state.db, &ctx, today, &rule).await.or_api(lang)?))
 }

@@ -210,15 +210,19 @@ async fn targets_are_set_split_listed_and_drive_daily_tracking() {
         let (status, listed) = send(client.get(format!("{base}/api/v1/targets?scope=rep:R2"))).await;
         assert_eq!((status, listed.as_array().map(Vec::len)), (200, Some(1)));
 
-        // On 5 July, 4 of 23 working days have passed: R1 projects 9,000 × 23 / 4 = 172 % of
-        // 30,000; R2 1,000 × 23 / 4 = 57.5 % of 10,000 and goes on daily tracking.
+        // On 5 July, 5 of 23 working days have passed: too early to judge anyone (the rule waits
+        // for max(3, ⌈25 % × 23⌉) = 6).
         let (status, changes) = send(client.post(format!("{base}/api/v1/tracking/update")).body(r#"{"today": "2024-07-05"}"#)).await;
+        assert_eq!((status, changes.as_array().map(Vec::len)), (200, Some(0)), "{changes}");
+        // On 9 July, 7 of 23: R1 projects 9,000 × 23 / 7 = 29,571, 98.6 % of 30,000; R2
+        // 1,000 × 23 / 7 = 3,286, 32.9 % of 10,000, and goes on daily tracking.
+        let (status, changes) = send(client.post(format!("{base}/api/v1/tracking/update")).body(r#"{"today": "2024-07-09"}"#)).await;
         assert_eq!(status, 200, "{changes}");
         assert_eq!(changes.as_array().map(Vec::len), Some(1), "{changes}");
         assert_eq!((changes[0]["rep_id"].as_str(), changes[0]["change"].as_str()), (Some("R2"), Some("started")));
         let (_, tracked) = send(client.get(format!("{base}/api/v1/tracking"))).await;
         assert_eq!(tracked[0]["rep_id"], "R2");
-        assert_eq!(tracked[0]["started_on"], "2024-07-05");
+        assert_eq!(tracked[0]["started_on"], "2024-07-09");
 
         let bad = json!({"kpi": "revenue", "scope": "team:销售一部", "period": "2024-07", "into": "centuries"});
         let (status, body) = send(client.post(format!("{base}/api/v1/targets/split")).body(bad.to_string())).await;
