@@ -283,6 +283,11 @@ pub async fn kpi_report_with(db: &Db, ctx: &Context, query: &KpiQuery) -> Result
         .try_collect()
         .await?;
 
+    // A rep hired within the period runs at their own pace: from the hire date.
+    let pace_period = match &query.scope {
+        Scope::Rep(rep) => ctx.rep(rep).map_or(period, |r| crate::targets::own_part(r, &period)),
+        _ => period,
+    };
     let values = kpis
         .iter()
         .map(|kpi| {
@@ -303,7 +308,7 @@ pub async fn kpi_report_with(db: &Db, ctx: &Context, query: &KpiQuery) -> Result
                 value,
                 target,
                 attainment: attainment(kpi.direction, value, target),
-                pace: pace(ctx, kpi, &period, query.today, value, target),
+                pace: pace(ctx, kpi, &pace_period, query.today, value, target),
                 previous_period: comparison.previous.label(),
                 previous,
                 change,

@@ -174,7 +174,7 @@ pub async fn split(
 }
 
 /// The days of a period a rep can sell in: from their hire date on.
-fn own_part(rep: &RepInfo, period: &Period) -> Period {
+pub(crate) fn own_part(rep: &RepInfo, period: &Period) -> Period {
     match rep.hire_date {
         Some(hired) if hired > period.start => Period::range(hired, period.end).unwrap_or(*period),
         _ => *period,
@@ -237,7 +237,9 @@ pub async fn update_tracking(db: &Db, ctx: &Context, today: Day, rule: &Tracking
     let period = Period::containing(rule.period, today);
     let reps: Vec<_> = ctx.sellers_in(&Scope::Org, &period).into_iter().filter(|r| r.hire_date.is_none_or(|h| h <= today)).collect();
     let scopes: Vec<Scope> = reps.iter().map(|r| Scope::Rep(r.rep_id.clone())).collect();
-    let values = values_of(db, ctx, &[def], &scopes, period).await?;
+    // Records after today do not exist for this judgement.
+    let to_date = Period { kind: PeriodKind::Range, start: period.start, end: period.end.min(today) };
+    let values = values_of(db, ctx, &[def], &scopes, to_date).await?;
     let open: FxHashMap<String, TrackingRow> =
         db.tracking_rows(true).await?.into_iter().filter(|t| t.kpi == def.id).map(|t| (t.rep_id.clone(), t)).collect();
     let mut entries = Vec::new();

@@ -309,6 +309,10 @@ async fn a_rep_hired_mid_month_is_not_ranked_against_reps_who_had_the_whole_mont
         let newcomer = report(&store.db, "rep:A3", "2025-04", "2025-04-09", Compare::ToDate, None).await;
         let calls = kpi(&newcomer, "outbound_calls");
         assert_eq!((calls.value, calls.rank, calls.peers, calls.percentile), (Some(4.0), None, None, None));
+        // Their pace runs from the hire date: 19 of April's 22 working days are theirs (not 1, 2,
+        // 3 April), 3 have passed by the 9th (7, 8, 9): 4 × 19 / 3 = 25.3 → 25 calls.
+        let pace = calls.pace.clone().expect("pace");
+        assert_eq!((pace.working_days, pace.elapsed_working_days, pace.projected), (19, 3, Some(25.0)));
         let a2 = report(&store.db, "rep:A2", "2025-04", "2025-04-09", Compare::ToDate, None).await;
         let calls = kpi(&a2, "outbound_calls");
         assert_eq!((calls.value, calls.rank, calls.peers), (Some(2.0), Some(2), Some(2)));

@@ -437,12 +437,12 @@ async fn reps_behind_pace_go_on_daily_tracking_and_come_off_when_they_recover() 
         set(db, &ctx, "revenue", &Scope::Rep("R2".into()), &july, 30_000.0).await.expect("set");
         let ctx = salescope_engine::Context::load(db).await.expect("context");
         let rule = TrackingRule::default();
-        // On 15 July, 11 of 23 working days have passed: R1 projects 12,000 × 23 / 11 ≈ 25 % of
-        // target, R2 209 %.
+        // On 15 July, 11 of 23 working days have passed and D5 (won on the 20th) does not exist
+        // yet: R1 projects 10,000 × 23 / 11 ≈ 21 % of target, R2 30,000 × 23 / 11 ≈ 209 %.
         let changes = update_tracking(db, &ctx, day(7, 15), &rule).await.expect("update");
         assert_eq!(changes.len(), 1);
         assert_eq!((changes[0].rep_id.as_str(), changes[0].change), ("R1", TrackingChange::Started));
-        assert!((changes[0].projected_attainment.unwrap_or_default() - 12_000.0 * 23.0 / 11.0 / 1_000.0).abs() < 1e-9);
+        assert!((changes[0].projected_attainment.unwrap_or_default() - 10_000.0 * 23.0 / 11.0 / 1_000.0).abs() < 1e-9);
         let again = update_tracking(db, &ctx, day(7, 16), &rule).await.expect("update");
         assert_eq!(again[0].change, TrackingChange::Continues);
         set(db, &ctx, "revenue", &Scope::Rep("R1".into()), &july, 10_000.0).await.expect("lower target");

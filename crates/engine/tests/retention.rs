@@ -22,6 +22,7 @@ async fn values(db: &Db, scope: &str, period: &str) -> Vec<Option<f64>> {
         period: Period::parse(period).expect("period"),
         by: None,
         today: day(12, 1),
+        compare: Default::default(),
         lang: Lang::En,
     };
     let report = kpi_report(db, &query).await.unwrap_or_else(|e| panic!("{e}"));
