@@ -25,8 +25,11 @@ use std::io::{Cursor, Write};
 use std::path::PathBuf;
 use std::sync::{Arc, OnceLock};
 
+/// A fuzz target: any bytes in, a panic when a promised property fails.
+pub type Target = fn(&[u8]);
+
 /// Every target, by the name `SALESCOPE_FUZZ_TARGET` and the corpus folders use.
-pub const TARGETS: &[(&str, fn(&[u8]))] = &[
+pub const TARGETS: &[(&str, Target)] = &[
     ("field_values", field_values),
     ("csv_import", csv_import),
     ("json_records", json_records),
@@ -43,7 +46,7 @@ pub const TARGETS: &[(&str, fn(&[u8]))] = &[
     ("pipeline_file", pipeline_file),
 ];
 
-pub fn target(name: &str) -> Option<fn(&[u8])> {
+pub fn target(name: &str) -> Option<Target> {
     TARGETS.iter().find(|(n, _)| *n == name).map(|(_, f)| *f)
 }
 
