@@ -126,6 +126,7 @@ pub enum Op {
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FormulaError {
+    /// Character position (0-based) in the formula.
     pub position: usize,
     pub message: String,
 }
@@ -150,7 +151,12 @@ struct Parser<'a> {
 
 impl Parser<'_> {
     fn error<T>(&self, message: impl Into<String>) -> Result<T, FormulaError> {
-        Err(FormulaError { position: self.pos, message: message.into() })
+        Err(self.error_at(self.pos, message))
+    }
+
+    /// An error at byte `at` of the text, located by character, as a person counts.
+    fn error_at(&self, at: usize, message: impl Into<String>) -> FormulaError {
+        FormulaError { position: self.text[..at].chars().count(), message: message.into() }
     }
 
     fn skip_space(&mut self) {
@@ -222,7 +228,7 @@ impl Parser<'_> {
                 }
                 match self.text[start..self.pos].parse::<f64>() {
                     Ok(n) => Ok(Expr::Number(n)),
-                    Err(_) => Err(FormulaError { position: start, message: "not a number".into() }),
+                    Err(_) => Err(self.error_at(start, "not a number")),
                 }
             }
             Some(c) if c.is_alphabetic() || c == '_' => self.name(),
@@ -244,12 +250,12 @@ impl Parser<'_> {
         let name = self.word().to_string();
         if self.peek() == Some('[') {
             let Some(measure) = FilteredMeasure::from_name(&name) else {
-                return Err(FormulaError {
-                    position: start,
-                    message: format!(
+                return Err(self.error_at(
+                    start,
+                    format!(
                         "`{name}` cannot be filtered; filters apply to won_deals, revenue_cents, deals_created, lost_deals, leads, leads_responded"
                     ),
-                });
+                ));
             };
             self.pos += 1;
             let mut filters = Vec::new();
@@ -258,10 +264,10 @@ impl Parser<'_> {
                 let dim_start = self.pos;
                 let dimension = self.word().to_string();
                 if !measure.dimensions().contains(&dimension.as_str()) {
-                    return Err(FormulaError {
-                        position: dim_start,
-                        message: format!("`{name}` can be filtered by {}, not `{dimension}`", measure.dimensions().join(", ")),
-                    });
+                    return Err(self.error_at(
+                        dim_start,
+                        format!("`{name}` can be filtered by {}, not `{dimension}`", measure.dimensions().join(", ")),
+                    ));
                 }
                 if !self.eat('=') {
                     return self.error("expected `=` after the dimension");
@@ -271,7 +277,9 @@ impl Parser<'_> {
                 while self.text[self.pos..].starts_with(|c: char| c != ',' && c != ']') {
                     self.pos += self.text[self.pos..].chars().next().map_or(1, char::len_utf8);
                 }
-                let value = self.text[value_start..self.pos].trim().trim_matches(['"', '\'']).to_string();
+                // Quotes and spaces around a value are one wrapping, taken off together: `" 官网"`
+                // is 官网, as it prints and reads back.
+                let value = self.text[value_start..self.pos].trim_matches(|c: char| c.is_whitespace() || c == '"' || c == '\'').to_string();
                 if value.is_empty() {
                     return self.error("expected a value after `=`");
                 }
@@ -295,7 +303,7 @@ impl Parser<'_> {
             other => match Measure::ALL.iter().find(|m| m.column() == other) {
                 Some(m) => Base::Measure(*m),
                 None if (self.is_custom)(other) => Base::Custom(other.to_string()),
-                None => return Err(FormulaError { position: start, message: format!("unknown measure `{other}`") }),
+                None => return Err(self.error_at(start, format!("unknown measure `{other}`"))),
             },
         };
         Ok(Expr::Base(base))
@@ -428,6 +436,25 @@ mod tests {
             })
         );
         assert_eq!(expr.to_string(), "(won_deals[segment=大客户,source=官网] / leads[source=官网])");
+    }
+
+    #[test]
+    fn a_filter_value_loses_its_quotes_and_spaces_together_and_prints_as_it_reads() {
+        // Found by the fuzzer (fuzz/regressions/formula): `segment="" ""x` read as ` ""x`, which
+        // printed as `segment= ""x` and read back as `x`.
+        let expr = parse(r#"leads[source="  官网" ] + leads[source=官网] + won_deals[segment="" ""x]"#).expect("valid");
+        assert_eq!(expr.to_string(), "((leads[source=官网] + leads[source=官网]) + won_deals[segment=x])");
+        assert_eq!(parse(&expr.to_string()), Ok(expr));
+        assert_eq!(parse(r#"leads[source=" '"]"#).expect_err("only quotes").message, "expected a value after `=`");
+    }
+
+    #[test]
+    fn an_error_is_located_by_character_not_by_byte() {
+        // `won_deals[source=官网] / ` is 23 characters (官网: 2 characters, 6 bytes), so `wins` is
+        // the 24th character; its byte offset would say 28.
+        assert_eq!(parse("won_deals[source=官网] / wins").expect_err("unknown").to_string(), "at character 24: unknown measure `wins`");
+        assert_eq!(parse("官网").expect_err("unknown").position, 0);
+        assert_eq!(parse("leads[source=官网] +").expect_err("ends").position, 18);
     }
 
     #[test]
