@@ -23,6 +23,25 @@ use salescope_store::{Db, WriteContext};
 const PLANTED: f64 = 20.0;
 const SEASON: f64 = 10.0;
 
+/// Deal `n` of rep `r` in `week`, of ¥10,000, closed on `closed`, won or lost.
+fn weekly_deal(r: usize, week: i32, n: i32, closed: Day, won: bool) -> Deal {
+    Deal {
+        deal_id: format!("D{r}-{week}-{n}"),
+        rep_id: rep_id(r),
+        customer_id: format!("K{r}-{week}-{n}"),
+        segment: None,
+        source: None,
+        created_at: closed.plus_days(-10).start(),
+        status: if won { DealStatus::Won } else { DealStatus::Lost },
+        amount: 1_000_000,
+        stage: None,
+        closed_at: Some(closed.start()),
+        loss_reason: None,
+        contract_no: won.then(|| format!("HT-{r}-{week}-{n}")),
+        flags: String::new(),
+    }
+}
+
 fn monday(week: i32) -> Day {
     Day::from_ymd(2024, 1, 1).expect("date").plus_days(7 * week)
 }
@@ -98,21 +117,7 @@ async fn organisation(db: &Db) {
                     + if week >= 10 { SEASON / 100.0 } else { 0.0 }
                     + if coached(r) && week >= 14 { PLANTED / 100.0 } else { 0.0 };
                 let won = rng.chance(p);
-                deals.push(Deal {
-                    deal_id: format!("D{r}-{week}-{n}"),
-                    rep_id: rep_id(r),
-                    customer_id: format!("K{r}-{week}-{n}"),
-                    segment: None,
-                    source: None,
-                    created_at: closed.plus_days(-10).start(),
-                    status: if won { DealStatus::Won } else { DealStatus::Lost },
-                    amount: 1_000_000,
-                    stage: None,
-                    closed_at: Some(closed.start()),
-                    loss_reason: None,
-                    contract_no: won.then(|| format!("HT-{r}-{week}-{n}")),
-                    flags: String::new(),
-                });
+                deals.push(weekly_deal(r, week, n, closed, won));
             }
         }
     }
@@ -307,21 +312,7 @@ async fn climbing_organisation(db: &Db) {
                 let closed = monday(week).plus_days(n % 5);
                 let p = if coached(r) { 0.20 + 0.02 * f64::from(week) } else { 0.30 };
                 let won = rng.chance(p);
-                deals.push(Deal {
-                    deal_id: format!("D{r}-{week}-{n}"),
-                    rep_id: rep_id(r),
-                    customer_id: format!("K{r}-{week}-{n}"),
-                    segment: None,
-                    source: None,
-                    created_at: closed.plus_days(-10).start(),
-                    status: if won { DealStatus::Won } else { DealStatus::Lost },
-                    amount: 1_000_000,
-                    stage: None,
-                    closed_at: Some(closed.start()),
-                    loss_reason: None,
-                    contract_no: won.then(|| format!("HT-{r}-{week}-{n}")),
-                    flags: String::new(),
-                });
+                deals.push(weekly_deal(r, week, n, closed, won));
             }
         }
     }

@@ -49,13 +49,19 @@ fn metric_value(metric: &str, value: Option<f64>) -> Option<String> {
     if metric == "talk_ratio" { value.map(salescope_core::format::ratio_percent) } else { round(value) }
 }
 
+/// Days the conversation page compares when no period is asked for.
+const RECENT_DAYS: i32 = 90;
+
 async fn conversation_page(state: &AppState, session: &Session, q: &ConversationQuery) -> ApiResult<Page> {
     let lang = session.lang;
     let ctx = Context::load(&state.db).await.or_api(lang)?;
     let access = Access::new(session, &ctx, lang);
     let scope = access.scope(q.scope.as_deref().filter(|s| !s.is_empty()), Reach::Records)?;
     let today = today(state, None, lang).await?;
-    let period = period_or(q.period.as_deref(), || Period::month_of(today), lang)?;
+    // The last 90 days by default: a month opened early holds a handful of transcribed calls, too
+    // few to tell won from lost; the table says how many calls each side has.
+    let recent = || Period::range(today.plus_days(-(RECENT_DAYS - 1)), today).unwrap_or(Period::month_of(today));
+    let period = period_or(q.period.as_deref(), recent, lang)?;
     let by_text = q.by.clone().unwrap_or_else(|| "outcome".into());
     let by = choice(&by_text, "by", &[("outcome", CompareBy::Outcome), ("performer", CompareBy::Performer)], "bad_choice", lang)?;
     let comparison = compare(&state.db, &ctx, &scope, &period, by, lang).await.or_api(lang)?;
