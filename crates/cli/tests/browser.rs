@@ -3,7 +3,8 @@
 //! Debian's chromium and chromium-driver; without them this test fails rather than skips.
 //!
 //! With `SALESCOPE_SCREENSHOTS=DIR` the main pages are also saved there as PNG files
-//! (`SALESCOPE_SCREENSHOTS=docs/screenshots ./scripts/test` refreshes the README's).
+//! (`SALESCOPE_SCREENSHOTS=$PWD/docs/screenshots ./scripts/test` refreshes the README's: the tests run in
+//! `crates/cli`, so a relative folder lands there).
 
 use fantoccini::{Client, ClientBuilder, Locator};
 use std::io::{BufRead, BufReader};
