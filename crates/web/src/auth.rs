@@ -36,7 +36,7 @@ pub(crate) struct Session {
 }
 
 /// Paths anyone may open.
-fn is_public(path: &str) -> bool {
+pub(crate) fn is_public(path: &str) -> bool {
     matches!(path, "/login" | "/healthz" | "/api/v1/openapi.json" | "/favicon.ico") || path.starts_with("/static/")
 }
 

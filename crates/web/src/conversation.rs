@@ -32,6 +32,7 @@ pub struct CallsParams {
 #[utoipa::path(
     get,
     path = "/api/v1/conversation/calls",
+    operation_id = "list_transcribed_calls",
     tag = "conversation",
     summary = "Transcribed calls with their behaviour metrics and outcomes",
     params(CallsParams),

@@ -108,7 +108,7 @@ fn routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
     use utoipa::OpenApi;
     use utoipa_axum::router::OpenApiRouter;
     use utoipa_axum::routes;
-    OpenApiRouter::with_openapi(ApiDoc::openapi())
+    let (router, document) = OpenApiRouter::with_openapi(ApiDoc::openapi())
         .routes(routes!(healthz))
         .routes(routes!(ingest))
         .routes(routes!(ingest_transcripts))
@@ -149,7 +149,40 @@ fn routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(training::signin))
         .routes(routes!(training::effect))
         .routes(routes!(training::report))
-        .split_for_parts()
+        .split_for_parts();
+    (router, with_authentication(document))
+}
+
+/// The two ways in — an API token as `Authorization: Bearer`, or a session cookie from the login
+/// form — declared once, required of every operation but the public ones, each of which then
+/// also answers 401 (not signed in) and 403 (not the caller's to see or do) with the error body.
+fn with_authentication(mut document: utoipa::openapi::OpenApi) -> utoipa::openapi::OpenApi {
+    use utoipa::openapi::security::{ApiKey, ApiKeyValue, Http, HttpAuthScheme, SecurityRequirement, SecurityScheme};
+    use utoipa::openapi::{ContentBuilder, Ref, RefOr, ResponseBuilder};
+    let components = document.components.get_or_insert_with(Default::default);
+    components.add_security_scheme("bearer", SecurityScheme::Http(Http::new(HttpAuthScheme::Bearer)));
+    components.add_security_scheme("session", SecurityScheme::ApiKey(ApiKey::Cookie(ApiKeyValue::new(auth::SESSION_COOKIE))));
+    document.security =
+        Some(vec![SecurityRequirement::new("bearer", Vec::<String>::new()), SecurityRequirement::new("session", Vec::<String>::new())]);
+    let error = |description: &str| {
+        let content = ContentBuilder::new().schema(Some(Ref::from_schema_name("ErrorBody"))).build();
+        RefOr::T(ResponseBuilder::new().description(description).content("application/json", content).build())
+    };
+    for (path, item) in document.paths.paths.iter_mut() {
+        let public = auth::is_public(path);
+        for operation in [&mut item.get, &mut item.put, &mut item.post, &mut item.delete, &mut item.patch].into_iter().flatten() {
+            if public {
+                operation.security = Some(vec![SecurityRequirement::default()]);
+                continue;
+            }
+            let responses = &mut operation.responses.responses;
+            responses.entry("401".to_string()).or_insert_with(|| error("Not signed in: no valid API token or session"));
+            responses
+                .entry("403".to_string())
+                .or_insert_with(|| error("Not the caller's to see or do, or a session's request without its CSRF token"));
+        }
+    }
+    document
 }
 
 /// The OpenAPI document of the API.
@@ -227,6 +260,7 @@ fn openapi_path() -> utoipa::openapi::path::PathItem {
         .tag("system")
         .summary(Some("This OpenAPI document"))
         .response("200", ResponseBuilder::new().description("OpenAPI 3.1 JSON"))
+        .security(utoipa::openapi::security::SecurityRequirement::default())
         .build();
     PathItem::new(HttpMethod::Get, operation)
 }

@@ -66,6 +66,7 @@ async fn inputs(
 #[utoipa::path(
     get,
     path = "/api/v1/scorecards",
+    operation_id = "list_scorecards",
     tag = "scoring",
     summary = "Every role's weighted KPIs",
     params(Params),
@@ -84,6 +85,7 @@ pub async fn list(State(state): State<AppState>, Query(q): Query<Params>, header
 #[utoipa::path(
     put,
     path = "/api/v1/scorecards/{role}",
+    operation_id = "put_scorecard",
     tag = "scoring",
     summary = "Set a role's scorecard",
     params(("role" = String, Path, description = "rep, team_lead or team"), Params),

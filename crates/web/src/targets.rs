@@ -48,6 +48,7 @@ impl From<TargetRow> for TargetBody {
 #[utoipa::path(
     get,
     path = "/api/v1/targets",
+    operation_id = "list_targets",
     tag = "targets",
     summary = "Stored targets",
     params(Filter),
@@ -78,6 +79,7 @@ pub async fn list(
 #[utoipa::path(
     put,
     path = "/api/v1/targets",
+    operation_id = "put_target",
     tag = "targets",
     summary = "Set the target of a KPI for a scope and period",
     params(Filter),

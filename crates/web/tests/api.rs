@@ -522,6 +522,27 @@ async fn the_openapi_document_describes_every_route_and_resolves_every_schema() 
             assert!(paths.contains(&expected), "{expected} is not in the document: {paths:?}");
         }
         assert!(doc["paths"]["/api/v1/targets"]["put"]["requestBody"].is_object());
+        // The document validates: one operation per id, and it says how to authenticate and that
+        // every operation but the public ones can answer 401 and 403.
+        let schemes = &doc["components"]["securitySchemes"];
+        assert_eq!((schemes["bearer"]["scheme"].as_str(), schemes["session"]["in"].as_str()), (Some("bearer"), Some("cookie")));
+        let mut ids = std::collections::BTreeMap::new();
+        for (path, item) in doc["paths"].as_object().expect("paths") {
+            for (method, operation) in item.as_object().expect("item") {
+                let id = operation["operationId"].as_str().unwrap_or_default().to_string();
+                assert!(
+                    ids.insert(id.clone(), format!("{method} {path}")).is_none(),
+                    "operationId {id} twice: {method} {path}, {:?}",
+                    ids[&id]
+                );
+                let public = ["/healthz", "/api/v1/openapi.json"].contains(&path.as_str());
+                let answers = |status: &str| operation["responses"][status].is_object();
+                assert!(public || (answers("401") && answers("403")), "{method} {path} does not list 401 and 403");
+                let open_to_all =
+                    operation["security"].as_array().is_some_and(|s| s.len() == 1 && s[0].as_object().is_some_and(|o| o.is_empty()));
+                assert_eq!(public, open_to_all, "{method} {path}: public routes need no authentication, the others do");
+            }
+        }
         let mut all = Vec::new();
         refs(&doc, &mut all);
         assert!(all.iter().any(|r| r.ends_with("/KpiReport")), "{all:?}");
