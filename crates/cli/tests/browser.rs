@@ -264,9 +264,19 @@ async fn the_language_switch_changes_the_page_and_is_remembered(webdriver: &str,
     let before = text_of(&client, "#switch-language").await;
     let to_chinese = before == "中文";
     client.find(Locator::Id("switch-language")).await.expect("switch").click().await.expect("click");
+    // The old page stays up until the new one arrives: wait for the new language, not for a table
+    // both pages have.
+    let wanted = if to_chinese { "仪表盘" } else { "Dashboard" };
+    let mut dashboard = String::new();
+    for _ in 0..50 {
+        dashboard = text_of(&client, "nav a[href='/dashboard']").await;
+        if dashboard == wanted {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    assert_eq!(dashboard, wanted);
     appears(&client, Locator::Id("kpi-table")).await.expect("the same page again");
-    let dashboard = text_of(&client, "nav a[href='/dashboard']").await;
-    assert_eq!(dashboard, if to_chinese { "仪表盘" } else { "Dashboard" });
     client.goto(&format!("{base}/dashboard")).await.expect("reload");
     assert_eq!(text_of(&client, "nav a[href='/dashboard']").await, dashboard, "the choice is remembered");
     if to_chinese {

@@ -267,6 +267,7 @@ fn openapi_path() -> utoipa::openapi::path::PathItem {
 
 /// Serves until Ctrl-C or SIGTERM, then finishes the requests in flight.
 pub async fn serve(listener: tokio::net::TcpListener, state: AppState) -> std::io::Result<()> {
+    upload::remove_stale_uploads();
     axum::serve(listener, router(state)).with_graceful_shutdown(shutdown_signal()).await
 }
 

@@ -46,6 +46,49 @@ struct Upload {
     at: i64,
 }
 
+/// Where uploads wait for their commit: a folder only the server's user may enter, since a file
+/// holds a company's records.
+fn upload_dir() -> std::io::Result<PathBuf> {
+    let dir = std::env::temp_dir().join("salescope-uploads");
+    let mut builder = std::fs::DirBuilder::new();
+    builder.recursive(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::{DirBuilderExt, PermissionsExt};
+        builder.mode(0o700);
+        builder.create(&dir)?;
+        // A folder left by an older version may be open to others: close it.
+        std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o700))?;
+    }
+    #[cfg(not(unix))]
+    builder.create(&dir)?;
+    Ok(dir)
+}
+
+/// Writes a file only its owner may read.
+fn write_private(path: &std::path::Path, bytes: &[u8]) -> std::io::Result<()> {
+    use std::io::Write;
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    options.open(path)?.write_all(bytes)
+}
+
+/// Removes uploads older than their hour, left by a server that was stopped or killed
+/// mid-import (what a running server keeps is younger). Called when a server starts.
+pub(crate) fn remove_stale_uploads() {
+    let Ok(dir) = upload_dir() else { return };
+    let Ok(entries) = std::fs::read_dir(&dir) else { return };
+    let hour = std::time::Duration::from_secs(UPLOAD_SECONDS as u64);
+    for entry in entries.flatten() {
+        let stale = entry.metadata().and_then(|m| m.modified()).is_ok_and(|t| t.elapsed().is_ok_and(|age| age > hour));
+        if stale {
+            let _ = std::fs::remove_file(entry.path());
+        }
+    }
+}
+
 impl Uploads {
     fn put(&self, token: &str, upload: Upload) {
         if let Ok(mut waiting) = self.waiting.lock() {
@@ -127,10 +170,8 @@ async fn preview_page(state: &AppState, session: &Session, mut multipart: Multip
     };
     let token = new_token();
     let extension = std::path::Path::new(&file_name).extension().and_then(|e| e.to_str()).unwrap_or("csv").to_ascii_lowercase();
-    let dir = std::env::temp_dir().join("salescope-uploads");
-    std::fs::create_dir_all(&dir).map_err(|e| ApiError::internal(&e))?;
-    let path = dir.join(format!("{token}.{extension}"));
-    std::fs::write(&path, &bytes).map_err(|e| ApiError::internal(&e))?;
+    let path = upload_dir().map_err(|e| ApiError::internal(&e))?.join(format!("{token}.{extension}"));
+    write_private(&path, &bytes).map_err(|e| ApiError::internal(&e))?;
     let upload = Upload { login: session.viewer.login.clone(), path, file_name, kind, sheet, mapping, at: now_unix() };
     state.shared.uploads.put(&token, upload.clone());
 
@@ -212,4 +253,23 @@ async fn commit_page(state: &AppState, session: &Session, form: &CommitForm) -> 
         title: lang.tr("import.title").to_string(),
         data: json!({"step": "done", "file": upload.file_name, "kind": upload.kind.id(), "report": report_view(&report)}),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[cfg(unix)]
+    #[test]
+    fn uploads_wait_in_a_folder_and_files_only_the_server_may_read() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = upload_dir().expect("folder");
+        let path = dir.join(format!("{}.csv", new_token()));
+        write_private(&path, b"call_id\nC1\n").expect("write");
+        let mode = |p: &std::path::Path| std::fs::metadata(p).expect("metadata").permissions().mode() & 0o777;
+        assert_eq!((mode(&dir), mode(&path)), (0o700, 0o600));
+        remove_stale_uploads();
+        assert!(path.exists(), "a fresh upload is kept");
+        std::fs::remove_file(&path).expect("clean up");
+    }
 }
