@@ -194,6 +194,16 @@ impl Period {
         self.start <= day && day <= self.end
     }
 
+    /// The days of this period up to and including `day`: all of it once it has ended, its part
+    /// so far (a range) while it runs, none before it begins.
+    pub fn through(&self, day: Day) -> Option<Period> {
+        match day {
+            _ if day >= self.end => Some(*self),
+            _ if day < self.start => None,
+            _ => Some(Period { kind: PeriodKind::Range, start: self.start, end: day }),
+        }
+    }
+
     /// The period just before (环比): the previous day, week, month, quarter or year, or a range
     /// of the same length ending the day before.
     pub fn previous(&self) -> Period {
@@ -338,16 +348,9 @@ pub struct Comparison {
 impl Comparison {
     pub fn new(period: Period, today: Day, compare: Compare) -> Comparison {
         let (previous, last_year) = (period.previous(), period.same_last_year());
-        let whole = Comparison { period, counted: Some(period), previous, last_year, compare };
-        if today >= period.end {
+        let whole = Comparison { period, counted: period.through(today), previous, last_year, compare };
+        if !whole.in_progress() || compare == Compare::Whole {
             return whole;
-        }
-        if today < period.start {
-            return Comparison { counted: None, ..whole };
-        }
-        let counted = Period { kind: PeriodKind::Range, start: period.start, end: today };
-        if compare == Compare::Whole {
-            return Comparison { counted: Some(counted), ..whole };
         }
         let offset = today.0 - period.start.0;
         let part = |of: Period, end: Day| Period { kind: PeriodKind::Range, start: of.start, end: end.clamp(of.start, of.end) };
@@ -360,7 +363,7 @@ impl Comparison {
             PeriodKind::Year => same_date_last_year(today),
             _ => previous.start.plus_days(offset),
         };
-        Comparison { counted: Some(counted), previous: part(previous, previous_end), last_year: part(last_year, last_year_end), ..whole }
+        Comparison { previous: part(previous, previous_end), last_year: part(last_year, last_year_end), ..whole }
     }
 
     /// Whether the period has begun but not ended.
@@ -595,6 +598,15 @@ mod tests {
         );
         assert!(!whole.like_with_like());
         assert_eq!(whole.notes(Lang::En).0, "1–9 Apr vs 1–31 Mar");
+    }
+
+    #[test]
+    fn a_period_through_a_day_is_whole_once_ended_its_part_while_running_and_none_before() {
+        let april = p("2025-04");
+        assert_eq!(april.through(day("2025-05-02")), Some(april));
+        assert_eq!(april.through(day("2025-04-30")), Some(april));
+        assert_eq!(april.through(day("2025-04-09")).map(span).as_deref(), Some("2025-04-01..2025-04-09"));
+        assert_eq!(april.through(day("2025-03-31")), None);
     }
 
     #[test]

@@ -185,6 +185,14 @@ impl Context {
     }
 }
 
+/// The days of a period a rep can sell in: from their hire date on.
+pub(crate) fn own_part(rep: &RepInfo, period: &Period) -> Period {
+    match rep.hire_date {
+        Some(hired) if hired > period.start => Period::range(hired, period.end).unwrap_or(*period),
+        _ => *period,
+    }
+}
+
 fn overlaps(m: &Membership, period: &Period) -> bool {
     m.from.is_none_or(|f| f <= period.end) && m.to.is_none_or(|t| t > period.start)
 }

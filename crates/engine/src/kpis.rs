@@ -185,11 +185,12 @@ pub(crate) fn pace(ctx: &Context, kpi: &KpiDef, period: &Period, today: Day, val
     }
     let working_days = ctx.calendar.working_days(period.start, period.end);
     let elapsed = ctx.calendar.working_days(period.start, today);
+    let projected = projected(kpi, value, working_days, elapsed);
     Some(Pace {
         working_days,
         elapsed_working_days: elapsed,
-        projected: projected(kpi, value, working_days, elapsed),
-        projected_attainment: attainment(kpi.direction, projected(kpi, value, working_days, elapsed), target),
+        projected,
+        projected_attainment: attainment(kpi.direction, projected, target),
     })
 }
 
@@ -274,10 +275,8 @@ pub async fn kpi_report_with(db: &Db, ctx: &Context, query: &KpiQuery) -> Result
     let buckets = query.by.map(|by| period.buckets(by)).unwrap_or_default();
     let trend_data: Vec<_> = futures_util::stream::iter(buckets)
         .map(|bucket| {
-            let counted = (bucket.start <= query.today)
-                .then(|| if bucket.end <= query.today { bucket } else { Period { end: query.today, ..bucket } });
             let load = &load;
-            async move { Ok::<_, crate::EngineError>((bucket, quantities(&load(counted).await?, &query.scope))) }
+            async move { Ok::<_, crate::EngineError>((bucket, quantities(&load(bucket.through(query.today)).await?, &query.scope))) }
         })
         .buffered(TREND_READS_AT_ONCE)
         .try_collect()
@@ -285,7 +284,7 @@ pub async fn kpi_report_with(db: &Db, ctx: &Context, query: &KpiQuery) -> Result
 
     // A rep hired within the period runs at their own pace: from the hire date.
     let pace_period = match &query.scope {
-        Scope::Rep(rep) => ctx.rep(rep).map_or(period, |r| crate::targets::own_part(r, &period)),
+        Scope::Rep(rep) => ctx.rep(rep).map_or(period, |r| crate::context::own_part(r, &period)),
         _ => period,
     };
     let values = kpis

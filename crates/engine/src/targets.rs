@@ -1,7 +1,7 @@
 //! Setting and splitting targets (目标拆解), and the daily tracking of reps whose pace falls
 //! short (升级为每日跟踪).
 
-use crate::context::Context;
+use crate::context::{Context, own_part};
 use crate::data::{Detail, Needs, PeriodData};
 use crate::kpis::{attainment, pace};
 use crate::{EngineError, Result};
@@ -173,14 +173,6 @@ pub async fn split(
     Ok(rows)
 }
 
-/// The days of a period a rep can sell in: from their hire date on.
-pub(crate) fn own_part(rep: &RepInfo, period: &Period) -> Period {
-    match rep.hire_date {
-        Some(hired) if hired > period.start => Period::range(hired, period.end).unwrap_or(*period),
-        _ => *period,
-    }
-}
-
 /// The reason code of tracking that began because projected attainment fell below the threshold.
 pub const BELOW_THRESHOLD: &str = "below_threshold";
 
@@ -238,8 +230,7 @@ pub async fn update_tracking(db: &Db, ctx: &Context, today: Day, rule: &Tracking
     let reps: Vec<_> = ctx.sellers_in(&Scope::Org, &period).into_iter().filter(|r| r.hire_date.is_none_or(|h| h <= today)).collect();
     let scopes: Vec<Scope> = reps.iter().map(|r| Scope::Rep(r.rep_id.clone())).collect();
     // Records after today do not exist for this judgement.
-    let to_date = Period { kind: PeriodKind::Range, start: period.start, end: period.end.min(today) };
-    let values = values_of(db, ctx, &[def], &scopes, to_date).await?;
+    let values = values_of(db, ctx, &[def], &scopes, period.through(today).unwrap_or(period)).await?;
     let open: FxHashMap<String, TrackingRow> =
         db.tracking_rows(true).await?.into_iter().filter(|t| t.kpi == def.id).map(|t| (t.rep_id.clone(), t)).collect();
     let mut entries = Vec::new();
