@@ -1224,6 +1224,26 @@ impl Record for DailyReport {
     }
 }
 
+impl DailyReport {
+    /// The rule a report dated `date` breaks when filed on `today`, if any. Reports are of work
+    /// done, so never of a day after today. A rep filing their own (`own_window` is how many days
+    /// back they may file) is refused older days and flagged late for any day but today; those
+    /// who write for others — a manager, an admin loading history — are held to no window.
+    pub fn filing_rule(date: Day, today: Day, own_window: Option<i32>) -> Option<Rule> {
+        if date > today {
+            return Some(Rule::ReportInFuture);
+        }
+        let window = own_window?;
+        if date < today.plus_days(-window) {
+            Some(Rule::ReportTooLate)
+        } else if date < today {
+            Some(Rule::ReportFiledLate)
+        } else {
+            None
+        }
+    }
+}
+
 // ---------------------------------------------------------------------------------------------
 
 fields! {
@@ -1301,5 +1321,26 @@ impl Record for MeasureValue {
             _ => return None,
         };
         Some(MeasureValue { measure, rep_id, date, value, flags: String::new() })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_rep_files_today_or_up_to_the_window_back_late_and_never_ahead() {
+        let monday = Day::from_ymd(2026, 12, 7).expect("day");
+        let rule = |date: Day, window| DailyReport::filing_rule(date, monday, window);
+        assert_eq!(rule(monday, Some(7)), None);
+        assert_eq!(rule(monday.plus_days(1), Some(7)), Some(Rule::ReportInFuture));
+        assert_eq!(rule(monday.plus_days(-1), Some(7)), Some(Rule::ReportFiledLate));
+        // The window's last day, Monday a week before, is still late, not refused.
+        assert_eq!(rule(monday.plus_days(-7), Some(7)), Some(Rule::ReportFiledLate));
+        assert_eq!(rule(monday.plus_days(-8), Some(7)), Some(Rule::ReportTooLate));
+        assert_eq!(rule(monday.plus_days(-1), Some(0)), Some(Rule::ReportTooLate));
+        // Written for others, history of any age is no one's late filing; tomorrow still is no report.
+        assert_eq!(rule(Day::from_ymd(2025, 1, 1).expect("day"), None), None);
+        assert_eq!(rule(Day::from_ymd(2027, 6, 1).expect("day"), None), Some(Rule::ReportInFuture));
     }
 }

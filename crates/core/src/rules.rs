@@ -21,6 +21,8 @@ pub enum Rule {
     AmountOutOfRange,
     /// The record lies outside what the writer may write (SPEC §1), before or after the change.
     OutsideScope,
+    /// A rep's own daily report of a day older than the filing window (`daily_report.late_days`).
+    ReportTooLate,
     // Entry rules from the seeds; each organisation chooses error, warning or off.
     AmountNegative,
     CountNegative,
@@ -37,6 +39,10 @@ pub enum Rule {
     StageBeforeDealCreated,
     StageAfterDealClosed,
     DuplicateInFile,
+    /// A daily report of a day after today.
+    ReportInFuture,
+    /// A rep's own daily report of a day before today, within the window: kept, flagged for the audit.
+    ReportFiledLate,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -75,7 +81,7 @@ impl fmt::Display for Severity {
 }
 
 impl Rule {
-    pub const ALL: [Rule; 26] = [
+    pub const ALL: [Rule; 29] = [
         Rule::RequiredMissing,
         Rule::DateInvalid,
         Rule::NumberInvalid,
@@ -87,6 +93,7 @@ impl Rule {
         Rule::SessionUnknown,
         Rule::AmountOutOfRange,
         Rule::OutsideScope,
+        Rule::ReportTooLate,
         Rule::AmountNegative,
         Rule::CountNegative,
         Rule::FollowupWithoutNotes,
@@ -102,6 +109,8 @@ impl Rule {
         Rule::StageBeforeDealCreated,
         Rule::StageAfterDealClosed,
         Rule::DuplicateInFile,
+        Rule::ReportInFuture,
+        Rule::ReportFiledLate,
     ];
 
     pub fn id(self) -> &'static str {
@@ -117,6 +126,7 @@ impl Rule {
             Rule::SessionUnknown => "session_unknown",
             Rule::AmountOutOfRange => "amount_out_of_range",
             Rule::OutsideScope => "outside_scope",
+            Rule::ReportTooLate => "report_too_late",
             Rule::AmountNegative => "amount_negative",
             Rule::CountNegative => "count_negative",
             Rule::FollowupWithoutNotes => "followup_without_notes",
@@ -132,6 +142,8 @@ impl Rule {
             Rule::StageBeforeDealCreated => "stage_before_deal_created",
             Rule::StageAfterDealClosed => "stage_after_deal_closed",
             Rule::DuplicateInFile => "duplicate_in_file",
+            Rule::ReportInFuture => "report_in_future",
+            Rule::ReportFiledLate => "report_filed_late",
         }
     }
 
@@ -154,12 +166,13 @@ impl Rule {
                 | Rule::SessionUnknown
                 | Rule::AmountOutOfRange
                 | Rule::OutsideScope
+                | Rule::ReportTooLate
         )
     }
 
     pub fn default_severity(self) -> Severity {
         match self {
-            Rule::TalkWithoutConnection | Rule::OpenDealWithCloseDate | Rule::DuplicateInFile => Severity::Warning,
+            Rule::TalkWithoutConnection | Rule::OpenDealWithCloseDate | Rule::DuplicateInFile | Rule::ReportFiledLate => Severity::Warning,
             _ => Severity::Error,
         }
     }

@@ -15,6 +15,7 @@ const TRACKING_MIN_DAYS_KEY: &str = "tracking.min_elapsed_days";
 const TRACKING_MIN_SHARE_KEY: &str = "tracking.min_elapsed_pct";
 const ASSIGN_LEADS_KEY: &str = "leads.assign_on_ingest";
 const RETENTION_WINDOW_KEY: &str = "retention.window_days";
+const LATE_FILING_KEY: &str = "daily_report.late_days";
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct OrgSettings {
@@ -26,10 +27,16 @@ pub struct OrgSettings {
     /// Customer retention and churn: a customer is active while they have a won deal in this
     /// many days up to the day asked about.
     pub retention_window_days: i32,
+    /// How many days back a rep may file their own daily report (yesterday's on the morning
+    /// after is 1); older ones are refused, and any but today's is flagged late.
+    pub late_filing_days: i32,
 }
 
 /// The retention window unless changed: a quarter.
 pub const DEFAULT_RETENTION_WINDOW_DAYS: i32 = 90;
+
+/// A rep may file a daily report up to a working week late unless changed.
+pub const DEFAULT_LATE_FILING_DAYS: i32 = 7;
 
 /// Reps whose projected attainment of `kpi` over the current `period` falls below `threshold`
 /// per cent go on daily tracking (升级为每日跟踪); the server applies this every day. A rep is
@@ -52,6 +59,7 @@ impl Default for OrgSettings {
             tracking: TrackingRule::default(),
             assign_leads_on_ingest: false,
             retention_window_days: DEFAULT_RETENTION_WINDOW_DAYS,
+            late_filing_days: DEFAULT_LATE_FILING_DAYS,
         }
     }
 }
@@ -90,7 +98,7 @@ impl fmt::Display for SettingError {
             SettingError::UnknownKey(k) => {
                 write!(
                     f,
-                    "unknown setting `{k}` (known: timezone, rule.<rule id>, tracking.kpi, tracking.period, tracking.threshold, tracking.min_elapsed_days, tracking.min_elapsed_pct, leads.assign_on_ingest, retention.window_days)"
+                    "unknown setting `{k}` (known: timezone, rule.<rule id>, tracking.kpi, tracking.period, tracking.threshold, tracking.min_elapsed_days, tracking.min_elapsed_pct, leads.assign_on_ingest, retention.window_days, daily_report.late_days)"
                 )
             }
             SettingError::UnknownZone(z) => {
@@ -160,6 +168,13 @@ impl OrgSettings {
                     .filter(|d| (1..=3660).contains(d))
                     .ok_or_else(|| bad("a number of days from 1 to 3660, such as 90"))?
             }
+            LATE_FILING_KEY => {
+                self.late_filing_days = value
+                    .parse::<i32>()
+                    .ok()
+                    .filter(|d| (0..=366).contains(d))
+                    .ok_or_else(|| bad("a number of days from 0 (today only) to 366, such as 7"))?
+            }
             _ => return Err(SettingError::UnknownKey(key.to_string())),
         }
         Ok(())
@@ -178,6 +193,7 @@ impl OrgSettings {
         out.push((TRACKING_MIN_SHARE_KEY.to_string(), self.tracking.min_elapsed_pct.to_string()));
         out.push((ASSIGN_LEADS_KEY.to_string(), if self.assign_leads_on_ingest { "on" } else { "off" }.to_string()));
         out.push((RETENTION_WINDOW_KEY.to_string(), self.retention_window_days.to_string()));
+        out.push((LATE_FILING_KEY.to_string(), self.late_filing_days.to_string()));
         out
     }
 }
@@ -235,6 +251,17 @@ mod tests {
         assert_eq!(rule.min_elapsed(20), 5);
         assert_eq!(rule.min_elapsed(5), 3);
         assert_eq!(rule.min_elapsed(2), 2);
+    }
+
+    #[test]
+    fn reps_file_daily_reports_up_to_a_week_late_unless_changed() {
+        let mut s = OrgSettings::default();
+        assert_eq!(s.late_filing_days, 7);
+        s.apply("daily_report.late_days", "0").expect("today only");
+        assert_eq!(s.late_filing_days, 0);
+        assert!(matches!(s.apply("daily_report.late_days", "-1"), Err(SettingError::BadValue { .. })));
+        assert!(matches!(s.apply("daily_report.late_days", "a week"), Err(SettingError::BadValue { .. })));
+        assert!(s.entries().contains(&("daily_report.late_days".to_string(), "0".to_string())));
     }
 
     #[test]

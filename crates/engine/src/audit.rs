@@ -16,6 +16,7 @@ use salescope_core::i18n::Lang;
 use salescope_core::period::{Period, month_index};
 use salescope_core::random::Rng;
 use salescope_core::rollup::Measure;
+use salescope_core::rules::Rule;
 use salescope_core::scope::Scope;
 use salescope_core::sheet::{Cell, CellKind, Sheet, SheetColumn, SheetRow};
 use salescope_core::time::Day;
@@ -54,6 +55,8 @@ pub struct SampledReport {
     pub name: String,
     pub team: String,
     pub date: String,
+    /// Filed by the rep after its day (rule `report_filed_late`), which a check should weigh.
+    pub filed_late: bool,
     pub reported: ReportedFigures,
     pub recorded: RecordedFigures,
     pub checked_by: Option<String>,
@@ -136,6 +139,7 @@ pub async fn sample(db: &Db, ctx: &Context, scope: &Scope, period: &Period, perc
                 name: ctx.rep(&r.rep_id).map(|rep| rep.name.clone()).unwrap_or_default(),
                 team: team_on(ctx, &r.rep_id, r.date),
                 date: r.date.to_string(),
+                filed_late: r.flags.split(',').any(|f| f == Rule::ReportFiledLate.id()),
                 reported: ReportedFigures {
                     new_customers: r.new_customers,
                     followups: r.followups,
@@ -284,6 +288,7 @@ pub fn sample_sheet(sample: &[SampledReport], scope: &Scope, period: &Period, la
             ("reported_deal_amount", Money),
             ("recorded_deal_amount", Money),
             ("contract_nos", Text),
+            ("filed_late", Text),
             ("result", Text),
             ("checked_by", Text),
             ("note", Text),
@@ -306,6 +311,7 @@ pub fn sample_sheet(sample: &[SampledReport], scope: &Scope, period: &Period, la
                 Cell::Number(s.reported.deal_amount),
                 Cell::Number(s.recorded.deal_amount),
                 Cell::text(s.reported.contract_nos.clone().unwrap_or_default()),
+                Cell::text(if s.filed_late { lang.tr("audit.filed_late") } else { "" }),
                 Cell::text(
                     s.result
                         .as_deref()

@@ -13,7 +13,7 @@ pub mod transcripts;
 
 pub use report::{ColumnMapping, ColumnReport, ImportReport, LISTED_ISSUES, RowIssue};
 pub use run::Importable;
-pub use source::{Encoding, Source};
+pub use source::{Encoding, SHEET_LIMIT_VARIABLE, Source};
 
 use salescope_core::i18n::Lang;
 use salescope_core::records::{Activity, Call, Customer, DailyReport, Deal, DealStage, Feedback, Lead, MeasureValue, Rep};
@@ -31,6 +31,14 @@ pub enum ImportError {
     Unreadable { file: String, detail: String },
     #[error("the workbook has no sheet named {sheet} (sheets: {})", available.join(", "))]
     SheetNotFound { sheet: String, available: Vec<String> },
+    #[error("{file} unpacks to more than {limit_mb} MiB (part {part}); raise {variable} or save the sheet as CSV", variable = SHEET_LIMIT_VARIABLE)]
+    WorkbookTooLarge { file: String, part: String, limit_mb: u64 },
+    #[error("sheet {sheet} holds more than {limit_mb} MiB of cells by row {row}; raise {variable} or save the sheet as CSV", variable = SHEET_LIMIT_VARIABLE)]
+    SheetTooLarge { sheet: String, row: u64, limit_mb: u64 },
+    #[error("row {row}, column {column}: the cell is longer than {limit} characters, Excel's own limit")]
+    CellTooLong { row: u64, column: String, limit: usize },
+    #[error("row {row}, column {column}: the cell lies beyond the {max_rows} rows and {max_columns} columns that are read")]
+    CellOutOfBounds { row: u64, column: String, max_rows: u64, max_columns: u32 },
     #[error("not a JSON array of records: {0}")]
     BadJson(String),
     #[error("the input has no rows")]
@@ -51,6 +59,10 @@ impl ImportError {
         match self {
             ImportError::Unreadable { .. } => "file_unreadable",
             ImportError::SheetNotFound { .. } => "sheet_not_found",
+            ImportError::WorkbookTooLarge { .. } => "workbook_too_large",
+            ImportError::SheetTooLarge { .. } => "sheet_too_large",
+            ImportError::CellTooLong { .. } => "cell_too_long",
+            ImportError::CellOutOfBounds { .. } => "cell_out_of_bounds",
             ImportError::BadJson(_) => "bad_json",
             ImportError::EmptyFile => "empty_input",
             ImportError::MissingColumns { .. } => "missing_columns",
@@ -66,6 +78,20 @@ impl ImportError {
             ImportError::Unreadable { file, detail } => lang.format("error.file_unreadable", &[("file", file), ("detail", detail)]),
             ImportError::SheetNotFound { sheet, available } => {
                 lang.format("error.sheet_not_found", &[("sheet", sheet), ("sheets", &available.join(", "))])
+            }
+            ImportError::WorkbookTooLarge { file, part, limit_mb } => lang.format(
+                "error.workbook_too_large",
+                &[("file", file), ("part", part), ("limit", limit_mb), ("variable", &SHEET_LIMIT_VARIABLE)],
+            ),
+            ImportError::SheetTooLarge { sheet, row, limit_mb } => lang.format(
+                "error.sheet_too_large",
+                &[("sheet", sheet), ("row", row), ("limit", limit_mb), ("variable", &SHEET_LIMIT_VARIABLE)],
+            ),
+            ImportError::CellTooLong { row, column, limit } => {
+                lang.format("error.cell_too_long", &[("row", row), ("column", column), ("limit", limit)])
+            }
+            ImportError::CellOutOfBounds { row, column, max_rows, max_columns } => {
+                lang.format("error.cell_out_of_bounds", &[("row", row), ("column", column), ("rows", max_rows), ("columns", max_columns)])
             }
             ImportError::BadJson(detail) => lang.format("error.bad_json", &[("detail", detail)]),
             ImportError::EmptyFile => lang.tr("error.empty_input").to_string(),

@@ -8,11 +8,12 @@ use salescope_core::access::WriteScope;
 use salescope_core::fxhash::FxHashSet;
 use salescope_core::header::{CustomMapping, HeaderMapping, map_headers, match_header};
 use salescope_core::parse::{Issue, ParseContext, Record, parse_row};
-use salescope_core::records::{Deal, DealSpan, DealStage, stage_rules};
+use salescope_core::records::{DailyReport, Deal, DealSpan, DealStage, stage_rules};
 use salescope_core::rollup::RollupDelta;
 use salescope_core::rules::{Rule, RulePolicy, Severity};
 use salescope_core::schema::Value;
 use salescope_core::scope::TeamTree;
+use salescope_core::time::Day;
 use salescope_core::training::{Assessment, Attendance, Course, Session, TrainingFeedback};
 use salescope_store::{BatchOutcome, Db, StoreError, Stored, Tx, WriteContext};
 use std::collections::HashMap;
@@ -51,6 +52,11 @@ pub trait Importable: Stored {
         None
     }
 
+    /// For a report of a day's work, the day, which `DailyReport::filing_rule` bounds.
+    fn day_reported(&self) -> Option<Day> {
+        None
+    }
+
     /// The rep each record of a batch belongs to, where that takes the store to know.
     fn owners(_tx: &mut Tx, batch: &[Self]) -> impl Future<Output = Result<Vec<Option<String>>, StoreError>> + Send {
         let owners = batch.iter().map(|r| r.rep_of().map(str::to_string)).collect();
@@ -69,13 +75,17 @@ macro_rules! importable_of_a_rep {
     )*};
 }
 
-importable_of_a_rep!(
-    salescope_core::records::Call,
-    salescope_core::records::Activity,
-    Deal,
-    salescope_core::records::DailyReport,
-    salescope_core::records::MeasureValue,
-);
+importable_of_a_rep!(salescope_core::records::Call, salescope_core::records::Activity, Deal, salescope_core::records::MeasureValue,);
+
+impl Importable for DailyReport {
+    fn rep_of(&self) -> Option<&str> {
+        Some(&self.rep_id)
+    }
+
+    fn day_reported(&self) -> Option<Day> {
+        Some(self.date)
+    }
+}
 
 impl Importable for salescope_core::records::Rep {
     fn rep_of(&self) -> Option<&str> {
@@ -568,6 +578,8 @@ pub(crate) async fn run<R: Importable>(
         .map_err(|field| ImportError::BadMapping(format!("`{field}` is not a field of this kind")))?;
     let reps = db.rep_directory().await?;
     let guard = WriterGuard::load(db, &options.write_scope).await?;
+    // Reps filing their own records are held to the filing window; those writing for others are not.
+    let own_window = matches!(options.write_scope, WriteScope::OwnRecords(_)).then_some(settings.late_filing_days);
     let fill = RowFill::new::<R>(options)?;
     let ctx = Arc::new(ParseContext { zone: settings.zone, policy: policy.clone(), reps });
 
@@ -617,6 +629,14 @@ pub(crate) async fn run<R: Importable>(
                     for (issues, outside) in references.iter_mut().zip(guard.issues(&mut tx, &batch.records).await?) {
                         report.outside_scope += outside.len() as u64;
                         issues.extend(outside);
+                    }
+                }
+                for (issues, record) in references.iter_mut().zip(&batch.records) {
+                    if let Some(day) = record.day_reported()
+                        && let Some(rule) = DailyReport::filing_rule(day, options.today, own_window)
+                        && policy.severity(rule) != Severity::Off
+                    {
+                        issues.push(Issue { field: Some("date"), rule, severity: policy.severity(rule), value: day.to_string() });
                     }
                 }
                 let mut kept = Vec::with_capacity(batch.records.len());

@@ -129,6 +129,121 @@ fn csv_reader(input: Box<dyn Read + Send>, delimiter: u8) -> (Box<csv::Reader<Bo
 
 const SNIFF_BYTES: usize = 64 * 1024;
 
+/// The environment variable that raises [`DEFAULT_SHEET_LIMIT_MB`].
+pub const SHEET_LIMIT_VARIABLE: &str = "SALESCOPE_IMPORT_MAX_SHEET_MB";
+/// How large a spreadsheet may be, in MiB, twice over: unpacked, and as cells in memory (a sheet
+/// is held whole while it is imported; CSV streams and has no such limit). A 1 MB zip can unpack
+/// to gigabytes, and a few shared strings can fill a million cells.
+pub const DEFAULT_SHEET_LIMIT_MB: u64 = 1024;
+/// Excel's own limits: a sheet has at most 1,048,576 rows and a cell at most 32,767 characters.
+pub const MAX_SHEET_ROWS: u64 = 1_048_576;
+pub const MAX_CELL_CHARS: usize = 32_767;
+/// Excel allows 16,384 columns; no import kind has more than a few dozen fields, and every column
+/// up to the last one used is held for every row.
+pub const MAX_SHEET_COLUMNS: u32 = 1_024;
+
+fn sheet_limit_mb() -> u64 {
+    std::env::var(SHEET_LIMIT_VARIABLE).ok().and_then(|v| v.trim().parse().ok()).filter(|mb| *mb > 0).unwrap_or(DEFAULT_SHEET_LIMIT_MB)
+}
+
+/// Refuses a zip-packed workbook whose parts unpack to more than `limit_mb`, by unpacking them
+/// into nothing before calamine reads any of them whole. Not a zip (.xls): left to calamine.
+fn check_unpacked_size(path: &Path, limit_mb: u64) -> Result<(), ImportError> {
+    let Ok(file) = std::fs::File::open(path) else { return Ok(()) };
+    let Ok(mut archive) = zip::ZipArchive::new(std::io::BufReader::new(file)) else { return Ok(()) };
+    let limit = limit_mb.saturating_mul(1 << 20);
+    let mut unpacked = 0u64;
+    for index in 0..archive.len() {
+        // A part calamine cannot read either is reported by calamine, in its words.
+        let Ok(mut part) = archive.by_index(index) else { continue };
+        let name = part.name().map_or_else(|_| format!("#{index}"), |n| n.into_owned());
+        let allowed = limit - unpacked;
+        let read = std::io::copy(&mut part.by_ref().take(allowed + 1), &mut std::io::sink()).unwrap_or(0);
+        unpacked += read;
+        if read > allowed {
+            return Err(ImportError::WorkbookTooLarge { file: path.display().to_string(), part: name, limit_mb });
+        }
+    }
+    Ok(())
+}
+
+/// A sheet's cells, kept by row as they arrive in any order, within the limits above.
+struct SparseSheet<'a> {
+    name: &'a str,
+    limit_mb: u64,
+    rows: std::collections::BTreeMap<u32, Vec<String>>,
+    /// What the rows hold in memory: each field's `String` and its text.
+    bytes: u64,
+}
+
+impl<'a> SparseSheet<'a> {
+    fn new(name: &'a str, limit_mb: u64) -> Self {
+        SparseSheet { name, limit_mb, rows: Default::default(), bytes: 0 }
+    }
+
+    fn add(&mut self, cell: calamine::Cell<calamine::DataRef<'_>>) -> Result<(), ImportError> {
+        let (row, col) = cell.get_position();
+        self.add_data(row, col, &calamine::Data::from(cell.get_value().clone()))
+    }
+
+    fn add_data(&mut self, row: u32, col: u32, value: &calamine::Data) -> Result<(), ImportError> {
+        if matches!(value, calamine::Data::Empty) {
+            return Ok(());
+        }
+        let number = u64::from(row) + 1;
+        if number > MAX_SHEET_ROWS || col >= MAX_SHEET_COLUMNS {
+            return Err(ImportError::CellOutOfBounds {
+                row: number,
+                column: column_letters(col),
+                max_rows: MAX_SHEET_ROWS,
+                max_columns: MAX_SHEET_COLUMNS,
+            });
+        }
+        let text = cell_text(value);
+        if text.chars().count() > MAX_CELL_CHARS {
+            return Err(ImportError::CellTooLong { row: number, column: column_letters(col), limit: MAX_CELL_CHARS });
+        }
+        let fields = self.rows.entry(row).or_default();
+        let width = col as usize + 1;
+        if fields.len() < width {
+            self.bytes += ((width - fields.len()) * std::mem::size_of::<String>()) as u64;
+            fields.resize(width, String::new());
+        }
+        self.bytes += text.len() as u64;
+        fields[col as usize] = text;
+        if self.bytes > self.limit_mb.saturating_mul(1 << 20) {
+            return Err(ImportError::SheetTooLarge { sheet: self.name.to_string(), row: number, limit_mb: self.limit_mb });
+        }
+        Ok(())
+    }
+
+    /// The rows from the first with a cell to the last, numbered as the sheet numbers them (1 =
+    /// first row); rows between without a cell come empty, as blank rows of the input.
+    fn into_rows(self) -> Vec<(u64, Vec<String>)> {
+        let Some((&first, _)) = self.rows.first_key_value() else { return Vec::new() };
+        let mut out = Vec::new();
+        let mut next = first;
+        for (row, fields) in self.rows {
+            out.extend((next..row).map(|blank| (u64::from(blank) + 1, Vec::new())));
+            out.push((u64::from(row) + 1, fields));
+            next = row + 1;
+        }
+        out
+    }
+}
+
+/// A column as a spreadsheet names it: 0 → A, 25 → Z, 26 → AA.
+fn column_letters(col: u32) -> String {
+    let mut letters = Vec::new();
+    let mut n = u64::from(col) + 1;
+    while n > 0 {
+        let rest = (n - 1) % 26;
+        letters.push(b'A' + rest as u8);
+        n = (n - 1) / 26;
+    }
+    letters.iter().rev().map(|b| *b as char).collect()
+}
+
 impl Source {
     /// Opens a file by its extension: `.xlsx`, `.xlsm`, `.xls`, `.ods` as spreadsheets, `.json` as
     /// a JSON array, anything else as CSV.
@@ -136,7 +251,7 @@ impl Source {
         let unreadable = |e: std::io::Error| ImportError::Unreadable { file: path.display().to_string(), detail: e.to_string() };
         let extension = path.extension().and_then(|e| e.to_str()).unwrap_or_default().to_ascii_lowercase();
         match extension.as_str() {
-            "xlsx" | "xlsm" | "xlsb" | "xls" | "ods" => Source::spreadsheet(path, sheet),
+            "xlsx" | "xlsm" | "xlsb" | "xls" | "ods" => Source::spreadsheet(path, sheet, sheet_limit_mb()),
             "json" => {
                 let bytes = std::fs::read(path).map_err(unreadable)?;
                 Source::json(&bytes)
@@ -195,11 +310,12 @@ impl Source {
         }
     }
 
-    fn spreadsheet(path: &Path, sheet: Option<&str>) -> Result<Source, ImportError> {
-        use calamine::Reader;
+    fn spreadsheet(path: &Path, sheet: Option<&str>, limit_mb: u64) -> Result<Source, ImportError> {
+        use calamine::{Reader, Sheets};
         let file = path.display().to_string();
-        let mut workbook =
-            calamine::open_workbook_auto(path).map_err(|e| ImportError::Unreadable { file: file.clone(), detail: e.to_string() })?;
+        check_unpacked_size(path, limit_mb)?;
+        let unreadable = |detail: String| ImportError::Unreadable { file: file.clone(), detail };
+        let mut workbook = calamine::open_workbook_auto(path).map_err(|e| unreadable(e.to_string()))?;
         let names = workbook.sheet_names().to_vec();
         let name = match sheet {
             Some(wanted) => names
@@ -207,25 +323,35 @@ impl Source {
                 .find(|n| n.as_str() == wanted || n.trim().eq_ignore_ascii_case(wanted.trim()))
                 .cloned()
                 .ok_or_else(|| ImportError::SheetNotFound { sheet: wanted.to_string(), available: names.clone() })?,
-            None => names
-                .first()
-                .cloned()
-                .ok_or_else(|| ImportError::Unreadable { file: file.clone(), detail: "the workbook has no sheets".into() })?,
+            None => names.first().cloned().ok_or_else(|| unreadable("the workbook has no sheets".into()))?,
         };
-        let range = workbook.worksheet_range(&name).map_err(|e| ImportError::Unreadable { file: file.clone(), detail: e.to_string() })?;
-        let first_row = range.start().map_or(0, |(row, _)| row as u64);
-        let first_col = range.start().map_or(0, |(_, col)| col as usize);
-        let rows = range
-            .rows()
-            .enumerate()
-            .map(|(i, cells)| {
-                let mut fields = vec![String::new(); first_col];
-                fields.extend(cells.iter().map(cell_text));
-                (first_row + i as u64 + 1, fields)
-            })
-            .collect();
+        let mut cells = SparseSheet::new(&name, limit_mb);
+        match &mut workbook {
+            // Read cell by cell: calamine's dense range would first allocate the whole rectangle
+            // the cells' positions span, which a crafted position makes any size.
+            Sheets::Xlsx(xlsx) => {
+                let mut reader = xlsx.worksheet_cells_reader(&name).map_err(|e| unreadable(e.to_string()))?;
+                while let Some(cell) = reader.next_cell().map_err(|e| unreadable(e.to_string()))? {
+                    cells.add(cell)?;
+                }
+            }
+            Sheets::Xlsb(xlsb) => {
+                let mut reader = xlsb.worksheet_cells_reader(&name).map_err(|e| unreadable(e.to_string()))?;
+                while let Some(cell) = reader.next_cell().map_err(|e| unreadable(e.to_string()))? {
+                    cells.add(cell)?;
+                }
+            }
+            // .xls and .ods have no cell reader; .xls cannot address more than 65,536 × 256 cells.
+            other => {
+                let range = other.worksheet_range(&name).map_err(|e| unreadable(e.to_string()))?;
+                let (first_row, first_col) = range.start().unwrap_or((0, 0));
+                for (row, col, value) in range.used_cells() {
+                    cells.add_data(first_row + row as u32, first_col + col as u32, value)?;
+                }
+            }
+        }
         let total_bytes = std::fs::metadata(path).map(|m| m.len()).unwrap_or(0);
-        Ok(Source::Table { rows, description: format!("spreadsheet, sheet “{name}”"), total_bytes })
+        Ok(Source::Table { rows: cells.into_rows(), description: format!("spreadsheet, sheet “{name}”"), total_bytes })
     }
 
     /// A JSON array of objects; the union of their keys, in order of first appearance, is the
@@ -383,6 +509,7 @@ fn float_text(f: f64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use salescope_core::i18n::Lang;
 
     fn rows_of(source: Source) -> Vec<(u64, Vec<String>, Option<usize>)> {
         let mut rows = Vec::new();
@@ -393,6 +520,113 @@ mod tests {
             })
             .expect("scan");
         rows
+    }
+
+    /// A workbook of the given sheet XML, packed as Excel packs it.
+    fn workbook_of(sheet_xml: &str, shared_strings: &[&str]) -> std::path::PathBuf {
+        use std::io::Write;
+        static NEXT: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+        let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let dir = std::env::temp_dir().join(format!("salescope-sheet-{}-{n}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("temp dir");
+        let path = dir.join("book.xlsx");
+        let strings: String = shared_strings.iter().map(|s| format!("<si><t>{s}</t></si>")).collect();
+        let parts = [
+            ("[Content_Types].xml", r#"<?xml version="1.0"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"><Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/><Default Extension="xml" ContentType="application/xml"/><Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/><Override PartName="/xl/worksheets/sheet1.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/><Override PartName="/xl/sharedStrings.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"/></Types>"#.to_string()),
+            ("_rels/.rels", r#"<?xml version="1.0"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" Target="xl/workbook.xml"/></Relationships>"#.to_string()),
+            ("xl/workbook.xml", r#"<?xml version="1.0"?><workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"><sheets><sheet name="Sheet1" sheetId="1" r:id="rId1"/></sheets></workbook>"#.to_string()),
+            ("xl/_rels/workbook.xml.rels", r#"<?xml version="1.0"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" Target="worksheets/sheet1.xml"/><Relationship Id="rId2" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/sharedStrings" Target="sharedStrings.xml"/></Relationships>"#.to_string()),
+            ("xl/sharedStrings.xml", format!(r#"<?xml version="1.0"?><sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">{strings}</sst>"#)),
+            ("xl/worksheets/sheet1.xml", format!(r#"<?xml version="1.0"?><worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>{sheet_xml}</sheetData></worksheet>"#)),
+        ];
+        let mut zip = zip::ZipWriter::new(std::fs::File::create(&path).expect("create"));
+        let deflated = zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Deflated);
+        for (name, text) in parts {
+            zip.start_file(name, deflated).expect("zip entry");
+            zip.write_all(text.as_bytes()).expect("zip write");
+        }
+        zip.finish().expect("zip finish");
+        path
+    }
+
+    fn open_sheet(path: &Path, limit_mb: u64) -> Result<Vec<(u64, Vec<String>)>, ImportError> {
+        Source::spreadsheet(path, None, limit_mb).map(|source| rows_of(source).into_iter().map(|(n, f, _)| (n, f)).collect())
+    }
+
+    #[test]
+    fn sheet_cells_keep_their_rows_and_columns_in_any_order() {
+        let path = workbook_of(
+            r#"<row r="4"><c r="B4" t="s"><v>1</v></c></row><row r="2"><c r="A2" t="s"><v>0</v></c><c r="C2"><v>25000</v></c></row>"#,
+            &["工号", "张三"],
+        );
+        let rows = open_sheet(&path, DEFAULT_SHEET_LIMIT_MB).expect("a small sheet opens");
+        assert_eq!(
+            rows,
+            vec![
+                (2, vec!["工号".to_string(), String::new(), "25000".to_string()]),
+                (3, vec![]),
+                (4, vec![String::new(), "张三".to_string()])
+            ]
+        );
+    }
+
+    #[test]
+    fn a_cell_positioned_past_the_sheet_is_refused_before_anything_is_allocated() {
+        // The fuzzer's input: a reference near i64::MAX made calamine's dense range ask for 191 GB.
+        for reference in ["A1048577", "XFD1", "AAAAAAA99999999"] {
+            let path = workbook_of(&format!(r#"<row><c r="A1"><v>1</v></c><c r="{reference}"><v>2</v></c></row>"#), &[]);
+            match open_sheet(&path, DEFAULT_SHEET_LIMIT_MB) {
+                Err(ImportError::CellOutOfBounds { max_rows, max_columns, .. }) => {
+                    assert_eq!((max_rows, max_columns), (MAX_SHEET_ROWS, MAX_SHEET_COLUMNS));
+                }
+                // calamine itself may refuse a reference it cannot parse.
+                Err(ImportError::Unreadable { .. }) => {}
+                other => panic!("{reference}: {other:?}"),
+            }
+        }
+    }
+
+    #[test]
+    fn a_cell_longer_than_excel_allows_names_its_row_column_and_limit() {
+        let long = "长".repeat(MAX_CELL_CHARS + 1);
+        let path = workbook_of(r#"<row r="1"><c r="A1"><v>1</v></c></row><row r="3"><c r="AB3" t="s"><v>0</v></c></row>"#, &[&long]);
+        let error = open_sheet(&path, DEFAULT_SHEET_LIMIT_MB).expect_err("a 32,768-character cell");
+        assert_eq!(error.code(), "cell_too_long");
+        assert_eq!(error.message(Lang::En), "Row 3, column AB: the cell is longer than 32767 characters, Excel's own limit");
+    }
+
+    #[test]
+    fn a_workbook_that_unpacks_past_the_limit_is_refused_naming_the_part_and_the_setting() {
+        // 3 MiB of sheet XML packs into a few kilobytes.
+        let filler = r#"<c t="inlineStr"><is><t></t></is></c>"#.repeat(3 << 20 >> 5);
+        let path = workbook_of(&format!("<row r=\"1\">{filler}</row>"), &[]);
+        assert!(std::fs::metadata(&path).expect("size").len() < 200_000);
+        let error = open_sheet(&path, 2).expect_err("3 MiB unpacked against a 2 MiB limit");
+        assert_eq!(error.code(), "workbook_too_large");
+        let message = error.message(Lang::En);
+        assert!(message.contains("more than 2 MiB (part xl/worksheets/sheet1.xml)"), "{message}");
+        assert!(message.contains(SHEET_LIMIT_VARIABLE), "{message}");
+    }
+
+    #[test]
+    fn shared_strings_repeated_into_many_cells_stop_at_the_memory_limit() {
+        // One 30,000-character string in 200 cells: 6 MB of cells from a tiny package.
+        let string = "x".repeat(30_000);
+        let cells: String = (1..=200).map(|r| format!(r#"<row r="{r}"><c r="A{r}" t="s"><v>0</v></c></row>"#)).collect();
+        let path = workbook_of(&cells, &[&string]);
+        match open_sheet(&path, 2) {
+            Err(ImportError::SheetTooLarge { sheet, row, limit_mb }) => {
+                assert_eq!((sheet.as_str(), limit_mb), ("Sheet1", 2));
+                assert_eq!(row, 70, "2 MiB is passed by the 70th 30,000-byte cell");
+            }
+            other => panic!("{other:?}"),
+        }
+        assert_eq!(open_sheet(&path, 8).expect("within 8 MiB").len(), 200);
+    }
+
+    #[test]
+    fn columns_are_named_as_spreadsheets_name_them() {
+        assert_eq!([0, 25, 26, 27, 701, 702, 16_383].map(column_letters), ["A", "Z", "AA", "AB", "ZZ", "AAA", "XFD"]);
     }
 
     fn csv(bytes: &[u8]) -> Source {

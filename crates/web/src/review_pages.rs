@@ -270,7 +270,7 @@ async fn audit_page(state: &AppState, session: &Session, q: &SheetQuery) -> ApiR
         .iter()
         .map(|s| {
             json!({
-                "rep_id": s.rep_id, "name": s.name, "team": s.team, "date": s.date,
+                "rep_id": s.rep_id, "name": s.name, "team": s.team, "date": s.date, "filed_late": s.filed_late,
                 "reported": [s.reported.new_customers.to_string(), s.reported.followups.to_string(), money(s.reported.deal_amount)],
                 "recorded": [s.recorded.new_customers.to_string(), s.recorded.followups.to_string(), money(s.recorded.deal_amount)],
                 "contract_nos": s.reported.contract_nos,

@@ -1,5 +1,7 @@
 //! Logging in and who sees what, over HTTP against the real server, on SQLite and PostgreSQL.
 
+use salescope_core::period::Period;
+use salescope_core::time::{Day, OrgZone};
 use salescope_store::testing::{TestDb, each_backend};
 use salescope_web::{AppState, accounts};
 use serde_json::{Value, json};
@@ -48,6 +50,11 @@ async fn start(store: &TestDb) -> String {
         assert_eq!(response.status().as_u16(), 200);
     }
     base
+}
+
+/// The server's today: the organisation keeps the default zone.
+fn today() -> Day {
+    salescope_web::local_now(&OrgZone::default()).day()
 }
 
 /// A browser-like client of an account: logged in through the form, with its session cookie
@@ -336,7 +343,9 @@ async fn the_daily_report_form_shows_rule_errors_beside_fields_and_stores_a_vali
     each_backend(async |store: &TestDb| {
         let base = start(store).await;
         let rep = logged_in(&base, "r1").await;
-        let bad = [("csrf", rep.csrf.as_str()), ("date", "2024-07-08"), ("new_customers", "2"), ("followups", "3"), ("deal_amount", "500")];
+        let today = today().to_string();
+        let bad =
+            [("csrf", rep.csrf.as_str()), ("date", today.as_str()), ("new_customers", "2"), ("followups", "3"), ("deal_amount", "500")];
         let response =
             rep.client.post(format!("{base}/daily-report")).header("accept-language", "zh-CN").form(&bad).send().await.expect("post");
         assert_eq!(response.status().as_u16(), 422);
@@ -347,7 +356,7 @@ async fn the_daily_report_form_shows_rule_errors_beside_fields_and_stores_a_vali
 
         let good = [
             ("csrf", rep.csrf.as_str()),
-            ("date", "2024-07-08"),
+            ("date", today.as_str()),
             ("new_customers", "2"),
             ("followups", "3"),
             ("followup_notes", "回访三位老客户"),
@@ -358,7 +367,7 @@ async fn the_daily_report_form_shows_rule_errors_beside_fields_and_stores_a_vali
         assert_eq!(response.status().as_u16(), 303);
         assert_eq!(response.headers()["location"], "/reps/R1?saved=1");
         let kpis: Value = rep
-            .get(format!("{base}/api/v1/kpis?kpi=reported_new_customers,daily_reports&scope=rep:R1&period=2024-07"))
+            .get(format!("{base}/api/v1/kpis?kpi=reported_new_customers,daily_reports&scope=rep:R1&period={}", &today[..7]))
             .send()
             .await
             .expect("get")
@@ -366,6 +375,53 @@ async fn the_daily_report_form_shows_rule_errors_beside_fields_and_stores_a_vali
             .await
             .expect("json");
         assert_eq!((kpis["values"][0]["value"].as_f64(), kpis["values"][1]["value"].as_f64()), (Some(2.0), Some(1.0)));
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_rep_files_a_daily_report_for_today_or_up_to_a_week_back_flagged_late_and_never_for_a_day_to_come() {
+    each_backend(async |store: &TestDb| {
+        let base = start(store).await;
+        let rep = logged_in(&base, "r1").await;
+        let today = today();
+        let file = async |date: Day| {
+            let date = date.to_string();
+            let report = [("csrf", rep.csrf.as_str()), ("date", date.as_str()), ("new_customers", "1"), ("followups", "0"), ("deal_amount", "0")];
+            let response = rep.client.post(format!("{base}/daily-report")).form(&report).send().await.expect("post");
+            (response.status().as_u16(), response.text().await.expect("text"))
+        };
+        for refused in [today.plus_days(1), today.plus_days(-8), Day::from_ymd(2025, 1, 1).expect("day")] {
+            let (status, page) = file(refused).await;
+            assert_eq!(status, 422, "{refused}");
+            assert!(page.contains("id=\"error-date\""), "{refused}: the rule is shown beside the date");
+        }
+        assert_eq!(file(today.plus_days(-7)).await.0, 303, "a week back is late, not refused");
+        assert_eq!(file(today).await.0, 303);
+
+        let lead = logged_in(&base, "lead").await;
+        let period = format!("{}..{today}", today.plus_days(-7));
+        let drawn: Value = lead
+            .get(format!("{base}/api/v1/audit/sample?scope=team:一部&period={period}&percent=100"))
+            .send()
+            .await
+            .expect("get")
+            .json()
+            .await
+            .expect("json");
+        let late: Vec<(&str, bool)> =
+            drawn.as_array().expect("rows").iter().map(|r| (r["date"].as_str().unwrap_or_default(), r["filed_late"] == true)).collect();
+        let (week_back, day) = (today.plus_days(-7).to_string(), today.to_string());
+        assert_eq!(late, vec![(week_back.as_str(), true), (day.as_str(), false)], "the audit sees which was filed late");
+
+        // A manager entering history for a rep is held to no window, but never to a day to come.
+        let boss = logged_in(&base, "boss").await;
+        let history = json!([{"rep_id": "R1", "date": "2025-01-01", "new_customers": 1, "followups": 0, "deal_amount": 0},
+                             {"rep_id": "R1", "date": today.plus_days(1).to_string(), "new_customers": 1, "followups": 0, "deal_amount": 0}]);
+        let report: Value =
+            boss.post(format!("{base}/api/v1/ingest/daily-reports")).json(&history).send().await.expect("post").json().await.expect("report");
+        assert_eq!(report["inserted"].as_u64(), Some(1), "{report}");
+        assert_eq!((report["errors"][0]["row"].as_u64(), report["errors"][0]["rule"].as_str()), (Some(2), Some("report_in_future")));
     })
     .await;
 }
@@ -528,24 +584,25 @@ async fn a_team_lead_checks_sampled_daily_reports_against_the_records() {
     each_backend(async |store: &TestDb| {
         let base = start(store).await;
         let rep = logged_in(&base, "r1").await;
+        let (day, week) = (today().to_string(), Period::week_of(today()).label());
         let report =
-            [("csrf", rep.csrf.as_str()), ("date", "2024-07-08"), ("new_customers", "1"), ("followups", "0"), ("deal_amount", "0")];
+            [("csrf", rep.csrf.as_str()), ("date", day.as_str()), ("new_customers", "1"), ("followups", "0"), ("deal_amount", "0")];
         assert_eq!(rep.client.post(format!("{base}/daily-report")).form(&report).send().await.expect("post").status().as_u16(), 303);
 
         let lead = logged_in(&base, "lead").await;
-        let page = lead.get(format!("{base}/audit?scope=team:一部&period=2024-W28")).send().await.expect("get").text().await.expect("text");
+        let page = lead.get(format!("{base}/audit?scope=team:一部&period={week}")).send().await.expect("get").text().await.expect("text");
         assert!(page.contains("张三") && page.contains("class=\"inline check-form\""), "the report is drawn, unchecked");
         let check = [
             ("rep_id", "R1"),
-            ("date", "2024-07-08"),
+            ("date", day.as_str()),
             ("result", "discrepancy"),
             ("note", "无通话记录"),
             ("scope", "team:一部"),
-            ("period", "2024-W28"),
+            ("period", week.as_str()),
         ];
         let response = lead.post(format!("{base}/audit/check")).form(&check).send().await.expect("post");
         assert_eq!(response.status().as_u16(), 303);
-        let page = lead.get(format!("{base}/audit?scope=team:一部&period=2024-W28")).send().await.expect("get").text().await.expect("text");
+        let page = lead.get(format!("{base}/audit?scope=team:一部&period={week}")).send().await.expect("get").text().await.expect("text");
         assert!(page.contains("无通话记录") && !page.contains("class=\"inline check-form\""), "the check is shown in place of the form");
         assert_eq!(rep.get(format!("{base}/audit")).send().await.expect("get").status().as_u16(), 403);
     })
