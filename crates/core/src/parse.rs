@@ -56,6 +56,20 @@ impl RepDirectory {
     }
 }
 
+/// The longest text a field takes, in characters: an id, a name or a team is a line of a
+/// sheet; other text (notes, plans, comments) a few pages. Beyond it, a value is more likely a
+/// broken export than a note, and would be repeated on every sheet that names it.
+pub const MAX_NAME_CHARS: usize = 200;
+pub const MAX_TEXT_CHARS: usize = 10_000;
+/// How much of a refused value the report repeats.
+const SHOWN_CHARS: usize = 40;
+
+fn max_chars(field: &str) -> usize {
+    let is_name = field.ends_with("_id")
+        || matches!(field, "name" | "team" | "parent_team" | "role" | "segment" | "region" | "industry" | "email" | "trainer" | "measure");
+    if is_name { MAX_NAME_CHARS } else { MAX_TEXT_CHARS }
+}
+
 /// What parsing needs to know about the organisation.
 #[derive(Debug, Default, Clone)]
 pub struct ParseContext {
@@ -95,7 +109,19 @@ impl<'a> RowReader<'a> {
         if value.is_none() && self.spec(field).required {
             self.report_field(field, Rule::RequiredMissing, "");
         }
-        value
+        let value = value?;
+        let limit = max_chars(self.spec(field).name);
+        if value.chars().nth(limit).is_some() {
+            let shown: String = value.chars().take(SHOWN_CHARS).chain(['…']).collect();
+            self.report_field(field, Rule::TextTooLong, &shown);
+            return None;
+        }
+        if value.chars().any(|c| c.is_control() && !matches!(c, '\t' | '\n' | '\r')) {
+            let shown = value.escape_debug().to_string();
+            self.report_field(field, Rule::ControlCharacter, &shown);
+            return None;
+        }
+        Some(value)
     }
 
     pub fn text(&mut self, field: impl Into<usize>) -> Option<String> {
@@ -385,6 +411,32 @@ impl ValueCursor {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn rep_named(name: &str) -> Parsed<crate::records::Rep> {
+        parse_row(&[Some("R1"), Some(name), Some("一部")], &ParseContext::default())
+    }
+
+    #[test]
+    fn a_name_with_a_nul_in_it_is_refused_under_control_character_shown_escaped() {
+        let parsed = rep_named("张\0三");
+        assert!(parsed.record.is_none());
+        assert_eq!((parsed.issues[0].field, parsed.issues[0].rule), (Some("name"), Rule::ControlCharacter));
+        assert_eq!(parsed.issues[0].value, "张\\0三");
+        assert!(rep_named("张三\t").record.is_some(), "a tab is trimmed away, not a control character of the name");
+    }
+
+    #[test]
+    fn a_name_of_more_than_200_characters_is_refused_and_only_its_start_repeated() {
+        assert!(rep_named(&"长".repeat(MAX_NAME_CHARS)).record.is_some());
+        let parsed = rep_named(&"长".repeat(10 << 20));
+        assert_eq!(parsed.issues[0].rule, Rule::TextTooLong);
+        assert_eq!(parsed.issues[0].value, format!("{}…", "长".repeat(SHOWN_CHARS)));
+        let notes = parse_row::<crate::records::DailyReport>(
+            &[Some("R1"), Some("2026-12-07"), Some("0"), Some("1"), Some(&"记".repeat(MAX_TEXT_CHARS)), Some("0")],
+            &ParseContext::default(),
+        );
+        assert!(notes.issues.iter().all(|i| i.rule != Rule::TextTooLong), "notes take 10,000 characters: {:?}", notes.issues);
+    }
 
     #[test]
     fn reps_resolve_by_id_or_unique_name() {

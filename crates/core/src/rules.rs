@@ -13,6 +13,12 @@ pub enum Rule {
     NumberInvalid,
     ValueInvalid,
     EncodingInvalid,
+    /// A NUL or another control character inside a value: a broken export, never a name.
+    ControlCharacter,
+    /// A value longer than a field holds ([`crate::parse::MAX_TEXT_CHARS`]).
+    TextTooLong,
+    /// A CSV quote left open, which read the lines after it into one field.
+    QuoteUnclosed,
     RepUnknown,
     DealUnknown,
     CourseUnknown,
@@ -81,12 +87,15 @@ impl fmt::Display for Severity {
 }
 
 impl Rule {
-    pub const ALL: [Rule; 29] = [
+    pub const ALL: [Rule; 32] = [
         Rule::RequiredMissing,
         Rule::DateInvalid,
         Rule::NumberInvalid,
         Rule::ValueInvalid,
         Rule::EncodingInvalid,
+        Rule::ControlCharacter,
+        Rule::TextTooLong,
+        Rule::QuoteUnclosed,
         Rule::RepUnknown,
         Rule::DealUnknown,
         Rule::CourseUnknown,
@@ -120,6 +129,9 @@ impl Rule {
             Rule::NumberInvalid => "number_invalid",
             Rule::ValueInvalid => "value_invalid",
             Rule::EncodingInvalid => "encoding_invalid",
+            Rule::ControlCharacter => "control_character",
+            Rule::TextTooLong => "text_too_long",
+            Rule::QuoteUnclosed => "quote_unclosed",
             Rule::RepUnknown => "rep_unknown",
             Rule::DealUnknown => "deal_unknown",
             Rule::CourseUnknown => "course_unknown",
@@ -160,6 +172,9 @@ impl Rule {
                 | Rule::NumberInvalid
                 | Rule::ValueInvalid
                 | Rule::EncodingInvalid
+                | Rule::ControlCharacter
+                | Rule::TextTooLong
+                | Rule::QuoteUnclosed
                 | Rule::RepUnknown
                 | Rule::DealUnknown
                 | Rule::CourseUnknown

@@ -301,19 +301,22 @@ fn is_blank(fields: &[&str]) -> bool {
 
 /// Picks the header among the first non-blank rows: the one naming the most fields (the earliest
 /// on a tie).
-fn choose_header(
-    candidates: &[(u64, Vec<String>)],
-    fields: &'static [salescope_core::schema::FieldSpec],
-    custom: &CustomMapping,
-) -> Option<usize> {
+/// A row read before the header is settled, kept until it is.
+struct Candidate {
+    number: u64,
+    fields: Vec<String>,
+    flaw: Option<(usize, Rule)>,
+}
+
+fn choose_header(candidates: &[Candidate], fields: &'static [salescope_core::schema::FieldSpec], custom: &CustomMapping) -> Option<usize> {
     let score = |row: &Vec<String>| row.iter().filter(|h| match_header(fields, h, custom).is_some()).count();
     let mut best: Option<usize> = None;
-    for (i, (_, row)) in candidates.iter().enumerate() {
+    for (i, Candidate { fields: row, .. }) in candidates.iter().enumerate() {
         let row_fields: Vec<&str> = row.iter().map(String::as_str).collect();
         if is_blank(&row_fields) {
             continue;
         }
-        if best.is_none_or(|b| score(row) > score(&candidates[b].1)) {
+        if best.is_none_or(|b| score(row) > score(&candidates[b].fields)) {
             best = Some(i);
         }
     }
@@ -442,12 +445,20 @@ impl<R: Record> RowParser<'_, R> {
         let mut values = mapping.values(row.fields);
         self.fill.apply(&mut values);
         let mut parsed = parse_row::<R>(&values, self.ctx);
-        if let Some(bad) = row.bad_encoding
-            && let Some(field) = mapping.columns.iter().position(|c| *c == Some(bad))
-        {
-            parsed.record = None;
-            let value = row.fields[bad].to_string();
-            parsed.issues.push(Issue { field: Some(R::FIELDS[field].name), rule: Rule::EncodingInvalid, severity: Severity::Error, value });
+        if let Some((bad, rule)) = row.flaw {
+            let field = mapping.columns.iter().position(|c| *c == Some(bad)).map(|f| R::FIELDS[f].name);
+            // Bad bytes matter only in a column that is read; an open quote has swallowed the
+            // rows after it whichever column it is in.
+            if field.is_some() || rule == Rule::QuoteUnclosed {
+                parsed.record = None;
+                let issue = Issue { field, rule, severity: Severity::Error, value: row.fields[bad].chars().take(80).collect() };
+                if rule == Rule::QuoteUnclosed {
+                    // It explains the row's other issues: fields it left missing, say.
+                    parsed.issues = vec![issue];
+                } else {
+                    parsed.issues.push(issue);
+                }
+            }
         }
         match parsed.record {
             Some(record) => {
@@ -492,7 +503,7 @@ fn read_rows<R: Record>(
     progress: &dyn Progress,
 ) {
     let mut parser = RowParser { fill, ctx, out, batch: Batch::new(), counted: RollupDelta::default(), seen: SeenIds::new() };
-    let mut candidates: Vec<(u64, Vec<String>)> = Vec::new();
+    let mut candidates: Vec<Candidate> = Vec::new();
     let mut mapping: Option<HeaderMapping> = None;
     let mut rows_before_header = 0u64;
     let mut failure: Option<ImportError> = None;
@@ -500,28 +511,26 @@ fn read_rows<R: Record>(
     let progress_step = (source.total_bytes() / 200).max(1);
 
     // Settles the header among the buffered rows, then reads the buffered rows after it.
-    let settle = |candidates: &mut Vec<(u64, Vec<String>)>,
-                  parser: &mut RowParser<R>,
-                  rows_before_header: &mut u64|
-     -> Result<HeaderMapping, ImportError> {
-        let chosen = choose_header(candidates, R::FIELDS, custom).ok_or(ImportError::EmptyFile)?;
-        *rows_before_header += chosen as u64;
-        let headers: Vec<&str> = candidates[chosen].1.iter().map(String::as_str).collect();
-        let mut m = map_headers(R::FIELDS, &headers, custom);
-        m.missing_required.retain(|field| !fill.supplies(R::FIELDS.iter().position(|f| f.name == *field)));
-        if !m.missing_required.is_empty() {
-            return Err(ImportError::MissingColumns {
-                missing: m.missing_required.iter().map(|s| s.to_string()).collect(),
-                headers: candidates[chosen].1.clone(),
-            });
-        }
-        let _ = out.blocking_send(Message::Columns(m.clone()));
-        for (number, fields) in candidates.drain(..).skip(chosen + 1) {
-            let fields: Vec<&str> = fields.iter().map(String::as_str).collect();
-            parser.row(&RowRef { number, fields: &fields, bad_encoding: None, bytes_read: 0 }, &m);
-        }
-        Ok(m)
-    };
+    let settle =
+        |candidates: &mut Vec<Candidate>, parser: &mut RowParser<R>, rows_before_header: &mut u64| -> Result<HeaderMapping, ImportError> {
+            let chosen = choose_header(candidates, R::FIELDS, custom).ok_or(ImportError::EmptyFile)?;
+            *rows_before_header += chosen as u64;
+            let headers: Vec<&str> = candidates[chosen].fields.iter().map(String::as_str).collect();
+            let mut m = map_headers(R::FIELDS, &headers, custom);
+            m.missing_required.retain(|field| !fill.supplies(R::FIELDS.iter().position(|f| f.name == *field)));
+            if !m.missing_required.is_empty() {
+                return Err(ImportError::MissingColumns {
+                    missing: m.missing_required.iter().map(|s| s.to_string()).collect(),
+                    headers: candidates[chosen].fields.clone(),
+                });
+            }
+            let _ = out.blocking_send(Message::Columns(m.clone()));
+            for Candidate { number, fields, flaw } in candidates.drain(..).skip(chosen + 1) {
+                let fields: Vec<&str> = fields.iter().map(String::as_str).collect();
+                parser.row(&RowRef { number, fields: &fields, flaw, bytes_read: 0 }, &m);
+            }
+            Ok(m)
+        };
 
     let scanned = source.scan(|row| {
         if row.bytes_read.saturating_sub(last_progress) >= progress_step {
@@ -531,8 +540,8 @@ fn read_rows<R: Record>(
         if let Some(m) = &mapping {
             return parser.row(&row, m);
         }
-        candidates.push((row.number, row.fields.iter().map(|f| f.to_string()).collect()));
-        let non_blank = candidates.iter().filter(|(_, f)| f.iter().any(|v| !v.trim().is_empty())).count();
+        candidates.push(Candidate { number: row.number, fields: row.fields.iter().map(|f| f.to_string()).collect(), flaw: row.flaw });
+        let non_blank = candidates.iter().filter(|c| c.fields.iter().any(|v| !v.trim().is_empty())).count();
         if non_blank < HEADER_SEARCH_ROWS {
             return true;
         }

@@ -3,6 +3,7 @@
 //! its rows, header row included, as string slices.
 
 use crate::ImportError;
+use salescope_core::rules::Rule;
 use std::collections::VecDeque;
 use std::io::{Cursor, Read};
 use std::path::Path;
@@ -38,8 +39,10 @@ pub struct RowRef<'a> {
     /// sheet, the position of an object in a JSON array (1 = first).
     pub number: u64,
     pub fields: &'a [&'a str],
-    /// Index of the first field whose bytes were not valid in the file's encoding.
-    pub bad_encoding: Option<usize>,
+    /// The first field read wrongly from the file, and why: bytes not valid in the file's
+    /// encoding (`encoding_invalid`), or a quote left open that read the lines after it
+    /// (`quote_unclosed`).
+    pub flaw: Option<(usize, Rule)>,
     /// Bytes of the input consumed so far, for progress.
     pub bytes_read: u64,
 }
@@ -49,6 +52,9 @@ pub enum Source {
     Csv {
         reader: Box<csv::Reader<Box<dyn Read + Send>>>,
         line_feeds: LineFeeds,
+        delimiter: u8,
+        /// Decoded from a legacy encoding with bytes it could not read, now U+FFFD.
+        replaced: bool,
         description: String,
         total_bytes: u64,
     },
@@ -232,6 +238,14 @@ impl<'a> SparseSheet<'a> {
     }
 }
 
+/// The field of a CSV record that a quote left open has run on into the lines after it: a
+/// line inside it holds as many separators as a whole row of the file so far (at least two).
+/// A note of several lines is quoted too, but its lines are not rows.
+fn unclosed_quote(fields: &[&str], delimiter: u8, widest: usize) -> Option<usize> {
+    let row_separators = widest.saturating_sub(1).max(2);
+    fields.iter().position(|field| field.lines().skip(1).any(|line| line.bytes().filter(|b| *b == delimiter).count() >= row_separators))
+}
+
 /// A column as a spreadsheet names it: 0 → A, 25 → Z, 26 → AA.
 fn column_letters(col: u32) -> String {
     let mut letters = Vec::new();
@@ -287,25 +301,26 @@ impl Source {
                 let sample = String::from_utf8_lossy(&head[skip..]).into_owned();
                 let rest: Box<dyn Read + Send> = Box::new(Cursor::new(head.split_off(skip)).chain(input));
                 let description = format!("CSV, UTF-8{}", if has_utf8_bom { " with BOM" } else { "" });
-                let (reader, line_feeds) = csv_reader(rest, sniff_delimiter(&sample));
-                Ok(Source::Csv { reader, line_feeds, description, total_bytes })
+                let delimiter = sniff_delimiter(&sample);
+                let (reader, line_feeds) = csv_reader(rest, delimiter);
+                Ok(Source::Csv { reader, line_feeds, delimiter, replaced: false, description, total_bytes })
             }
             Encoding::Gb18030 | Encoding::Utf16 => {
                 // Legacy encodings come from spreadsheet exports of modest size: decode at once.
                 input.read_to_end(&mut head)?;
-                let (text, label) = if chosen == Encoding::Utf16 {
-                    let (text, used, _) = encoding_rs::UTF_16LE.decode(&head);
-                    (text.into_owned(), used.name())
+                let (text, label, replaced) = if chosen == Encoding::Utf16 {
+                    let (text, used, replaced) = encoding_rs::UTF_16LE.decode(&head);
+                    (text.into_owned(), used.name(), replaced)
                 } else {
-                    let (text, _, _) = encoding_rs::GB18030.decode(&head);
-                    (text.into_owned(), "GB18030")
+                    let (text, _, replaced) = encoding_rs::GB18030.decode(&head);
+                    (text.into_owned(), "GB18030", replaced)
                 };
                 let delimiter = sniff_delimiter(&text);
                 let decoded = text.into_bytes();
                 let total_bytes = decoded.len() as u64;
                 let description = format!("CSV, {label}");
                 let (reader, line_feeds) = csv_reader(Box::new(Cursor::new(decoded)), delimiter);
-                Ok(Source::Csv { reader, line_feeds, description, total_bytes })
+                Ok(Source::Csv { reader, line_feeds, delimiter, replaced, description, total_bytes })
             }
         }
     }
@@ -400,9 +415,10 @@ impl Source {
     /// Lends every row, in order, to `visit`; stops early when `visit` returns `false`.
     pub fn scan(self, mut visit: impl FnMut(RowRef) -> bool) -> Result<(), ImportError> {
         match self {
-            Source::Csv { mut reader, line_feeds, .. } => {
+            Source::Csv { mut reader, line_feeds, delimiter, replaced, .. } => {
                 let mut record = csv::ByteRecord::new();
                 let mut owned: Vec<String> = Vec::new();
+                let mut widest = 0;
                 loop {
                     match reader.read_byte_record(&mut record) {
                         Ok(false) => return Ok(()),
@@ -416,7 +432,7 @@ impl Source {
                     let ended_by_feed = end.byte() > 0 && line_feeds.is_line_feed(end.byte() - 1);
                     let number = end.line().saturating_sub(inner_feeds + u64::from(ended_by_feed));
                     let bytes_read = end.byte();
-                    let mut bad_encoding = None;
+                    let mut flaw = None;
                     let mut fields: Vec<&str> = Vec::with_capacity(record.len());
                     for f in record.iter() {
                         match std::str::from_utf8(f) {
@@ -424,33 +440,43 @@ impl Source {
                             Err(_) => break,
                         }
                     }
-                    if fields.len() == record.len() {
-                        if !visit(RowRef { number, fields: &fields, bad_encoding, bytes_read }) {
-                            return Ok(());
+                    let keep_going = if fields.len() == record.len() {
+                        if replaced && let Some(i) = fields.iter().position(|f| f.contains(char::REPLACEMENT_CHARACTER)) {
+                            flaw = Some((i, Rule::EncodingInvalid));
                         }
+                        let mut number = number;
+                        if let Some(open) = unclosed_quote(&fields, delimiter, widest) {
+                            flaw = flaw.or(Some((open, Rule::QuoteUnclosed)));
+                            // Run to the end of the input, the quote took the last line feed
+                            // too: the line it opened on is where the record began.
+                            number = record.position().map_or(number, |p| p.line());
+                        }
+                        visit(RowRef { number, fields: &fields, flaw, bytes_read })
                     } else {
                         owned.clear();
                         for (i, f) in record.iter().enumerate() {
-                            if bad_encoding.is_none() && std::str::from_utf8(f).is_err() {
-                                bad_encoding = Some(i);
+                            if flaw.is_none() && std::str::from_utf8(f).is_err() {
+                                flaw = Some((i, Rule::EncodingInvalid));
                             }
                             owned.push(String::from_utf8_lossy(f).into_owned());
                         }
                         let fields: Vec<&str> = owned.iter().map(String::as_str).collect();
-                        if !visit(RowRef { number, fields: &fields, bad_encoding, bytes_read }) {
-                            return Ok(());
-                        }
+                        visit(RowRef { number, fields: &fields, flaw, bytes_read })
+                    };
+                    if !keep_going {
+                        return Ok(());
                     }
+                    widest = widest.max(record.len());
                 }
             }
             Source::Rows { headers, rows, .. } => {
                 let headers: Vec<&str> = headers.iter().map(String::as_str).collect();
-                if !visit(RowRef { number: 1, fields: &headers, bad_encoding: None, bytes_read: 0 }) {
+                if !visit(RowRef { number: 1, fields: &headers, flaw: None, bytes_read: 0 }) {
                     return Ok(());
                 }
                 for (i, row) in rows.enumerate() {
                     let fields: Vec<&str> = row.iter().map(String::as_str).collect();
-                    if !visit(RowRef { number: i as u64 + 2, fields: &fields, bad_encoding: None, bytes_read: i as u64 + 1 }) {
+                    if !visit(RowRef { number: i as u64 + 2, fields: &fields, flaw: None, bytes_read: i as u64 + 1 }) {
                         break;
                     }
                 }
@@ -461,7 +487,7 @@ impl Source {
                 for (i, (number, fields)) in rows.iter().enumerate() {
                     let fields: Vec<&str> = fields.iter().map(String::as_str).collect();
                     let bytes_read = total_bytes * (i as u64 + 1) / count;
-                    if !visit(RowRef { number: *number, fields: &fields, bad_encoding: None, bytes_read }) {
+                    if !visit(RowRef { number: *number, fields: &fields, flaw: None, bytes_read }) {
                         break;
                     }
                 }
@@ -515,7 +541,7 @@ mod tests {
         let mut rows = Vec::new();
         source
             .scan(|row| {
-                rows.push((row.number, row.fields.iter().map(|f| f.to_string()).collect(), row.bad_encoding));
+                rows.push((row.number, row.fields.iter().map(|f| f.to_string()).collect(), row.flaw.map(|(i, _)| i)));
                 true
             })
             .expect("scan");
@@ -622,6 +648,29 @@ mod tests {
             other => panic!("{other:?}"),
         }
         assert_eq!(open_sheet(&path, 8).expect("within 8 MiB").len(), 200);
+    }
+
+    #[test]
+    fn a_quote_left_open_is_named_on_its_row_instead_of_swallowing_the_rows_after_it() {
+        let rows = rows_of(csv("rep_id,name,team\nR1,\"张三,一部\nR2,李四,二部\nR3,王五,三部\n".as_bytes()));
+        assert_eq!(rows.len(), 2, "{rows:?}");
+        assert_eq!((rows[1].0, rows[1].2), (2, Some(1)), "row 2, the name column");
+    }
+
+    #[test]
+    fn a_quoted_note_of_several_lines_is_no_open_quote() {
+        let rows = rows_of(csv(
+            "rep_id,date,followup_notes\nR1,2026-12-07,\"回访三位老客户，\n约了周五面谈, 带合同\"\nR2,2026-12-07,无\n".as_bytes()
+        ));
+        assert_eq!(rows.iter().map(|r| r.2).collect::<Vec<_>>(), vec![None, None, None]);
+    }
+
+    #[test]
+    fn bytes_that_are_neither_utf8_nor_gb18030_mark_their_field_instead_of_being_stored_replaced() {
+        let mut bytes = encoding_rs::GBK.encode("工号,姓名\nR1,张三\nR2,").0.into_owned();
+        bytes.extend(b"\xC3(\n");
+        let rows = rows_of(csv(&bytes));
+        assert_eq!(rows.iter().map(|r| r.2).collect::<Vec<_>>(), vec![None, None, Some(1)]);
     }
 
     #[test]

@@ -186,6 +186,28 @@ async fn a_repeated_record_in_one_file_is_flagged_and_the_later_row_wins() {
 }
 
 #[tokio::test]
+async fn a_broken_export_is_refused_row_by_row_with_the_rule_that_explains_it() {
+    each_backend(async |store: &TestDb| {
+        let db = &store.db;
+        let long = "长".repeat(201);
+        let reps = format!(
+            "工号,姓名,团队\nR001,张\0三,销售一部\nR002,{long},销售一部\nR003,王五,销售二部\nR004,\"赵六,销售二部\nR005,钱七,销售二部\n"
+        );
+        let report = import_bytes(db, Kind::Reps, reps.as_bytes(), &options(Kind::Reps)).await.expect("import");
+        let found: Vec<(u64, Option<&str>, &str)> = report.errors.iter().map(|e| (e.row, e.column.as_deref(), e.rule.as_str())).collect();
+        assert_eq!(
+            found,
+            vec![(2, Some("姓名"), "control_character"), (3, Some("姓名"), "text_too_long"), (5, Some("姓名"), "quote_unclosed")],
+            "{}",
+            report.render_text()
+        );
+        assert_eq!(report.inserted, 1, "only R003 is whole");
+        assert_eq!(db.count(&REPS).await.expect("count"), 1);
+    })
+    .await;
+}
+
+#[tokio::test]
 async fn stage_changes_must_name_a_known_deal_and_fit_its_dates() {
     each_backend(async |store: &TestDb| {
         let db = &store.db;
