@@ -144,7 +144,8 @@ fn number(text: &str) -> Option<f64> {
         Some(rest) => (rest.to_string(), 10_000.0),
         None => (t, 1.0),
     };
-    digits.parse::<f64>().ok().filter(|v| v.is_finite()).map(|v| v * factor)
+    // Finite after the factor too: `1e308万` is no number a threshold can be compared with.
+    digits.parse::<f64>().ok().map(|v| v * factor).filter(|v| v.is_finite())
 }
 
 impl Criterion {
@@ -310,6 +311,7 @@ mod tests {
             ("new_customers per rep 3", "criterion.expected_comparison", 22),
             ("new_customers per year >= 3", "criterion.expected_per", 18),
             ("new_customers >= three", "criterion.expected_number", 17),
+            ("revenue > 1e308万", "criterion.expected_number", 10),
             ("new_customers >= 3 for", "criterion.expected_scope", 22),
             ("new_customers >= 3 for squad:A", "criterion.bad_scope", 23),
             ("new_customers >= 3 in July", "criterion.bad_period", 22),
