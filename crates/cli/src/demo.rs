@@ -2,6 +2,7 @@
 
 use crate::progress;
 use anyhow::Context;
+use salescope_core::access::WriteScope;
 use salescope_core::i18n::Lang;
 use salescope_core::period::Compare;
 use salescope_core::schema::Kind;
@@ -97,7 +98,7 @@ async fn load_transcripts(db: &Db, params: DemoParams, now: salescope_core::time
     calls.extend(latest(None, 500));
     calls.sort_by(|a, b| a.call_id.cmp(&b.call_id));
     let files = transcript_files(&calls, params.seed);
-    let report = salescope_import::transcripts::import_transcripts(db, "demo", files, 0, now, lang)
+    let report = salescope_import::transcripts::import_transcripts(db, "demo", files, 0, now, &WriteScope::Everything, lang)
         .await
         .map_err(|e| anyhow::anyhow!("loading the demo transcripts: {}", e.message(lang)))?;
     anyhow::ensure!(report.rejected == 0, "the demo's transcripts were refused:\n{}", report.render_text());

@@ -22,6 +22,7 @@ mod user_cmd;
 use anyhow::Context;
 use clap::{Args, CommandFactory, FromArgMatches, Parser, Subcommand};
 use config::{Config, Given};
+use salescope_core::access::WriteScope;
 use salescope_core::i18n::Lang;
 use salescope_core::schema::Kind;
 use salescope_import::{Encoding, ImportError, ImportOptions};
@@ -625,9 +626,10 @@ async fn import_transcripts(args: ImportArgs, config: &Config) -> anyhow::Result
     }
     let db = open_store(config).await?;
     let now = salescope_web::local_now(&db.settings().await?.zone);
-    let report = salescope_import::transcripts::import_transcripts(&db, target, files, args.agent_channel, now, lang)
-        .await
-        .map_err(|e| anyhow::anyhow!(e.message(lang)))?;
+    let report =
+        salescope_import::transcripts::import_transcripts(&db, target, files, args.agent_channel, now, &WriteScope::Everything, lang)
+            .await
+            .map_err(|e| anyhow::anyhow!(e.message(lang)))?;
     db.close().await;
     if args.json {
         println!("{}", serde_json::to_string_pretty(&report)?);

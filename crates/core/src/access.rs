@@ -90,6 +90,13 @@ impl Viewer {
         }
     }
 
+    /// Whether the viewer may change something the whole organisation shares — the working-day
+    /// calendar, the pipelines, the course catalogue — with `permission`: only someone who writes
+    /// everything, never a manager of one unit, whose change would move other units' figures.
+    pub fn may_change_shared(&self, permission: Permission) -> bool {
+        self.may(permission) && self.write_scope().is_everything()
+    }
+
     /// Whether the viewer may see `scope` at `reach`. `team_of_rep` gives a rep's current team.
     pub fn sees(&self, scope: &Scope, reach: Reach, tree: &TeamTree, team_of_rep: impl Fn(&str) -> Option<String>) -> bool {
         match self.role {

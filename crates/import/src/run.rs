@@ -208,7 +208,7 @@ impl Importable for DealStage {
 
 /// What a writer whose scope is limited may write: the rep a record belongs to must lie within
 /// the scope (core::access) before the write — as stored — and after it.
-struct WriterGuard {
+pub(crate) struct WriterGuard {
     scope: WriteScope,
     tree: TeamTree,
     /// Each rep's team today.
@@ -216,7 +216,7 @@ struct WriterGuard {
 }
 
 impl WriterGuard {
-    async fn load(db: &Db, scope: &WriteScope) -> Result<Option<WriterGuard>, StoreError> {
+    pub(crate) async fn load(db: &Db, scope: &WriteScope) -> Result<Option<WriterGuard>, StoreError> {
         if scope.is_everything() {
             return Ok(None);
         }
@@ -228,7 +228,7 @@ impl WriterGuard {
         }))
     }
 
-    fn covers(&self, rep: Option<&str>, team: Option<&str>) -> bool {
+    pub(crate) fn covers(&self, rep: Option<&str>, team: Option<&str>) -> bool {
         let team = team.or_else(|| rep.and_then(|r| self.team_of.get(r)).map(String::as_str));
         self.scope.covers(rep, team, &self.tree)
     }

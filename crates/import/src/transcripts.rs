@@ -12,6 +12,7 @@
 //! transcript it concerns is left out.
 
 use crate::ImportError;
+use salescope_core::access::WriteScope;
 use salescope_core::conversation::{Speaker, Transcript, Turn, metrics};
 use salescope_core::i18n::Lang;
 use salescope_core::phrases::{PhraseConfig, PhraseSet, Segmenter, find};
@@ -51,7 +52,7 @@ pub struct TranscriptIssue {
     pub line: Option<u64>,
     pub call_id: Option<String>,
     /// A stable id: `unreadable`, `bad_json`, `unknown_speaker`, `ends_before_start`,
-    /// `missing_time`, `no_call_id`, `no_turns`, `unknown_call`.
+    /// `missing_time`, `no_call_id`, `no_turns`, `unknown_call`, `outside_scope`.
     pub rule: String,
     /// What was wrong, in the report's language.
     pub message: String,
@@ -70,6 +71,8 @@ pub struct TranscriptReport {
     pub updated: u64,
     pub unchanged: u64,
     pub rejected: u64,
+    /// Transcripts of calls the writer may not write; any refuses the whole import.
+    pub outside_scope: u64,
     pub errors: Vec<TranscriptIssue>,
     pub seconds: f64,
     #[serde(skip)]
@@ -456,6 +459,7 @@ pub async fn import_transcripts(
     files: Vec<(String, Vec<u8>)>,
     agent_channel: u8,
     now: LocalDateTime,
+    write_scope: &WriteScope,
     lang: Lang,
 ) -> Result<TranscriptReport, ImportError> {
     let started = std::time::Instant::now();
@@ -468,20 +472,33 @@ pub async fn import_transcripts(
         report.errors.extend(issues);
     }
     let ids: Vec<String> = read.iter().map(|r| r.transcript.call_id.clone()).collect();
-    let known = db.known_calls(&ids).await?;
+    let known = db.call_reps(&ids).await?;
+    let guard = crate::run::WriterGuard::load(db, write_scope).await?;
     let config = phrase_config(db).await?;
     let segmenter = Segmenter::new(&config);
     let mut rows: Vec<TranscriptRow> = Vec::with_capacity(read.len());
     let mut position_of: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
     for item in read {
         let call_id = item.transcript.call_id.clone();
-        if !known.contains(&call_id) {
+        let Some(rep) = known.get(&call_id) else {
             report.errors.push(TranscriptIssue {
                 file: item.file,
                 line: item.line,
                 call_id: Some(call_id.clone()),
                 rule: "unknown_call".into(),
                 message: lang.format("transcripts.rule.unknown_call", &[("call", &call_id)]),
+            });
+            continue;
+        };
+        // A transcript belongs to its call's rep: a writer of one unit writes only its reps'.
+        if guard.as_ref().is_some_and(|g| !g.covers(Some(rep), None)) {
+            report.outside_scope += 1;
+            report.errors.push(TranscriptIssue {
+                file: item.file,
+                line: item.line,
+                call_id: Some(call_id.clone()),
+                rule: "outside_scope".into(),
+                message: lang.tr("rule.outside_scope").to_string(),
             });
             continue;
         }
@@ -498,6 +515,11 @@ pub async fn import_transcripts(
         }
     }
     report.rejected = report.errors.len() as u64;
+    // What someone may not touch is no partial success: nothing of the request is stored.
+    if report.outside_scope > 0 {
+        report.seconds = started.elapsed().as_secs_f64();
+        return Ok(report);
+    }
     let stored = db.store_transcripts(&rows, now).await?;
     report.inserted = stored.inserted;
     report.updated = stored.updated;

@@ -2,6 +2,7 @@
 //! known call is kept with its metrics, every bad one reported by file and line, re-imports change
 //! nothing, and a new version replaces the old.
 
+use salescope_core::access::WriteScope;
 use salescope_core::i18n::Lang;
 use salescope_core::schema::Kind;
 use salescope_core::time::{Day, LocalDateTime};
@@ -48,7 +49,7 @@ async fn good_transcripts_are_stored_and_bad_ones_reported_by_file_and_line() {
     each_backend(async |store: &TestDb| {
         let db = &store.db;
         with_calls(db).await;
-        let report = import_transcripts(db, "calls", files(), 0, now(), Lang::En).await.expect("import");
+        let report = import_transcripts(db, "calls", files(), 0, now(), &WriteScope::Everything, Lang::En).await.expect("import");
         assert_eq!((report.files, report.transcripts_read, report.inserted, report.rejected), (3, 2, 2, 3), "{}", report.render_text());
         let issues: Vec<(&str, Option<u64>, &str)> = report.errors.iter().map(|e| (e.file.as_str(), e.line, e.rule.as_str())).collect();
         assert_eq!(
@@ -64,10 +65,10 @@ async fn good_transcripts_are_stored_and_bad_ones_reported_by_file_and_line() {
         let c2 = db.transcript("C2").await.expect("read").expect("stored");
         assert_eq!((c2.basis.as_str(), c2.source.as_str()), ("characters", "calls/more.jsonl:1"));
 
-        let again = import_transcripts(db, "calls", files(), 0, now(), Lang::En).await.expect("import");
+        let again = import_transcripts(db, "calls", files(), 0, now(), &WriteScope::Everything, Lang::En).await.expect("import");
         assert_eq!((again.inserted, again.updated, again.unchanged), (0, 0, 2), "re-importing changes nothing");
         let changed = vec![("C1.txt".to_string(), "坐席：您好\n客户：你好\n坐席：再见\n".as_bytes().to_vec())];
-        let replaced = import_transcripts(db, "api", changed, 0, now(), Lang::En).await.expect("import");
+        let replaced = import_transcripts(db, "api", changed, 0, now(), &WriteScope::Everything, Lang::En).await.expect("import");
         assert_eq!((replaced.inserted, replaced.updated), (0, 1));
         let c1 = db.transcript("C1").await.expect("read").expect("stored");
         assert_eq!((c1.basis.as_str(), c1.questions), ("characters", 0));
@@ -99,13 +100,13 @@ async fn phrases_are_found_with_the_organisations_configuration_of_the_time() {
                 "坐席：嗯，我是小李，给您介绍一下星河助手\n客户：太贵了\n坐席：我们有分期方案可以选择\n".as_bytes().to_vec(),
             )]
         };
-        import_transcripts(db, "t", call(), 0, now(), Lang::En).await.expect("import");
+        import_transcripts(db, "t", call(), 0, now(), &WriteScope::Everything, Lang::En).await.expect("import");
         let c1 = db.transcript("C1").await.expect("read").expect("stored");
         assert_eq!((c1.key_messages.as_str(), c1.objections.as_str()), ("introduction", "price:answered"));
         assert_eq!((c1.filler_words, c1.competitor_mentions), (1, 0));
 
         db.set_internal(PHRASE_CONFIG_KEY, "competitors = [\"星河助手\"]\n[objections]\nprice = [\"太贵\"]\n").await.expect("config");
-        let again = import_transcripts(db, "t", call(), 0, now(), Lang::En).await.expect("import");
+        let again = import_transcripts(db, "t", call(), 0, now(), &WriteScope::Everything, Lang::En).await.expect("import");
         assert_eq!(again.updated, 1, "the same words read under a new configuration");
         let c1 = db.transcript("C1").await.expect("read").expect("stored");
         assert_eq!((c1.key_messages.as_str(), c1.filler_words, c1.competitor_mentions), ("", 0, 1));
@@ -122,7 +123,7 @@ async fn a_call_given_twice_in_one_import_keeps_the_later_transcript() {
             ("a/C1.txt".to_string(), "坐席：您好\n".as_bytes().to_vec()),
             ("b/C1.txt".to_string(), "坐席：您好？\n".as_bytes().to_vec()),
         ];
-        let report = import_transcripts(db, "t", files, 0, now(), Lang::En).await.expect("import");
+        let report = import_transcripts(db, "t", files, 0, now(), &WriteScope::Everything, Lang::En).await.expect("import");
         assert_eq!((report.transcripts_read, report.inserted), (2, 1));
         let c1 = db.transcript("C1").await.expect("read").expect("stored");
         assert_eq!((c1.source.as_str(), c1.questions), ("b/C1.txt", 1));

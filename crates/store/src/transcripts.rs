@@ -77,13 +77,13 @@ fn outcome_of_call() -> String {
 const IDS_PER_QUERY: usize = 500;
 
 impl Db {
-    /// Which of `call_ids` name stored calls.
-    pub async fn known_calls(&self, call_ids: &[String]) -> Result<std::collections::HashSet<String>> {
-        let mut known = std::collections::HashSet::new();
+    /// The rep of each of `call_ids` that names a stored call.
+    pub async fn call_reps(&self, call_ids: &[String]) -> Result<FxHashMap<String, String>> {
+        let mut known = FxHashMap::default();
         for chunk in call_ids.chunks(IDS_PER_QUERY) {
-            let text = format!("SELECT call_id FROM calls WHERE call_id IN {}", in_list(self.backend(), chunk.len()));
-            let found: Vec<String> = on_pool!(self, pool => {
-                let mut query = sqlx::query_scalar(&text);
+            let text = format!("SELECT call_id, rep_id FROM calls WHERE call_id IN {}", in_list(self.backend(), chunk.len()));
+            let found: Vec<(String, String)> = on_pool!(self, pool => {
+                let mut query = sqlx::query_as(&text);
                 for id in chunk {
                     query = query.bind(id);
                 }

@@ -65,6 +65,12 @@ pub(crate) fn require(session: &Session, permission: Permission, lang: Lang) -> 
     if session.viewer.may(permission) { Ok(()) } else { Err(forbidden(lang.tr("error.forbidden_action").to_string())) }
 }
 
+/// Refuses a change to what the whole organisation shares unless the account writes everything
+/// (`Viewer::may_change_shared`).
+pub(crate) fn require_shared(session: &Session, permission: Permission, lang: Lang) -> ApiResult<()> {
+    if session.viewer.may_change_shared(permission) { Ok(()) } else { Err(forbidden(lang.tr("error.forbidden_shared").to_string())) }
+}
+
 /// Writes a change to the change log in the account's name.
 pub(crate) async fn record_change(
     state: &AppState,
@@ -80,6 +86,6 @@ pub(crate) async fn record_change(
         .map_err(|e| ApiError::internal(&e))
 }
 
-fn forbidden(message: String) -> ApiError {
+pub(crate) fn forbidden(message: String) -> ApiError {
     ApiError { status: StatusCode::FORBIDDEN, code: "forbidden", message }
 }

@@ -1,7 +1,7 @@
 //! The working-day calendar over HTTP.
 
 use crate::ErrorBody;
-use crate::access::require;
+use crate::access::require_shared;
 use crate::auth::Session;
 use crate::request::{ApiResult, OrApiError, json_body, today};
 use crate::{AppState, request_lang};
@@ -75,7 +75,7 @@ pub async fn change(
     body: Bytes,
 ) -> ApiResult<Json<DaysChanged>> {
     let lang = request_lang(q.lang.as_deref(), &headers);
-    require(&session, Permission::Plan, lang)?;
+    require_shared(&session, Permission::Plan, lang)?;
     let body: DaysChange = json_body(&body, false, lang)?;
     let change = DayChange::parse(&body.kind, body.name.as_deref()).or_api(lang)?;
     let days = Period::parse(&body.days).or_api(lang)?;

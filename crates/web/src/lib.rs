@@ -460,7 +460,18 @@ async fn ingest_transcripts(
         Ok(settings) => local_now(&settings.zone),
         Err(e) => return ApiError::from_import(&e.into(), lang).into_response(),
     };
-    match salescope_import::transcripts::import_transcripts(&state.db, "api", files, query.agent_channel, now, lang).await {
+    match salescope_import::transcripts::import_transcripts(
+        &state.db,
+        "api",
+        files,
+        query.agent_channel,
+        now,
+        &session.viewer.write_scope(),
+        lang,
+    )
+    .await
+    {
+        Ok(report) if report.outside_scope > 0 => (StatusCode::FORBIDDEN, axum::Json(report)).into_response(),
         Ok(report) => {
             if report.inserted + report.updated > 0 {
                 let after = serde_json::json!({"source": report.source, "inserted": report.inserted, "updated": report.updated, "rejected": report.rejected});

@@ -825,7 +825,12 @@ async fn daily_form(State(state): State<AppState>, Extension(session): Extension
 /// The rep an account files daily reports for.
 fn daily_reporter(session: &Session) -> ApiResult<String> {
     require(session, Permission::FileDailyReport, session.lang)?;
-    session.viewer.rep_id.clone().ok_or_else(|| ApiError::bad_request("no_rep", session.lang.tr("error.no_rep").to_string()))
+    // An account without a rep record has no report of its own to file: not theirs to do.
+    session.viewer.rep_id.clone().ok_or_else(|| ApiError {
+        status: StatusCode::FORBIDDEN,
+        code: "no_rep",
+        message: session.lang.tr("error.no_rep").to_string(),
+    })
 }
 
 fn daily_page(session: &Session, rep_id: &str, values: &[(String, String)], errors: &[(String, String)], warnings: &[String]) -> Page {

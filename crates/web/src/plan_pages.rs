@@ -328,7 +328,7 @@ pub(crate) async fn change_days(
     use salescope_engine::calendar::{DayChange, set_days};
     let lang = session.lang;
     let done = async {
-        require(&session, Permission::Plan, lang)?;
+        crate::access::require_shared(&session, Permission::Plan, lang)?;
         let change = DayChange::parse(&form.kind, Some(form.name.trim()).filter(|n| !n.is_empty())).or_api(lang)?;
         let days = Period::parse(&form.days).or_api(lang)?;
         let changed = set_days(&state.db, &days, &change).await.or_api(lang)?;

@@ -3,7 +3,7 @@
 //! order learned from the stage history, shown for a manager to confirm. Anyone who sees the
 //! pipeline page reads it; editing needs the Plan permission.
 
-use crate::access::{Access, record_change, require};
+use crate::access::{Access, record_change, require_shared};
 use crate::auth::Session;
 use crate::pages::{Page, render, render_refused};
 use crate::request::{ApiResult, OrApiError, form_field as field, form_fields};
@@ -109,7 +109,7 @@ async fn stages_page(state: &AppState, session: &Session) -> ApiResult<Page> {
 pub(crate) async fn confirm(State(state): State<AppState>, Extension(session): Extension<Session>) -> Response {
     let result = async {
         let lang = session.lang;
-        require(&session, Permission::Plan, lang)?;
+        require_shared(&session, Permission::Plan, lang)?;
         let pipeline = learned_pipeline(&state.db).await.or_api(lang)?;
         save(&state, &session, DEFAULT_PIPELINE, &[], &[pipeline]).await
     }
@@ -148,7 +148,7 @@ pub(crate) async fn save_pipeline(
 ) -> Response {
     let result = async {
         let lang = session.lang;
-        require(&session, Permission::Plan, lang)?;
+        require_shared(&session, Permission::Plan, lang)?;
         let before = state.db.pipelines().await.or_api(lang)?;
         let f = form_fields(&body);
         let edited = PipelineDef {
@@ -175,7 +175,7 @@ pub(crate) async fn delete_pipeline(
     Path(id): Path<String>,
 ) -> Response {
     let result = async {
-        require(&session, Permission::Plan, session.lang)?;
+        require_shared(&session, Permission::Plan, session.lang)?;
         let before = state.db.pipelines().await.or_api(session.lang)?;
         let after: Vec<PipelineDef> = before.iter().filter(|p| p.id != id).cloned().collect();
         save(&state, &session, &id, &before, &after).await
@@ -189,7 +189,7 @@ pub(crate) async fn replace_file(State(state): State<AppState>, Extension(sessio
     let f = form_fields(&body);
     let result = async {
         let lang = session.lang;
-        require(&session, Permission::Plan, lang)?;
+        require_shared(&session, Permission::Plan, lang)?;
         let after = parse_pipelines(field(&f, "file"), lang).map_err(problems_error)?;
         let before = state.db.pipelines().await.or_api(lang)?;
         save(&state, &session, "file", &before, &after).await

@@ -271,7 +271,8 @@ pub async fn update(
     body: Bytes,
 ) -> ApiResult<Json<Vec<TrackingEntry>>> {
     let lang = request_lang(q.lang.as_deref(), &headers);
-    require(&session, Permission::Plan, lang)?;
+    // Tracking is one list for the organisation: re-evaluating it moves other units' reps too.
+    crate::access::require_shared(&session, Permission::Plan, lang)?;
     let body: TrackingUpdate = json_body(&body, true, lang)?;
     let ctx = Context::load(&state.db).await.or_api(lang)?;
     let today = today(&state, body.today.as_deref(), lang).await?;

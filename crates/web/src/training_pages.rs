@@ -110,7 +110,7 @@ pub(crate) async fn add_session(State(state): State<AppState>, Extension(session
 
 async fn add_to_plan(state: &AppState, session: &Session, kind: Kind, names: &[&str], body: &[u8]) -> Response {
     let stored = async {
-        crate::access::require(session, Permission::Train, session.lang)?;
+        crate::access::require_shared(session, Permission::Train, session.lang)?;
         store_record(state, session, kind, record_of(&form_fields(body), names)).await
     }
     .await;
@@ -252,7 +252,7 @@ pub(crate) async fn save_roi(
     let lang = session.lang;
     let fields = form_fields(&body);
     let parsed = async {
-        crate::access::require(&session, Permission::Train, lang)?;
+        crate::access::require_shared(&session, Permission::Train, lang)?;
         let mut values = [0.0; 7];
         for (value, name) in values.iter_mut().zip(ROI_FIELDS) {
             *value = field(&fields, name).replace(',', "").parse::<f64>().ok().filter(|v| v.is_finite() && *v >= 0.0).ok_or_else(|| {

@@ -916,3 +916,507 @@ async fn a_manager_confirms_the_learned_stage_order_then_edits_the_pipelines_on_
     })
     .await;
 }
+
+// ----- the scoping matrix: every route × every role × a record inside and outside their reach -----
+
+/// The accounts a request is let through for, by login (see `start`). "Inside" is R1 or 一部,
+/// "beyond" is R3, 二部 or the whole organisation.
+type Who = &'static [&'static str];
+const EVERY_ROLE: Who = &["r1", "lead", "unit", "coach", "boss", "admin"];
+/// R1's own records: R1, the lead and the manager of 一部, the managers of everything.
+const RECORDS_OF_R1: Who = &["r1", "lead", "unit", "boss", "admin"];
+/// The records of the team 一部: not a rep of it.
+const RECORDS_OF_UNIT: Who = &["lead", "unit", "boss", "admin"];
+/// Figures of 一部: a rep of it sees their team's totals, the trainer every figure.
+const FIGURES_OF_UNIT: Who = EVERY_ROLE;
+/// Figures beyond 一部: the trainer and those who see everything.
+const FIGURES_BEYOND: Who = &["coach", "boss", "admin"];
+/// Records beyond 一部, and the organisation's own records.
+const RECORDS_BEYOND: Who = &["boss", "admin"];
+/// Targets, the calendar and tracking of 一部 (the `Plan` permission within reach).
+const PLANNERS_OF_UNIT: Who = &["unit", "boss", "admin"];
+/// Review notes, actions and audit checks of 一部.
+const REVIEWERS_OF_UNIT: Who = &["lead", "unit", "boss", "admin"];
+/// The training records and their reports: the organisation's, so not a manager of one unit.
+const TRAINERS: Who = &["coach", "boss", "admin"];
+/// Those who import: the manager of 一部 only for 一部's reps.
+const IMPORTERS_OF_UNIT: Who = &["unit", "boss", "admin"];
+/// Training records of R1: the trainers, and the manager of 一部 with the `Train` permission.
+const TRAINERS_OF_R1: Who = &["unit", "coach", "boss", "admin"];
+const ADMIN: Who = &["admin"];
+
+enum Body {
+    Empty,
+    Json(Value),
+    Form(Vec<(&'static str, String)>),
+    /// The login form with the account's own password, sent without a session.
+    OwnLogin,
+    /// The import page's upload of a daily-reports CSV.
+    Upload(&'static str),
+}
+
+struct Probe {
+    uri: String,
+    body: Body,
+    allowed: Who,
+    /// Done by the first account let through; those after it find nothing left to do (422).
+    once: bool,
+}
+
+/// One route as the router registers it, with the requests that probe its scoping.
+struct Route {
+    method: &'static str,
+    path: &'static str,
+    public: bool,
+    probes: Vec<Probe>,
+}
+
+fn route(method: &'static str, path: &'static str) -> Route {
+    Route { method, path, public: false, probes: Vec::new() }
+}
+
+impl Route {
+    fn probe(mut self, uri: impl Into<String>, body: Body, allowed: Who) -> Route {
+        self.probes.push(Probe { uri: uri.into(), body, allowed, once: false });
+        self
+    }
+
+    /// Inside and beyond, the same request with `{in}` replaced by `inside` and by `beyond`.
+    fn both(self, uri: &str, inside: (&str, Who), beyond: (&str, Who)) -> Route {
+        self.probe(uri.replace("{in}", inside.0), Body::Empty, inside.1).probe(uri.replace("{in}", beyond.0), Body::Empty, beyond.1)
+    }
+
+    fn once(mut self) -> Route {
+        if let Some(last) = self.probes.last_mut() {
+            last.once = true;
+        }
+        self
+    }
+
+    fn public(mut self) -> Route {
+        self.public = true;
+        self
+    }
+}
+
+fn form(fields: &[(&'static str, &str)]) -> Body {
+    Body::Form(fields.iter().map(|(k, v)| (*k, v.to_string())).collect())
+}
+
+/// The records the probes name: ids of rows the fixture creates.
+struct Fixture {
+    action_inside: String,
+    action_beyond: String,
+    task_inside: String,
+    task_beyond: String,
+    /// The pipelines as their file, learned from the deals' stages.
+    pipelines_file: String,
+}
+
+/// Deals, daily reports, a course with two sessions, an action and a coaching task on each side.
+async fn matrix_fixture(base: &str) -> Fixture {
+    let admin = logged_in(base, "admin").await;
+    let ingest = async |kind: &str, records: Value| {
+        let response = admin.post(format!("{base}/api/v1/ingest/{kind}")).json(&records).send().await.expect("ingest");
+        let report: Value = response.json().await.expect("report");
+        assert_eq!(report["rejected"], 0, "{kind}: {report}");
+    };
+    ingest(
+        "deals",
+        json!([
+            {"deal_id": "D1", "rep_id": "R1", "customer_id": "K1", "created_at": "2024-07-01 09:00", "status": "open", "amount": 5000},
+            {"deal_id": "D3", "rep_id": "R3", "customer_id": "K3", "created_at": "2024-07-01 09:00", "status": "open", "amount": 7000}
+        ]),
+    )
+    .await;
+    ingest(
+        "deal-stages",
+        json!([
+            {"deal_id": "D1", "stage": "接触", "entered_at": "2024-07-01 09:00"},
+            {"deal_id": "D1", "stage": "报价", "entered_at": "2024-07-03 09:00"},
+            {"deal_id": "D3", "stage": "接触", "entered_at": "2024-07-02 09:00"}
+        ]),
+    )
+    .await;
+    let pipelines_file = admin.get(format!("{base}/pipeline/stages.toml")).send().await.expect("get").text().await.expect("text");
+    ingest(
+        "daily-reports",
+        json!([
+            {"rep_id": "R1", "date": "2024-07-08", "new_customers": 1, "followups": 0, "deal_amount": 0},
+            {"rep_id": "R3", "date": "2024-07-08", "new_customers": 3, "followups": 0, "deal_amount": 0}
+        ]),
+    )
+    .await;
+    let transcripts = json!([
+        {"call_id": "C1", "turns": [{"speaker": "agent", "start": 0, "end": 4, "text": "您好"}, {"speaker": "customer", "start": 4, "end": 6, "text": "嗯"}]},
+        {"call_id": "C3", "turns": [{"speaker": "agent", "start": 0, "end": 4, "text": "您好"}, {"speaker": "customer", "start": 4, "end": 6, "text": "嗯"}]}
+    ]);
+    let response = admin.post(format!("{base}/api/v1/ingest/transcripts")).json(&transcripts).send().await.expect("ingest");
+    assert_eq!(response.status().as_u16(), 200);
+    let course =
+        [("course_id", "CRS"), ("title", "谈判"), ("pass_score", "70"), ("cost", "1000"), ("hours", "2"), ("target_kpis", "win_rate")];
+    assert_eq!(admin.submit("/training/courses", &course).await.0, 303);
+    for (session, rep) in [("S1", "R1"), ("S3", "R3")] {
+        assert_eq!(
+            admin.submit("/training/sessions", &[("session_id", session), ("course_id", "CRS"), ("starts_at", "2024-07-08 09:00")]).await.0,
+            303
+        );
+        assert_eq!(
+            admin.submit(&format!("/training/sessions/{session}/signin"), &[("rep_id", rep), ("signed_in_at", "2024-07-08 08:55")]).await.0,
+            303
+        );
+    }
+    let action = async |team: &str| {
+        let body = json!({"raised_on": "2024-07-25", "problem": "接通率低", "people": team, "cause_category": "ability", "cause_kind": "subjective",
+                          "cause": "开场白", "measures": "练习", "owner": "主管", "deadline": "2030-08-05",
+                          "criterion": format!("connect_rate >= 40% for team:{team}")});
+        let created: Value =
+            admin.post(format!("{base}/api/v1/actions")).json(&body).send().await.expect("post").json().await.expect("json");
+        created["id"].to_string()
+    };
+    let (action_inside, action_beyond) = (action("一部").await, action("二部").await);
+    let mut tasks = Vec::new();
+    for rep in ["R1", "R3"] {
+        let gap = [
+            ("rep_id", rep),
+            ("kind", "kpi"),
+            ("name", "outbound_calls"),
+            ("label", "Outbound calls"),
+            ("baseline", "1"),
+            ("team_median", "3"),
+            ("due", "2030-08-15"),
+        ];
+        assert_eq!(admin.submit("/coaching/tasks", &gap).await.0, 303);
+        let page = admin.get(format!("{base}/coaching")).send().await.expect("get").text().await.expect("text");
+        let new =
+            page.split("data-id=\"").skip(1).filter_map(|rest| rest.split('"').next()).find(|id| !tasks.iter().any(|t: &String| t == id));
+        tasks.push(new.expect("the new task's row").to_string());
+    }
+    Fixture { action_inside, action_beyond, task_inside: tasks[0].clone(), task_beyond: tasks[1].clone(), pipelines_file }
+}
+
+/// Every route of the server with its probes. A route the router has and this table has not
+/// fails the test: a new route gets its row here before it lands.
+fn scoping_matrix(f: &Fixture) -> Vec<Route> {
+    let q = "period=2024-07&kpi=outbound_calls";
+    let today = today().to_string();
+    let report = |rep: &str| form(&[("rep_id", rep), ("date", &today), ("new_customers", "1"), ("followups", "0"), ("deal_amount", "0")]);
+    let note = |team: &str| form(&[("scope", team), ("period", "2024-W28"), ("field", "main_problem"), ("value", "接通率低")]);
+    let action_form = |team: &str| {
+        form(&[
+            ("problem", "接通率低"),
+            ("people", "张三"),
+            ("cause_category", "ability"),
+            ("measures", "练习"),
+            ("owner", "主管"),
+            ("deadline", "2030-12-31"),
+            ("criterion", &format!("connect_rate >= 40% for team:{team}")),
+        ])
+    };
+    let gap = |rep: &str| {
+        form(&[
+            ("rep_id", rep),
+            ("kind", "kpi"),
+            ("name", "outbound_calls"),
+            ("label", "Outbound calls"),
+            ("baseline", "1"),
+            ("team_median", "3"),
+            ("due", "2030-08-15"),
+        ])
+    };
+    let json_body = Body::Json;
+    vec![
+        // Public.
+        route("GET", "/login").probe("/login", Body::Empty, EVERY_ROLE).public(),
+        route("POST", "/login").probe("/login", Body::OwnLogin, EVERY_ROLE).public(),
+        route("GET", "/healthz").probe("/healthz", Body::Empty, EVERY_ROLE).public(),
+        route("GET", "/api/v1/openapi.json").probe("/api/v1/openapi.json", Body::Empty, EVERY_ROLE).public(),
+        route("GET", "/static/{file}").probe("/static/app.css", Body::Empty, EVERY_ROLE).public(),
+        // Pages of everyone signed in; each opens on the account's own reach.
+        route("GET", "/").probe("/", Body::Empty, EVERY_ROLE),
+        route("POST", "/language").probe("/language", form(&[("lang", "zh-CN")]), EVERY_ROLE),
+        route("GET", "/dashboard").both("/dashboard?scope={in}&period=2024-07", ("team:一部", FIGURES_OF_UNIT), ("team:二部", FIGURES_BEYOND)),
+        route("GET", "/explore").both("/explore?scope={in}&period=2024-07&kpi=outbound_calls", ("team:一部", FIGURES_OF_UNIT), ("team:二部", FIGURES_BEYOND)),
+        route("GET", "/reps/{rep_id}").both("/reps/{in}", ("R1", RECORDS_OF_R1), ("R3", RECORDS_BEYOND)),
+        route("GET", "/daily-report").probe("/daily-report", Body::Empty, &["r1", "lead"]),
+        // The form files the account's own report, whichever rep the request names.
+        route("POST", "/daily-report").probe("/daily-report", report("R1"), &["r1", "lead"]).probe("/daily-report", report("R3"), &["r1", "lead"]),
+        route("GET", "/changes").probe("/changes", Body::Empty, &["unit", "boss", "admin"]),
+        route("GET", "/conversation").both("/conversation?scope={in}&period=2024-07", ("team:一部", RECORDS_OF_UNIT), ("team:二部", RECORDS_BEYOND)),
+        route("GET", "/calls/{call_id}").both("/calls/{in}", ("C1", RECORDS_OF_R1), ("C3", RECORDS_BEYOND)),
+        route("GET", "/settings/conversation").probe("/settings/conversation", Body::Empty, ADMIN),
+        route("POST", "/settings/conversation").probe("/settings/conversation", form(&[("text", "[key_messages\nopening = [")]), ADMIN),
+        route("GET", "/targets").probe("/targets?period=2024-07", Body::Empty, EVERY_ROLE),
+        route("POST", "/targets")
+            .probe("/targets", form(&[("kpi", "outbound_calls"), ("scope", "team:一部"), ("period", "2024-07"), ("value", "40")]), PLANNERS_OF_UNIT)
+            .probe("/targets", form(&[("kpi", "outbound_calls"), ("scope", "team:二部"), ("period", "2024-07"), ("value", "40")]), RECORDS_BEYOND),
+        route("POST", "/targets/split")
+            .probe("/targets/split", form(&[("kpi", "outbound_calls"), ("scope", "team:一部"), ("period", "2024-07"), ("into", "reps"), ("by", "even")]), PLANNERS_OF_UNIT)
+            .probe("/targets/split", form(&[("kpi", "outbound_calls"), ("scope", "team:二部"), ("period", "2024-07"), ("into", "reps"), ("by", "even")]), RECORDS_BEYOND),
+        route("GET", "/settings/calendar").probe("/settings/calendar?year=2024", Body::Empty, EVERY_ROLE),
+        route("POST", "/settings/calendar").probe("/settings/calendar", form(&[("days", "2027-02-06..2027-02-12"), ("kind", "holiday"), ("name", "春节")]), RECORDS_BEYOND),
+        route("GET", "/settings/kpis").probe("/settings/kpis", Body::Empty, ADMIN),
+        route("POST", "/settings/kpis").probe("/settings/kpis", form(&[("id", "talk_per_call"), ("name_en", "Talk per call"), ("name_zh", "每通时长"), ("unit", "seconds"), ("direction", "higher"), ("formula", "talk_seconds / outbound_connected")]), ADMIN),
+        route("POST", "/settings/kpis/scorecard").probe("/settings/kpis/scorecard", form(&[("role", "rep"), ("weights", "revenue=50, outbound_calls=50")]), ADMIN),
+        route("GET", "/settings/teams").probe("/settings/teams", Body::Empty, EVERY_ROLE),
+        route("GET", "/settings/users").probe("/settings/users", Body::Empty, ADMIN),
+        route("POST", "/settings/users").probe("/settings/users", form(&[("login", "spare2"), ("name", "备用"), ("role", "rep"), ("rep_id", "R2")]), ADMIN),
+        route("POST", "/settings/users/{login}/{action}").probe("/settings/users/spare/disable", Body::Empty, ADMIN),
+        route("GET", "/reviews/{kind}").both("/reviews/weekly?scope={in}&period=2024-07", ("team:一部", RECORDS_OF_UNIT), ("team:二部", RECORDS_BEYOND)),
+        route("POST", "/reviews/{kind}/note").probe("/reviews/weekly/note", note("team:一部"), REVIEWERS_OF_UNIT).probe("/reviews/weekly/note", note("team:二部"), RECORDS_BEYOND),
+        route("GET", "/actions").probe("/actions", Body::Empty, REVIEWERS_OF_UNIT),
+        route("POST", "/actions").probe("/actions", action_form("一部"), REVIEWERS_OF_UNIT).probe("/actions", action_form("二部"), RECORDS_BEYOND),
+        route("POST", "/actions/{id}/status")
+            .probe(format!("/actions/{}/status", f.action_inside), form(&[("status", "open")]), REVIEWERS_OF_UNIT)
+            .probe(format!("/actions/{}/status", f.action_beyond), form(&[("status", "open")]), RECORDS_BEYOND),
+        route("GET", "/audit").both("/audit?scope={in}&period=2024-W28", ("team:一部", REVIEWERS_OF_UNIT), ("team:二部", RECORDS_BEYOND)),
+        route("POST", "/audit/check")
+            .probe("/audit/check", form(&[("rep_id", "R1"), ("date", "2024-07-08"), ("result", "confirmed"), ("scope", "team:一部"), ("period", "2024-W28")]), REVIEWERS_OF_UNIT)
+            .probe("/audit/check", form(&[("rep_id", "R3"), ("date", "2024-07-08"), ("result", "confirmed"), ("scope", "team:二部"), ("period", "2024-W28")]), RECORDS_BEYOND),
+        route("GET", "/import").probe("/import", Body::Empty, IMPORTERS_OF_UNIT),
+        route("POST", "/import").probe("/import", Body::Upload("rep_id,date,new_customers,followups,deal_amount\nR1,2024-07-10,1,0,0\n"), IMPORTERS_OF_UNIT),
+        route("POST", "/import/commit").probe("/import/commit", form(&[("token", "none")]), IMPORTERS_OF_UNIT),
+        route("GET", "/pipeline").both("/pipeline?scope={in}&period=2024-07", ("team:一部", FIGURES_OF_UNIT), ("team:二部", FIGURES_BEYOND)),
+        route("GET", "/pipeline/stages").probe("/pipeline/stages", Body::Empty, EVERY_ROLE),
+        route("GET", "/pipeline/stages.toml").probe("/pipeline/stages.toml", Body::Empty, EVERY_ROLE),
+        route("POST", "/pipeline/stages/confirm").probe("/pipeline/stages/confirm", Body::Empty, RECORDS_BEYOND).once(),
+        route("POST", "/pipeline/stages/file").probe("/pipeline/stages/file", form(&[("file", &f.pipelines_file)]), RECORDS_BEYOND),
+        route("POST", "/pipeline/stages/{id}").probe("/pipeline/stages/matrix", form(&[("name_en", "Matrix"), ("name_zh", "矩阵"), ("key", "接触"), ("stage_name_en", "Contact")]), RECORDS_BEYOND),
+        route("POST", "/pipeline/stages/{id}/delete").probe("/pipeline/stages/matrix/delete", Body::Empty, RECORDS_BEYOND),
+        // Lists each account's own reach: the content check keeps 二部 out of it.
+        route("GET", "/coaching").probe("/coaching", Body::Empty, EVERY_ROLE),
+        route("POST", "/coaching/tasks").probe("/coaching/tasks", gap("R1"), REVIEWERS_OF_UNIT).probe("/coaching/tasks", gap("R3"), RECORDS_BEYOND),
+        route("POST", "/coaching/tasks/{id}/note")
+            .probe(format!("/coaching/tasks/{}/note", f.task_inside), form(&[("note", "每天 20 通")]), REVIEWERS_OF_UNIT)
+            .probe(format!("/coaching/tasks/{}/note", f.task_beyond), form(&[("note", "每天 20 通")]), RECORDS_BEYOND),
+        route("POST", "/coaching/tasks/{id}/remeasure")
+            .probe(format!("/coaching/tasks/{}/remeasure", f.task_inside), Body::Empty, REVIEWERS_OF_UNIT)
+            .probe(format!("/coaching/tasks/{}/remeasure", f.task_beyond), Body::Empty, RECORDS_BEYOND),
+        route("POST", "/coaching/tasks/{id}/status")
+            .probe(format!("/coaching/tasks/{}/status", f.task_inside), form(&[("status", "active")]), REVIEWERS_OF_UNIT)
+            .probe(format!("/coaching/tasks/{}/status", f.task_beyond), form(&[("status", "active")]), RECORDS_BEYOND),
+        route("POST", "/reps/{rep_id}/deals/{deal_id}/category")
+            .probe("/reps/R1/deals/D1/category", form(&[("category", "best_case")]), RECORDS_OF_R1)
+            .probe("/reps/R3/deals/D3/category", form(&[("category", "best_case")]), RECORDS_BEYOND),
+        route("GET", "/training").probe("/training", Body::Empty, EVERY_ROLE),
+        route("POST", "/training/courses").probe("/training/courses", form(&[("course_id", "CRS2"), ("title", "产品"), ("pass_score", "70"), ("cost", "1000"), ("hours", "2"), ("target_kpis", "win_rate")]), TRAINERS),
+        route("POST", "/training/sessions").probe("/training/sessions", form(&[("session_id", "S9"), ("course_id", "CRS"), ("starts_at", "2024-07-09 09:00")]), TRAINERS),
+        route("GET", "/training/courses/{course}").probe("/training/courses/CRS", Body::Empty, TRAINERS),
+        route("POST", "/training/courses/{course}/roi").probe("/training/courses/CRS/roi", form(&[("horizon_weeks", "12"), ("gross_margin_pct", "30"), ("avg_deal_size", "5000"), ("volume_per_rep_week", "2"), ("hourly_cost", "50"), ("attendee_hours", "2"), ("course_cost", "1000")]), TRAINERS),
+        route("GET", "/training/sessions/{session}").probe("/training/sessions/S1", Body::Empty, TRAINERS),
+        // Signing a rep in, or scoring them, is a record of that rep: a manager of 一部 may for R1.
+        route("POST", "/training/sessions/{session}/signin").probe("/training/sessions/S1/signin", form(&[("rep_id", "R1"), ("signed_in_at", "2024-07-09 08:55")]), TRAINERS_OF_R1).probe("/training/sessions/S3/signin", form(&[("rep_id", "R3"), ("signed_in_at", "2024-07-09 08:55")]), TRAINERS),
+        route("POST", "/training/sessions/{session}/score").probe("/training/sessions/S1/score", form(&[("rep_id", "R1"), ("phase", "post"), ("score", "82")]), TRAINERS_OF_R1).probe("/training/sessions/S3/score", form(&[("rep_id", "R3"), ("phase", "post"), ("score", "82")]), TRAINERS),
+        route("GET", "/training/sessions/{session}/feedback").probe("/training/sessions/S1/feedback", Body::Empty, &["r1"]).probe("/training/sessions/S3/feedback", Body::Empty, &[]),
+        route("POST", "/training/sessions/{session}/feedback")
+            .probe("/training/sessions/S1/feedback", form(&[("content", "5"), ("trainer", "4"), ("practice", "4"), ("organisation", "3")]), &["r1"])
+            .probe("/training/sessions/S3/feedback", form(&[("content", "5"), ("trainer", "4"), ("practice", "4"), ("organisation", "3")]), &[]),
+        // The API.
+        route("GET", "/api/v1/kpis").both(&format!("/api/v1/kpis?scope={{in}}&{q}"), ("team:一部", EVERY_ROLE), ("team:二部", FIGURES_BEYOND)),
+        route("GET", "/api/v1/kpis/catalogue").probe("/api/v1/kpis/catalogue", Body::Empty, EVERY_ROLE),
+        route("GET", "/api/v1/leaderboard").both(&format!("/api/v1/leaderboard?scope={{in}}&{q}"), ("team:一部", RECORDS_OF_UNIT), ("team:二部", RECORDS_BEYOND)),
+        route("GET", "/api/v1/scores").both(&format!("/api/v1/scores?scope={{in}}&{q}"), ("team:一部", RECORDS_OF_UNIT), ("team:二部", RECORDS_BEYOND)),
+        route("GET", "/api/v1/scorecards").probe("/api/v1/scorecards", Body::Empty, EVERY_ROLE),
+        route("PUT", "/api/v1/scorecards/{role}").probe("/api/v1/scorecards/rep", json_body(json!({"revenue": 1})), ADMIN),
+        route("GET", "/api/v1/reports/{sheet}").both(&format!("/api/v1/reports/weekly?scope={{in}}&{q}"), ("team:一部", RECORDS_OF_UNIT), ("team:二部", RECORDS_BEYOND)),
+        route("PUT", "/api/v1/reports/{sheet}/notes")
+            .probe("/api/v1/reports/monthly/notes", json_body(json!({"scope": "team:一部", "period": "2024-07", "field": "problems", "value": "x"})), REVIEWERS_OF_UNIT)
+            .probe("/api/v1/reports/monthly/notes", json_body(json!({"scope": "team:二部", "period": "2024-07", "field": "problems", "value": "x"})), RECORDS_BEYOND),
+        route("GET", "/api/v1/targets").probe("/api/v1/targets?period=2024-07", Body::Empty, EVERY_ROLE),
+        route("PUT", "/api/v1/targets")
+            .probe("/api/v1/targets", json_body(json!({"kpi": "revenue", "scope": "team:一部", "period": "2024-07", "value": 1})), PLANNERS_OF_UNIT)
+            .probe("/api/v1/targets", json_body(json!({"kpi": "revenue", "scope": "team:二部", "period": "2024-07", "value": 1})), RECORDS_BEYOND),
+        route("POST", "/api/v1/targets/split")
+            .probe("/api/v1/targets/split", json_body(json!({"kpi": "revenue", "scope": "team:一部", "period": "2024-07", "into": "reps", "by": "even"})), PLANNERS_OF_UNIT)
+            .probe("/api/v1/targets/split", json_body(json!({"kpi": "revenue", "scope": "team:二部", "period": "2024-07", "into": "reps", "by": "even"})), RECORDS_BEYOND),
+        route("GET", "/api/v1/tracking").probe("/api/v1/tracking", Body::Empty, EVERY_ROLE),
+        route("POST", "/api/v1/tracking/update").probe("/api/v1/tracking/update", json_body(json!({"today": "2024-07-09"})), RECORDS_BEYOND),
+        route("GET", "/api/v1/calendar").probe("/api/v1/calendar?year=2024", Body::Empty, EVERY_ROLE),
+        route("PUT", "/api/v1/calendar").probe("/api/v1/calendar", json_body(json!({"days": "2027-02-06..2027-02-12", "kind": "holiday", "name": "春节"})), RECORDS_BEYOND),
+        route("GET", "/api/v1/actions").probe("/api/v1/actions", Body::Empty, REVIEWERS_OF_UNIT),
+        route("POST", "/api/v1/actions")
+            .probe("/api/v1/actions", json_body(json!({"raised_on": "2024-07-25", "problem": "p", "people": "一部", "cause_category": "ability", "cause_kind": "subjective", "cause": "c", "measures": "m", "owner": "o", "deadline": "2030-08-05", "criterion": "connect_rate >= 40% for team:一部"})), REVIEWERS_OF_UNIT)
+            .probe("/api/v1/actions", json_body(json!({"raised_on": "2024-07-25", "problem": "p", "people": "二部", "cause_category": "ability", "cause_kind": "subjective", "cause": "c", "measures": "m", "owner": "o", "deadline": "2030-08-05", "criterion": "connect_rate >= 40% for team:二部"})), RECORDS_BEYOND),
+        route("PATCH", "/api/v1/actions/{id}")
+            .probe(format!("/api/v1/actions/{}", f.action_inside), json_body(json!({"owner": "张主管"})), REVIEWERS_OF_UNIT)
+            .probe(format!("/api/v1/actions/{}", f.action_beyond), json_body(json!({"owner": "张主管"})), RECORDS_BEYOND),
+        route("POST", "/api/v1/actions/check")
+            .probe("/api/v1/actions/check", json_body(json!({"today": "2024-08-05"})), REVIEWERS_OF_UNIT)
+            .probe("/api/v1/actions/check", json_body(json!({"today": "2024-08-05", "ids": [f.action_beyond.parse::<i64>().expect("id")]})), RECORDS_BEYOND),
+        route("GET", "/api/v1/audit/sample").both("/api/v1/audit/sample?scope={in}&period=2024-W28&percent=100", ("team:一部", REVIEWERS_OF_UNIT), ("team:二部", RECORDS_BEYOND)),
+        route("GET", "/api/v1/audit/reconcile").both("/api/v1/audit/reconcile?scope={in}&period=2024-W28", ("team:一部", REVIEWERS_OF_UNIT), ("team:二部", RECORDS_BEYOND)),
+        route("POST", "/api/v1/audit/checks")
+            .probe("/api/v1/audit/checks", json_body(json!({"rep_id": "R1", "date": "2024-07-08", "result": "confirmed", "checked_by": "主管"})), REVIEWERS_OF_UNIT)
+            .probe("/api/v1/audit/checks", json_body(json!({"rep_id": "R3", "date": "2024-07-08", "result": "confirmed", "checked_by": "主管"})), RECORDS_BEYOND),
+        route("GET", "/api/v1/conversation/calls").both(&format!("/api/v1/conversation/calls?scope={{in}}&{q}"), ("rep:R1", RECORDS_OF_R1), ("rep:R3", RECORDS_BEYOND)),
+        route("GET", "/api/v1/conversation/compare").both(&format!("/api/v1/conversation/compare?scope={{in}}&{q}"), ("team:一部", RECORDS_OF_UNIT), ("team:二部", RECORDS_BEYOND)),
+        route("GET", "/api/v1/calls/heatmap").both(&format!("/api/v1/calls/heatmap?scope={{in}}&{q}"), ("team:一部", FIGURES_OF_UNIT), ("team:二部", FIGURES_BEYOND)),
+        route("GET", "/api/v1/coaching/gaps").both(&format!("/api/v1/coaching/gaps?rep={{in}}&{q}"), ("R1", RECORDS_OF_R1), ("R3", RECORDS_BEYOND)),
+        route("GET", "/api/v1/forecast").both(&format!("/api/v1/forecast?scope={{in}}&{q}"), ("team:一部", FIGURES_OF_UNIT), ("team:二部", FIGURES_BEYOND)),
+        route("GET", "/api/v1/forecast/backtest").both(&format!("/api/v1/forecast/backtest?scope={{in}}&{q}"), ("team:一部", FIGURES_OF_UNIT), ("team:二部", FIGURES_BEYOND)),
+        // Lead routing ranks the whole organisation's reps.
+        route("GET", "/api/v1/leads/assign").both(&format!("/api/v1/leads/assign?segment=SMB&scope={{in}}&{q}"), ("team:一部", RECORDS_BEYOND), ("team:二部", RECORDS_BEYOND)),
+        route("GET", "/api/v1/pipeline/funnel").both(&format!("/api/v1/pipeline/funnel?scope={{in}}&{q}"), ("team:一部", FIGURES_OF_UNIT), ("team:二部", FIGURES_BEYOND)),
+        route("GET", "/api/v1/pipeline/stuck").both(&format!("/api/v1/pipeline/stuck?scope={{in}}&{q}"), ("team:一部", RECORDS_OF_UNIT), ("team:二部", RECORDS_BEYOND)),
+        route("GET", "/api/v1/pipeline/volatility").both(&format!("/api/v1/pipeline/volatility?scope={{in}}&{q}"), ("team:一部", RECORDS_OF_UNIT), ("team:二部", RECORDS_BEYOND)),
+        route("GET", "/api/v1/pipeline/weighted").both(&format!("/api/v1/pipeline/weighted?scope={{in}}&{q}"), ("team:一部", FIGURES_OF_UNIT), ("team:二部", FIGURES_BEYOND)),
+        route("GET", "/api/v1/pipeline/winloss").both(&format!("/api/v1/pipeline/winloss?scope={{in}}&{q}"), ("team:一部", FIGURES_OF_UNIT), ("team:二部", FIGURES_BEYOND)),
+        route("GET", "/api/v1/pipelines").probe("/api/v1/pipelines", Body::Empty, EVERY_ROLE),
+        route("PUT", "/api/v1/deals/{deal}/forecast-category")
+            .probe("/api/v1/deals/D1/forecast-category", json_body(json!({"category": "commit"})), RECORDS_OF_R1)
+            .probe("/api/v1/deals/D3/forecast-category", json_body(json!({"category": "commit"})), RECORDS_BEYOND),
+        route("GET", "/api/v1/training/plan").probe("/api/v1/training/plan", Body::Empty, TRAINERS),
+        route("GET", "/api/v1/training/courses/{course}/signin").probe("/api/v1/training/courses/CRS/signin", Body::Empty, TRAINERS),
+        route("GET", "/api/v1/training/courses/{course}/effect").probe("/api/v1/training/courses/CRS/effect?kpi=win_rate", Body::Empty, TRAINERS),
+        route("GET", "/api/v1/training/courses/{course}/report").probe("/api/v1/training/courses/CRS/report", Body::Empty, TRAINERS),
+        route("POST", "/api/v1/ingest/{kind}")
+            .probe("/api/v1/ingest/daily-reports", json_body(json!([{"rep_id": "R1", "date": "2024-07-09", "new_customers": 1, "followups": 0, "deal_amount": 0}])), IMPORTERS_OF_UNIT)
+            .probe("/api/v1/ingest/daily-reports", json_body(json!([{"rep_id": "R3", "date": "2024-07-09", "new_customers": 1, "followups": 0, "deal_amount": 0}])), RECORDS_BEYOND),
+        route("POST", "/api/v1/ingest/transcripts")
+            .probe("/api/v1/ingest/transcripts", json_body(json!([{"call_id": "C1", "turns": [{"speaker": "agent", "text": "您好"}]}])), IMPORTERS_OF_UNIT)
+            .probe("/api/v1/ingest/transcripts", json_body(json!([{"call_id": "C3", "turns": [{"speaker": "agent", "text": "您好"}]}])), RECORDS_BEYOND),
+        // Last: it ends each account's session.
+        route("POST", "/logout").probe("/logout", Body::Empty, EVERY_ROLE),
+    ]
+}
+
+/// (method, path) of every route the server has: the API's from its OpenAPI document, the pages'
+/// from the router's source, so a page added there without a row here is found.
+async fn every_route(base: &str) -> std::collections::BTreeSet<(String, String)> {
+    let doc: Value = reqwest::get(format!("{base}/api/v1/openapi.json")).await.expect("get").json().await.expect("json");
+    let mut routes = std::collections::BTreeSet::new();
+    for (path, item) in doc["paths"].as_object().expect("paths") {
+        for method in ["get", "put", "post", "patch", "delete"] {
+            if item.get(method).is_some() {
+                routes.insert((method.to_uppercase(), path.clone()));
+            }
+        }
+    }
+    let source = include_str!("../src/pages.rs");
+    for chunk in source.split(".route(").skip(1) {
+        let chunk = chunk.split(".route(").next().unwrap_or(chunk);
+        let path = chunk.split('"').nth(1).expect("a route's path");
+        let bytes = chunk.as_bytes();
+        for method in ["get", "put", "post", "patch", "delete"] {
+            let called = chunk
+                .match_indices(&format!("{method}("))
+                .any(|(at, _)| at == 0 || !(bytes[at - 1].is_ascii_alphanumeric() || bytes[at - 1] == b'_'));
+            if called {
+                routes.insert((method.to_uppercase(), path.to_string()));
+            }
+        }
+    }
+    routes
+}
+
+async fn send(who: &Browser, method: &str, uri: &str, body: &Body, login: &str) -> reqwest::Response {
+    let url = format!("{}{uri}", who.base);
+    let request = match method {
+        "GET" => who.get(url),
+        "POST" => who.post(url),
+        "PUT" => who.put(url),
+        "PATCH" => who.client.patch(url).header("x-csrf-token", &who.csrf),
+        "DELETE" => who.client.delete(url).header("x-csrf-token", &who.csrf),
+        other => panic!("a method the matrix does not send: {other}"),
+    };
+    let request = match body {
+        Body::Empty => request,
+        Body::Json(value) => request.json(value),
+        Body::Form(fields) => request.form(fields),
+        Body::Upload(csv) => {
+            let boundary = "matrix-boundary";
+            let body = format!(
+                "--{boundary}\r\nContent-Disposition: form-data; name=\"kind\"\r\n\r\ndaily-reports\r\n--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"r.csv\"\r\nContent-Type: text/csv\r\n\r\n{csv}\r\n--{boundary}--\r\n"
+            );
+            request.header("content-type", format!("multipart/form-data; boundary={boundary}")).body(body)
+        }
+        Body::OwnLogin => {
+            let fresh = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().expect("client");
+            return fresh.post(format!("{}{uri}", who.base)).form(&[("login", login), ("password", PASSWORD)]).send().await.expect("login");
+        }
+    };
+    request.send().await.expect("request")
+}
+
+#[tokio::test]
+async fn every_route_answers_each_role_by_its_reach_inside_and_beyond_and_turns_strangers_away() {
+    each_backend(async |store: &TestDb| {
+        let base = start(store).await;
+        let fixture = matrix_fixture(&base).await;
+        let spare = accounts::NewUser {
+            login: "spare".into(),
+            name: "spare".into(),
+            role: "rep".into(),
+            rep_id: Some("R2".into()),
+            team: None,
+            lang: None,
+            password: PASSWORD.into(),
+        };
+        accounts::add_user(&store.db, spare, "test").await.expect("account");
+        let matrix = scoping_matrix(&fixture);
+        let rows: std::collections::BTreeSet<(String, String)> =
+            matrix.iter().map(|r| (r.method.to_string(), r.path.to_string())).collect();
+        let routes = every_route(&base).await;
+        let missing: Vec<_> = routes.difference(&rows).collect();
+        assert!(missing.is_empty(), "routes without a row in the scoping matrix: {missing:?}");
+        let gone: Vec<_> = rows.difference(&routes).collect();
+        assert!(gone.is_empty(), "rows of routes the server no longer has: {gone:?}");
+
+        let mut sessions = Vec::new();
+        for login in EVERY_ROLE {
+            sessions.push((*login, logged_in(&base, login).await));
+        }
+        let stranger = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().expect("client");
+        let mut wrong = Vec::new();
+        for row in &matrix {
+            for probe in &row.probes {
+                if !row.public {
+                    let url = format!("{base}{}", probe.uri);
+                    let response = stranger.request(row.method.parse().expect("method"), url).send().await.expect("request");
+                    let status = response.status().as_u16();
+                    let to_login =
+                        response.headers().get("location").and_then(|l| l.to_str().ok()).is_some_and(|l| l.starts_with("/login"));
+                    if !(status == 401 || (status == 303 && to_login)) {
+                        wrong.push(format!("{} {} without signing in: {status}", row.method, probe.uri));
+                    }
+                }
+                let mut done = false;
+                for (login, session) in &sessions {
+                    let response = send(session, row.method, &probe.uri, &probe.body, login).await;
+                    let status = response.status().as_u16();
+                    let allowed = probe.allowed.contains(login);
+                    // Through means done: the probes are valid requests, so a validation error
+                    // is a wrong probe, not a pass. Refused is 403, or 404 where a record beyond
+                    // reach is as unknown as one that does not exist.
+                    let right = if allowed {
+                        (200..300).contains(&status) || status == 303 || (probe.once && done && status == 422)
+                    } else {
+                        matches!(status, 403 | 404)
+                    };
+                    done |= allowed && right;
+                    let said = response.text().await.unwrap_or_default();
+                    // Beyond a status, what comes back: nobody below the organisation's managers
+                    // reads R3's name, but a trainer's rosters, which list every rep to sign in.
+                    let roster = *login == "coach" && probe.uri.contains("/training/");
+                    if *login == "r1" && right && said.contains("李四") {
+                        wrong.push(format!("{} {} as r1: shows R2 (李四)", row.method, probe.uri));
+                    }
+                    if right && allowed && !RECORDS_BEYOND.contains(login) && !roster && said.contains("赵六") {
+                        wrong.push(format!("{} {} as {login}: shows R3 (赵六)", row.method, probe.uri));
+                    }
+                    if !right {
+                        let said: String = said.chars().take(160).collect();
+                        wrong.push(format!(
+                            "{} {} as {login}: {status}, expected {}: {said}",
+                            row.method,
+                            probe.uri,
+                            if allowed { "through" } else { "refused" }
+                        ));
+                    }
+                }
+            }
+        }
+        assert!(wrong.is_empty(), "{} answers against the matrix:\n{}", wrong.len(), wrong.join("\n"));
+    })
+    .await;
+}
