@@ -1013,6 +1013,26 @@ struct Fixture {
     pipelines_file: String,
 }
 
+/// The coaching-task form for a gap of `rep`, as the coaching page sends it.
+fn coaching_gap(rep: &str) -> [(&'static str, &str); 7] {
+    [
+        ("rep_id", rep),
+        ("kind", "kpi"),
+        ("name", "outbound_calls"),
+        ("label", "Outbound calls"),
+        ("baseline", "1"),
+        ("team_median", "3"),
+        ("due", "2030-08-15"),
+    ]
+}
+
+/// An improvement action about `team`, as the API takes it.
+fn team_action(team: &str) -> Value {
+    json!({"raised_on": "2024-07-25", "problem": "接通率低", "people": team, "cause_category": "ability", "cause_kind": "subjective",
+           "cause": "开场白", "measures": "练习", "owner": "主管", "deadline": "2030-08-05",
+           "criterion": format!("connect_rate >= 40% for team:{team}")})
+}
+
 /// Deals, daily reports, a course with two sessions, an action and a coaching task on each side.
 async fn matrix_fixture(base: &str) -> Fixture {
     let admin = logged_in(base, "admin").await;
@@ -1067,26 +1087,14 @@ async fn matrix_fixture(base: &str) -> Fixture {
         );
     }
     let action = async |team: &str| {
-        let body = json!({"raised_on": "2024-07-25", "problem": "接通率低", "people": team, "cause_category": "ability", "cause_kind": "subjective",
-                          "cause": "开场白", "measures": "练习", "owner": "主管", "deadline": "2030-08-05",
-                          "criterion": format!("connect_rate >= 40% for team:{team}")});
         let created: Value =
-            admin.post(format!("{base}/api/v1/actions")).json(&body).send().await.expect("post").json().await.expect("json");
+            admin.post(format!("{base}/api/v1/actions")).json(&team_action(team)).send().await.expect("post").json().await.expect("json");
         created["id"].to_string()
     };
     let (action_inside, action_beyond) = (action("一部").await, action("二部").await);
     let mut tasks = Vec::new();
     for rep in ["R1", "R3"] {
-        let gap = [
-            ("rep_id", rep),
-            ("kind", "kpi"),
-            ("name", "outbound_calls"),
-            ("label", "Outbound calls"),
-            ("baseline", "1"),
-            ("team_median", "3"),
-            ("due", "2030-08-15"),
-        ];
-        assert_eq!(admin.submit("/coaching/tasks", &gap).await.0, 303);
+        assert_eq!(admin.submit("/coaching/tasks", &coaching_gap(rep)).await.0, 303);
         let page = admin.get(format!("{base}/coaching")).send().await.expect("get").text().await.expect("text");
         let new =
             page.split("data-id=\"").skip(1).filter_map(|rest| rest.split('"').next()).find(|id| !tasks.iter().any(|t: &String| t == id));
@@ -1113,17 +1121,7 @@ fn scoping_matrix(f: &Fixture) -> Vec<Route> {
             ("criterion", &format!("connect_rate >= 40% for team:{team}")),
         ])
     };
-    let gap = |rep: &str| {
-        form(&[
-            ("rep_id", rep),
-            ("kind", "kpi"),
-            ("name", "outbound_calls"),
-            ("label", "Outbound calls"),
-            ("baseline", "1"),
-            ("team_median", "3"),
-            ("due", "2030-08-15"),
-        ])
-    };
+    let gap = |rep: &str| form(&coaching_gap(rep));
     let json_body = Body::Json;
     vec![
         // Public.
@@ -1135,57 +1133,148 @@ fn scoping_matrix(f: &Fixture) -> Vec<Route> {
         // Pages of everyone signed in; each opens on the account's own reach.
         route("GET", "/").probe("/", Body::Empty, EVERY_ROLE),
         route("POST", "/language").probe("/language", form(&[("lang", "zh-CN")]), EVERY_ROLE),
-        route("GET", "/dashboard").both("/dashboard?scope={in}&period=2024-07", ("team:一部", FIGURES_OF_UNIT), ("team:二部", FIGURES_BEYOND)),
-        route("GET", "/explore").both("/explore?scope={in}&period=2024-07&kpi=outbound_calls", ("team:一部", FIGURES_OF_UNIT), ("team:二部", FIGURES_BEYOND)),
+        route("GET", "/dashboard").both(
+            "/dashboard?scope={in}&period=2024-07",
+            ("team:一部", FIGURES_OF_UNIT),
+            ("team:二部", FIGURES_BEYOND),
+        ),
+        route("GET", "/explore").both(
+            "/explore?scope={in}&period=2024-07&kpi=outbound_calls",
+            ("team:一部", FIGURES_OF_UNIT),
+            ("team:二部", FIGURES_BEYOND),
+        ),
         route("GET", "/reps/{rep_id}").both("/reps/{in}", ("R1", RECORDS_OF_R1), ("R3", RECORDS_BEYOND)),
         route("GET", "/daily-report").probe("/daily-report", Body::Empty, &["r1", "lead"]),
         // The form files the account's own report, whichever rep the request names.
-        route("POST", "/daily-report").probe("/daily-report", report("R1"), &["r1", "lead"]).probe("/daily-report", report("R3"), &["r1", "lead"]),
+        route("POST", "/daily-report").probe("/daily-report", report("R1"), &["r1", "lead"]).probe(
+            "/daily-report",
+            report("R3"),
+            &["r1", "lead"],
+        ),
         route("GET", "/changes").probe("/changes", Body::Empty, &["unit", "boss", "admin"]),
-        route("GET", "/conversation").both("/conversation?scope={in}&period=2024-07", ("team:一部", RECORDS_OF_UNIT), ("team:二部", RECORDS_BEYOND)),
+        route("GET", "/conversation").both(
+            "/conversation?scope={in}&period=2024-07",
+            ("team:一部", RECORDS_OF_UNIT),
+            ("team:二部", RECORDS_BEYOND),
+        ),
         route("GET", "/calls/{call_id}").both("/calls/{in}", ("C1", RECORDS_OF_R1), ("C3", RECORDS_BEYOND)),
         route("GET", "/settings/conversation").probe("/settings/conversation", Body::Empty, ADMIN),
         route("POST", "/settings/conversation").probe("/settings/conversation", form(&[("text", "[key_messages\nopening = [")]), ADMIN),
         route("GET", "/targets").probe("/targets?period=2024-07", Body::Empty, EVERY_ROLE),
         route("POST", "/targets")
-            .probe("/targets", form(&[("kpi", "outbound_calls"), ("scope", "team:一部"), ("period", "2024-07"), ("value", "40")]), PLANNERS_OF_UNIT)
-            .probe("/targets", form(&[("kpi", "outbound_calls"), ("scope", "team:二部"), ("period", "2024-07"), ("value", "40")]), RECORDS_BEYOND),
+            .probe(
+                "/targets",
+                form(&[("kpi", "outbound_calls"), ("scope", "team:一部"), ("period", "2024-07"), ("value", "40")]),
+                PLANNERS_OF_UNIT,
+            )
+            .probe(
+                "/targets",
+                form(&[("kpi", "outbound_calls"), ("scope", "team:二部"), ("period", "2024-07"), ("value", "40")]),
+                RECORDS_BEYOND,
+            ),
         route("POST", "/targets/split")
-            .probe("/targets/split", form(&[("kpi", "outbound_calls"), ("scope", "team:一部"), ("period", "2024-07"), ("into", "reps"), ("by", "even")]), PLANNERS_OF_UNIT)
-            .probe("/targets/split", form(&[("kpi", "outbound_calls"), ("scope", "team:二部"), ("period", "2024-07"), ("into", "reps"), ("by", "even")]), RECORDS_BEYOND),
+            .probe(
+                "/targets/split",
+                form(&[("kpi", "outbound_calls"), ("scope", "team:一部"), ("period", "2024-07"), ("into", "reps"), ("by", "even")]),
+                PLANNERS_OF_UNIT,
+            )
+            .probe(
+                "/targets/split",
+                form(&[("kpi", "outbound_calls"), ("scope", "team:二部"), ("period", "2024-07"), ("into", "reps"), ("by", "even")]),
+                RECORDS_BEYOND,
+            ),
         route("GET", "/settings/calendar").probe("/settings/calendar?year=2024", Body::Empty, EVERY_ROLE),
-        route("POST", "/settings/calendar").probe("/settings/calendar", form(&[("days", "2027-02-06..2027-02-12"), ("kind", "holiday"), ("name", "春节")]), RECORDS_BEYOND),
+        route("POST", "/settings/calendar").probe(
+            "/settings/calendar",
+            form(&[("days", "2027-02-06..2027-02-12"), ("kind", "holiday"), ("name", "春节")]),
+            RECORDS_BEYOND,
+        ),
         route("GET", "/settings/kpis").probe("/settings/kpis", Body::Empty, ADMIN),
-        route("POST", "/settings/kpis").probe("/settings/kpis", form(&[("id", "talk_per_call"), ("name_en", "Talk per call"), ("name_zh", "每通时长"), ("unit", "seconds"), ("direction", "higher"), ("formula", "talk_seconds / outbound_connected")]), ADMIN),
-        route("POST", "/settings/kpis/scorecard").probe("/settings/kpis/scorecard", form(&[("role", "rep"), ("weights", "revenue=50, outbound_calls=50")]), ADMIN),
+        route("POST", "/settings/kpis").probe(
+            "/settings/kpis",
+            form(&[
+                ("id", "talk_per_call"),
+                ("name_en", "Talk per call"),
+                ("name_zh", "每通时长"),
+                ("unit", "seconds"),
+                ("direction", "higher"),
+                ("formula", "talk_seconds / outbound_connected"),
+            ]),
+            ADMIN,
+        ),
+        route("POST", "/settings/kpis/scorecard").probe(
+            "/settings/kpis/scorecard",
+            form(&[("role", "rep"), ("weights", "revenue=50, outbound_calls=50")]),
+            ADMIN,
+        ),
         route("GET", "/settings/teams").probe("/settings/teams", Body::Empty, EVERY_ROLE),
         route("GET", "/settings/users").probe("/settings/users", Body::Empty, ADMIN),
-        route("POST", "/settings/users").probe("/settings/users", form(&[("login", "spare2"), ("name", "备用"), ("role", "rep"), ("rep_id", "R2")]), ADMIN),
+        route("POST", "/settings/users").probe(
+            "/settings/users",
+            form(&[("login", "spare2"), ("name", "备用"), ("role", "rep"), ("rep_id", "R2")]),
+            ADMIN,
+        ),
         route("POST", "/settings/users/{login}/{action}").probe("/settings/users/spare/disable", Body::Empty, ADMIN),
-        route("GET", "/reviews/{kind}").both("/reviews/weekly?scope={in}&period=2024-07", ("team:一部", RECORDS_OF_UNIT), ("team:二部", RECORDS_BEYOND)),
-        route("POST", "/reviews/{kind}/note").probe("/reviews/weekly/note", note("team:一部"), REVIEWERS_OF_UNIT).probe("/reviews/weekly/note", note("team:二部"), RECORDS_BEYOND),
+        route("GET", "/reviews/{kind}").both(
+            "/reviews/weekly?scope={in}&period=2024-07",
+            ("team:一部", RECORDS_OF_UNIT),
+            ("team:二部", RECORDS_BEYOND),
+        ),
+        route("POST", "/reviews/{kind}/note").probe("/reviews/weekly/note", note("team:一部"), REVIEWERS_OF_UNIT).probe(
+            "/reviews/weekly/note",
+            note("team:二部"),
+            RECORDS_BEYOND,
+        ),
         route("GET", "/actions").probe("/actions", Body::Empty, REVIEWERS_OF_UNIT),
-        route("POST", "/actions").probe("/actions", action_form("一部"), REVIEWERS_OF_UNIT).probe("/actions", action_form("二部"), RECORDS_BEYOND),
+        route("POST", "/actions").probe("/actions", action_form("一部"), REVIEWERS_OF_UNIT).probe(
+            "/actions",
+            action_form("二部"),
+            RECORDS_BEYOND,
+        ),
         route("POST", "/actions/{id}/status")
             .probe(format!("/actions/{}/status", f.action_inside), form(&[("status", "open")]), REVIEWERS_OF_UNIT)
             .probe(format!("/actions/{}/status", f.action_beyond), form(&[("status", "open")]), RECORDS_BEYOND),
         route("GET", "/audit").both("/audit?scope={in}&period=2024-W28", ("team:一部", REVIEWERS_OF_UNIT), ("team:二部", RECORDS_BEYOND)),
         route("POST", "/audit/check")
-            .probe("/audit/check", form(&[("rep_id", "R1"), ("date", "2024-07-08"), ("result", "confirmed"), ("scope", "team:一部"), ("period", "2024-W28")]), REVIEWERS_OF_UNIT)
-            .probe("/audit/check", form(&[("rep_id", "R3"), ("date", "2024-07-08"), ("result", "confirmed"), ("scope", "team:二部"), ("period", "2024-W28")]), RECORDS_BEYOND),
+            .probe(
+                "/audit/check",
+                form(&[("rep_id", "R1"), ("date", "2024-07-08"), ("result", "confirmed"), ("scope", "team:一部"), ("period", "2024-W28")]),
+                REVIEWERS_OF_UNIT,
+            )
+            .probe(
+                "/audit/check",
+                form(&[("rep_id", "R3"), ("date", "2024-07-08"), ("result", "confirmed"), ("scope", "team:二部"), ("period", "2024-W28")]),
+                RECORDS_BEYOND,
+            ),
         route("GET", "/import").probe("/import", Body::Empty, IMPORTERS_OF_UNIT),
-        route("POST", "/import").probe("/import", Body::Upload("rep_id,date,new_customers,followups,deal_amount\nR1,2024-07-10,1,0,0\n"), IMPORTERS_OF_UNIT),
+        route("POST", "/import").probe(
+            "/import",
+            Body::Upload("rep_id,date,new_customers,followups,deal_amount\nR1,2024-07-10,1,0,0\n"),
+            IMPORTERS_OF_UNIT,
+        ),
         route("POST", "/import/commit").probe("/import/commit", form(&[("token", "none")]), IMPORTERS_OF_UNIT),
-        route("GET", "/pipeline").both("/pipeline?scope={in}&period=2024-07", ("team:一部", FIGURES_OF_UNIT), ("team:二部", FIGURES_BEYOND)),
+        route("GET", "/pipeline").both(
+            "/pipeline?scope={in}&period=2024-07",
+            ("team:一部", FIGURES_OF_UNIT),
+            ("team:二部", FIGURES_BEYOND),
+        ),
         route("GET", "/pipeline/stages").probe("/pipeline/stages", Body::Empty, EVERY_ROLE),
         route("GET", "/pipeline/stages.toml").probe("/pipeline/stages.toml", Body::Empty, EVERY_ROLE),
         route("POST", "/pipeline/stages/confirm").probe("/pipeline/stages/confirm", Body::Empty, RECORDS_BEYOND).once(),
         route("POST", "/pipeline/stages/file").probe("/pipeline/stages/file", form(&[("file", &f.pipelines_file)]), RECORDS_BEYOND),
-        route("POST", "/pipeline/stages/{id}").probe("/pipeline/stages/matrix", form(&[("name_en", "Matrix"), ("name_zh", "矩阵"), ("key", "接触"), ("stage_name_en", "Contact")]), RECORDS_BEYOND),
+        route("POST", "/pipeline/stages/{id}").probe(
+            "/pipeline/stages/matrix",
+            form(&[("name_en", "Matrix"), ("name_zh", "矩阵"), ("key", "接触"), ("stage_name_en", "Contact")]),
+            RECORDS_BEYOND,
+        ),
         route("POST", "/pipeline/stages/{id}/delete").probe("/pipeline/stages/matrix/delete", Body::Empty, RECORDS_BEYOND),
         // Lists each account's own reach: the content check keeps 二部 out of it.
         route("GET", "/coaching").probe("/coaching", Body::Empty, EVERY_ROLE),
-        route("POST", "/coaching/tasks").probe("/coaching/tasks", gap("R1"), REVIEWERS_OF_UNIT).probe("/coaching/tasks", gap("R3"), RECORDS_BEYOND),
+        route("POST", "/coaching/tasks").probe("/coaching/tasks", gap("R1"), REVIEWERS_OF_UNIT).probe(
+            "/coaching/tasks",
+            gap("R3"),
+            RECORDS_BEYOND,
+        ),
         route("POST", "/coaching/tasks/{id}/note")
             .probe(format!("/coaching/tasks/{}/note", f.task_inside), form(&[("note", "每天 20 通")]), REVIEWERS_OF_UNIT)
             .probe(format!("/coaching/tasks/{}/note", f.task_beyond), form(&[("note", "每天 20 通")]), RECORDS_BEYOND),
@@ -1199,82 +1288,263 @@ fn scoping_matrix(f: &Fixture) -> Vec<Route> {
             .probe("/reps/R1/deals/D1/category", form(&[("category", "best_case")]), RECORDS_OF_R1)
             .probe("/reps/R3/deals/D3/category", form(&[("category", "best_case")]), RECORDS_BEYOND),
         route("GET", "/training").probe("/training", Body::Empty, EVERY_ROLE),
-        route("POST", "/training/courses").probe("/training/courses", form(&[("course_id", "CRS2"), ("title", "产品"), ("pass_score", "70"), ("cost", "1000"), ("hours", "2"), ("target_kpis", "win_rate")]), TRAINERS),
-        route("POST", "/training/sessions").probe("/training/sessions", form(&[("session_id", "S9"), ("course_id", "CRS"), ("starts_at", "2024-07-09 09:00")]), TRAINERS),
+        route("POST", "/training/courses").probe(
+            "/training/courses",
+            form(&[
+                ("course_id", "CRS2"),
+                ("title", "产品"),
+                ("pass_score", "70"),
+                ("cost", "1000"),
+                ("hours", "2"),
+                ("target_kpis", "win_rate"),
+            ]),
+            TRAINERS,
+        ),
+        route("POST", "/training/sessions").probe(
+            "/training/sessions",
+            form(&[("session_id", "S9"), ("course_id", "CRS"), ("starts_at", "2024-07-09 09:00")]),
+            TRAINERS,
+        ),
         route("GET", "/training/courses/{course}").probe("/training/courses/CRS", Body::Empty, TRAINERS),
-        route("POST", "/training/courses/{course}/roi").probe("/training/courses/CRS/roi", form(&[("horizon_weeks", "12"), ("gross_margin_pct", "30"), ("avg_deal_size", "5000"), ("volume_per_rep_week", "2"), ("hourly_cost", "50"), ("attendee_hours", "2"), ("course_cost", "1000")]), TRAINERS),
+        route("POST", "/training/courses/{course}/roi").probe(
+            "/training/courses/CRS/roi",
+            form(&[
+                ("horizon_weeks", "12"),
+                ("gross_margin_pct", "30"),
+                ("avg_deal_size", "5000"),
+                ("volume_per_rep_week", "2"),
+                ("hourly_cost", "50"),
+                ("attendee_hours", "2"),
+                ("course_cost", "1000"),
+            ]),
+            TRAINERS,
+        ),
         route("GET", "/training/sessions/{session}").probe("/training/sessions/S1", Body::Empty, TRAINERS),
         // Signing a rep in, or scoring them, is a record of that rep: a manager of 一部 may for R1.
-        route("POST", "/training/sessions/{session}/signin").probe("/training/sessions/S1/signin", form(&[("rep_id", "R1"), ("signed_in_at", "2024-07-09 08:55")]), TRAINERS_OF_R1).probe("/training/sessions/S3/signin", form(&[("rep_id", "R3"), ("signed_in_at", "2024-07-09 08:55")]), TRAINERS),
-        route("POST", "/training/sessions/{session}/score").probe("/training/sessions/S1/score", form(&[("rep_id", "R1"), ("phase", "post"), ("score", "82")]), TRAINERS_OF_R1).probe("/training/sessions/S3/score", form(&[("rep_id", "R3"), ("phase", "post"), ("score", "82")]), TRAINERS),
-        route("GET", "/training/sessions/{session}/feedback").probe("/training/sessions/S1/feedback", Body::Empty, &["r1"]).probe("/training/sessions/S3/feedback", Body::Empty, &[]),
+        route("POST", "/training/sessions/{session}/signin")
+            .probe("/training/sessions/S1/signin", form(&[("rep_id", "R1"), ("signed_in_at", "2024-07-09 08:55")]), TRAINERS_OF_R1)
+            .probe("/training/sessions/S3/signin", form(&[("rep_id", "R3"), ("signed_in_at", "2024-07-09 08:55")]), TRAINERS),
+        route("POST", "/training/sessions/{session}/score")
+            .probe("/training/sessions/S1/score", form(&[("rep_id", "R1"), ("phase", "post"), ("score", "82")]), TRAINERS_OF_R1)
+            .probe("/training/sessions/S3/score", form(&[("rep_id", "R3"), ("phase", "post"), ("score", "82")]), TRAINERS),
+        route("GET", "/training/sessions/{session}/feedback").probe("/training/sessions/S1/feedback", Body::Empty, &["r1"]).probe(
+            "/training/sessions/S3/feedback",
+            Body::Empty,
+            &[],
+        ),
         route("POST", "/training/sessions/{session}/feedback")
-            .probe("/training/sessions/S1/feedback", form(&[("content", "5"), ("trainer", "4"), ("practice", "4"), ("organisation", "3")]), &["r1"])
-            .probe("/training/sessions/S3/feedback", form(&[("content", "5"), ("trainer", "4"), ("practice", "4"), ("organisation", "3")]), &[]),
+            .probe(
+                "/training/sessions/S1/feedback",
+                form(&[("content", "5"), ("trainer", "4"), ("practice", "4"), ("organisation", "3")]),
+                &["r1"],
+            )
+            .probe(
+                "/training/sessions/S3/feedback",
+                form(&[("content", "5"), ("trainer", "4"), ("practice", "4"), ("organisation", "3")]),
+                &[],
+            ),
         // The API.
-        route("GET", "/api/v1/kpis").both(&format!("/api/v1/kpis?scope={{in}}&{q}"), ("team:一部", EVERY_ROLE), ("team:二部", FIGURES_BEYOND)),
+        route("GET", "/api/v1/kpis").both(
+            &format!("/api/v1/kpis?scope={{in}}&{q}"),
+            ("team:一部", EVERY_ROLE),
+            ("team:二部", FIGURES_BEYOND),
+        ),
         route("GET", "/api/v1/kpis/catalogue").probe("/api/v1/kpis/catalogue", Body::Empty, EVERY_ROLE),
-        route("GET", "/api/v1/leaderboard").both(&format!("/api/v1/leaderboard?scope={{in}}&{q}"), ("team:一部", RECORDS_OF_UNIT), ("team:二部", RECORDS_BEYOND)),
-        route("GET", "/api/v1/scores").both(&format!("/api/v1/scores?scope={{in}}&{q}"), ("team:一部", RECORDS_OF_UNIT), ("team:二部", RECORDS_BEYOND)),
+        route("GET", "/api/v1/leaderboard").both(
+            &format!("/api/v1/leaderboard?scope={{in}}&{q}"),
+            ("team:一部", RECORDS_OF_UNIT),
+            ("team:二部", RECORDS_BEYOND),
+        ),
+        route("GET", "/api/v1/scores").both(
+            &format!("/api/v1/scores?scope={{in}}&{q}"),
+            ("team:一部", RECORDS_OF_UNIT),
+            ("team:二部", RECORDS_BEYOND),
+        ),
         route("GET", "/api/v1/scorecards").probe("/api/v1/scorecards", Body::Empty, EVERY_ROLE),
         route("PUT", "/api/v1/scorecards/{role}").probe("/api/v1/scorecards/rep", json_body(json!({"revenue": 1})), ADMIN),
-        route("GET", "/api/v1/reports/{sheet}").both(&format!("/api/v1/reports/weekly?scope={{in}}&{q}"), ("team:一部", RECORDS_OF_UNIT), ("team:二部", RECORDS_BEYOND)),
+        route("GET", "/api/v1/reports/{sheet}").both(
+            &format!("/api/v1/reports/weekly?scope={{in}}&{q}"),
+            ("team:一部", RECORDS_OF_UNIT),
+            ("team:二部", RECORDS_BEYOND),
+        ),
         route("PUT", "/api/v1/reports/{sheet}/notes")
-            .probe("/api/v1/reports/monthly/notes", json_body(json!({"scope": "team:一部", "period": "2024-07", "field": "problems", "value": "x"})), REVIEWERS_OF_UNIT)
-            .probe("/api/v1/reports/monthly/notes", json_body(json!({"scope": "team:二部", "period": "2024-07", "field": "problems", "value": "x"})), RECORDS_BEYOND),
+            .probe(
+                "/api/v1/reports/monthly/notes",
+                json_body(json!({"scope": "team:一部", "period": "2024-07", "field": "problems", "value": "x"})),
+                REVIEWERS_OF_UNIT,
+            )
+            .probe(
+                "/api/v1/reports/monthly/notes",
+                json_body(json!({"scope": "team:二部", "period": "2024-07", "field": "problems", "value": "x"})),
+                RECORDS_BEYOND,
+            ),
         route("GET", "/api/v1/targets").probe("/api/v1/targets?period=2024-07", Body::Empty, EVERY_ROLE),
         route("PUT", "/api/v1/targets")
-            .probe("/api/v1/targets", json_body(json!({"kpi": "revenue", "scope": "team:一部", "period": "2024-07", "value": 1})), PLANNERS_OF_UNIT)
-            .probe("/api/v1/targets", json_body(json!({"kpi": "revenue", "scope": "team:二部", "period": "2024-07", "value": 1})), RECORDS_BEYOND),
+            .probe(
+                "/api/v1/targets",
+                json_body(json!({"kpi": "revenue", "scope": "team:一部", "period": "2024-07", "value": 1})),
+                PLANNERS_OF_UNIT,
+            )
+            .probe(
+                "/api/v1/targets",
+                json_body(json!({"kpi": "revenue", "scope": "team:二部", "period": "2024-07", "value": 1})),
+                RECORDS_BEYOND,
+            ),
         route("POST", "/api/v1/targets/split")
-            .probe("/api/v1/targets/split", json_body(json!({"kpi": "revenue", "scope": "team:一部", "period": "2024-07", "into": "reps", "by": "even"})), PLANNERS_OF_UNIT)
-            .probe("/api/v1/targets/split", json_body(json!({"kpi": "revenue", "scope": "team:二部", "period": "2024-07", "into": "reps", "by": "even"})), RECORDS_BEYOND),
+            .probe(
+                "/api/v1/targets/split",
+                json_body(json!({"kpi": "revenue", "scope": "team:一部", "period": "2024-07", "into": "reps", "by": "even"})),
+                PLANNERS_OF_UNIT,
+            )
+            .probe(
+                "/api/v1/targets/split",
+                json_body(json!({"kpi": "revenue", "scope": "team:二部", "period": "2024-07", "into": "reps", "by": "even"})),
+                RECORDS_BEYOND,
+            ),
         route("GET", "/api/v1/tracking").probe("/api/v1/tracking", Body::Empty, EVERY_ROLE),
-        route("POST", "/api/v1/tracking/update").probe("/api/v1/tracking/update", json_body(json!({"today": "2024-07-09"})), RECORDS_BEYOND),
+        route("POST", "/api/v1/tracking/update").probe(
+            "/api/v1/tracking/update",
+            json_body(json!({"today": "2024-07-09"})),
+            RECORDS_BEYOND,
+        ),
         route("GET", "/api/v1/calendar").probe("/api/v1/calendar?year=2024", Body::Empty, EVERY_ROLE),
-        route("PUT", "/api/v1/calendar").probe("/api/v1/calendar", json_body(json!({"days": "2027-02-06..2027-02-12", "kind": "holiday", "name": "春节"})), RECORDS_BEYOND),
+        route("PUT", "/api/v1/calendar").probe(
+            "/api/v1/calendar",
+            json_body(json!({"days": "2027-02-06..2027-02-12", "kind": "holiday", "name": "春节"})),
+            RECORDS_BEYOND,
+        ),
         route("GET", "/api/v1/actions").probe("/api/v1/actions", Body::Empty, REVIEWERS_OF_UNIT),
-        route("POST", "/api/v1/actions")
-            .probe("/api/v1/actions", json_body(json!({"raised_on": "2024-07-25", "problem": "p", "people": "一部", "cause_category": "ability", "cause_kind": "subjective", "cause": "c", "measures": "m", "owner": "o", "deadline": "2030-08-05", "criterion": "connect_rate >= 40% for team:一部"})), REVIEWERS_OF_UNIT)
-            .probe("/api/v1/actions", json_body(json!({"raised_on": "2024-07-25", "problem": "p", "people": "二部", "cause_category": "ability", "cause_kind": "subjective", "cause": "c", "measures": "m", "owner": "o", "deadline": "2030-08-05", "criterion": "connect_rate >= 40% for team:二部"})), RECORDS_BEYOND),
+        route("POST", "/api/v1/actions").probe("/api/v1/actions", json_body(team_action("一部")), REVIEWERS_OF_UNIT).probe(
+            "/api/v1/actions",
+            json_body(team_action("二部")),
+            RECORDS_BEYOND,
+        ),
         route("PATCH", "/api/v1/actions/{id}")
             .probe(format!("/api/v1/actions/{}", f.action_inside), json_body(json!({"owner": "张主管"})), REVIEWERS_OF_UNIT)
             .probe(format!("/api/v1/actions/{}", f.action_beyond), json_body(json!({"owner": "张主管"})), RECORDS_BEYOND),
         route("POST", "/api/v1/actions/check")
             .probe("/api/v1/actions/check", json_body(json!({"today": "2024-08-05"})), REVIEWERS_OF_UNIT)
-            .probe("/api/v1/actions/check", json_body(json!({"today": "2024-08-05", "ids": [f.action_beyond.parse::<i64>().expect("id")]})), RECORDS_BEYOND),
-        route("GET", "/api/v1/audit/sample").both("/api/v1/audit/sample?scope={in}&period=2024-W28&percent=100", ("team:一部", REVIEWERS_OF_UNIT), ("team:二部", RECORDS_BEYOND)),
-        route("GET", "/api/v1/audit/reconcile").both("/api/v1/audit/reconcile?scope={in}&period=2024-W28", ("team:一部", REVIEWERS_OF_UNIT), ("team:二部", RECORDS_BEYOND)),
+            .probe(
+                "/api/v1/actions/check",
+                json_body(json!({"today": "2024-08-05", "ids": [f.action_beyond.parse::<i64>().expect("id")]})),
+                RECORDS_BEYOND,
+            ),
+        route("GET", "/api/v1/audit/sample").both(
+            "/api/v1/audit/sample?scope={in}&period=2024-W28&percent=100",
+            ("team:一部", REVIEWERS_OF_UNIT),
+            ("team:二部", RECORDS_BEYOND),
+        ),
+        route("GET", "/api/v1/audit/reconcile").both(
+            "/api/v1/audit/reconcile?scope={in}&period=2024-W28",
+            ("team:一部", REVIEWERS_OF_UNIT),
+            ("team:二部", RECORDS_BEYOND),
+        ),
         route("POST", "/api/v1/audit/checks")
-            .probe("/api/v1/audit/checks", json_body(json!({"rep_id": "R1", "date": "2024-07-08", "result": "confirmed", "checked_by": "主管"})), REVIEWERS_OF_UNIT)
-            .probe("/api/v1/audit/checks", json_body(json!({"rep_id": "R3", "date": "2024-07-08", "result": "confirmed", "checked_by": "主管"})), RECORDS_BEYOND),
-        route("GET", "/api/v1/conversation/calls").both(&format!("/api/v1/conversation/calls?scope={{in}}&{q}"), ("rep:R1", RECORDS_OF_R1), ("rep:R3", RECORDS_BEYOND)),
-        route("GET", "/api/v1/conversation/compare").both(&format!("/api/v1/conversation/compare?scope={{in}}&{q}"), ("team:一部", RECORDS_OF_UNIT), ("team:二部", RECORDS_BEYOND)),
-        route("GET", "/api/v1/calls/heatmap").both(&format!("/api/v1/calls/heatmap?scope={{in}}&{q}"), ("team:一部", FIGURES_OF_UNIT), ("team:二部", FIGURES_BEYOND)),
-        route("GET", "/api/v1/coaching/gaps").both(&format!("/api/v1/coaching/gaps?rep={{in}}&{q}"), ("R1", RECORDS_OF_R1), ("R3", RECORDS_BEYOND)),
-        route("GET", "/api/v1/forecast").both(&format!("/api/v1/forecast?scope={{in}}&{q}"), ("team:一部", FIGURES_OF_UNIT), ("team:二部", FIGURES_BEYOND)),
-        route("GET", "/api/v1/forecast/backtest").both(&format!("/api/v1/forecast/backtest?scope={{in}}&{q}"), ("team:一部", FIGURES_OF_UNIT), ("team:二部", FIGURES_BEYOND)),
+            .probe(
+                "/api/v1/audit/checks",
+                json_body(json!({"rep_id": "R1", "date": "2024-07-08", "result": "confirmed", "checked_by": "主管"})),
+                REVIEWERS_OF_UNIT,
+            )
+            .probe(
+                "/api/v1/audit/checks",
+                json_body(json!({"rep_id": "R3", "date": "2024-07-08", "result": "confirmed", "checked_by": "主管"})),
+                RECORDS_BEYOND,
+            ),
+        route("GET", "/api/v1/conversation/calls").both(
+            &format!("/api/v1/conversation/calls?scope={{in}}&{q}"),
+            ("rep:R1", RECORDS_OF_R1),
+            ("rep:R3", RECORDS_BEYOND),
+        ),
+        route("GET", "/api/v1/conversation/compare").both(
+            &format!("/api/v1/conversation/compare?scope={{in}}&{q}"),
+            ("team:一部", RECORDS_OF_UNIT),
+            ("team:二部", RECORDS_BEYOND),
+        ),
+        route("GET", "/api/v1/calls/heatmap").both(
+            &format!("/api/v1/calls/heatmap?scope={{in}}&{q}"),
+            ("team:一部", FIGURES_OF_UNIT),
+            ("team:二部", FIGURES_BEYOND),
+        ),
+        route("GET", "/api/v1/coaching/gaps").both(
+            &format!("/api/v1/coaching/gaps?rep={{in}}&{q}"),
+            ("R1", RECORDS_OF_R1),
+            ("R3", RECORDS_BEYOND),
+        ),
+        route("GET", "/api/v1/forecast").both(
+            &format!("/api/v1/forecast?scope={{in}}&{q}"),
+            ("team:一部", FIGURES_OF_UNIT),
+            ("team:二部", FIGURES_BEYOND),
+        ),
+        route("GET", "/api/v1/forecast/backtest").both(
+            &format!("/api/v1/forecast/backtest?scope={{in}}&{q}"),
+            ("team:一部", FIGURES_OF_UNIT),
+            ("team:二部", FIGURES_BEYOND),
+        ),
         // Lead routing ranks the whole organisation's reps.
-        route("GET", "/api/v1/leads/assign").both(&format!("/api/v1/leads/assign?segment=SMB&scope={{in}}&{q}"), ("team:一部", RECORDS_BEYOND), ("team:二部", RECORDS_BEYOND)),
-        route("GET", "/api/v1/pipeline/funnel").both(&format!("/api/v1/pipeline/funnel?scope={{in}}&{q}"), ("team:一部", FIGURES_OF_UNIT), ("team:二部", FIGURES_BEYOND)),
-        route("GET", "/api/v1/pipeline/stuck").both(&format!("/api/v1/pipeline/stuck?scope={{in}}&{q}"), ("team:一部", RECORDS_OF_UNIT), ("team:二部", RECORDS_BEYOND)),
-        route("GET", "/api/v1/pipeline/volatility").both(&format!("/api/v1/pipeline/volatility?scope={{in}}&{q}"), ("team:一部", RECORDS_OF_UNIT), ("team:二部", RECORDS_BEYOND)),
-        route("GET", "/api/v1/pipeline/weighted").both(&format!("/api/v1/pipeline/weighted?scope={{in}}&{q}"), ("team:一部", FIGURES_OF_UNIT), ("team:二部", FIGURES_BEYOND)),
-        route("GET", "/api/v1/pipeline/winloss").both(&format!("/api/v1/pipeline/winloss?scope={{in}}&{q}"), ("team:一部", FIGURES_OF_UNIT), ("team:二部", FIGURES_BEYOND)),
+        route("GET", "/api/v1/leads/assign").both(
+            &format!("/api/v1/leads/assign?segment=SMB&scope={{in}}&{q}"),
+            ("team:一部", RECORDS_BEYOND),
+            ("team:二部", RECORDS_BEYOND),
+        ),
+        route("GET", "/api/v1/pipeline/funnel").both(
+            &format!("/api/v1/pipeline/funnel?scope={{in}}&{q}"),
+            ("team:一部", FIGURES_OF_UNIT),
+            ("team:二部", FIGURES_BEYOND),
+        ),
+        route("GET", "/api/v1/pipeline/stuck").both(
+            &format!("/api/v1/pipeline/stuck?scope={{in}}&{q}"),
+            ("team:一部", RECORDS_OF_UNIT),
+            ("team:二部", RECORDS_BEYOND),
+        ),
+        route("GET", "/api/v1/pipeline/volatility").both(
+            &format!("/api/v1/pipeline/volatility?scope={{in}}&{q}"),
+            ("team:一部", RECORDS_OF_UNIT),
+            ("team:二部", RECORDS_BEYOND),
+        ),
+        route("GET", "/api/v1/pipeline/weighted").both(
+            &format!("/api/v1/pipeline/weighted?scope={{in}}&{q}"),
+            ("team:一部", FIGURES_OF_UNIT),
+            ("team:二部", FIGURES_BEYOND),
+        ),
+        route("GET", "/api/v1/pipeline/winloss").both(
+            &format!("/api/v1/pipeline/winloss?scope={{in}}&{q}"),
+            ("team:一部", FIGURES_OF_UNIT),
+            ("team:二部", FIGURES_BEYOND),
+        ),
         route("GET", "/api/v1/pipelines").probe("/api/v1/pipelines", Body::Empty, EVERY_ROLE),
         route("PUT", "/api/v1/deals/{deal}/forecast-category")
             .probe("/api/v1/deals/D1/forecast-category", json_body(json!({"category": "commit"})), RECORDS_OF_R1)
             .probe("/api/v1/deals/D3/forecast-category", json_body(json!({"category": "commit"})), RECORDS_BEYOND),
         route("GET", "/api/v1/training/plan").probe("/api/v1/training/plan", Body::Empty, TRAINERS),
         route("GET", "/api/v1/training/courses/{course}/signin").probe("/api/v1/training/courses/CRS/signin", Body::Empty, TRAINERS),
-        route("GET", "/api/v1/training/courses/{course}/effect").probe("/api/v1/training/courses/CRS/effect?kpi=win_rate", Body::Empty, TRAINERS),
+        route("GET", "/api/v1/training/courses/{course}/effect").probe(
+            "/api/v1/training/courses/CRS/effect?kpi=win_rate",
+            Body::Empty,
+            TRAINERS,
+        ),
         route("GET", "/api/v1/training/courses/{course}/report").probe("/api/v1/training/courses/CRS/report", Body::Empty, TRAINERS),
         route("POST", "/api/v1/ingest/{kind}")
-            .probe("/api/v1/ingest/daily-reports", json_body(json!([{"rep_id": "R1", "date": "2024-07-09", "new_customers": 1, "followups": 0, "deal_amount": 0}])), IMPORTERS_OF_UNIT)
-            .probe("/api/v1/ingest/daily-reports", json_body(json!([{"rep_id": "R3", "date": "2024-07-09", "new_customers": 1, "followups": 0, "deal_amount": 0}])), RECORDS_BEYOND),
+            .probe(
+                "/api/v1/ingest/daily-reports",
+                json_body(json!([{"rep_id": "R1", "date": "2024-07-09", "new_customers": 1, "followups": 0, "deal_amount": 0}])),
+                IMPORTERS_OF_UNIT,
+            )
+            .probe(
+                "/api/v1/ingest/daily-reports",
+                json_body(json!([{"rep_id": "R3", "date": "2024-07-09", "new_customers": 1, "followups": 0, "deal_amount": 0}])),
+                RECORDS_BEYOND,
+            ),
         route("POST", "/api/v1/ingest/transcripts")
-            .probe("/api/v1/ingest/transcripts", json_body(json!([{"call_id": "C1", "turns": [{"speaker": "agent", "text": "您好"}]}])), IMPORTERS_OF_UNIT)
-            .probe("/api/v1/ingest/transcripts", json_body(json!([{"call_id": "C3", "turns": [{"speaker": "agent", "text": "您好"}]}])), RECORDS_BEYOND),
+            .probe(
+                "/api/v1/ingest/transcripts",
+                json_body(json!([{"call_id": "C1", "turns": [{"speaker": "agent", "text": "您好"}]}])),
+                IMPORTERS_OF_UNIT,
+            )
+            .probe(
+                "/api/v1/ingest/transcripts",
+                json_body(json!([{"call_id": "C3", "turns": [{"speaker": "agent", "text": "您好"}]}])),
+                RECORDS_BEYOND,
+            ),
         // Last: it ends each account's session.
         route("POST", "/logout").probe("/logout", Body::Empty, EVERY_ROLE),
     ]
