@@ -525,10 +525,12 @@ impl CloseTimes {
 }
 
 /// Of a stage's deals that closed after a stay of more than `age` days (`sorted` are their
-/// stays), the share that closed within `age + remaining` days.
+/// stays), the share that closed within `age + remaining` days. A period already over as of the
+/// forecast's day (`remaining` below zero) has no time left for anything to close in.
 fn closing_share(sorted: &[f64], age: f64, remaining: f64) -> f64 {
     let closed_by_age = sorted.partition_point(|d| *d <= age);
-    share_closing_in_time(sorted.len() - closed_by_age, sorted.partition_point(|d| *d <= age + remaining) - closed_by_age)
+    let closed_in_time = sorted.partition_point(|d| *d <= age + remaining.max(0.0));
+    share_closing_in_time(sorted.len() - closed_by_age, closed_in_time - closed_by_age)
 }
 
 fn share_closing_in_time(still_open: usize, in_time: usize) -> f64 {
@@ -1080,6 +1082,15 @@ mod tests {
 
     fn at(day: u32, hour: u32) -> LocalDateTime {
         LocalDateTime::from_parts(Day::from_ymd(2024, 7, day).expect("date"), hour, 0, 0)
+    }
+
+    #[test]
+    fn a_period_over_before_the_forecast_day_leaves_no_share_to_close() {
+        // Of the stays longer than 5 days (7, 9, 20), those within 5 + 4 days: 7 and 9.
+        let stays = [2.0, 3.0, 7.0, 9.0, 20.0];
+        assert_eq!(closing_share(&stays, 5.0, 4.0), 2.0 / 3.0);
+        // Asked for a month that ended 80 days before: found by schemathesis as a panic.
+        assert_eq!(closing_share(&stays, 5.0, -80.0), 0.0);
     }
 
     fn path(id: &str, created: u32, stages: &[(&str, u32)], closed: Option<(u32, Ending)>, amount: i64) -> DealPath {

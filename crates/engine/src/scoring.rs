@@ -35,6 +35,8 @@ pub const SCORE: &str = "score";
 #[derive(Debug, Clone, Serialize, PartialEq, utoipa::ToSchema)]
 pub struct Scorecard {
     pub role: String,
+    /// Pairs of a KPI id and its weight in percent: `[["revenue", 40.0], …]`.
+    #[schema(value_type = Vec<Vec<serde_json::Value>>)]
     pub entries: Vec<(String, f64)>,
     /// Whether the role has no scorecard of its own and uses the default (or the reps').
     pub inherited: bool,

@@ -113,7 +113,16 @@ fn defused(text: &str) -> String {
 const FORBIDDEN_IN_SHEET_NAME: &[char] = &['[', ']', ':', '*', '?', '/', '\\'];
 
 fn worksheet_name(title: &str) -> String {
-    let name: String = title.chars().filter(|c| !FORBIDDEN_IN_SHEET_NAME.contains(c)).take(31).collect();
+    // Excel counts UTF-16 code units, so a character beyond the BMP takes two of the 31.
+    let mut units = 0;
+    let name: String = title
+        .chars()
+        .filter(|c| !FORBIDDEN_IN_SHEET_NAME.contains(c) && !c.is_control())
+        .take_while(|c| {
+            units += c.len_utf16();
+            units <= 31
+        })
+        .collect();
     if name.trim().is_empty() { "Sheet1".to_string() } else { name }
 }
 
@@ -248,9 +257,12 @@ mod tests {
     }
 
     #[test]
-    fn worksheet_names_drop_forbidden_characters_and_fit_31_characters() {
+    fn worksheet_names_drop_forbidden_and_control_characters_and_fit_31_utf16_units() {
         assert_eq!(worksheet_name("a/b[c]"), "abc");
         assert_eq!(worksheet_name(&"x".repeat(40)).len(), 31);
         assert_eq!(worksheet_name("??"), "Sheet1");
+        assert_eq!(worksheet_name("a\r\nb\u{11}"), "ab");
+        let astral = worksheet_name(&format!("{}\u{1F600}\u{1F600}", "x".repeat(28)));
+        assert_eq!(astral.encode_utf16().count(), 30, "{astral}");
     }
 }

@@ -43,6 +43,7 @@ use salescope_core::access::Permission;
 use salescope_core::i18n::Lang;
 use salescope_core::schema::Kind;
 use salescope_core::time::LocalDateTime;
+use salescope_export::OutputFormat;
 use salescope_import::{ImportOptions, NoProgress, Source};
 use salescope_store::Db;
 use serde::Deserialize;
@@ -150,24 +151,20 @@ fn routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(training::effect))
         .routes(routes!(training::report))
         .split_for_parts();
-    (router, with_authentication(document))
+    (router, with_fixed_sets(with_authentication(document)))
 }
 
 /// The two ways in — an API token as `Authorization: Bearer`, or a session cookie from the login
 /// form — declared once, required of every operation but the public ones, each of which then
-/// also answers 401 (not signed in) and 403 (not the caller's to see or do) with the error body.
+/// also answers 401 (not signed in), 403 (not the caller's to see or do) and 400 (a parameter or
+/// body it cannot read) with the error body.
 fn with_authentication(mut document: utoipa::openapi::OpenApi) -> utoipa::openapi::OpenApi {
     use utoipa::openapi::security::{ApiKey, ApiKeyValue, Http, HttpAuthScheme, SecurityRequirement, SecurityScheme};
-    use utoipa::openapi::{ContentBuilder, Ref, RefOr, ResponseBuilder};
     let components = document.components.get_or_insert_with(Default::default);
     components.add_security_scheme("bearer", SecurityScheme::Http(Http::new(HttpAuthScheme::Bearer)));
     components.add_security_scheme("session", SecurityScheme::ApiKey(ApiKey::Cookie(ApiKeyValue::new(auth::SESSION_COOKIE))));
     document.security =
         Some(vec![SecurityRequirement::new("bearer", Vec::<String>::new()), SecurityRequirement::new("session", Vec::<String>::new())]);
-    let error = |description: &str| {
-        let content = ContentBuilder::new().schema(Some(Ref::from_schema_name("ErrorBody"))).build();
-        RefOr::T(ResponseBuilder::new().description(description).content("application/json", content).build())
-    };
     for (path, item) in document.paths.paths.iter_mut() {
         let public = auth::is_public(path);
         for operation in [&mut item.get, &mut item.put, &mut item.post, &mut item.delete, &mut item.patch].into_iter().flatten() {
@@ -176,10 +173,75 @@ fn with_authentication(mut document: utoipa::openapi::OpenApi) -> utoipa::openap
                 continue;
             }
             let responses = &mut operation.responses.responses;
-            responses.entry("401".to_string()).or_insert_with(|| error("Not signed in: no valid API token or session"));
+            responses.entry("401".to_string()).or_insert_with(|| error_answer("Not signed in: no valid API token or session"));
             responses
                 .entry("403".to_string())
-                .or_insert_with(|| error("Not the caller's to see or do, or a session's request without its CSRF token"));
+                .or_insert_with(|| error_answer("Not the caller's to see or do, or a session's request without its CSRF token"));
+            responses.entry("400".to_string()).or_insert_with(|| error_answer("A parameter or body the server cannot read"));
+        }
+    }
+    document
+}
+
+/// An answer with the `{message, code, type}` error body.
+fn error_answer(description: &str) -> utoipa::openapi::RefOr<utoipa::openapi::Response> {
+    use utoipa::openapi::{ContentBuilder, Ref, RefOr, ResponseBuilder};
+    let content = ContentBuilder::new().schema(Some(Ref::from_schema_name("ErrorBody"))).build();
+    RefOr::T(ResponseBuilder::new().description(description).content("application/json", content).build())
+}
+
+/// What the handlers' signatures cannot tell utoipa: the fixed value sets of the shared
+/// parameters (`format`, `lang`, the record `{kind}`), the CSV and XLSX answers of every operation
+/// that takes a `format`, the 404 of an unknown team, rep or pipeline named in the parameters,
+/// and the two bodies an ingest's 403 may carry (the caller may not import at all: the error
+/// body; some record lies beyond the caller's scope: the report).
+fn with_fixed_sets(mut document: utoipa::openapi::OpenApi) -> utoipa::openapi::OpenApi {
+    use utoipa::openapi::schema::{ObjectBuilder, OneOfBuilder, Schema, Type};
+    use utoipa::openapi::{ContentBuilder, Ref, RefOr};
+    let one_of = |values: Vec<&'static str>| {
+        RefOr::T(Schema::Object(ObjectBuilder::new().schema_type(Type::String).enum_values(Some(values)).build()))
+    };
+    for (path, item) in document.paths.paths.iter_mut() {
+        for operation in [&mut item.get, &mut item.put, &mut item.post, &mut item.delete, &mut item.patch].into_iter().flatten() {
+            let mut names_a_scope = false;
+            let mut takes_format = false;
+            for parameter in operation.parameters.iter_mut().flatten() {
+                match parameter.name.as_str() {
+                    "format" => {
+                        parameter.schema = Some(one_of(vec!["json", "csv", "xlsx"]));
+                        takes_format = true;
+                    }
+                    "lang" => parameter.schema = Some(one_of(Lang::ALL.iter().map(|l| l.code()).collect())),
+                    "kind" if path == "/api/v1/ingest/{kind}" => {
+                        parameter.schema = Some(one_of(Kind::ALL.iter().map(|k| k.id()).collect()))
+                    }
+                    "scope" | "team" | "rep" | "pipeline" => names_a_scope = true,
+                    _ => {}
+                }
+            }
+            let responses = &mut operation.responses.responses;
+            if names_a_scope {
+                responses.entry("404".to_string()).or_insert_with(|| error_answer("An unknown team, rep or pipeline"));
+            }
+            if takes_format && let Some(RefOr::T(ok)) = responses.get_mut("200") {
+                for format in [OutputFormat::Csv, OutputFormat::Xlsx] {
+                    let file = ObjectBuilder::new()
+                        .schema_type(Type::String)
+                        .format(Some(utoipa::openapi::SchemaFormat::KnownFormat(utoipa::openapi::KnownFormat::Binary)));
+                    ok.content.insert(
+                        format.content_type().to_string(),
+                        ContentBuilder::new().schema(Some(Schema::Object(file.build()))).build(),
+                    );
+                }
+            }
+            if path.starts_with("/api/v1/ingest/")
+                && let Some(RefOr::T(refused)) = responses.get_mut("403")
+                && let Some(content) = refused.content.get_mut("application/json")
+                && let Some(report) = content.schema.take()
+            {
+                let either = OneOfBuilder::new().item(report).item(Ref::from_schema_name("ErrorBody")).build();
+                content.schema = Some(RefOr::T(Schema::OneOf(either)));
+            }
         }
     }
     document
@@ -202,8 +264,20 @@ pub fn router(state: AppState) -> Router {
         .layer(axum::middleware::from_fn_with_state(state.clone(), auth::authenticate))
         .layer(DefaultBodyLimit::max(MAX_IMPORT_BYTES))
         .layer(axum::middleware::from_fn(api_errors_as_json))
+        .layer(axum::middleware::from_fn(panics_as_server_errors))
         .layer(axum::middleware::map_response(security_headers))
         .with_state(state)
+}
+
+/// A handler that panics answers 500 with the error body, rather than dropping the connection
+/// without a word; the panic itself is logged by the panic hook.
+async fn panics_as_server_errors(request: axum::extract::Request, next: axum::middleware::Next) -> Response {
+    use futures_util::FutureExt;
+    let path = request.uri().path().to_string();
+    match std::panic::AssertUnwindSafe(next.run(request)).catch_unwind().await {
+        Ok(response) => response,
+        Err(_) => ApiError::internal(&format!("a handler of {path} panicked")).into_response(),
+    }
 }
 
 /// Answers of the API that did not come from a handler — axum's own rejections of a query, a
@@ -435,6 +509,7 @@ struct TranscriptQuery {
     params(TranscriptQuery),
     request_body(content = Vec<serde_json::Value>, description = "`{call_id, turns: [{speaker, start, end, text}]}` or `{TaskId, Result: {Sentences: […]}}` objects"),
     responses((status = 200, description = "The good transcripts were stored", body = salescope_import::transcripts::TranscriptReport),
+              (status = 403, description = "Some transcript is of a call outside what the caller may write (rule outside_scope): nothing was stored", body = salescope_import::transcripts::TranscriptReport),
               (status = 400, description = "The body is not JSON", body = ErrorBody)))]
 async fn ingest_transcripts(
     State(state): State<AppState>,

@@ -3,7 +3,7 @@
 
 use crate::access::Access;
 use crate::{ApiError, AppState, local_now};
-use axum::http::{HeaderValue, StatusCode, header};
+use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use salescope_core::access::Reach;
 use salescope_core::i18n::Lang;
@@ -126,10 +126,7 @@ pub(crate) fn form_field<'a>(fields: &'a [(String, String)], name: &str) -> &'a 
 
 /// A sheet as a CSV or XLSX download, named after its id, scope and period.
 pub(crate) fn download(sheet: &Sheet, format: OutputFormat) -> ApiResult<Response> {
-    let bytes = salescope_export::render(sheet, format).map_err(|e| {
-        tracing::error!("rendering {}: {e}", sheet.id);
-        ApiError { status: StatusCode::INTERNAL_SERVER_ERROR, code: "render_failed", message: e.to_string() }
-    })?;
+    let bytes = salescope_export::render(sheet, format).map_err(|e| ApiError::internal(&format!("rendering {}: {e}", sheet.id)))?;
     let file = format!("{}-{}-{}.{}", sheet.id, sheet.scope.replace(':', "-"), sheet.period, format.extension());
     let mut response = bytes.into_response();
     response.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static(format.content_type()));
