@@ -151,13 +151,14 @@ fn routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(training::effect))
         .routes(routes!(training::report))
         .split_for_parts();
-    (router, with_fixed_sets(with_authentication(document)))
+    (router, with_authentication(document))
 }
 
 /// The two ways in — an API token as `Authorization: Bearer`, or a session cookie from the login
 /// form — declared once, required of every operation but the public ones, each of which then
 /// also answers 401 (not signed in), 403 (not the caller's to see or do) and 400 (a parameter or
-/// body it cannot read) with the error body.
+/// body it cannot read) with the error body; and what the handlers' signatures cannot tell
+/// utoipa ([`declare_fixed_sets`]).
 fn with_authentication(mut document: utoipa::openapi::OpenApi) -> utoipa::openapi::OpenApi {
     use utoipa::openapi::security::{ApiKey, ApiKeyValue, Http, HttpAuthScheme, SecurityRequirement, SecurityScheme};
     let components = document.components.get_or_insert_with(Default::default);
@@ -178,6 +179,7 @@ fn with_authentication(mut document: utoipa::openapi::OpenApi) -> utoipa::openap
                 .entry("403".to_string())
                 .or_insert_with(|| error_answer("Not the caller's to see or do, or a session's request without its CSRF token"));
             responses.entry("400".to_string()).or_insert_with(|| error_answer("A parameter or body the server cannot read"));
+            declare_fixed_sets(path, operation);
         }
     }
     document
@@ -195,56 +197,45 @@ fn error_answer(description: &str) -> utoipa::openapi::RefOr<utoipa::openapi::Re
 /// that takes a `format`, the 404 of an unknown team, rep or pipeline named in the parameters,
 /// and the two bodies an ingest's 403 may carry (the caller may not import at all: the error
 /// body; some record lies beyond the caller's scope: the report).
-fn with_fixed_sets(mut document: utoipa::openapi::OpenApi) -> utoipa::openapi::OpenApi {
+fn declare_fixed_sets(path: &str, operation: &mut utoipa::openapi::path::Operation) {
     use utoipa::openapi::schema::{ObjectBuilder, OneOfBuilder, Schema, Type};
-    use utoipa::openapi::{ContentBuilder, Ref, RefOr};
+    use utoipa::openapi::{ContentBuilder, KnownFormat, Ref, RefOr, SchemaFormat};
     let one_of = |values: Vec<&'static str>| {
         RefOr::T(Schema::Object(ObjectBuilder::new().schema_type(Type::String).enum_values(Some(values)).build()))
     };
-    for (path, item) in document.paths.paths.iter_mut() {
-        for operation in [&mut item.get, &mut item.put, &mut item.post, &mut item.delete, &mut item.patch].into_iter().flatten() {
-            let mut names_a_scope = false;
-            let mut takes_format = false;
-            for parameter in operation.parameters.iter_mut().flatten() {
-                match parameter.name.as_str() {
-                    "format" => {
-                        parameter.schema = Some(one_of(vec!["json", "csv", "xlsx"]));
-                        takes_format = true;
-                    }
-                    "lang" => parameter.schema = Some(one_of(Lang::ALL.iter().map(|l| l.code()).collect())),
-                    "kind" if path == "/api/v1/ingest/{kind}" => {
-                        parameter.schema = Some(one_of(Kind::ALL.iter().map(|k| k.id()).collect()))
-                    }
-                    "scope" | "team" | "rep" | "pipeline" => names_a_scope = true,
-                    _ => {}
-                }
+    let formats = [OutputFormat::Json, OutputFormat::Csv, OutputFormat::Xlsx];
+    let mut names_a_scope = false;
+    let mut takes_format = false;
+    for parameter in operation.parameters.iter_mut().flatten() {
+        match parameter.name.as_str() {
+            "format" => {
+                parameter.schema = Some(one_of(formats.iter().map(|f| f.extension()).collect()));
+                takes_format = true;
             }
-            let responses = &mut operation.responses.responses;
-            if names_a_scope {
-                responses.entry("404".to_string()).or_insert_with(|| error_answer("An unknown team, rep or pipeline"));
-            }
-            if takes_format && let Some(RefOr::T(ok)) = responses.get_mut("200") {
-                for format in [OutputFormat::Csv, OutputFormat::Xlsx] {
-                    let file = ObjectBuilder::new()
-                        .schema_type(Type::String)
-                        .format(Some(utoipa::openapi::SchemaFormat::KnownFormat(utoipa::openapi::KnownFormat::Binary)));
-                    ok.content.insert(
-                        format.content_type().to_string(),
-                        ContentBuilder::new().schema(Some(Schema::Object(file.build()))).build(),
-                    );
-                }
-            }
-            if path.starts_with("/api/v1/ingest/")
-                && let Some(RefOr::T(refused)) = responses.get_mut("403")
-                && let Some(content) = refused.content.get_mut("application/json")
-                && let Some(report) = content.schema.take()
-            {
-                let either = OneOfBuilder::new().item(report).item(Ref::from_schema_name("ErrorBody")).build();
-                content.schema = Some(RefOr::T(Schema::OneOf(either)));
-            }
+            "lang" => parameter.schema = Some(one_of(Lang::ALL.iter().map(|l| l.code()).collect())),
+            "kind" if path == "/api/v1/ingest/{kind}" => parameter.schema = Some(one_of(Kind::ALL.iter().map(|k| k.id()).collect())),
+            "scope" | "team" | "rep" | "pipeline" => names_a_scope = true,
+            _ => {}
         }
     }
-    document
+    let responses = &mut operation.responses.responses;
+    if names_a_scope {
+        responses.entry("404".to_string()).or_insert_with(|| error_answer("An unknown team, rep or pipeline"));
+    }
+    if takes_format && let Some(RefOr::T(ok)) = responses.get_mut("200") {
+        for format in formats.into_iter().filter(|f| *f != OutputFormat::Json) {
+            let file = ObjectBuilder::new().schema_type(Type::String).format(Some(SchemaFormat::KnownFormat(KnownFormat::Binary)));
+            ok.content.insert(format.content_type().to_string(), ContentBuilder::new().schema(Some(Schema::Object(file.build()))).build());
+        }
+    }
+    if path.starts_with("/api/v1/ingest/")
+        && let Some(RefOr::T(refused)) = responses.get_mut("403")
+        && let Some(content) = refused.content.get_mut("application/json")
+        && let Some(report) = content.schema.take()
+    {
+        let either = OneOfBuilder::new().item(report).item(Ref::from_schema_name("ErrorBody")).build();
+        content.schema = Some(RefOr::T(Schema::OneOf(either)));
+    }
 }
 
 /// The OpenAPI document of the API.
