@@ -195,8 +195,9 @@ fn error_answer(description: &str) -> utoipa::openapi::RefOr<utoipa::openapi::Re
 /// What the handlers' signatures cannot tell utoipa: the fixed value sets of the shared
 /// parameters (`format`, `lang`, the record `{kind}`), the CSV and XLSX answers of every operation
 /// that takes a `format`, the 404 of an unknown team, rep or pipeline named in the parameters,
-/// and the two bodies an ingest's 403 may carry (the caller may not import at all: the error
-/// body; some record lies beyond the caller's scope: the report).
+/// and the two bodies an ingest's 403 and 422 may carry: the error body (the caller may not
+/// import at all; the records lack required columns) or the report (some record lies beyond the
+/// caller's scope; a strict import stored nothing).
 fn declare_fixed_sets(path: &str, operation: &mut utoipa::openapi::path::Operation) {
     use utoipa::openapi::schema::{ObjectBuilder, OneOfBuilder, Schema, Type};
     use utoipa::openapi::{ContentBuilder, KnownFormat, Ref, RefOr, SchemaFormat};
@@ -228,13 +229,17 @@ fn declare_fixed_sets(path: &str, operation: &mut utoipa::openapi::path::Operati
             ok.content.insert(format.content_type().to_string(), ContentBuilder::new().schema(Some(Schema::Object(file.build()))).build());
         }
     }
-    if path.starts_with("/api/v1/ingest/")
-        && let Some(RefOr::T(refused)) = responses.get_mut("403")
-        && let Some(content) = refused.content.get_mut("application/json")
-        && let Some(report) = content.schema.take()
-    {
-        let either = OneOfBuilder::new().item(report).item(Ref::from_schema_name("ErrorBody")).build();
-        content.schema = Some(RefOr::T(Schema::OneOf(either)));
+    if !path.starts_with("/api/v1/ingest/") {
+        return;
+    }
+    for status in ["403", "422"] {
+        if let Some(RefOr::T(refused)) = responses.get_mut(status)
+            && let Some(content) = refused.content.get_mut("application/json")
+            && let Some(report) = content.schema.take()
+        {
+            let either = OneOfBuilder::new().item(report).item(Ref::from_schema_name("ErrorBody")).build();
+            content.schema = Some(RefOr::T(Schema::OneOf(either)));
+        }
     }
 }
 
