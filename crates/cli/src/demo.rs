@@ -19,7 +19,7 @@ pub async fn users(db: &Db) -> anyhow::Result<Vec<(String, String, String)>> {
     let structure = db.org_structure().await?;
     let lead = structure.reps.iter().find(|r| r.role == "team_lead").context("the demo has no team lead")?;
     let rep = structure.reps.iter().find(|r| r.role == "rep" && r.team == lead.team).context("the demo lead's team has no rep")?;
-    Ok(salescope_web::accounts::demo_users(db, (&rep.rep_id, &rep.name), (&lead.rep_id, &lead.name, &lead.team)).await?)
+    Ok(salescope_app::accounts::demo_users(db, (&rep.rep_id, &rep.name), (&lead.rep_id, &lead.name, &lead.team)).await?)
 }
 
 /// Generates the demo organisation and imports it, kind by kind, with the same validation as

@@ -1,10 +1,9 @@
 //! The `salescope` command: import data, load the demo organisation, serve the API, maintain the
-//! store, run the benchmarks.
+//! store. (The benchmarks are a developer task: `cargo xtask bench`.)
 
 mod actions_cmd;
 mod args;
 mod audit_cmd;
-mod bench;
 mod calendar_cmd;
 mod config;
 mod conversation_cmd;
@@ -22,6 +21,7 @@ mod user_cmd;
 use anyhow::Context;
 use clap::{Args, CommandFactory, FromArgMatches, Parser, Subcommand};
 use config::{Config, Given};
+use salescope_app::clock::Clock;
 use salescope_core::access::WriteScope;
 use salescope_core::i18n::Lang;
 use salescope_core::schema::Kind;
@@ -168,8 +168,6 @@ enum Command {
     Config,
     /// Write a consistent copy of the SQLite store to FILE while it stays in use.
     Backup { file: PathBuf },
-    /// Measure Salescope against reference tools and write docs/benchmarks.md.
-    Bench(bench::BenchArgs),
 }
 
 #[derive(Args)]
@@ -300,7 +298,7 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    match runtime.block_on(run(cli.command, config, today)) {
+    match runtime.block_on(run(cli.command, config, Clock::with_today(today))) {
         Ok(code) => code,
         Err(e) => {
             eprintln!("error: {e:#}");
@@ -316,12 +314,12 @@ async fn open_store(config: &Config) -> anyhow::Result<Db> {
 
 /// While the server runs: daily tracking and the check of improvement actions that fell due,
 /// once a day in the organisation's time zone (looked at every quarter of an hour).
-async fn daily_routine(db: Db) {
+async fn daily_routine(db: Db, clock: Clock) {
     let mut ticker = tokio::time::interval(std::time::Duration::from_secs(15 * 60));
     loop {
         ticker.tick().await;
         let today = match db.settings().await {
-            Ok(settings) => salescope_web::local_now(&settings.zone).day(),
+            Ok(settings) => clock.today(&settings.zone),
             Err(e) => {
                 tracing::warn!("daily routine: cannot read the settings: {e}");
                 continue;
@@ -341,53 +339,53 @@ async fn daily_routine(db: Db) {
     }
 }
 
-async fn run(command: Command, config: Config, today: Option<salescope_core::time::Day>) -> anyhow::Result<ExitCode> {
+async fn run(command: Command, config: Config, clock: Clock) -> anyhow::Result<ExitCode> {
     let lang = config.lang.value;
     match command {
         Command::Config => {
             print!("{}", config.render());
             Ok(ExitCode::SUCCESS)
         }
-        Command::Import(args) => import(args, &config).await,
+        Command::Import(args) => import(args, &config, clock).await,
         Command::Kpi(args) => {
             let db = open_store(&config).await?;
-            let today = today_of(&db, today).await?;
+            let today = today_of(&db, clock).await?;
             kpi_cmd::run(args, &db, lang, today).await?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Target { action } => {
             let db = open_store(&config).await?;
-            let today = today_of(&db, today).await?;
+            let today = today_of(&db, clock).await?;
             targets_cmd::target(action, &db, lang, today).await?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Calendar { action } => {
             let db = open_store(&config).await?;
-            let today = today_of(&db, today).await?;
+            let today = today_of(&db, clock).await?;
             calendar_cmd::run(action, &db, lang, today).await?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Tracking { action } => {
             let db = open_store(&config).await?;
-            let today = today_of(&db, today).await?;
+            let today = today_of(&db, clock).await?;
             targets_cmd::tracking(action, &db, lang, today).await?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Report { action } => {
             let db = open_store(&config).await?;
-            let today = today_of(&db, today).await?;
+            let today = today_of(&db, clock).await?;
             report_cmd::run(action, &db, lang, today).await?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Actions { action } => {
             let db = open_store(&config).await?;
-            let today = today_of(&db, today).await?;
+            let today = today_of(&db, clock).await?;
             actions_cmd::run(action, &db, lang, today).await?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Audit { action } => {
             let db = open_store(&config).await?;
-            let today = today_of(&db, today).await?;
+            let today = today_of(&db, clock).await?;
             audit_cmd::run(action, &db, lang, today).await?;
             Ok(ExitCode::SUCCESS)
         }
@@ -397,43 +395,43 @@ async fn run(command: Command, config: Config, today: Option<salescope_core::tim
         }
         Command::Conversation { action } => {
             let db = open_store(&config).await?;
-            let today = today_of(&db, today).await?;
+            let today = today_of(&db, clock).await?;
             conversation_cmd::run(action, &db, lang, today).await?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Pipeline { pipeline, action } => {
             let db = open_store(&config).await?;
-            let today = today_of(&db, today).await?;
+            let today = today_of(&db, clock).await?;
             pipeline_cmd::run(action, pipeline.as_deref(), &db, lang, today).await?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Forecast { action, args } => {
             let db = open_store(&config).await?;
-            let today = today_of(&db, today).await?;
+            let today = today_of(&db, clock).await?;
             pipeline_cmd::forecast(action, args, &db, lang, today).await?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Leads { action } => {
             let db = open_store(&config).await?;
-            let today = today_of(&db, today).await?;
+            let today = today_of(&db, clock).await?;
             pipeline_cmd::leads(action, &db, lang, today).await?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Coaching { action } => {
             let db = open_store(&config).await?;
-            let today = today_of(&db, today).await?;
+            let today = today_of(&db, clock).await?;
             pipeline_cmd::coaching(action, &db, lang, today).await?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Calls { action } => {
             let db = open_store(&config).await?;
-            let today = today_of(&db, today).await?;
+            let today = today_of(&db, clock).await?;
             pipeline_cmd::calls(action, &db, lang, today).await?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Training { action } => {
             let db = open_store(&config).await?;
-            let today = today_of(&db, today).await?;
+            let today = today_of(&db, clock).await?;
             training_cmd::run(action, &db, lang, today).await?;
             Ok(ExitCode::SUCCESS)
         }
@@ -444,13 +442,13 @@ async fn run(command: Command, config: Config, today: Option<salescope_core::tim
         }
         Command::Scores(args) => {
             let db = open_store(&config).await?;
-            let today = today_of(&db, today).await?;
+            let today = today_of(&db, clock).await?;
             scoring_cmd::scores_cmd(args, &db, lang, today).await?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Leaderboard(args) => {
             let db = open_store(&config).await?;
-            let today = today_of(&db, today).await?;
+            let today = today_of(&db, clock).await?;
             scoring_cmd::leaderboard_cmd(args, &db, lang, today).await?;
             Ok(ExitCode::SUCCESS)
         }
@@ -473,20 +471,20 @@ async fn run(command: Command, config: Config, today: Option<salescope_core::tim
         }
         Command::Demo(args) => {
             let db = open_store(&config).await?;
-            let params = demo_params(&args, &db).await?;
+            let params = demo_params(&args, &db, clock).await?;
             demo::load(&db, params, lang, true).await?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Serve(args) => {
             let db = open_store(&config).await?;
             let demo_logins = if args.demo {
-                let params = demo_params(&args.demo_args, &db).await?;
+                let params = demo_params(&args.demo_args, &db, clock).await?;
                 demo::load(&db, params, lang, false).await?;
                 demo::users(&db).await?
             } else {
                 Vec::new()
             };
-            let first_admin = salescope_web::accounts::first_admin(&db).await?;
+            let first_admin = salescope_app::accounts::first_admin(&db).await?;
             let bind = &config.bind.value;
             let listener = tokio::net::TcpListener::bind(bind).await.with_context(|| format!("cannot listen on {bind}"))?;
             let address = listener.local_addr()?;
@@ -497,7 +495,7 @@ async fn run(command: Command, config: Config, today: Option<salescope_core::tim
                 println!("               (change it with `salescope user passwd admin`; add people with `salescope user add`)");
             }
             if !demo_logins.is_empty() {
-                println!("  demo logins (password {}):", salescope_web::accounts::DEMO_PASSWORD);
+                println!("  demo logins (password {}):", salescope_app::accounts::DEMO_PASSWORD);
                 for (login, role, name) in &demo_logins {
                     println!("    {login:<8} {role:<10} {name}");
                 }
@@ -507,8 +505,8 @@ async fn run(command: Command, config: Config, today: Option<salescope_core::tim
             println!("             from `salescope token add LOGIN --name NAME` as `Authorization: Bearer <token>`");
             println!("  API:       http://{address}/api/v1/openapi.json describes every route");
             println!("Press Ctrl-C to stop.");
-            let routine = tokio::spawn(daily_routine(db.clone()));
-            salescope_web::serve(listener, salescope_web::AppState::new(db.clone())).await?;
+            let routine = tokio::spawn(daily_routine(db.clone(), clock));
+            salescope_web::serve(listener, salescope_web::AppState::new(db.clone(), clock)).await?;
             routine.abort();
             db.close().await;
             Ok(ExitCode::SUCCESS)
@@ -546,22 +544,18 @@ async fn run(command: Command, config: Config, today: Option<salescope_core::tim
                 anyhow::bail!("backups of a PostgreSQL store are made with pg_dump, which is consistent while Salescope serves");
             }
         }
-        Command::Bench(args) => bench::run(args).await.map(|()| ExitCode::SUCCESS),
     }
 }
 
 /// `--today`, or the organisation's date now.
-async fn today_of(db: &Db, today: Option<salescope_core::time::Day>) -> anyhow::Result<salescope_core::time::Day> {
-    Ok(match today {
-        Some(day) => day,
-        None => salescope_web::local_now(&db.settings().await?.zone).day(),
-    })
+async fn today_of(db: &Db, clock: Clock) -> anyhow::Result<salescope_core::time::Day> {
+    Ok(clock.today(&db.settings().await?.zone))
 }
 
-async fn import(args: ImportArgs, config: &Config) -> anyhow::Result<ExitCode> {
+async fn import(args: ImportArgs, config: &Config, clock: Clock) -> anyhow::Result<ExitCode> {
     let lang = config.lang.value;
     if matches!(args.kind.trim(), "transcripts" | "transcript") {
-        return import_transcripts(args, config).await;
+        return import_transcripts(args, config, clock).await;
     }
     let kind = Kind::from_id(&args.kind).with_context(|| {
         let kinds: Vec<&str> = Kind::ALL.iter().map(|k| k.id()).collect();
@@ -583,7 +577,7 @@ async fn import(args: ImportArgs, config: &Config) -> anyhow::Result<ExitCode> {
     let db = open_store(config).await?;
     let zone = db.settings().await?.zone;
     let source_name = file.display().to_string();
-    let mut options = ImportOptions::new(kind, &source_name, salescope_web::local_now(&zone));
+    let mut options = ImportOptions::new(kind, &source_name, clock.now(&zone));
     options.defaults = measure.map(|name| vec![("measure".to_string(), name)]).unwrap_or_default();
     options.strict = args.strict;
     options.lang = lang;
@@ -612,7 +606,7 @@ async fn import(args: ImportArgs, config: &Config) -> anyhow::Result<ExitCode> {
 }
 
 /// `import transcripts FILE|FOLDER`: every transcript file, a folder read recursively.
-async fn import_transcripts(args: ImportArgs, config: &Config) -> anyhow::Result<ExitCode> {
+async fn import_transcripts(args: ImportArgs, config: &Config, clock: Clock) -> anyhow::Result<ExitCode> {
     let lang = config.lang.value;
     let [target] = args.target.as_slice() else { anyhow::bail!("give one file or folder of transcripts") };
     let path = PathBuf::from(target);
@@ -625,7 +619,7 @@ async fn import_transcripts(args: ImportArgs, config: &Config) -> anyhow::Result
         files.push((file.display().to_string(), bytes));
     }
     let db = open_store(config).await?;
-    let now = salescope_web::local_now(&db.settings().await?.zone);
+    let now = clock.now(&db.settings().await?.zone);
     let report =
         salescope_import::transcripts::import_transcripts(&db, target, files, args.agent_channel, now, &WriteScope::Everything, lang)
             .await
@@ -641,8 +635,8 @@ async fn import_transcripts(args: ImportArgs, config: &Config) -> anyhow::Result
 
 /// The demo's parameters; its "now" is the clock in the organisation's zone, so nothing is
 /// recorded after the moment it is loaded.
-async fn demo_params(args: &DemoArgs, db: &Db) -> anyhow::Result<salescope_demo::DemoParams> {
-    let now = salescope_web::local_now(&db.settings().await?.zone);
+async fn demo_params(args: &DemoArgs, db: &Db, clock: Clock) -> anyhow::Result<salescope_demo::DemoParams> {
+    let now = clock.now(&db.settings().await?.zone);
     let until = match &args.until {
         Some(text) => {
             salescope_core::time::parse_date(text, &Default::default()).with_context(|| format!("`{text}` is not a date (YYYY-MM-DD)"))?
@@ -652,9 +646,4 @@ async fn demo_params(args: &DemoArgs, db: &Db) -> anyhow::Result<salescope_demo:
     anyhow::ensure!(args.reps >= 1, "the demo needs at least one rep");
     anyhow::ensure!((1..=60).contains(&args.months), "--months must be between 1 and 60");
     Ok(salescope_demo::DemoParams { seed: args.seed, reps: args.reps, months: args.months, until, now })
-}
-
-/// Today's date in the default zone, for reports written without a store at hand.
-pub fn today_text() -> String {
-    salescope_web::local_now(&Default::default()).day().to_string()
 }

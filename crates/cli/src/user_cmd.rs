@@ -2,8 +2,8 @@
 //! server's terminal (changes are logged as made by `cli`).
 
 use clap::Subcommand;
+use salescope_app::accounts::{self, NewUser};
 use salescope_store::Db;
-use salescope_web::accounts::{self, NewUser};
 
 const BY: &str = "cli";
 
@@ -115,7 +115,7 @@ pub async fn run_token(action: TokenAction, db: &Db) -> anyhow::Result<()> {
             }
         }
         TokenAction::Revoke { id } => {
-            if !db.revoke_api_token(&id, accounts::now_unix()).await? {
+            if !db.revoke_api_token(&id, salescope_app::clock::unix_seconds()).await? {
                 anyhow::bail!("no live token with id {id}");
             }
             accounts::log_change(db, BY, "api_token", &id, "revoke", None, None).await?;

@@ -3,12 +3,16 @@
 //! organisation as stored and turns a "no" into a 403 in the account's language.
 
 use crate::auth::Session;
-use crate::request::{ApiResult, OrApiError};
-use crate::{ApiError, AppState};
+use crate::error::ApiError;
+use crate::error::{ApiResult, OrApiError};
+use crate::request::today;
+use crate::state::AppState;
 use axum::http::StatusCode;
 use salescope_core::access::{Permission, Reach};
 use salescope_core::i18n::Lang;
+use salescope_core::period::Period;
 use salescope_core::scope::Scope;
+use salescope_core::time::Day;
 use salescope_engine::Context;
 
 pub(crate) struct Access<'a> {
@@ -60,6 +64,27 @@ impl<'a> Access<'a> {
     }
 }
 
+/// The `scope` parameter (default: the account's home scope), if the account sees it at
+/// `reach`, and the `period`; without a period, `default_period` of the `today` parameter or of
+/// today in the organisation's time zone.
+pub(crate) async fn scope_and_period(
+    state: &AppState,
+    access: &Access<'_>,
+    reach: Reach,
+    scope: Option<&str>,
+    period: Option<&str>,
+    today_text: Option<&str>,
+    default_period: impl FnOnce(Day) -> Period,
+) -> ApiResult<(Scope, Period)> {
+    let lang = access.lang;
+    let scope = access.scope(scope, reach)?;
+    let period = match period {
+        Some(text) => Period::parse(text).or_api(lang)?,
+        None => default_period(today(state, today_text, lang).await?),
+    };
+    Ok((scope, period))
+}
+
 /// Refuses what the account's role may not do.
 pub(crate) fn require(session: &Session, permission: Permission, lang: Lang) -> ApiResult<()> {
     if session.viewer.may(permission) { Ok(()) } else { Err(forbidden(lang.tr("error.forbidden_action").to_string())) }
@@ -81,7 +106,7 @@ pub(crate) async fn record_change(
     before: Option<&serde_json::Value>,
     after: Option<&serde_json::Value>,
 ) -> ApiResult<()> {
-    crate::accounts::log_change(&state.db, &session.viewer.login, entity, subject, action, before, after)
+    salescope_app::accounts::log_change(&state.db, &session.viewer.login, entity, subject, action, before, after)
         .await
         .map_err(|e| ApiError::internal(&e))
 }

@@ -3,27 +3,29 @@
 //! or a session cookie, checks the CSRF token of a session's state-changing requests, and hands
 //! the handlers a [`Session`]. Handlers then ask [`crate::access`] what the account may see.
 
-use crate::accounts::{now_unix, token_hash, verify_password, viewer_of};
-use crate::{ApiError, AppState, MAX_FORM_BYTES, MAX_IMPORT_BYTES, request_lang};
+use crate::error::ApiError;
+use crate::request::request_lang;
+use crate::state::AppState;
 use axum::body::Body;
 use axum::extract::{Request, State};
 use axum::http::{HeaderMap, Method, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Redirect, Response};
+use salescope_app::accounts::{token_hash, verify_password, viewer_of};
+use salescope_app::clock::unix_seconds;
 use salescope_core::access::{Permission, Viewer};
 use salescope_core::i18n::Lang;
 use salescope_store::UserRow;
-use std::collections::HashMap;
-use std::sync::Mutex;
 
 pub(crate) const SESSION_COOKIE: &str = "salescope_session";
 pub(crate) const CSRF_HEADER: &str = "x-csrf-token";
 pub(crate) const SESSION_SECONDS: i64 = 12 * 3600;
 
-/// Failed logins allowed per login name within [`THROTTLE_WINDOW_SECONDS`] before further
-/// attempts are refused until the window ends.
-const THROTTLE_FAILURES: u32 = 5;
-const THROTTLE_WINDOW_SECONDS: i64 = 15 * 60;
+/// Largest accepted request body: a batch of some hundred thousand records.
+/// The largest body of an import (a file upload or an ingest request) by someone who may import.
+pub(crate) const MAX_IMPORT_BYTES: usize = 256 * 1024 * 1024;
+/// The largest body of any other request: a form, a JSON document, a pipeline or talk-track file.
+pub(crate) const MAX_FORM_BYTES: usize = 2 * 1024 * 1024;
 
 /// The account a request acts for.
 #[derive(Debug, Clone)]
@@ -65,7 +67,7 @@ pub(crate) async fn authenticate(State(state): State<AppState>, request: Request
     let Some(token) = cookie(request.headers(), SESSION_COOKIE) else {
         return unauthorized(api, browser_lang, &request);
     };
-    let (user, csrf) = match state.db.session_user(&token_hash(&token), now_unix()).await {
+    let (user, csrf) = match state.db.session_user(&token_hash(&token), unix_seconds()).await {
         Ok(Some(found)) => found,
         Ok(None) => return unauthorized(api, browser_lang, &request),
         Err(e) => return ApiError::internal(&e).into_response(),
@@ -190,38 +192,6 @@ pub(crate) fn percent_encode(text: &str) -> String {
     form_urlencoded::byte_serialize(text.as_bytes()).collect()
 }
 
-/// Counts failed logins per login name.
-#[derive(Default)]
-pub(crate) struct LoginThrottle {
-    failures: Mutex<HashMap<String, (u32, i64)>>,
-}
-
-impl LoginThrottle {
-    /// Whether a login may be tried now.
-    pub fn allows(&self, login: &str, now: i64) -> bool {
-        let Ok(failures) = self.failures.lock() else { return true };
-        failures
-            .get(&login.to_lowercase())
-            .is_none_or(|(count, since)| *count < THROTTLE_FAILURES || now - since >= THROTTLE_WINDOW_SECONDS)
-    }
-
-    pub fn failed(&self, login: &str, now: i64) {
-        if let Ok(mut failures) = self.failures.lock() {
-            let entry = failures.entry(login.to_lowercase()).or_insert((0, now));
-            if now - entry.1 >= THROTTLE_WINDOW_SECONDS {
-                *entry = (0, now);
-            }
-            entry.0 += 1;
-        }
-    }
-
-    pub fn succeeded(&self, login: &str) {
-        if let Ok(mut failures) = self.failures.lock() {
-            failures.remove(&login.to_lowercase());
-        }
-    }
-}
-
 pub(crate) enum LoginOutcome {
     /// The cookie value to set.
     LoggedIn {
@@ -236,7 +206,7 @@ pub(crate) async fn log_in(state: &AppState, login: &str, password: &str) -> Res
     // One login as typed for the throttle and the lookup alike: whitespace around it (a space,
     // a tab, a newline) is no part of any login, so padding cannot start a fresh count.
     let login = login.trim();
-    let now = now_unix();
+    let now = unix_seconds();
     let throttle = &state.shared.throttle;
     if !throttle.allows(login, now) {
         return Ok(LoginOutcome::Throttled);
@@ -248,8 +218,8 @@ pub(crate) async fn log_in(state: &AppState, login: &str, password: &str) -> Res
     match user {
         Some(user) if matches && !user.is_disabled() => {
             throttle.succeeded(login);
-            let token = crate::accounts::new_token();
-            let csrf = crate::accounts::new_token();
+            let token = salescope_app::accounts::new_token();
+            let csrf = salescope_app::accounts::new_token();
             state
                 .db
                 .insert_session(&token_hash(&token), &user.login, &csrf, now + SESSION_SECONDS)
@@ -266,7 +236,7 @@ pub(crate) async fn log_in(state: &AppState, login: &str, password: &str) -> Res
 
 /// The argon2 hash of a password nobody has.
 static UNKNOWN_USER_HASH: std::sync::LazyLock<String> =
-    std::sync::LazyLock::new(|| crate::accounts::hash_password(&crate::accounts::new_token()).unwrap_or_default());
+    std::sync::LazyLock::new(|| salescope_app::accounts::hash_password(&salescope_app::accounts::new_token()).unwrap_or_default());
 
 /// The session cookie: HttpOnly, SameSite=Lax, and Secure when the request came over HTTPS
 /// (directly or through a proxy that says so).
@@ -288,18 +258,6 @@ mod tests {
         assert_eq!(multipart_field(body, content_type, "kind"), None);
         assert_eq!(multipart_field(b"garbage", content_type, "csrf"), None);
         assert_eq!(multipart_field(body, "multipart/form-data", "csrf"), None, "no boundary");
-    }
-
-    #[test]
-    fn five_failures_lock_a_login_for_the_window() {
-        let throttle = LoginThrottle::default();
-        for _ in 0..THROTTLE_FAILURES {
-            assert!(throttle.allows("Wang", 1_000));
-            throttle.failed("Wang", 1_000);
-        }
-        assert!(!throttle.allows("wang", 1_001), "names are compared case-insensitively");
-        assert!(throttle.allows("li", 1_001), "other logins are unaffected");
-        assert!(throttle.allows("wang", 1_000 + THROTTLE_WINDOW_SECONDS));
     }
 
     #[test]

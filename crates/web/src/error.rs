@@ -4,6 +4,7 @@ use axum::Json;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use salescope_core::i18n::Lang;
+use salescope_engine::EngineError;
 use salescope_import::ImportError;
 use serde::Serialize;
 
@@ -95,5 +96,18 @@ impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let body = ErrorBody { message: self.message.clone(), code: self.code.to_string(), kind: self.kind().to_string() };
         (self.status, Json(body)).into_response()
+    }
+}
+
+pub(crate) type ApiResult<T> = Result<T, ApiError>;
+
+/// Engine, store and parse errors as API errors in the request's language.
+pub(crate) trait OrApiError<T> {
+    fn or_api(self, lang: Lang) -> ApiResult<T>;
+}
+
+impl<T, E: Into<EngineError>> OrApiError<T> for Result<T, E> {
+    fn or_api(self, lang: Lang) -> ApiResult<T> {
+        self.map_err(|e| ApiError::from_engine(&e.into(), lang))
     }
 }

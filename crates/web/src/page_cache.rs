@@ -8,12 +8,7 @@
 //! beside a running server, or another server on the same PostgreSQL database — show within
 //! [`FRESH_FOR`].
 
-use crate::AppState;
-use crate::pages::Page;
-use axum::extract::{Request, State};
-use axum::http::Method;
-use axum::middleware::Next;
-use axum::response::Response;
+use crate::templates::Page;
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
@@ -92,34 +87,8 @@ impl PageCache {
         self.pages.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
-    fn note_write(&self) {
+    pub(crate) fn note_write(&self) {
         self.writes.fetch_add(1, Ordering::AcqRel);
-    }
-}
-
-/// Marks every cached page stale after each signed-in request that may have written: when it
-/// ends, unless it was refused, and also when the client leaves before it ends (the change may
-/// have been committed). Signing in and out and choosing a language write nothing a page shows.
-pub(crate) async fn stale_after_writes(State(state): State<AppState>, request: Request, next: Next) -> Response {
-    let writes_data =
-        !matches!(*request.method(), Method::GET | Method::HEAD) && !matches!(request.uri().path(), "/login" | "/logout" | "/language");
-    let mut stale_on_drop = StaleOnDrop { cache: &state.shared.pages, armed: writes_data };
-    let response = next.run(request).await;
-    stale_on_drop.armed &= !response.status().is_client_error();
-    response
-}
-
-/// Makes the cache stale when dropped, if armed.
-struct StaleOnDrop<'a> {
-    cache: &'a PageCache,
-    armed: bool,
-}
-
-impl Drop for StaleOnDrop<'_> {
-    fn drop(&mut self) {
-        if self.armed {
-            self.cache.note_write();
-        }
     }
 }
 

@@ -1,32 +1,17 @@
 //! What every handler needs from a request: its language, a JSON body, the day it is asked
 //! about, and errors turned into [`ApiError`]s in that language.
 
-use crate::access::Access;
-use crate::{ApiError, AppState, local_now};
-use axum::http::{HeaderValue, header};
+use crate::error::ApiError;
+use crate::error::{ApiResult, OrApiError};
+use crate::state::AppState;
+use axum::http::{HeaderMap, HeaderValue, header};
 use axum::response::{IntoResponse, Response};
-use salescope_core::access::Reach;
 use salescope_core::i18n::Lang;
 use salescope_core::period::{Compare, Period};
-use salescope_core::scope::Scope;
 use salescope_core::sheet::Sheet;
 use salescope_core::time::Day;
-use salescope_engine::EngineError;
 use salescope_export::OutputFormat;
 use serde::de::DeserializeOwned;
-
-pub(crate) type ApiResult<T> = Result<T, ApiError>;
-
-/// Engine, store and parse errors as API errors in the request's language.
-pub(crate) trait OrApiError<T> {
-    fn or_api(self, lang: Lang) -> ApiResult<T>;
-}
-
-impl<T, E: Into<EngineError>> OrApiError<T> for Result<T, E> {
-    fn or_api(self, lang: Lang) -> ApiResult<T> {
-        self.map_err(|e| ApiError::from_engine(&e.into(), lang))
-    }
-}
 
 /// The request body as `T`; an empty body is `T::default()` when `empty_is_default`.
 pub(crate) fn json_body<T: DeserializeOwned + Default>(body: &[u8], empty_is_default: bool, lang: Lang) -> ApiResult<T> {
@@ -46,29 +31,8 @@ pub(crate) fn date(text: &str, lang: Lang) -> ApiResult<Day> {
 pub(crate) async fn today(state: &AppState, text: Option<&str>, lang: Lang) -> ApiResult<Day> {
     match text {
         Some(text) => date(text, lang),
-        None => Ok(local_now(&state.db.settings().await.or_api(lang)?.zone).day()),
+        None => Ok(state.clock.today(&state.db.settings().await.or_api(lang)?.zone)),
     }
-}
-
-/// The `scope` parameter (default: the account's home scope), if the account sees it at
-/// `reach`, and the `period`; without a period, `default_period` of the `today` parameter or of
-/// today in the organisation's time zone.
-pub(crate) async fn scope_and_period(
-    state: &AppState,
-    access: &Access<'_>,
-    reach: Reach,
-    scope: Option<&str>,
-    period: Option<&str>,
-    today_text: Option<&str>,
-    default_period: impl FnOnce(Day) -> Period,
-) -> ApiResult<(Scope, Period)> {
-    let lang = access.lang;
-    let scope = access.scope(scope, reach)?;
-    let period = match period {
-        Some(text) => Period::parse(text).or_api(lang)?,
-        None => default_period(today(state, today_text, lang).await?),
-    };
-    Ok((scope, period))
 }
 
 /// A period typed into a page's form, else `default` (an empty field counts as none).
@@ -140,4 +104,26 @@ pub(crate) fn download(sheet: &Sheet, format: OutputFormat) -> ApiResult<Respons
         response.headers_mut().insert(header::CONTENT_DISPOSITION, value);
     }
     Ok(response)
+}
+
+/// The request's language: `?lang=`, else `Accept-Language`, else English.
+pub(crate) fn request_lang(query_lang: Option<&str>, headers: &HeaderMap) -> Lang {
+    query_lang
+        .and_then(Lang::from_tag)
+        .or_else(|| headers.get(header::ACCEPT_LANGUAGE).and_then(|v| v.to_str().ok()).and_then(Lang::from_accept_language))
+        .unwrap_or_default()
+}
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use axum::http::{HeaderMap, header};
+
+    #[test]
+    fn the_language_comes_from_the_query_then_the_header() {
+        let mut headers = HeaderMap::new();
+        headers.insert(header::ACCEPT_LANGUAGE, "zh-CN,zh;q=0.9".parse().expect("header"));
+        assert_eq!(request_lang(None, &headers), Lang::ZhCn);
+        assert_eq!(request_lang(Some("en"), &headers), Lang::En);
+        assert_eq!(request_lang(None, &HeaderMap::new()), Lang::En);
+    }
 }

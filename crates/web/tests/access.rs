@@ -1,9 +1,11 @@
 //! Logging in and who sees what, over HTTP against the real server, on SQLite and PostgreSQL.
 
+use salescope_app::accounts;
+use salescope_app::clock::Clock;
 use salescope_core::period::Period;
 use salescope_core::time::{Day, OrgZone};
 use salescope_store::testing::{TestDb, each_backend};
-use salescope_web::{AppState, accounts};
+use salescope_web::AppState;
 use serde_json::{Value, json};
 
 const PASSWORD: &str = "password-of-tests";
@@ -32,7 +34,7 @@ async fn start(store: &TestDb) -> String {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
     let db = store.db.clone();
     let base = format!("http://{}", listener.local_addr().expect("address"));
-    tokio::spawn(async move { salescope_web::serve(listener, AppState::new(db)).await });
+    tokio::spawn(async move { salescope_web::serve(listener, AppState::new(db, Clock::system())).await });
     let admin = logged_in(&base, "admin").await;
     let reps = json!([
         {"rep_id": "L1", "name": "王主管", "team": "一部", "role": "team_lead"},
@@ -54,7 +56,7 @@ async fn start(store: &TestDb) -> String {
 
 /// The server's today: the organisation keeps the default zone.
 fn today() -> Day {
-    salescope_web::local_now(&OrgZone::default()).day()
+    Clock::system().today(&OrgZone::default())
 }
 
 /// A browser-like client of an account: logged in through the form, with its session cookie
@@ -1565,7 +1567,7 @@ async fn every_route(base: &str) -> std::collections::BTreeSet<(String, String)>
             }
         }
     }
-    let source = include_str!("../src/pages.rs");
+    let source = include_str!("../src/routes.rs");
     for chunk in source.split(".route(").skip(1) {
         let chunk = chunk.split(".route(").next().unwrap_or(chunk);
         let path = chunk.split('"').nth(1).expect("a route's path");

@@ -1,7 +1,9 @@
 //! The HTTP API, served on a loopback port and spoken to over HTTP, on SQLite and PostgreSQL.
 
+use salescope_app::accounts;
+use salescope_app::clock::Clock;
 use salescope_store::testing::{TestDb, each_backend};
-use salescope_web::{AppState, accounts};
+use salescope_web::AppState;
 use serde_json::{Value, json};
 
 /// The API token of the administrator every test acts as (the access tests cover the others).
@@ -23,7 +25,7 @@ async fn start(store: &TestDb) -> String {
     store.db.insert_api_token("admintoken", &accounts::token_hash(ADMIN_TOKEN), "tests", "admin", 0).await.expect("token");
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
     let address = listener.local_addr().expect("address");
-    let state = AppState::new(store.db.clone());
+    let state = AppState::new(store.db.clone(), Clock::system());
     tokio::spawn(async move { salescope_web::serve(listener, state).await });
     format!("http://{address}")
 }
@@ -611,7 +613,7 @@ async fn the_dashboard_shows_a_write_through_its_server_at_once_and_one_through_
         let other_server = {
             let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
             let address = listener.local_addr().expect("address");
-            tokio::spawn(salescope_web::serve(listener, AppState::new(store.db.clone())));
+            tokio::spawn(salescope_web::serve(listener, AppState::new(store.db.clone(), Clock::system())));
             format!("http://{address}")
         };
         let dashboard = || async { get(format!("{base}/dashboard?scope=org&period=2024-07")).await.text().await.expect("page") };
