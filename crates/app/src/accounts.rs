@@ -69,7 +69,7 @@ pub fn token_hash(token: &str) -> String {
     hex(&Blake2b::<U32>::digest(token.as_bytes()))
 }
 
-fn hex(bytes: &[u8]) -> String {
+pub(crate) fn hex(bytes: &[u8]) -> String {
     bytes.iter().fold(String::with_capacity(bytes.len() * 2), |mut out, b| {
         let _ = write!(out, "{b:02x}");
         out
@@ -229,10 +229,11 @@ pub const DEMO_PASSWORD: &str = "salescope-demo";
 /// organisation) unless they exist; returns the logins with their roles and whom they are.
 pub async fn demo_users(db: &Db, rep: (&str, &str), lead: (&str, &str, &str)) -> Result<Vec<(String, String, String)>, AccountError> {
     let accounts = [
-        ("admin", "admin", "Administrator", None, None),
-        ("manager", "manager", "销售经理 Sales manager", None, None),
+        // People's names: the header shows the role beside the name.
+        ("admin", "admin", "吴磊", None, None),
+        ("manager", "manager", "周建国", None, None),
         ("lead", "team_lead", lead.1, Some(lead.0), Some(lead.2)),
-        ("trainer", "trainer", "培训负责人 Trainer", None, None),
+        ("trainer", "trainer", "陈静", None, None),
         ("rep", "rep", rep.1, Some(rep.0), None),
     ];
     let mut made = Vec::new();

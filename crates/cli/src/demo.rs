@@ -7,7 +7,7 @@ use salescope_core::i18n::Lang;
 use salescope_core::period::Compare;
 use salescope_core::schema::Kind;
 use salescope_demo::{DAILY_REPORT_OVERRIDES, Demo, DemoParams};
-use salescope_import::{ImportOptions, Source};
+use salescope_import::{ImportOptions, Source, SourceFormat};
 use salescope_store::Db;
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -47,7 +47,7 @@ pub async fn load(db: &Db, params: DemoParams, lang: Lang, always_summarise: boo
         let source = Source::Rows {
             headers: table.headers.iter().map(|h| h.to_string()).collect(),
             rows: table.rows,
-            description: "demo".into(),
+            format: SourceFormat::Generated,
             total_rows: table.len as u64,
         };
         let report = salescope_import::import(db, kind, source, &options, Arc::new(progress::Bar::rows(kind.id())))

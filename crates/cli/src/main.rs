@@ -173,7 +173,8 @@ enum Command {
 #[derive(Args)]
 struct ImportArgs {
     /// reps, customers, calls, activities, leads, deals, deal-stages, feedback, daily-reports,
-    /// `measure NAME` for the values of a custom measure, or `transcripts FILE|FOLDER`.
+    /// courses, sessions, attendance, assessments, training-feedback, `measure NAME` for the
+    /// values of a custom measure, or `transcripts FILE|FOLDER`.
     kind: String,
     /// The file; for `measure`, the measure's name and then the file.
     #[arg(num_args = 1..=2, required = true)]

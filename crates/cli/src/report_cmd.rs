@@ -4,7 +4,6 @@ use crate::args::{self, fail};
 use crate::table;
 use clap::{Args, Subcommand};
 use salescope_core::i18n::Lang;
-use salescope_core::period::Period;
 use salescope_core::sheet::Sheet;
 use salescope_core::time::Day;
 use salescope_engine::Context;
@@ -96,7 +95,7 @@ pub async fn run(action: ReportAction, db: &Db, lang: Lang, today: Day) -> anyho
     let scope = args::scope(&sheet_args.scope, lang)?;
     let period = match &sheet_args.period {
         Some(text) => args::period(text, lang)?,
-        None => Period::containing(kind.row_period(), today),
+        None => kind.default_period(today),
     };
     let sheet = review_sheet(db, &ctx, kind, &scope, &period, today, lang).await.map_err(fail(lang))?;
     output(&sheet, &sheet_args.output, lang)

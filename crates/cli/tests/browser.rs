@@ -151,6 +151,7 @@ async fn the_pages_work_in_a_real_browser_for_every_role() {
     the_manager_sees_what_separates_won_calls_and_opens_one(&webdriver, &base).await;
     the_trainer_sees_which_course_worked_and_signs_a_rep_in(&webdriver, &base).await;
     the_manager_sees_the_funnel_weighted_pipeline_and_stuck_deals(&webdriver, &base).await;
+    every_page_fits_a_phone_and_a_wide_screen_in_both_languages_for_every_role(&webdriver, &base).await;
     let _ = std::fs::remove_dir_all(&dir);
 }
 
@@ -217,14 +218,18 @@ async fn the_daily_report_on_a_phone_shows_rule_errors_then_counts_in_the_kpis(w
     log_in(&client, base, "rep").await;
     let rep_page = path(&client).await;
     client.goto(&format!("{base}/daily-report")).await.expect("form");
-    let date = client.find(Locator::Id("f-date")).await.expect("date field").prop("value").await.expect("value").unwrap_or_default();
+    let date = client.find(Locator::Id("f-day")).await.expect("day picker").prop("value").await.expect("value").unwrap_or_default();
     client.goto(&format!("{base}{rep_page}")).await.expect("rep page");
     let before = number(&text_of(&client, "tr[data-kpi='followups'] td.strong").await);
-    // A report for a day that already has one replaces it: its follow-ups leave the KPI.
+    // A report for a day that already has one is edited: its follow-ups leave the KPI.
     let earlier = earlier_followups(&client, &date).await;
 
     client.find(Locator::Id("file-report")).await.expect("the rep page links the form").click().await.expect("click");
     appears(&client, Locator::Id("f-followups")).await.expect("form");
+    let shown = client.find(Locator::Id("f-followups")).await.expect("field").prop("value").await.expect("value").unwrap_or_default();
+    assert_eq!(number(&shown), earlier, "the form opens on the day's stored report");
+    fill(&client, "f-followup_notes", "").await;
+    fill(&client, "f-contract_nos", "").await;
     fill(&client, "f-followups", "7").await;
     fill(&client, "f-deal_amount", "880").await;
     client.find(Locator::Id("submit-report")).await.expect("submit").click().await.expect("click");
@@ -238,6 +243,10 @@ async fn the_daily_report_on_a_phone_shows_rule_errors_then_counts_in_the_kpis(w
     appears(&client, Locator::Id("saved")).await.expect("saved, back on the rep page");
     let after = number(&text_of(&client, "tr[data-kpi='followups'] td.strong").await);
     assert_eq!(after, before - earlier + 7.0, "the report's 7 follow-ups count in the KPI (replacing the day's earlier {earlier})");
+    client.goto(&format!("{base}/daily-report")).await.expect("form again");
+    let shown = client.find(Locator::Id("f-followups")).await.expect("field").prop("value").await.expect("value").unwrap_or_default();
+    assert_eq!(shown, "7", "the form opens on what was just saved");
+    assert!(text_of(&client, "#saved-status").await.contains("rep"), "and says who saved it");
     client.close().await.expect("close");
 }
 
@@ -301,7 +310,7 @@ async fn an_upload_with_bad_rows_is_previewed_then_imported_with_its_report(webd
     client.find(Locator::Id("upload")).await.expect("button").click().await.expect("upload");
 
     appears(&client, Locator::Id("mapping")).await.expect("the preview shows the column mapping");
-    assert!(text_of(&client, "#mapping").await.contains("talk_seconds"), "通话时长(秒) is read as talk_seconds");
+    assert!(text_of(&client, "#mapping").await.contains("talk seconds"), "通话时长(秒) is read as talk_seconds, named in words");
     assert_eq!(client.find_all(Locator::Css("#first-rows tr")).await.expect("rows").len(), 4, "the header and the three rows");
     assert_eq!(client.find_all(Locator::Css("#import-errors tbody tr")).await.expect("errors").len(), 2, "two bad rows foreseen");
     screenshot(&client, "import-preview").await;
@@ -449,4 +458,157 @@ async fn the_manager_sees_the_funnel_weighted_pipeline_and_stuck_deals(webdriver
     assert_eq!(script_errors(&client).await, Vec::<String>::new());
     screenshot(&client, "stages").await;
     client.close().await.expect("close");
+}
+
+/// Pages reached from the menu's pages through their first link of each kind.
+const DETAIL_PAGES: [&str; 5] = ["/reps/", "/calls/", "/training/courses/", "/training/sessions/", "/coaching/"];
+
+/// What no page in Chinese may show: catalogue keys and the ids of record fields, kinds and
+/// phrase sets (the words an id is made of are English, so ids with `_`, `-` or `.`).
+fn ids_no_chinese_page_shows() -> std::collections::HashSet<String> {
+    use salescope_core::parse::Record;
+    use salescope_core::records::*;
+    use salescope_core::training::{Assessment, Attendance, Course, Session, TrainingFeedback};
+    let mut ids: std::collections::HashSet<String> = include_str!("../../core/src/catalogue.tsv")
+        .lines()
+        .filter(|l| !l.starts_with('#'))
+        .filter_map(|l| l.split('\t').next())
+        .filter(|key| key.contains('.'))
+        .map(str::to_string)
+        .collect();
+    let fields = [
+        Rep::FIELDS,
+        Customer::FIELDS,
+        Call::FIELDS,
+        Activity::FIELDS,
+        Lead::FIELDS,
+        Deal::FIELDS,
+        DealStage::FIELDS,
+        Feedback::FIELDS,
+        DailyReport::FIELDS,
+        Course::FIELDS,
+        Session::FIELDS,
+        Attendance::FIELDS,
+        Assessment::FIELDS,
+        TrainingFeedback::FIELDS,
+    ];
+    ids.extend(fields.iter().flat_map(|f| f.iter()).map(|f| f.name).filter(|n| n.contains('_')).map(str::to_string));
+    ids.extend(salescope_core::schema::Kind::ALL.iter().map(|k| k.id()).filter(|id| id.contains('-')).map(str::to_string));
+    let phrases = salescope_core::phrases::PhraseConfig::defaults();
+    ids.extend(phrases.key_messages.iter().chain(&phrases.objections).map(|s| s.id.clone()).filter(|id| id.contains('_')));
+    ids
+}
+
+/// What a page looks like to the checks: how far it scrolls sideways, its cells narrower than
+/// two characters, its visible text and its script errors.
+async fn layout_of(client: &Client) -> serde_json::Value {
+    let script = r#"
+        const narrow = [];
+        document.querySelectorAll("td, th").forEach(function (cell) {
+            const text = cell.innerText.trim();
+            if (!text || cell.offsetParent === null) { return; }
+            const em = parseFloat(getComputedStyle(cell).fontSize);
+            const width = cell.getBoundingClientRect().width;
+            if (width < 2 * em) { narrow.push(text.slice(0, 20) + " (" + Math.round(width) + " px)"); }
+        });
+        // Code (a formula, the change log's JSON) is ids by design: the text checked is the rest.
+        const code = Array.from(document.querySelectorAll("code"));
+        code.forEach(function (c) { c.style.display = "none"; });
+        const text = document.body.innerText;
+        code.forEach(function (c) { c.style.display = ""; });
+        return {
+            overflow: document.documentElement.scrollWidth - window.innerWidth,
+            narrow: narrow.slice(0, 5),
+            text: text,
+            lang: document.documentElement.lang,
+            refused: document.getElementById("page-error") !== null,
+            errors: window.salescopeErrors || ["no error hook"],
+        };"#;
+    client.execute(script, vec![]).await.expect("the page's layout")
+}
+
+async fn every_page_fits_a_phone_and_a_wide_screen_in_both_languages_for_every_role(webdriver: &str, base: &str) {
+    let forbidden = ids_no_chinese_page_shows();
+    let mut problems = Vec::new();
+    for login in ["admin", "manager", "lead", "trainer", "rep"] {
+        let client = browser(webdriver, 1440, 900).await;
+        log_in(&client, base, login).await;
+        let menu =
+            client.execute("return Array.from(document.querySelectorAll('header nav a')).map(a => a.getAttribute('href'));", vec![]).await;
+        let mut pages: Vec<String> = serde_json::from_value(menu.expect("the menu")).expect("hrefs");
+        let landing = path(&client).await;
+        if !pages.contains(&landing) {
+            pages.push(landing.clone());
+        }
+        let mut found = std::collections::HashSet::new();
+        for round in 0..2 {
+            for (width, height) in [(1440, 900), (390, 844)] {
+                client.set_window_size(width, height).await.expect("window size");
+                let mut i = 0;
+                while i < pages.len() {
+                    let page = pages[i].clone();
+                    i += 1;
+                    client.goto(&format!("{base}{page}")).await.expect("goto");
+                    let layout = layout_of(&client).await;
+                    let lang = layout["lang"].as_str().unwrap_or_default().to_string();
+                    let at = format!("{login} {lang} {width}px {page}");
+                    if layout["refused"] == true {
+                        problems.push(format!("{at}: refused"));
+                    }
+                    if layout["overflow"].as_f64().unwrap_or(0.0) > 1.0 {
+                        problems.push(format!("{at}: scrolls sideways by {} px", layout["overflow"]));
+                    }
+                    if layout["narrow"].as_array().is_some_and(|n| !n.is_empty()) {
+                        problems.push(format!("{at}: cells narrower than two characters: {}", layout["narrow"]));
+                    }
+                    if layout["errors"].as_array().is_some_and(|e| !e.is_empty()) {
+                        problems.push(format!("{at}: script errors {}", layout["errors"]));
+                    }
+                    if lang == "zh-CN" {
+                        let text = layout["text"].as_str().unwrap_or_default();
+                        let shown: Vec<&str> = text
+                            .split(|c: char| !(c.is_ascii_alphanumeric() || "._-".contains(c)))
+                            .map(|w| w.trim_matches(|c: char| c == '.' || c == '-'))
+                            .filter(|w| forbidden.contains(*w))
+                            .collect();
+                        if !shown.is_empty() {
+                            problems.push(format!("{at}: shows ids {shown:?}"));
+                        }
+                    }
+                    if round == 0 && width == 1440 {
+                        for prefix in DETAIL_PAGES {
+                            if found.contains(prefix) {
+                                continue;
+                            }
+                            let css = format!("main a[href^='{prefix}']");
+                            if let Ok(link) = client.find(Locator::Css(&css)).await
+                                && let Ok(Some(href)) = link.attr("href").await
+                            {
+                                found.insert(prefix);
+                                pages.push(href);
+                            }
+                        }
+                    }
+                }
+                if width == 390 && round == 0 && (login == "manager" || login == "rep") {
+                    client.goto(&format!("{base}{landing}")).await.expect("the landing page");
+                    screenshot(&client, &format!("{}-phone", if login == "rep" { "rep-page" } else { "dashboard" })).await;
+                }
+            }
+            if round == 0 {
+                client.set_window_size(1440, 900).await.expect("window size");
+                client.goto(&format!("{base}{landing}")).await.expect("the landing page");
+                // The account may have chosen a language before: each round has one of the two.
+                let before = layout_of(&client).await["lang"].clone();
+                client.find(Locator::Id("switch-language")).await.expect("the language switch").click().await.expect("click");
+                let started = Instant::now();
+                while layout_of(&client).await["lang"] == before {
+                    assert!(started.elapsed() < Duration::from_secs(15), "{login}: the language switch changes the language");
+                    tokio::time::sleep(Duration::from_millis(200)).await;
+                }
+            }
+        }
+        client.close().await.expect("close");
+    }
+    assert!(problems.is_empty(), "{} problems:\n{}", problems.len(), problems.join("\n"));
 }

@@ -248,6 +248,122 @@ impl Criterion {
     }
 }
 
+impl Criterion {
+    /// The criterion in a person's words, its KPI and scope by name (`新客户数 每人 每周 >= 3
+    /// 销售二部`); [`canonical`] reads it back.
+    pub fn in_words(&self, lang: Lang, kpi_name: &str, scope_name: &str) -> String {
+        let chinese = lang == Lang::ZhCn;
+        let mut words = vec![kpi_name.to_string()];
+        words.extend(
+            match (self.basis, chinese) {
+                (RepBasis::Scope, _) => None,
+                (RepBasis::PerRep, true) => Some("每人"),
+                (RepBasis::EachRep, true) => Some("每个人"),
+                (RepBasis::PerRep, false) => Some("per rep"),
+                (RepBasis::EachRep, false) => Some("each rep"),
+            }
+            .map(str::to_string),
+        );
+        words.extend(
+            match (self.unit, chinese) {
+                (Some(PeriodKind::Day), true) => Some("每天"),
+                (Some(PeriodKind::Week), true) => Some("每周"),
+                (Some(PeriodKind::Month), true) => Some("每月"),
+                (Some(PeriodKind::Day), false) => Some("per day"),
+                (Some(PeriodKind::Week), false) => Some("per week"),
+                (Some(PeriodKind::Month), false) => Some("per month"),
+                _ => None,
+            }
+            .map(str::to_string),
+        );
+        words.push(self.comparison.symbol().to_string());
+        words.push(self.threshold.to_string());
+        if self.scope != Scope::Org {
+            if !chinese {
+                words.push("for".to_string());
+            }
+            words.push(scope_name.to_string());
+        }
+        if let Some(period) = self.period {
+            words.push(format!("in {period}"));
+        }
+        words.join(" ")
+    }
+}
+
+/// What a criterion written in people's words is resolved against: the organisation's KPI names
+/// in either language, and its team and rep names.
+pub trait Vocabulary {
+    /// The KPI id a KPI's id or name (in either language) means.
+    fn kpi_id(&self, name: &str) -> Option<String>;
+    /// The scope a team's or rep's name (or a rep's id) means.
+    fn scope_named(&self, name: &str) -> Option<Scope>;
+}
+
+/// Chinese words for whose value is compared and over what time, with the criterion language's.
+const BASIS_WORDS: [(&str, &str); 7] = [
+    ("人均", "per rep"),
+    ("每人", "per rep"),
+    ("每个人", "each rep"),
+    ("每位", "each rep"),
+    ("每天", "per day"),
+    ("每日", "per day"),
+    ("每周", "per week"),
+];
+const MONTH_WORD: (&str, &str) = ("每月", "per month");
+
+/// A criterion as a person may write it, in either language (`接通率 >= 40% 销售一部`,
+/// `Connect rate ≥ 40％ for 销售一部`, `新客户数 每人每周 >= 3 一部`), in the criterion language's
+/// own words (`connect_rate >= 40% for team:销售一部`). A criterion already written so, and
+/// anything that does not resolve, is left as it is for [`Criterion::parse`] to judge.
+pub fn canonical(text: &str, vocabulary: &impl Vocabulary) -> String {
+    let chars: Vec<char> = text.trim().chars().collect();
+    let Some(op_at) = chars.iter().position(|c| OPERATOR_CHARS.contains(c)) else { return text.to_string() };
+    let left: String = chars[..op_at].iter().collect();
+    let right: String = chars[op_at..].iter().collect();
+
+    // The KPI and the basis words before the comparison; Chinese basis words may be glued on.
+    let mut words: Vec<String> = left.split_whitespace().map(str::to_string).collect();
+    let mut basis: Vec<&str> = Vec::new();
+    while let Some(last) = words.last_mut() {
+        let Some((zh, en)) = BASIS_WORDS.iter().chain([&MONTH_WORD]).find(|(zh, _)| last.ends_with(zh)) else { break };
+        basis.insert(0, en);
+        last.truncate(last.len() - zh.len());
+        if last.is_empty() {
+            words.pop();
+        }
+    }
+    let kpi_words = (1..=words.len()).rev().find_map(|n| vocabulary.kpi_id(&words[..n].join(" ")).map(|id| (id, n)));
+    let mut out = match kpi_words {
+        Some((id, n)) => std::iter::once(id).chain(words[n..].iter().cloned()).collect::<Vec<_>>(),
+        None => words,
+    };
+    out.extend(basis.iter().map(|b| b.to_string()));
+
+    // The comparison, the number, then an optional scope and period.
+    let op_len = right.chars().take_while(|c| OPERATOR_CHARS.contains(c)).count();
+    let rest: String = right.chars().skip(op_len).collect::<String>().trim_start().to_string();
+    out.push(right.chars().take(op_len).collect());
+    let number_len = rest.chars().take_while(|c| c.is_ascii_digit() || ".,%％万+-".contains(*c)).count();
+    out.push(rest.chars().take(number_len).collect::<String>().replace('％', "%"));
+    let tail: String = rest.chars().skip(number_len).collect();
+    let tail: Vec<&str> = tail.split_whitespace().collect();
+    let in_at = tail.iter().position(|w| w.eq_ignore_ascii_case("in")).unwrap_or(tail.len());
+    let (scope_words, period_words) = tail.split_at(in_at);
+    let named = match scope_words {
+        [first, rest @ ..] if first.eq_ignore_ascii_case("for") => Some(rest.join(" ")),
+        [] => None,
+        words => Some(words.join(" ")),
+    };
+    if let Some(named) = named {
+        let scope = Scope::parse(&named).ok().or_else(|| vocabulary.scope_named(&named));
+        out.push("for".to_string());
+        out.extend(Some(scope.map_or(named, |s| s.label())).filter(|s| !s.is_empty()));
+    }
+    out.extend(period_words.iter().map(|w| w.to_string()));
+    out.join(" ")
+}
+
 impl fmt::Display for Criterion {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.kpi)?;
@@ -276,6 +392,70 @@ impl fmt::Display for Criterion {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// 接通率 is connect_rate, 新客户数 new_customers; the teams are 销售一部 and 销售二部 and rep
+    /// R007 is 王芳.
+    struct Org;
+
+    impl Vocabulary for Org {
+        fn kpi_id(&self, name: &str) -> Option<String> {
+            let kpis = [("connect_rate", "接通率", "connect rate"), ("new_customers", "新客户数", "new customers")];
+            kpis.iter().find(|(id, zh, en)| name == *id || name == *zh || name.eq_ignore_ascii_case(en)).map(|(id, _, _)| id.to_string())
+        }
+        fn scope_named(&self, name: &str) -> Option<Scope> {
+            match name {
+                "销售一部" | "销售二部" => Some(Scope::Team(name.to_string())),
+                "王芳" | "R007" => Some(Scope::Rep("R007".to_string())),
+                _ => None,
+            }
+        }
+    }
+
+    #[test]
+    fn criteria_in_peoples_words_read_as_the_criterion_language() {
+        for (written, meant) in [
+            ("接通率 >= 40% 销售一部", "connect_rate >= 40% for team:销售一部"),
+            ("接通率>=40%销售一部", "connect_rate >= 40% for team:销售一部"),
+            ("Connect rate ≥ 40％ for 销售一部", "connect_rate >= 40% for team:销售一部"),
+            ("新客户数 每人每周 >= 3 销售二部", "new_customers per rep per week >= 3 for team:销售二部"),
+            ("新客户数每人 >= 3 销售二部 in 2024-08", "new_customers per rep >= 3 for team:销售二部 in 2024-08"),
+            ("接通率 >= 40 王芳", "connect_rate >= 40 for rep:R007"),
+            ("connect_rate >= 40 for team:销售一部", "connect_rate >= 40 for team:销售一部"),
+            ("connect_rate >= 40", "connect_rate >= 40"),
+        ] {
+            let canonical = canonical(written, &Org);
+            assert_eq!(parse(&canonical), parse(meant), "{written} → {canonical}");
+        }
+    }
+
+    #[test]
+    fn a_criterion_in_words_reads_back_as_itself() {
+        for (meant, zh, en) in [
+            (
+                "new_customers per rep per week >= 3 for team:销售二部",
+                "新客户数 每人 每周 >= 3 销售二部",
+                "new customers per rep per week >= 3 for 销售二部",
+            ),
+            ("connect_rate >= 40 for rep:R007 in 2024-08", "接通率 >= 40 王芳 in 2024-08", "connect rate >= 40 for 王芳 in 2024-08"),
+            ("connect_rate each rep >= 40", "接通率 每个人 >= 40", "connect rate each rep >= 40"),
+        ] {
+            let criterion = parse(meant);
+            let (kpi, scope) = if meant.starts_with("new") { ("新客户数", "销售二部") } else { ("接通率", "王芳") };
+            let english_kpi = if meant.starts_with("new") { "new customers" } else { "connect rate" };
+            assert_eq!(criterion.in_words(Lang::ZhCn, kpi, scope), zh);
+            assert_eq!(criterion.in_words(Lang::En, english_kpi, scope), en);
+            for words in [zh, en] {
+                assert_eq!(parse(&canonical(words, &Org)), criterion, "{words}");
+            }
+        }
+    }
+
+    #[test]
+    fn criteria_that_do_not_resolve_are_still_refused() {
+        for refused in ["接通率 >= 40 for", "接通率 >= 40% 销售九部", "接通率 40%", "接通率 >= 四十"] {
+            assert!(Criterion::parse(&canonical(refused, &Org)).is_err(), "{refused}");
+        }
+    }
 
     fn parse(text: &str) -> Criterion {
         Criterion::parse(text).unwrap_or_else(|e| panic!("{text}: {e}"))

@@ -12,6 +12,18 @@ pub struct FieldSpec {
     pub synonyms: &'static [&'static str],
 }
 
+impl FieldSpec {
+    /// The field as people name it: in Chinese its first Chinese header name, in English its
+    /// name in words (`started_at` → `started at`).
+    pub fn label(&self, lang: crate::i18n::Lang) -> String {
+        let chinese = || self.synonyms.iter().find(|s| s.chars().any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c)));
+        match (lang, chinese()) {
+            (crate::i18n::Lang::ZhCn, Some(name)) => name.to_string(),
+            _ => self.name.replace('_', " "),
+        }
+    }
+}
+
 /// The record kinds that can be imported.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Kind {

@@ -73,6 +73,14 @@ pub fn parse_amount(text: &str) -> Option<Cents> {
     Some(if negative { -cents } else { cents })
 }
 
+/// A target as people type it, in the KPI's unit: `1500000`, `1,500,000`, `150万`, `¥150万`,
+/// `40%`, `95.5`. Kept to hundredths, as money is.
+pub fn parse_target(text: &str) -> Option<f64> {
+    let t = text.trim();
+    let t = t.strip_suffix('%').or_else(|| t.strip_suffix('％')).map_or(t, str::trim_end);
+    parse_amount(t).map(|cents| cents as f64 / 100.0)
+}
+
 /// Formats cents as a plain decimal amount (`25000.5` → `25000.50`).
 pub fn format_cents(cents: Cents) -> String {
     let sign = if cents < 0 { "-" } else { "" };
@@ -222,6 +230,24 @@ pub fn lookup_synonym<T: Copy>(text: &str, table: &[(T, &[&str])]) -> Option<T> 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn targets_are_read_with_wan_separators_currency_and_percent_signs() {
+        for (typed, value) in [
+            ("150万", 1_500_000.0),
+            ("¥150万", 1_500_000.0),
+            ("1,500,000", 1_500_000.0),
+            ("40%", 40.0),
+            ("40 ％", 40.0),
+            ("95.5", 95.5),
+            ("2.5万", 25_000.0),
+        ] {
+            assert_eq!(parse_target(typed), Some(value), "{typed}");
+        }
+        for refused in ["", "万", "forty", "40%%", "1,50,000"] {
+            assert_eq!(parse_target(refused), None, "{refused}");
+        }
+    }
 
     #[test]
     fn amounts_accept_currency_separators_and_wan() {

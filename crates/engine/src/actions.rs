@@ -4,7 +4,7 @@
 use crate::context::Context;
 use crate::targets::values_of;
 use crate::{EngineError, Result};
-use salescope_core::criterion::{Criterion, RepBasis};
+use salescope_core::criterion::{Criterion, RepBasis, canonical};
 use salescope_core::format::format_value;
 use salescope_core::i18n::Lang;
 use salescope_core::scope::Scope;
@@ -157,15 +157,28 @@ fn required(value: &str, field: &'static str) -> Result<String> {
     if value.is_empty() { Err(EngineError::invalid("error.required", &[("field", &field)])) } else { Ok(value.to_string()) }
 }
 
-/// Parses a criterion and checks that its KPI and scope exist and that `per rep` applies.
+/// Parses a criterion, in the criterion language or in people's words (KPI, team and rep names
+/// in either language), and checks that its KPI and scope exist and that `per rep` applies.
 pub fn parse_criterion(ctx: &Context, text: &str) -> Result<Criterion> {
-    let criterion = Criterion::parse(text).map_err(|e| EngineError::Criterion(e.clone()))?;
+    let criterion = Criterion::parse(&canonical(text, ctx)).map_err(|e| EngineError::Criterion(e.clone()))?;
     let kpi = ctx.kpi(&criterion.kpi)?;
     ctx.check_scope(&criterion.scope)?;
     if criterion.basis == RepBasis::PerRep && !kpi.is_additive() {
         return Err(EngineError::invalid("error.per_rep_needs_total", &[("kpi", &kpi.id)]));
     }
     Ok(criterion)
+}
+
+/// A stored criterion in a person's words, KPI and scope by name in `lang` (as written, when it
+/// no longer reads: a KPI since removed, say).
+pub fn criterion_in_words(ctx: &Context, text: &str, lang: Lang) -> String {
+    match parse_criterion(ctx, text) {
+        Ok(c) => {
+            let kpi = ctx.kpi(&c.kpi).map_or_else(|_| c.kpi.clone(), |k| k.name(lang).to_string());
+            c.in_words(lang, &kpi, &crate::kpis::scope_name(ctx, &c.scope, lang))
+        }
+        Err(_) => text.to_string(),
+    }
 }
 
 /// Records a new action.
@@ -301,7 +314,11 @@ pub struct CheckOutcome {
 /// are marked verified or not met with the evidence; the others are previewed. With `ids`,
 /// those actions, re-checking ones already checked (after a data correction, say).
 pub async fn check(db: &Db, ctx: &Context, today: Day, ids: Option<&[i64]>) -> Result<Vec<CheckOutcome>> {
-    let rows = db.actions().await?;
+    check_among(db, ctx, today, db.actions().await?, ids).await
+}
+
+/// [`check`] over the actions `rows` only (those a caller may see, read once by the caller).
+pub async fn check_among(db: &Db, ctx: &Context, today: Day, rows: Vec<ActionRow>, ids: Option<&[i64]>) -> Result<Vec<CheckOutcome>> {
     if let Some(ids) = ids
         && let Some(missing) = ids.iter().find(|id| !rows.iter().any(|r| r.id == **id))
     {

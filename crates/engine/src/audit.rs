@@ -59,6 +59,9 @@ pub struct SampledReport {
     pub filed_late: bool,
     pub reported: ReportedFigures,
     pub recorded: RecordedFigures,
+    /// The figures the report and the records disagree on beyond the tolerance
+    /// (`new_customers`, `followups`, `deal_amount`): the reports to check first.
+    pub disagreements: Vec<&'static str>,
     pub checked_by: Option<String>,
     pub result: Option<String>,
     pub note: Option<String>,
@@ -131,11 +134,22 @@ pub async fn sample(db: &Db, ctx: &Context, scope: &Scope, period: &Period, perc
     let recorded = recorded_figures(db, &reps, period).await?;
     let checks: FxHashMap<(String, Day), AuditCheck> =
         db.audit_checks_between(period.start, period.end).await?.into_iter().map(|c| ((c.rep_id.clone(), c.day), c)).collect();
-    Ok(reports
+    let mut sampled: Vec<SampledReport> = reports
         .into_iter()
         .map(|r| {
             let check = checks.get(&(r.rep_id.clone(), r.date));
+            let recorded: RecordedFigures = recorded.get(&(r.rep_id.clone(), r.date)).copied().unwrap_or_default();
+            let figures = [
+                ("new_customers", r.new_customers as f64, recorded.new_customers as f64),
+                ("followups", r.followups as f64, recorded.followups as f64),
+                ("deal_amount", r.deal_amount as f64 / 100.0, recorded.deal_amount),
+            ];
             SampledReport {
+                disagreements: figures
+                    .iter()
+                    .filter(|(_, reported, recorded)| MeasureCheck::new(*reported, *recorded, DEFAULT_TOLERANCE_PERCENT).flagged)
+                    .map(|(id, _, _)| *id)
+                    .collect(),
                 name: ctx.rep(&r.rep_id).map(|rep| rep.name.clone()).unwrap_or_default(),
                 team: team_on(ctx, &r.rep_id, r.date),
                 date: r.date.to_string(),
@@ -146,14 +160,17 @@ pub async fn sample(db: &Db, ctx: &Context, scope: &Scope, period: &Period, perc
                     deal_amount: r.deal_amount as f64 / 100.0,
                     contract_nos: r.contract_nos.clone(),
                 },
-                recorded: recorded.get(&(r.rep_id.clone(), r.date)).copied().unwrap_or_default(),
+                recorded,
                 checked_by: check.map(|c| c.checked_by.clone()),
                 result: check.map(|c| c.result.clone()),
                 note: check.map(|c| c.note.clone()),
                 rep_id: r.rep_id,
             }
         })
-        .collect())
+        .collect();
+    // The reports that disagree with the records come first, then by day and rep.
+    sampled.sort_by_key(|s| s.disagreements.is_empty());
+    Ok(sampled)
 }
 
 /// Records a team lead's check of a rep's daily report.

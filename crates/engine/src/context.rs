@@ -3,6 +3,7 @@
 use crate::{EngineError, Result};
 use salescope_core::calendar::WorkCalendar;
 use salescope_core::fxhash::FxHashMap;
+use salescope_core::i18n::Lang;
 use salescope_core::kpi::{self, Direction, KpiDef, Unit};
 use salescope_core::period::{Granularity, Period, PeriodKind};
 use salescope_core::scope::{Scope, TeamTree};
@@ -239,4 +240,30 @@ impl RepInScope<'_> {
 /// The membership of a rep's that covers a day.
 fn membership_on(memberships: &[Membership], day: Day) -> Option<&Membership> {
     memberships.iter().find(|m| m.covers(day))
+}
+
+impl salescope_core::criterion::Vocabulary for Context {
+    fn kpi_id(&self, name: &str) -> Option<String> {
+        let name = name.trim();
+        self.catalogue
+            .iter()
+            .find(|k| k.id == name || Lang::ALL.iter().any(|lang| k.name(*lang).eq_ignore_ascii_case(name)))
+            .map(|k| k.id.clone())
+    }
+
+    fn scope_named(&self, name: &str) -> Option<Scope> {
+        let name = name.trim();
+        if let Some(team) = self.tree.teams().find(|t| *t == name) {
+            return Some(Scope::Team(team.to_string()));
+        }
+        if let Some(rep) = self.rep(name) {
+            return Some(Scope::Rep(rep.rep_id.clone()));
+        }
+        // A rep's name only when no other rep has it.
+        let mut named = self.structure.reps.iter().filter(|r| r.name == name);
+        match (named.next(), named.next()) {
+            (Some(rep), None) => Some(Scope::Rep(rep.rep_id.clone())),
+            _ => None,
+        }
+    }
 }

@@ -53,6 +53,14 @@ impl SheetKind {
         }
     }
 
+    /// The period a sheet opens on when none is asked for: the one in progress, except on a
+    /// week's or month's first day, when the one just finished is what is reviewed (the seed's
+    /// Monday meeting asks each rep about last week, not about a day-old week).
+    pub fn default_period(self, today: Day) -> Period {
+        let current = Period::containing(self.row_period(), today);
+        if self != SheetKind::Daily && current.start == today { current.previous() } else { current }
+    }
+
     /// The most rows' periods one sheet may span (a month of days, half a year of weeks, a
     /// year of months).
     fn max_row_periods(self) -> usize {
@@ -429,9 +437,28 @@ pub async fn write_note(db: &Db, ctx: &Context, kind: SheetKind, scope: &Scope, 
     Ok(db.set_review_note(&note).await?)
 }
 
+/// The text a person wrote in a cell of a sheet, if any (the next-month target is a target, not
+/// a note: the plan page edits it).
+pub async fn note_value(db: &Db, kind: SheetKind, scope: &Scope, period: &Period, field: &str) -> Result<Option<String>> {
+    let (scope, period) = (scope.label(), period.label());
+    let notes = db.review_notes(kind.id(), &period, &period).await?;
+    Ok(notes.into_iter().find(|n| n.scope == scope && n.period == period && n.field == field).map(|n| n.value))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn on_a_monday_the_weekly_review_opens_on_the_week_just_finished() {
+        let day = |y, m, d| Day::from_ymd(y, m, d).expect("a day");
+        let monday = day(2026, 12, 7);
+        assert_eq!(SheetKind::Weekly.default_period(monday).label(), Period::week_of(day(2026, 11, 30)).label());
+        assert_eq!(SheetKind::Weekly.default_period(day(2026, 12, 8)).label(), Period::week_of(monday).label(), "a Tuesday: this week");
+        assert_eq!(SheetKind::Monthly.default_period(day(2026, 12, 1)).label(), "2026-11", "the first of the month: last month");
+        assert_eq!(SheetKind::Monthly.default_period(day(2026, 12, 2)).label(), "2026-12");
+        assert_eq!(SheetKind::Daily.default_period(monday).label(), "2026-12-07", "the daily sheet is today's");
+    }
 
     #[test]
     fn every_sheet_has_a_title_and_headings_in_both_languages() {

@@ -13,7 +13,7 @@ pub mod transcripts;
 
 pub use report::{ColumnMapping, ColumnReport, ImportReport, LISTED_ISSUES, RowIssue};
 pub use run::Importable;
-pub use source::{Encoding, SHEET_LIMIT_VARIABLE, Source};
+pub use source::{Encoding, SHEET_LIMIT_VARIABLE, Source, SourceFormat};
 
 use salescope_core::i18n::Lang;
 use salescope_core::records::{Activity, Call, Customer, DailyReport, Deal, DealStage, Feedback, Lead, MeasureValue, Rep};

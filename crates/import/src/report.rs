@@ -16,6 +16,8 @@ pub struct ColumnMapping {
     pub header: String,
     /// The Salescope field it was read as.
     pub field: String,
+    /// That field as people name it, in the report's language.
+    pub label: String,
 }
 
 #[derive(Debug, Clone, Default, Serialize, PartialEq, Eq, utoipa::ToSchema)]

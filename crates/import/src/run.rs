@@ -595,7 +595,7 @@ pub(crate) async fn run<R: Importable>(
     let mut report = ImportReport {
         kind: options.kind_label.clone(),
         source: options.source_name.clone(),
-        format: source.description().to_string(),
+        format: source.format().describe(options.lang),
         strict: options.strict,
         dry_run: options.dry_run,
         lang: options.lang,
@@ -620,10 +620,18 @@ pub(crate) async fn run<R: Importable>(
         match message {
             Message::Columns(mapping) => {
                 header_of = mapping.mapped.iter().map(|(h, f)| (*f, h.clone())).collect();
+                let column = |header: String, field: &str| ColumnMapping {
+                    header,
+                    field: field.to_string(),
+                    label: R::FIELDS
+                        .iter()
+                        .find(|spec| spec.name == field)
+                        .map_or_else(|| field.to_string(), |spec| spec.label(options.lang)),
+                };
                 report.columns = ColumnReport {
-                    mapped: mapping.mapped.iter().map(|(h, f)| ColumnMapping { header: h.clone(), field: f.to_string() }).collect(),
+                    mapped: mapping.mapped.iter().map(|(h, f)| column(h.clone(), f)).collect(),
                     ignored: mapping.ignored,
-                    duplicates: mapping.duplicates.into_iter().map(|(h, f)| ColumnMapping { header: h, field: f.to_string() }).collect(),
+                    duplicates: mapping.duplicates.into_iter().map(|(h, f)| column(h, f)).collect(),
                 };
             }
             Message::Batch(batch) => {

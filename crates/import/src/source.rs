@@ -3,6 +3,7 @@
 //! its rows, header row included, as string slices.
 
 use crate::ImportError;
+use salescope_core::i18n::Lang;
 use salescope_core::rules::Rule;
 use std::collections::VecDeque;
 use std::io::{Cursor, Read};
@@ -47,6 +48,33 @@ pub struct RowRef<'a> {
     pub bytes_read: u64,
 }
 
+/// What a source was read as, said in the report's language.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SourceFormat {
+    Csv {
+        encoding: &'static str,
+        bom: bool,
+    },
+    Spreadsheet {
+        sheet: String,
+    },
+    Json,
+    /// Rows a program made (the demo organisation).
+    Generated,
+}
+
+impl SourceFormat {
+    pub fn describe(&self, lang: Lang) -> String {
+        match self {
+            SourceFormat::Csv { encoding, bom: false } => lang.format("source.csv", &[("encoding", encoding)]),
+            SourceFormat::Csv { encoding, bom: true } => lang.format("source.csv_bom", &[("encoding", encoding)]),
+            SourceFormat::Spreadsheet { sheet } => lang.format("source.spreadsheet", &[("sheet", sheet)]),
+            SourceFormat::Json => "JSON".to_string(),
+            SourceFormat::Generated => lang.tr("source.generated").to_string(),
+        }
+    }
+}
+
 /// A source of rows.
 pub enum Source {
     Csv {
@@ -55,19 +83,19 @@ pub enum Source {
         delimiter: u8,
         /// Decoded from a legacy encoding with bytes it could not read, now U+FFFD.
         replaced: bool,
-        description: String,
+        format: SourceFormat,
         total_bytes: u64,
     },
     Table {
         rows: Vec<(u64, Vec<String>)>,
-        description: String,
+        format: SourceFormat,
         total_bytes: u64,
     },
     /// Rows produced on demand (the demo organisation), numbered from 2 under a header row 1.
     Rows {
         headers: Vec<String>,
         rows: Box<dyn Iterator<Item = Vec<String>> + Send>,
-        description: String,
+        format: SourceFormat,
         total_rows: u64,
     },
 }
@@ -300,10 +328,10 @@ impl Source {
                 let skip = if has_utf8_bom { 3 } else { 0 };
                 let sample = String::from_utf8_lossy(&head[skip..]).into_owned();
                 let rest: Box<dyn Read + Send> = Box::new(Cursor::new(head.split_off(skip)).chain(input));
-                let description = format!("CSV, UTF-8{}", if has_utf8_bom { " with BOM" } else { "" });
+                let format = SourceFormat::Csv { encoding: "UTF-8", bom: has_utf8_bom };
                 let delimiter = sniff_delimiter(&sample);
                 let (reader, line_feeds) = csv_reader(rest, delimiter);
-                Ok(Source::Csv { reader, line_feeds, delimiter, replaced: false, description, total_bytes })
+                Ok(Source::Csv { reader, line_feeds, delimiter, replaced: false, format, total_bytes })
             }
             Encoding::Gb18030 | Encoding::Utf16 => {
                 // Legacy encodings come from spreadsheet exports of modest size: decode at once.
@@ -318,9 +346,9 @@ impl Source {
                 let delimiter = sniff_delimiter(&text);
                 let decoded = text.into_bytes();
                 let total_bytes = decoded.len() as u64;
-                let description = format!("CSV, {label}");
+                let format = SourceFormat::Csv { encoding: label, bom: false };
                 let (reader, line_feeds) = csv_reader(Box::new(Cursor::new(decoded)), delimiter);
-                Ok(Source::Csv { reader, line_feeds, delimiter, replaced, description, total_bytes })
+                Ok(Source::Csv { reader, line_feeds, delimiter, replaced, format, total_bytes })
             }
         }
     }
@@ -366,7 +394,7 @@ impl Source {
             }
         }
         let total_bytes = std::fs::metadata(path).map(|m| m.len()).unwrap_or(0);
-        Ok(Source::Table { rows: cells.into_rows(), description: format!("spreadsheet, sheet “{name}”"), total_bytes })
+        Ok(Source::Table { rows: cells.into_rows(), format: SourceFormat::Spreadsheet { sheet: name }, total_bytes })
     }
 
     /// A JSON array of objects; the union of their keys, in order of first appearance, is the
@@ -395,12 +423,12 @@ impl Source {
             let fields = headers.iter().map(|h| object.get(h).map(json_text).unwrap_or_default()).collect();
             rows.push((i as u64 + 1, fields));
         }
-        Ok(Source::Table { rows, description: "JSON".into(), total_bytes: bytes.len() as u64 })
+        Ok(Source::Table { rows, format: SourceFormat::Json, total_bytes: bytes.len() as u64 })
     }
 
-    pub fn description(&self) -> &str {
+    pub fn format(&self) -> &SourceFormat {
         match self {
-            Source::Csv { description, .. } | Source::Table { description, .. } | Source::Rows { description, .. } => description,
+            Source::Csv { format, .. } | Source::Table { format, .. } | Source::Rows { format, .. } => format,
         }
     }
 
@@ -688,7 +716,7 @@ mod tests {
         let mut with_bom = vec![0xEF, 0xBB, 0xBF];
         with_bom.extend_from_slice("销售人员,日期\n张三,2024-07-08\n".as_bytes());
         let bom_source = csv(&with_bom);
-        assert_eq!(bom_source.description(), "CSV, UTF-8 with BOM");
+        assert_eq!(bom_source.format().describe(Lang::En), "CSV, UTF-8 with BOM");
         assert_eq!(rows_of(bom_source), plain);
         assert_eq!(plain[0].1, ["销售人员", "日期"]);
     }
@@ -697,7 +725,7 @@ mod tests {
     fn gbk_files_are_detected_and_decoded() {
         let (bytes, _, _) = encoding_rs::GBK.encode("销售人员,成交金额\n张三,25000\n");
         let source = csv(&bytes);
-        assert_eq!(source.description(), "CSV, GB18030");
+        assert_eq!(source.format().describe(Lang::ZhCn), "CSV 文件，GB18030 编码");
         let rows = rows_of(source);
         assert_eq!(rows[0].1, ["销售人员", "成交金额"]);
         assert_eq!(rows[1].1, ["张三", "25000"]);

@@ -151,7 +151,7 @@ async fn a_gbk_daily_sheet_with_seed_headers_enforces_the_entry_rules() {
         let mut opts = options(Kind::DailyReports);
         opts.lang = Lang::ZhCn;
         let report = import_bytes(db, Kind::DailyReports, &gbk, &opts).await.expect("import");
-        assert_eq!(report.format, "CSV, GB18030");
+        assert_eq!(report.format, "CSV 文件，GB18030 编码", "said in the report's language");
         assert_eq!((report.inserted, report.rejected), (1, 2), "{}", report.render_text());
         let rules: Vec<(u64, &str)> = report.errors.iter().map(|e| (e.row, e.rule.as_str())).collect();
         assert_eq!(rules, vec![(3, "followup_without_notes"), (4, "deal_amount_without_contract")]);

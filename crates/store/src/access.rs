@@ -197,6 +197,15 @@ impl Db {
         Ok(())
     }
 
+    /// The newest change of one record (`entity`, `subject`), if it was ever changed by a person.
+    pub async fn last_change(&self, entity: &str, subject: &str) -> Result<Option<ChangeRow>> {
+        let text = self.sql(
+            "SELECT id, at, login, entity, subject, action, before_value, after_value FROM change_log \
+             WHERE entity = ? AND subject = ? ORDER BY id DESC LIMIT 1",
+        );
+        Ok(on_pool!(self, pool => sqlx::query_as(&text).bind(entity).bind(subject).fetch_optional(pool).await?))
+    }
+
     /// The latest changes first, `limit` of them after skipping `offset`.
     pub async fn changes(&self, limit: i64, offset: i64) -> Result<Vec<ChangeRow>> {
         let text = self.sql(

@@ -38,6 +38,25 @@ impl Db {
         Ok(reports)
     }
 
+    /// The daily report `rep_id` filed for `day`, if any.
+    pub async fn daily_report(&self, rep_id: &str, day: Day) -> Result<Option<DailyReport>> {
+        let columns = DailyReport::TABLE.columns;
+        let text = format!(
+            "SELECT {} FROM daily_reports WHERE rep_id = {} AND day = {}",
+            columns.iter().map(|c| c.name).collect::<Vec<_>>().join(", "),
+            placeholder(self.backend(), 1),
+            placeholder(self.backend(), 2),
+        );
+        let mut report = None;
+        on_pool!(self, pool => {
+            if let Some(row) = sqlx::query(&text).bind(rep_id).bind(day.0 as i64).fetch_optional(pool).await? {
+                report = Some(DailyReport::from_values(decode_values!(row, columns))
+                    .ok_or_else(|| StoreError::Corrupt { table: "daily_reports", detail: "unreadable row".to_string() })?);
+            }
+        });
+        Ok(report)
+    }
+
     /// The notes of a sheet whose period label sorts within `first..=last` (period labels of
     /// one kind sort in time order).
     pub async fn review_notes(&self, sheet: &str, first: &str, last: &str) -> Result<Vec<ReviewNote>> {

@@ -123,3 +123,22 @@
 document.addEventListener("change", function (e) {
   if (e.target.matches && e.target.matches("[data-autosubmit]") && e.target.form) { e.target.form.submit(); }
 });
+
+// A review cell remembers the text it was last saved with, so that its next save is checked
+// against that (someone else's save in between is refused with a message in the cell).
+document.addEventListener("htmx:afterRequest", function (e) {
+  var cell = e.detail.elt.closest && e.detail.elt.closest("td.editable");
+  var opened = cell && cell.querySelector("input[name=opened]");
+  if (opened && e.detail.successful) { opened.value = e.detail.elt.value.trim(); }
+});
+// A refused cell save shows its reason where "saved" would appear.
+document.addEventListener("htmx:beforeSwap", function (e) {
+  var status = e.detail.xhr.status;
+  if (status >= 400 && status < 500 && e.detail.target.classList.contains("saved")) {
+    e.detail.shouldSwap = true;
+    e.detail.isError = false;
+    e.detail.target.classList.add("error");
+  } else if (e.detail.target.classList && e.detail.target.classList.contains("saved")) {
+    e.detail.target.classList.remove("error");
+  }
+});

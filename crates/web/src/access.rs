@@ -38,7 +38,7 @@ impl<'a> Access<'a> {
     /// Whether the account sees an improvement action: one whose criterion is about a scope it
     /// sees (an action whose criterion does not read is seen by those who see everything).
     pub fn sees_action(&self, criterion: &str) -> bool {
-        match salescope_core::criterion::Criterion::parse(criterion) {
+        match self.criterion(criterion) {
             Ok(c) => self.sees(&c.scope, Reach::Records),
             Err(_) => self.sees(&Scope::Org, Reach::Records),
         }
@@ -47,10 +47,16 @@ impl<'a> Access<'a> {
     /// Refuses to record or change an action about a scope the account does not see; a criterion
     /// that does not read is left to the engine, which says why.
     pub fn check_action(&self, criterion: &str) -> ApiResult<()> {
-        match salescope_core::criterion::Criterion::parse(criterion) {
+        match self.criterion(criterion) {
             Ok(c) if !self.sees(&c.scope, Reach::Records) => Err(forbidden(self.lang.tr("error.forbidden_action").to_string())),
             _ => Ok(()),
         }
+    }
+
+    /// A criterion read as the engine reads it (people's words too), so that the scope checked
+    /// is the scope the action will be about.
+    fn criterion(&self, text: &str) -> Result<salescope_core::criterion::Criterion, salescope_core::criterion::CriterionError> {
+        salescope_core::criterion::Criterion::parse(&salescope_core::criterion::canonical(text, self.ctx))
     }
 
     /// The `scope` parameter, or without one the account's home scope, if the account sees it.
@@ -109,6 +115,26 @@ pub(crate) async fn record_change(
     salescope_app::accounts::log_change(&state.db, &session.viewer.login, entity, subject, action, before, after)
         .await
         .map_err(|e| ApiError::internal(&e))
+}
+
+/// Refuses a save from a form opened on a version of the record other than `stored`'s (someone
+/// saved it in between), so the second of two editors is told instead of undoing the first.
+/// A client that sends no version (the API) saves as before.
+pub(crate) fn check_unchanged(opened_on: Option<&str>, stored: Option<&serde_json::Value>, lang: Lang) -> ApiResult<()> {
+    match opened_on.map(str::trim).filter(|v| !v.is_empty()) {
+        Some(version) if !salescope_app::edits::unchanged_since(version, stored) => {
+            Err(ApiError { status: StatusCode::CONFLICT, code: "edit_conflict", message: lang.tr("error.edit_conflict").to_string() })
+        }
+        _ => Ok(()),
+    }
+}
+
+/// "Last saved at … by …" for a record a person has changed, from the change log.
+pub(crate) async fn last_saved(state: &AppState, entity: &str, subject: &str, lang: Lang) -> ApiResult<Option<String>> {
+    let Some(change) = state.db.last_change(entity, subject).await.or_api(lang)? else { return Ok(None) };
+    let zone = state.db.settings().await.or_api(lang)?.zone;
+    let at = zone.local_from_utc(change.at).map_or_else(|| change.at.to_string(), |t| t.to_string());
+    Ok(Some(lang.format("edit.last_saved", &[("at", &at), ("login", &change.login)])))
 }
 
 pub(crate) fn forbidden(message: String) -> ApiError {

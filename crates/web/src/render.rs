@@ -71,7 +71,8 @@ fn navigation(session: &Session) -> Vec<serde_json::Value> {
     if viewer.may(Permission::FileDailyReport) && viewer.rep_id.is_some() {
         items.push(json!({"href": "/daily-report", "label": session.lang.tr("nav.daily_report")}));
     }
-    if viewer.role != Role::Rep {
+    // The calls compared are per-rep sales records, which trainers do not read.
+    if !matches!(viewer.role, Role::Rep | Role::Trainer) {
         items.push(json!({"href": "/conversation", "label": session.lang.tr("nav.conversation")}));
     }
     if viewer.role != Role::Rep {

@@ -381,6 +381,67 @@ async fn the_daily_report_form_shows_rule_errors_beside_fields_and_stores_a_vali
     .await;
 }
 
+/// The value of the form's hidden `version` field on a page.
+fn form_version(html: &str) -> String {
+    let after = html.split("name=\"version\" value=\"").nth(1).expect("the form carries the version it opened on");
+    after.split('"').next().unwrap_or_default().to_string()
+}
+
+#[tokio::test]
+async fn the_daily_report_form_opens_on_the_stored_report_and_refuses_to_save_over_a_newer_one() {
+    each_backend(async |store: &TestDb| {
+        let base = start(store).await;
+        let rep = logged_in(&base, "r1").await;
+        let day = today();
+        let today = day.to_string();
+        let report = |followups: &'static str, version: String| {
+            vec![
+                ("date", today.clone()),
+                ("version", version),
+                ("new_customers", "1".to_string()),
+                ("followups", followups.to_string()),
+                ("followup_notes", "回访老客户".to_string()),
+                ("deal_amount", "44100".to_string()),
+                ("contract_nos", "HT-7".to_string()),
+            ]
+        };
+        let empty = rep.get(format!("{base}/daily-report")).send().await.expect("get").text().await.expect("text");
+        assert!(empty.contains("id=\"saved-status\"") && empty.contains("No report is filed"), "a day without a report says so");
+        let created = rep.post(format!("{base}/daily-report")).form(&report("13", form_version(&empty))).send().await.expect("post");
+        assert_eq!(created.status().as_u16(), 303);
+
+        let opened = rep.get(format!("{base}/daily-report?date={today}")).send().await.expect("get").text().await.expect("text");
+        assert!(opened.contains("id=\"f-followups\" name=\"followups\" type=\"number\" value=\"13\""), "the stored follow-ups are shown");
+        assert!(opened.contains("value=\"44100.00\"") && opened.contains("HT-7"), "and the stored amount and contract");
+        assert!(opened.contains("Last saved") && opened.contains("r1"), "it says when and by whom it was saved");
+        let version = form_version(&opened);
+
+        // Two tabs opened on the same report: the first save goes through, the second is told.
+        let first = rep.post(format!("{base}/daily-report")).form(&report("14", version.clone())).send().await.expect("post");
+        assert_eq!(first.status().as_u16(), 303);
+        let second = rep.post(format!("{base}/daily-report")).form(&report("15", version)).send().await.expect("post");
+        assert_eq!(second.status().as_u16(), 409);
+        let conflict = second.text().await.expect("text");
+        assert!(
+            conflict.contains("id=\"conflict\"") && conflict.contains("<td>14</td><td>15</td>"),
+            "the stored 14 is shown beside the typed 15"
+        );
+        let stored = store.db.daily_report("R1", day).await.expect("read").expect("stored");
+        assert_eq!(stored.followups, 14, "the refused save changed nothing");
+
+        let changes = store.db.changes(20, 0).await.expect("changes");
+        let update = changes.iter().find(|c| c.entity == "daily_report" && c.action == "update").expect("the edit is logged");
+        let before: Value = serde_json::from_str(update.before_value.as_deref().expect("a before")).expect("json");
+        assert_eq!(before["followups"], "13", "the change log keeps what it was before");
+        assert_eq!(
+            changes.iter().filter(|c| c.entity == "daily_report").count(),
+            2,
+            "a create and one update; the refused save is not logged"
+        );
+    })
+    .await;
+}
+
 #[tokio::test]
 async fn a_rep_files_a_daily_report_for_today_or_up_to_a_week_back_flagged_late_and_never_for_a_day_to_come() {
     each_backend(async |store: &TestDb| {
@@ -451,6 +512,20 @@ async fn review_notes_and_improvement_actions_are_written_from_the_pages_and_log
         let elsewhere = [("scope", "team:二部"), ("period", "2024-W28"), ("field", "main_problem"), ("value", "x")];
         assert_eq!(lead.post(format!("{base}/reviews/weekly/note")).form(&elsewhere).send().await.expect("post").status().as_u16(), 403);
 
+        // A cell saved from a page opened before that save is refused; opened on it, it saves.
+        let from = |opened: &'static str, value: &'static str| {
+            [("scope", "team:一部"), ("period", "2024-W28"), ("field", "main_problem"), ("value", value), ("opened", opened)]
+        };
+        let stale = lead.post(format!("{base}/reviews/weekly/note")).form(&from("", "开场白太长")).send().await.expect("post");
+        assert_eq!(stale.status().as_u16(), 409, "the cell was empty when that page opened; it holds 接通率低 now");
+        assert!(stale.text().await.expect("text").contains("Reload"), "the cell says why and what to do");
+        let fresh =
+            lead.post(format!("{base}/reviews/weekly/note")).form(&from("接通率低", "接通率低，开场白太长")).send().await.expect("post");
+        assert_eq!(fresh.status().as_u16(), 200);
+        let logged = store.db.changes(5, 0).await.expect("changes");
+        let before = logged.iter().find(|c| c.entity == "review_note").and_then(|c| c.before_value.clone());
+        assert_eq!(before.as_deref(), Some(r#"{"value":"接通率低"}"#), "the change log keeps the cell as it was");
+
         let action = [
             ("problem", "接通率低于 30%"),
             ("people", "张三"),
@@ -488,6 +563,38 @@ async fn review_notes_and_improvement_actions_are_written_from_the_pages_and_log
 
         let rep = logged_in(&base, "r1").await;
         assert_eq!(rep.get(format!("{base}/actions")).send().await.expect("get").status().as_u16(), 403);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_target_and_a_criterion_are_read_as_people_type_them() {
+    each_backend(async |store: &TestDb| {
+        let base = start(store).await;
+        let boss = logged_in(&base, "boss").await;
+        let target = [("kpi", "revenue"), ("scope", "team:一部"), ("period", "2024-07"), ("value", "150万")];
+        assert_eq!(boss.post(format!("{base}/targets")).form(&target).send().await.expect("post").status().as_u16(), 303);
+        let stored = store.db.targets().await.expect("targets");
+        let revenue = stored.iter().find(|t| t.kpi == "revenue" && t.scope == "team:一部").expect("stored");
+        assert_eq!(revenue.value, 1_500_000.0, "150万 is one and a half million");
+
+        let lead = logged_in(&base, "lead").await;
+        let action = |criterion: &'static str| {
+            [
+                ("problem", "接通率低于 30%"),
+                ("cause_category", "ability"),
+                ("measures", "每天练习开场白"),
+                ("owner", "王主管"),
+                ("deadline", "2030-12-31"),
+                ("criterion", criterion),
+            ]
+        };
+        let created = lead.post(format!("{base}/actions")).form(&action("接通率 >= 40% 一部")).send().await.expect("post");
+        assert_eq!(created.status().as_u16(), 303, "{}", created.text().await.unwrap_or_default());
+        let actions = store.db.actions().await.expect("actions");
+        assert_eq!(actions[0].criterion, "connect_rate >= 40 for team:一部", "stored in the criterion language");
+        let elsewhere = lead.post(format!("{base}/actions")).form(&action("接通率 >= 40% 二部")).send().await.expect("post");
+        assert_eq!(elsewhere.status().as_u16(), 403, "another team named in Chinese is still another team");
     })
     .await;
 }

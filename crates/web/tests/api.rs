@@ -352,11 +352,13 @@ async fn the_audit_samples_reconciles_and_records_checks() {
 
         let (status, drawn) = send(client.get(format!("{base}/api/v1/audit/sample?scope=team:销售一部&period=2024-W28&percent=100"))).await;
         assert_eq!((status, drawn.as_array().map(Vec::len)), (200, Some(2)));
+        let order: Vec<(&str, &Value)> = drawn.as_array().expect("rows").iter().map(|r| (r["date"].as_str().unwrap_or_default(), &r["disagreements"])).collect();
+        assert_eq!(order, [("2024-07-09", &json!(["followups"])), ("2024-07-08", &json!([]))], "6 reported against 1 recorded comes first");
         let check = json!({"rep_id": "R1", "date": "2024-07-09", "result": "discrepancy", "checked_by": "张主管", "note": "只有一次回访"});
         let (status, body) = send(client.post(format!("{base}/api/v1/audit/checks")).body(check.to_string())).await;
         assert_eq!(status, 200, "{body}");
         let (_, drawn) = send(client.get(format!("{base}/api/v1/audit/sample?scope=team:销售一部&period=2024-W28&percent=100"))).await;
-        assert_eq!(drawn[1]["result"], "discrepancy");
+        assert_eq!(drawn[0]["result"], "discrepancy");
         let missing = json!({"rep_id": "R1", "date": "2024-07-10", "result": "confirmed", "checked_by": "张主管"});
         let (status, body) = send(client.post(format!("{base}/api/v1/audit/checks")).body(missing.to_string())).await;
         assert_eq!((status, body["code"].as_str()), (404, Some("not_found")));

@@ -13,7 +13,7 @@ use axum::extract::{Extension, Path, Query, State};
 use axum::http::HeaderMap;
 use salescope_core::access::Permission;
 use salescope_engine::Context;
-use salescope_engine::actions::{ActionChanges, ActionStatus, ActionView, CheckOutcome, NewAction, check, create, list, update};
+use salescope_engine::actions::{ActionChanges, ActionView, CheckOutcome, NewAction, check_among, create, list, update};
 use serde::Deserialize;
 
 #[derive(Deserialize, utoipa::IntoParams)]
@@ -205,17 +205,12 @@ pub async fn check_actions(
     // Only the actions the account sees are checked: a lead's check settles their team's, not
     // another team's, and naming one beyond reach is refused.
     let access = Access::new(&session, &ctx, lang);
-    let stored = state.db.actions().await.or_api(lang)?;
-    let ids: Vec<i64> = match body.ids.as_deref() {
-        Some(ids) => {
-            if let Some(beyond) = stored.iter().find(|a| ids.contains(&a.id) && !access.sees_action(&a.criterion)) {
-                return Err(crate::access::forbidden(lang.format("error.forbidden_scope", &[("scope", &format!("#{}", beyond.id))])));
-            }
-            ids.to_vec()
-        }
-        None => stored.iter().filter(|a| a.status == ActionStatus::Open.id() && access.sees_action(&a.criterion)).map(|a| a.id).collect(),
-    };
-    let outcomes = check(&state.db, &ctx, today, Some(&ids)).await.or_api(lang)?;
+    let (visible, beyond): (Vec<_>, Vec<_>) =
+        state.db.actions().await.or_api(lang)?.into_iter().partition(|a| access.sees_action(&a.criterion));
+    if let Some(beyond) = beyond.iter().find(|a| body.ids.as_ref().is_some_and(|ids| ids.contains(&a.id))) {
+        return Err(crate::access::forbidden(lang.format("error.forbidden_scope", &[("scope", &format!("#{}", beyond.id))])));
+    }
+    let outcomes = check_among(&state.db, &ctx, today, visible, body.ids.as_deref()).await.or_api(lang)?;
     if !outcomes.is_empty() {
         record_change(&state, &session, "action", "check", "check", None, serde_json::to_value(&outcomes).ok().as_ref()).await?;
     }

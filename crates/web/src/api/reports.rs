@@ -68,7 +68,7 @@ pub async fn sheet(
     let scope = Access::new(&session, &ctx, lang).scope(q.scope.as_deref(), Reach::Records)?;
     let period = match q.period.as_deref() {
         Some(text) => Period::parse(text).or_api(lang)?,
-        None => Period::containing(kind.row_period(), today),
+        None => kind.default_period(today),
     };
     let sheet = review_sheet(&state.db, &ctx, kind, &scope, &period, today, lang).await.or_api(lang)?;
     if format == OutputFormat::Json {

@@ -11,6 +11,9 @@ pub(crate) async fn asset(Path(file): Path<String>) -> Response {
         "app.js" => (include_bytes!("../../assets/app.js"), "text/javascript"),
         "errors.js" => (include_bytes!("../../assets/errors.js"), "text/javascript"),
         "app.css" => (include_bytes!("../../assets/app.css"), "text/css"),
+        // Icons as SVG: an emoji is a box where no emoji font is installed.
+        "trophy.svg" => (include_bytes!("../../assets/trophy.svg"), "image/svg+xml"),
+        "menu.svg" => (include_bytes!("../../assets/menu.svg"), "image/svg+xml"),
         _ => return StatusCode::NOT_FOUND.into_response(),
     };
     let mut response = bytes.into_response();

@@ -1,7 +1,7 @@
 //! Coaching tasks: a rep's gap turned into work with an owner and a due date, 1:1 notes, and a
 //! follow-up that measures the gap again. Leads and managers write them; a rep reads their own.
 
-use crate::access::{Access, record_change, require};
+use crate::access::{Access, check_unchanged, record_change, require};
 use crate::auth::{Session, percent_encode};
 use crate::error::ApiError;
 use crate::error::{ApiResult, OrApiError};
@@ -12,6 +12,7 @@ use crate::templates::Page;
 use axum::body::Bytes;
 use axum::extract::{Extension, Path, State};
 use axum::response::{IntoResponse, Redirect, Response};
+use salescope_app::edits::version_of;
 use salescope_core::access::{Permission, Reach};
 use salescope_core::period::Period;
 use salescope_core::scope::Scope;
@@ -153,6 +154,9 @@ pub(crate) async fn status(
         let f = form_fields(&body);
         let status = if field(&f, "status") == "done" { "done" } else { "open" };
         let before = json!(task.status);
+        // The status the page showed: a change over one someone else made since is refused.
+        let opened_on = f.iter().find(|(k, _)| k == "opened").map(|(_, opened)| version_of(Some(&json!(opened))));
+        check_unchanged(opened_on.as_deref(), Some(&before), session.lang)?;
         task.status = status.into();
         state.db.update_coaching_task(&task).await.or_api(session.lang)?;
         record_change(&state, &session, "coaching_task", &id.to_string(), "status", Some(&before), Some(&json!(status))).await

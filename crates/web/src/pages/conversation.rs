@@ -179,14 +179,12 @@ async fn call_page(state: &AppState, session: &Session, call_id: &str) -> ApiRes
         .collect();
     let c = &detail.call;
     // Categories are configurable: the built-in ones have names in the catalogue.
-    let objections: Vec<String> = c
-        .objections
-        .iter()
-        .map(|o| {
-            let key = format!("conversation.objection.{o}");
-            if salescope_core::i18n::has_key(&key) { lang.tr(&key).to_string() } else { o.clone() }
-        })
-        .collect();
+    let named = |group: &str, id: &String| {
+        let key = format!("conversation.{group}.{id}");
+        if salescope_core::i18n::has_key(&key) { lang.tr(&key).to_string() } else { id.clone() }
+    };
+    let objections: Vec<String> = c.objections.iter().map(|o| named("objection", o)).collect();
+    let key_messages: Vec<String> = c.key_messages.iter().map(|m| named("message", m)).collect();
     Ok(Page {
         template: "call.html",
         title: format!("{} · {}", lang.tr("conversation.call"), c.call_id),
@@ -195,7 +193,7 @@ async fn call_page(state: &AppState, session: &Session, call_id: &str) -> ApiRes
             "outcome": c.outcome.as_deref().map(|o| lang.tr(&format!("conversation.group.{o}")).to_string()), "won": c.outcome.as_deref() == Some("won"),
             "basis": lang.tr(&format!("conversation.basis.{}", c.basis)), "length": clock(Some(length)),
             "timeline": timeline, "turns": turns, "metrics": metrics,
-            "key_messages": c.key_messages, "objections": objections,
+            "key_messages": key_messages, "objections": objections,
             "objections_answered": c.objections_answered, "objections_raised": c.objections_raised, "competitor_mentions": c.competitor_mentions,
         }),
     })

@@ -110,12 +110,8 @@ pub(crate) async fn set_target(
         let ctx = Context::load(&state.db).await.or_api(lang)?;
         let scope = Access::new(&session, &ctx, lang).scope(Some(&form.scope), Reach::Records)?;
         let period = Period::parse(&form.period).or_api(lang)?;
-        let value: f64 = form
-            .value
-            .trim()
-            .replace(',', "")
-            .parse()
-            .map_err(|_| ApiError::bad_request("bad_number", lang.tr("error.target_not_number").to_string()))?;
+        let value = salescope_core::values::parse_target(&form.value)
+            .ok_or_else(|| ApiError::bad_request("bad_number", lang.tr("error.target_not_number").to_string()))?;
         let before = ctx
             .targets
             .iter()

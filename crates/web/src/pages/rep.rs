@@ -96,7 +96,8 @@ async fn rep_page_data(state: &AppState, session: &Session, rep_id: &str, q: &Sc
                 "kind": lang.tr(&format!("coaching.kind.{}", g.kind)), "kind_id": g.kind, "name": g.name, "label": g.label, "rep_value": g.rep_value, "team_median": g.team_median,
                 "top_quartile": g.top_quartile, "impact": g.impact, "unit": lang.tr(&format!("coaching.unit.{}", g.impact_unit)),
                 "rep_value_shown": shown(g.rep_value), "team_median_shown": shown(g.team_median), "top_quartile_shown": shown(g.top_quartile),
-                "courses": g.courses.iter().map(|c| json!({"title": c.title, "href": format!("/training/courses/{}", auth::percent_encode(&c.course_id))})).collect::<Vec<_>>(),
+                // A course's report covers the whole organisation: linked for those who read it.
+                "courses": g.courses.iter().map(|c| json!({"title": c.title, "href": access.sees(&Scope::Org, Reach::Training).then(|| format!("/training/courses/{}", auth::percent_encode(&c.course_id)))})).collect::<Vec<_>>(),
             })
         })
         .collect();

@@ -2,7 +2,7 @@
 //! and the improvement-actions tracker. A sheet is the same [`Sheet`] the API exports as JSON,
 //! CSV and XLSX, laid out as a table here.
 
-use crate::access::{Access, record_change, require};
+use crate::access::{Access, check_unchanged, record_change, require};
 use crate::api::reports::sheet_kind;
 use crate::auth::{Session, percent_encode};
 use crate::error::ApiError;
@@ -14,6 +14,7 @@ use crate::templates::Page;
 use axum::extract::{Extension, Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
+use salescope_app::edits::version_of;
 use salescope_core::access::{Permission, Reach};
 use salescope_core::format::format_value;
 use salescope_core::kpi::Unit;
@@ -21,7 +22,7 @@ use salescope_core::period::Period;
 use salescope_core::sheet::{CellKind, Sheet};
 use salescope_engine::Context;
 use salescope_engine::actions::{ActionChanges, ActionStatus, CAUSE_CATEGORIES, CAUSE_KINDS, NewAction};
-use salescope_engine::reports::{SheetKind, review_sheet, write_note};
+use salescope_engine::reports::{SheetKind, note_value, review_sheet, write_note};
 use serde::Deserialize;
 use serde_json::json;
 
@@ -66,7 +67,7 @@ async fn review_page(state: &AppState, session: &Session, kind: &str, q: &SheetQ
     let access = Access::new(session, &ctx, lang);
     let scope = access.scope(q.scope.as_deref().filter(|s| !s.is_empty()), Reach::Records)?;
     let today = today(state, None, lang).await?;
-    let period = period_or(q.period.as_deref(), || Period::containing(kind.row_period(), today), lang)?;
+    let period = period_or(q.period.as_deref(), || kind.default_period(today), lang)?;
     let sheet = review_sheet(&state.db, &ctx, kind, &scope, &period, today, lang).await.or_api(lang)?;
     let query = format!("scope={}&period={}", percent_encode(&scope.label()), percent_encode(&period.label()));
     Ok(Page {
@@ -92,6 +93,9 @@ pub(crate) struct NoteForm {
     field: String,
     #[serde(default)]
     value: String,
+    /// The cell's text when the page opened (or after its last save there): a save over a cell
+    /// someone else changed since is refused.
+    opened: Option<String>,
 }
 
 /// `POST /reviews/{kind}/note` (htmx, on change of a cell): writes the cell.
@@ -108,10 +112,20 @@ pub(crate) async fn note(
         let ctx = Context::load(&state.db).await.or_api(lang)?;
         let scope = Access::new(&session, &ctx, lang).scope(Some(&form.scope), Reach::Records)?;
         let period = Period::parse(&form.period).or_api(lang)?;
+        // A cell's text is its own version; the next-month target is a target (the plan page's).
+        let as_record = |text: &str| Some(text.trim()).filter(|t| !t.is_empty()).map(|t| json!({"value": t}));
+        let stored = match form.field.as_str() {
+            "next_month_target" => None,
+            field => note_value(&state.db, kind, &scope, &period, field).await.or_api(lang)?.as_deref().and_then(as_record),
+        };
+        if form.field != "next_month_target" {
+            let opened_on = form.opened.as_deref().map(|opened| version_of(as_record(opened).as_ref()));
+            check_unchanged(opened_on.as_deref(), stored.as_ref(), lang)?;
+        }
         write_note(&state.db, &ctx, kind, &scope, &period, &form.field, &form.value).await.or_api(lang)?;
         let subject = format!("{}/{}/{}/{}", kind.id(), scope.label(), period.label(), form.field);
         let after = json!({"value": form.value.trim()});
-        record_change(&state, &session, "review_note", &subject, "write", None, Some(&after)).await
+        record_change(&state, &session, "review_note", &subject, "write", stored.as_ref(), Some(&after)).await
     }
     .await;
     match written {
@@ -142,7 +156,7 @@ async fn actions_page(state: &AppState, session: &Session, error: Option<String>
             json!({
                 "id": a.id, "raised_on": a.raised_on, "problem": a.problem, "people": a.people,
                 "cause": format!("{} · {}", lang.tr(&format!("action.category.{}", a.cause_category)), a.cause),
-                "measures": a.measures, "owner": a.owner, "deadline": a.deadline, "criterion": a.criterion,
+                "measures": a.measures, "owner": a.owner, "deadline": a.deadline, "criterion": salescope_engine::actions::criterion_in_words(&ctx, &a.criterion, lang),
                 "status": a.status.id(), "status_text": lang.tr(&format!("action.status.{}", a.status.id())),
                 "overdue": a.overdue, "evidence": evidence,
             })
@@ -216,6 +230,8 @@ pub(crate) async fn create_action(
 #[derive(Deserialize)]
 pub(crate) struct StatusForm {
     status: String,
+    /// The status the page showed: a change over one someone else made since is refused.
+    opened: Option<String>,
 }
 
 /// `POST /actions/{id}/status`: reopens or cancels an action (verified and not met come from
@@ -235,17 +251,25 @@ pub(crate) async fn set_status(
         let ctx = Context::load(&state.db).await.or_api(lang)?;
         let today = today(&state, None, lang).await?;
         let action = salescope_engine::actions::list(&state.db, today).await.or_api(lang)?.into_iter().find(|a| a.id == id);
-        if let Some(action) = action {
+        let before = action.as_ref().map(|a| json!({"status": a.status.id()}));
+        if let Some(action) = &action {
             Access::new(&session, &ctx, lang).check_action(&action.criterion)?;
+            let opened_on = form.opened.as_deref().map(|status| version_of(Some(&json!({"status": status}))));
+            check_unchanged(opened_on.as_deref(), before.as_ref(), lang)?;
         }
         let changes = ActionChanges { status: Some(form.status.clone()), ..ActionChanges::default() };
         let updated = salescope_engine::actions::update(&state.db, &ctx, id, changes, today).await.or_api(lang)?;
         let after = json!({"status": updated.status.id()});
-        record_change(&state, &session, "action", &id.to_string(), "status", None, Some(&after)).await
+        record_change(&state, &session, "action", &id.to_string(), "status", before.as_ref(), Some(&after)).await
     }
     .await;
     match changed {
         Ok(()) => Redirect::to("/actions").into_response(),
+        Err(e) if e.status == StatusCode::CONFLICT => {
+            let mut response = render_refused(&state, &session, "/actions", actions_page(&state, &session, Some(e.message)).await);
+            *response.status_mut() = StatusCode::CONFLICT;
+            response
+        }
         Err(e) => render(&state, &session, "/actions", Err(e)),
     }
 }
@@ -258,6 +282,9 @@ pub(crate) async fn audit(State(state): State<AppState>, Extension(session): Ext
     let page = audit_page(&state, &session, &q).await;
     render(&state, &session, "/audit", page)
 }
+
+/// The figures of the audit table, in its columns' order.
+const AUDITED_FIGURES: [&str; 3] = ["new_customers", "followups", "deal_amount"];
 
 async fn audit_page(state: &AppState, session: &Session, q: &SheetQuery) -> ApiResult<Page> {
     use salescope_engine::audit::{DEFAULT_SAMPLE_PERCENT, DEFAULT_TOLERANCE_PERCENT, reconcile, sample};
@@ -276,6 +303,8 @@ async fn audit_page(state: &AppState, session: &Session, q: &SheetQuery) -> ApiR
                 "rep_id": s.rep_id, "name": s.name, "team": s.team, "date": s.date, "filed_late": s.filed_late,
                 "reported": [s.reported.new_customers.to_string(), s.reported.followups.to_string(), money(s.reported.deal_amount)],
                 "recorded": [s.recorded.new_customers.to_string(), s.recorded.followups.to_string(), money(s.recorded.deal_amount)],
+                "differs": AUDITED_FIGURES.map(|id| s.disagreements.contains(&id)),
+                "disagrees": !s.disagreements.is_empty(),
                 "contract_nos": s.reported.contract_nos,
                 "result": s.result.as_deref().map(|r| lang.tr(&format!("audit.result.{r}")).to_string()),
                 "checked_by": s.checked_by, "note": s.note,

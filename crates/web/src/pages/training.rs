@@ -26,11 +26,35 @@ use salescope_engine::training_sheets::{signin_sheet, training_plan_sheet};
 use salescope_import::Source;
 use serde_json::{Map, Value, json};
 
+/// Whether a form makes a new record or edits one already stored.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Write {
+    /// A form for a new record (a course, a session): one whose id is taken is refused, not
+    /// silently written over.
+    New,
+    Edit,
+}
+
 /// Stores one record of `kind` with the import's rules (all-or-nothing); `Err` holds the rule
 /// messages when it is refused. A stored record goes into the change log.
-async fn store_record(state: &AppState, session: &Session, kind: Kind, record: Map<String, Value>) -> ApiResult<Result<(), Vec<String>>> {
+async fn store_record(
+    state: &AppState,
+    session: &Session,
+    kind: Kind,
+    record: Map<String, Value>,
+    write: Write,
+) -> ApiResult<Result<(), Vec<String>>> {
     let lang = session.lang;
     let text = Value::Array(vec![Value::Object(record.clone())]).to_string();
+    if write == Write::New {
+        let source = Source::json(text.as_bytes()).map_err(|e| ApiError::from_import(&e, lang))?;
+        let trial = crate::importing::import_records(state, session, kind, source, "web", true, true, None, lang).await?;
+        if trial.updated > 0 {
+            let key = if kind == Kind::Sessions { "session_id" } else { "course_id" };
+            let id = record.get(key).and_then(Value::as_str).unwrap_or_default();
+            return Ok(Err(vec![lang.format("error.record_exists", &[("id", &id)])]));
+        }
+    }
     let source = Source::json(text.as_bytes()).map_err(|e| ApiError::from_import(&e, lang))?;
     let report = crate::importing::import_records(state, session, kind, source, "web", true, false, None, lang).await?;
     if !report.committed || report.rejected > 0 {
@@ -114,7 +138,7 @@ pub(crate) async fn add_session(State(state): State<AppState>, Extension(session
 async fn add_to_plan(state: &AppState, session: &Session, kind: Kind, names: &[&str], body: &[u8]) -> Response {
     let stored = async {
         crate::access::require_shared(session, Permission::Train, session.lang)?;
-        store_record(state, session, kind, record_of(&form_fields(body), names)).await
+        store_record(state, session, kind, record_of(&form_fields(body), names), Write::New).await
     }
     .await;
     match stored {
@@ -340,7 +364,7 @@ async fn session_page(state: &AppState, session: &Session, session_id: &str, err
             "session_id": session_id, "course_title": course.title, "course_href": format!("/training/courses/{}", percent_encode(&course.course_id)),
             "starts_at": training_session.starts_at.to_string(), "place": training_session.place,
             "headings": sheet.columns.iter().map(|c| c.heading.clone()).collect::<Vec<_>>(), "rows": rows, "reps": reps, "errors": errors,
-            "can_train": session.viewer.may(Permission::Train),
+            "can_train": session.viewer.may(Permission::Train), "sees_reports": state_sees_reports(state, session).await,
             "csv": format!("{base}&format=csv"), "xlsx": format!("{base}&format=xlsx"),
         }),
     })
@@ -377,7 +401,7 @@ pub(crate) async fn score(
 async fn session_write(state: &AppState, session: &Session, session_id: &str, kind: Kind, record: Map<String, Value>) -> Response {
     let stored = async {
         crate::access::require(session, Permission::Train, session.lang)?;
-        store_record(state, session, kind, record).await
+        store_record(state, session, kind, record, Write::Edit).await
     }
     .await;
     match stored {
@@ -454,7 +478,7 @@ pub(crate) async fn feedback_submit(
         let mut record = record_of(&fields, &names);
         record.insert("session_id".into(), json!(session_id));
         record.insert("rep_id".into(), json!(rep));
-        store_record(&state, &session, Kind::TrainingFeedback, record).await
+        store_record(&state, &session, Kind::TrainingFeedback, record, Write::Edit).await
     }
     .await;
     match stored {

@@ -128,8 +128,10 @@ async fn run(state: &AppState, session: &Session, upload: &Upload, strict: bool,
 
 fn report_view(report: &ImportReport) -> serde_json::Value {
     let mut view = serde_json::to_value(report).unwrap_or_default();
-    if let Some(errors) = view.get_mut("errors").and_then(|e| e.as_array_mut()) {
-        errors.truncate(LISTED_PROBLEMS);
+    for list in ["errors", "warnings"] {
+        if let Some(issues) = view.get_mut(list).and_then(|e| e.as_array_mut()) {
+            issues.truncate(LISTED_PROBLEMS);
+        }
     }
     view
 }
