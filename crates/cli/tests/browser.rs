@@ -4,7 +4,8 @@
 //!
 //! With `SALESCOPE_SCREENSHOTS=DIR` the main pages are also saved there as PNG files
 //! (`SALESCOPE_SCREENSHOTS=$PWD/docs/screenshots ./scripts/test` refreshes the README's: the tests run in
-//! `crates/cli`, so a relative folder lands there).
+//! `crates/cli`, so a relative folder lands there). Chinese pages need a CJK font for the pictures:
+//! `apt-get install fonts-noto-cjk` first.
 
 use fantoccini::{Client, ClientBuilder, Locator};
 use std::io::{BufRead, BufReader};
