@@ -6,7 +6,7 @@ use crate::access::{check_unchanged, last_saved, record_change, require};
 use crate::auth::{self, Session};
 use crate::error::{ApiError, ApiResult};
 use crate::render::{render, render_refused};
-use crate::request::{date, today};
+use crate::request::{date, form_field, form_fields, today};
 use crate::state::AppState;
 use crate::templates::Page;
 use axum::body::Bytes;
@@ -182,16 +182,12 @@ pub(crate) async fn daily_submit(State(state): State<AppState>, Extension(sessio
 async fn daily_store(state: &AppState, session: &Session, body: &[u8]) -> ApiResult<Result<String, (StatusCode, Page)>> {
     let lang = session.lang;
     let rep_id = daily_reporter(session)?;
-    let mut opened_on = None;
-    let mut values: Vec<(String, String)> = Vec::new();
-    for (key, value) in form_urlencoded::parse(body) {
-        if key == "version" {
-            opened_on = Some(value.trim().to_string());
-        } else if DAILY_FIELDS.iter().any(|(id, _)| *id == key) {
-            values.push((key.into_owned(), value.trim().to_string()));
-        }
-    }
-    let value_of = |field: &str| values.iter().find(|(k, _)| k == field).map_or("", |(_, v)| v.as_str());
+    let (opened_on, values): (Vec<_>, Vec<_>) = form_fields(body)
+        .into_iter()
+        .filter(|(k, _)| k == "version" || DAILY_FIELDS.iter().any(|(id, _)| id == k))
+        .partition(|(k, _)| k == "version");
+    let opened_on = opened_on.into_iter().next().map(|(_, version)| version);
+    let value_of = |field: &str| form_field(&values, field);
     // A date that does not parse is refused by the import's rule, beside the field.
     let day = date(value_of("date"), lang).ok();
     let before = match day {
